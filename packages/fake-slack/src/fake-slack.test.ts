@@ -1,0 +1,470 @@
+import type { Logger, WebClientOptions } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeSlack, FakeSlackOptions } from './index.ts';
+import { FAKE_SLACK_IDENTITY, startFakeSlack } from './index.ts';
+
+let fake: FakeSlack;
+
+beforeAll(async () => {
+  fake = await startFakeSlack();
+});
+
+afterAll(async () => {
+  await fake.stop();
+});
+
+beforeEach(() => {
+  fake.reset();
+});
+
+// The refusals below are expected; the SDK would log each one as an error.
+const silent: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
+};
+
+// No retries unless a test asks: the SDK's default policy retries for about 30 minutes.
+function client(options: WebClientOptions = {}, token: string | null = 'xoxb-test') {
+  return new WebClient(token ?? undefined, {
+    slackApiUrl: fake.url,
+    logger: silent,
+    retryConfig: { retries: 0 },
+    ...options,
+  });
+}
+
+/** Runs `test` against a fake of its own, stopped before the leak check runs. */
+async function withFakeSlack(
+  options: FakeSlackOptions,
+  test: (own: FakeSlack) => Promise<void>,
+): Promise<void> {
+  const own = await startFakeSlack(options);
+  try {
+    await test(own);
+  } finally {
+    await own.stop();
+  }
+}
+
+function postForm(url: string, fields: Record<string, string>, headers: Record<string, string>) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+const header = (text: string) => ({ type: 'header', text: { type: 'plain_text', text } });
+const divider = { type: 'divider' };
+const table = (rows: number) => ({
+  type: 'table',
+  rows: Array.from({ length: rows }, (_, i) => [{ type: 'raw_text', text: `row ${i}` }]),
+});
+const platformError = (error: string) => ({
+  code: ErrorCode.PlatformError,
+  data: { ok: false, error },
+});
+
+describe('messages', () => {
+  it('posts a message, answers like Slack and records the call with parsed blocks', async () => {
+    const blocks = [header('EOD'), section('*all* good')];
+    const result = await client().chat.postMessage({ channel: 'C1', text: 'EOD status', blocks });
+
+    expect(result).toMatchObject({
+      ok: true,
+      channel: 'C1',
+      message: { type: 'message', text: 'EOD status', blocks, bot_id: FAKE_SLACK_IDENTITY.bot_id },
+    });
+    expect(result.ts).toMatch(/^\d{10}\.\d{6}$/);
+    expect(result.message?.ts).toBe(result.ts);
+    expect(fake.messages()).toMatchObject([
+      { channel: 'C1', ts: result.ts, text: 'EOD status', blocks },
+    ]);
+    const [call] = fake.callsOf('chat.postMessage');
+    expect(call?.body).toMatchObject({ channel: 'C1', text: 'EOD status', blocks });
+    expect(call?.headers.authorization).toBe('Bearer xoxb-test');
+    expect(call?.time).toBeInstanceOf(Date);
+    expect(call?.response).toMatchObject({ status: 200, body: { ok: true, ts: result.ts } });
+  });
+
+  it('issues unique, increasing ts values and lists messages per channel in post order', async () => {
+    const slack = client();
+    const tss: string[] = [];
+    for (const channel of ['C1', 'C2', 'C1']) {
+      const { ts } = await slack.chat.postMessage({ channel, text: `to ${channel}` });
+      tss.push(ts ?? '');
+    }
+    expect(new Set(tss).size).toBe(3);
+    expect([...tss].sort((a, b) => Number(a) - Number(b))).toEqual(tss);
+    expect(fake.messages('C1').map((m) => m.ts)).toEqual([tss[0], tss[2]]);
+    expect(fake.messages().map((m) => m.channel)).toEqual(['C1', 'C2', 'C1']);
+  });
+
+  it('updates a message in place', async () => {
+    const slack = client();
+    const posted = await slack.chat.postMessage({
+      channel: 'C1',
+      text: 'v1',
+      blocks: [section('v1')],
+    });
+    const ts = posted.ts ?? '';
+    await slack.chat.postMessage({ channel: 'C1', text: 'later' });
+
+    const updated = await slack.chat.update({
+      channel: 'C1',
+      ts,
+      text: 'v2',
+      blocks: [section('v2')],
+    });
+
+    expect(updated).toMatchObject({ ok: true, channel: 'C1', ts, text: 'v2' });
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['v2', 'later']);
+    expect(fake.message('C1', ts)).toMatchObject({ text: 'v2', blocks: [section('v2')] });
+    expect(fake.message('C1', ts)?.edited).toBeDefined();
+  });
+
+  it('keeps the blocks an update leaves out, like Slack', async () => {
+    const slack = client();
+    const { ts = '' } = await slack.chat.postMessage({ channel: 'C1', blocks: [section('kept')] });
+    await slack.chat.update({ channel: 'C1', ts, text: 'new fallback' });
+    expect(fake.message('C1', ts)).toMatchObject({
+      text: 'new fallback',
+      blocks: [section('kept')],
+    });
+  });
+
+  it('answers message_not_found for an update of an unknown ts or channel', async () => {
+    const slack = client();
+    const { ts = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'x' });
+    await expect(
+      slack.chat.update({ channel: 'C1', ts: '1600000000.000100', text: 'y' }),
+    ).rejects.toMatchObject(platformError('message_not_found'));
+    await expect(slack.chat.update({ channel: 'C2', ts, text: 'y' })).rejects.toMatchObject(
+      platformError('message_not_found'),
+    );
+    expect(fake.message('C1', ts)?.text).toBe('x');
+  });
+
+  it('posts an ephemeral message, which never shows in the channel', async () => {
+    const result = await client().chat.postEphemeral({
+      channel: 'C1',
+      user: 'U1',
+      text: 'only you',
+    });
+    expect(result).toMatchObject({ ok: true });
+    expect(result.message_ts).toMatch(/^\d{10}\.\d{6}$/);
+    expect(fake.ephemerals('C1')).toMatchObject([{ user: 'U1', text: 'only you' }]);
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it('deletes a message', async () => {
+    const slack = client();
+    const { ts = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'x' });
+    await expect(slack.chat.delete({ channel: 'C1', ts })).resolves.toMatchObject({ ok: true, ts });
+    expect(fake.messages()).toEqual([]);
+    await expect(slack.chat.delete({ channel: 'C1', ts })).rejects.toMatchObject(
+      platformError('message_not_found'),
+    );
+  });
+
+  it('answers channel_not_found without a channel or outside the allow-list', async () => {
+    await expect(client().apiCall('chat.postMessage', { text: 'x' })).rejects.toMatchObject(
+      platformError('channel_not_found'),
+    );
+    await withFakeSlack({ channels: ['C1'] }, async (own) => {
+      const slack = client({ slackApiUrl: own.url });
+      await expect(slack.chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({
+        ok: true,
+      });
+      await expect(slack.chat.postMessage({ channel: 'C2', text: 'x' })).rejects.toMatchObject(
+        platformError('channel_not_found'),
+      );
+      expect(own.messages().map((m) => m.channel)).toEqual(['C1']);
+    });
+  });
+
+  it('answers no_text for a message without text or blocks', async () => {
+    await expect(client().chat.postMessage({ channel: 'C1', text: '' })).rejects.toMatchObject(
+      platformError('no_text'),
+    );
+  });
+});
+
+describe('auth and methods', () => {
+  it('answers auth.test with the bot identity', async () => {
+    await expect(client().auth.test()).resolves.toMatchObject({
+      ok: true,
+      user_id: 'U0FAKEBOT',
+      team_id: 'T0FAKESLACK',
+      bot_id: 'B0FAKEBOT',
+      url: FAKE_SLACK_IDENTITY.url,
+      team: FAKE_SLACK_IDENTITY.team,
+      user: FAKE_SLACK_IDENTITY.user,
+    });
+  });
+
+  it('answers unknown_method with HTTP 200', async () => {
+    await expect(client().apiCall('chat.scheduleMessage', {})).rejects.toMatchObject(
+      platformError('unknown_method'),
+    );
+    expect(fake.calls[0]?.response?.status).toBe(200);
+  });
+
+  it('answers not_authed without a token and invalid_auth with a bad one', async () => {
+    await expect(client({}, null).auth.test()).rejects.toMatchObject(platformError('not_authed'));
+    await expect(client({}, 'bad-token').auth.test()).rejects.toMatchObject(
+      platformError('invalid_auth'),
+    );
+  });
+
+  it('accepts only the configured tokens when given', async () => {
+    await withFakeSlack({ tokens: ['xoxb-good'] }, async (own) => {
+      await expect(
+        client({ slackApiUrl: own.url }, 'xoxb-good').auth.test(),
+      ).resolves.toMatchObject({ ok: true });
+      await expect(
+        client({ slackApiUrl: own.url }, 'xoxb-other').auth.test(),
+      ).rejects.toMatchObject(platformError('invalid_auth'));
+    });
+  });
+
+  it('answers 404 outside /api/', async () => {
+    const response = await fetch(fake.url.replace('/api/', '/other'), { method: 'POST' });
+    expect(response.status).toBe(404);
+    await response.body?.cancel();
+  });
+});
+
+describe('Block Kit limits', () => {
+  it('refuses 51 blocks like Slack and stores nothing', async () => {
+    const blocks = Array.from({ length: 51 }, () => divider);
+    const error = await client()
+      .chat.postMessage({ channel: 'C1', text: 'x', blocks })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.PlatformError,
+      data: {
+        ok: false,
+        error: 'invalid_blocks',
+        errors: ['must be less than 51 items [json-pointer:/blocks]'],
+        response_metadata: {
+          messages: ['[ERROR] must be less than 51 items [json-pointer:/blocks]'],
+        },
+      },
+    });
+    expect(fake.messages()).toEqual([]);
+    expect(fake.calls[0]?.response?.status).toBe(200);
+  });
+
+  it('accepts 50 blocks', async () => {
+    const blocks = Array.from({ length: 50 }, () => divider);
+    await expect(
+      client().chat.postMessage({ channel: 'C1', text: 'x', blocks }),
+    ).resolves.toMatchObject({ ok: true });
+    expect(fake.messages()[0]?.blocks).toHaveLength(50);
+  });
+
+  it.each([
+    ['a section text of 3001 chars', [section('s'.repeat(3_001))], 'invalid_blocks'],
+    ['a header of 151 chars', [header('h'.repeat(151))], 'invalid_blocks'],
+    ['a table of 101 rows', [table(101)], 'invalid_blocks'],
+    ['two table blocks', [table(1), table(1)], 'invalid_attachments'],
+  ])('refuses %s', async (_name, blocks, error) => {
+    await expect(
+      client().chat.postMessage({ channel: 'C1', text: 'x', blocks }),
+    ).rejects.toMatchObject(platformError(error));
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it('refuses an update over the limits and keeps the message as it was', async () => {
+    const slack = client();
+    const { ts = '' } = await slack.chat.postMessage({ channel: 'C1', blocks: [section('v1')] });
+    await expect(
+      slack.chat.update({ channel: 'C1', ts, blocks: [section('s'.repeat(3_001))] }),
+    ).rejects.toMatchObject(platformError('invalid_blocks'));
+    expect(fake.message('C1', ts)).toMatchObject({ blocks: [section('v1')], edited: undefined });
+  });
+
+  it('applies overridden limits', async () => {
+    await withFakeSlack({ limits: { maxBlocks: 2 } }, async (own) => {
+      await expect(
+        client({ slackApiUrl: own.url }).chat.postMessage({
+          channel: 'C1',
+          blocks: [divider, divider, divider],
+        }),
+      ).rejects.toMatchObject({
+        data: { errors: ['must be less than 3 items [json-pointer:/blocks]'] },
+      });
+    });
+  });
+});
+
+describe('injected failures', () => {
+  it('answers 429 with Retry-After, which WebClient honours before retrying', async () => {
+    fake.failNext({ method: 'chat.postMessage', status: 429, retryAfterSeconds: 1 });
+    // Tiny back-off of its own, so the wait measured is the Retry-After one.
+    const slack = client({ retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 10 } });
+
+    const started = performance.now();
+    const result = await slack.chat.postMessage({ channel: 'C1', text: 'x' });
+
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    expect(result.ok).toBe(true);
+    expect(fake.calls.map((call) => call.response?.status)).toEqual([429, 200]);
+    expect(fake.calls[0]?.response).toMatchObject({
+      headers: { 'retry-after': '1' },
+      body: { ok: false, error: 'ratelimited' },
+    });
+    expect(fake.messages()).toHaveLength(1);
+  });
+
+  it('makes WebClient with rejectRateLimitedCalls throw a rate-limited error', async () => {
+    fake.failNext({ status: 429, retryAfterSeconds: 7 });
+    await expect(
+      client({ rejectRateLimitedCalls: true }).chat.postMessage({ channel: 'C1', text: 'x' }),
+    ).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 7 });
+    expect(fake.calls).toHaveLength(1);
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it('answers a 5xx once, after which WebClient retries and succeeds', async () => {
+    fake.failNext({ status: 503 });
+    const slack = client({
+      retryConfig: { retries: 1, factor: 1, minTimeout: 10, maxTimeout: 10 },
+    });
+    await expect(slack.chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({
+      ok: true,
+    });
+    expect(fake.calls.map((call) => call.response?.status)).toEqual([503, 200]);
+    expect(fake.messages()).toHaveLength(1);
+  });
+
+  it('answers an injected ok:false error and stores nothing', async () => {
+    fake.failNext({ method: 'chat.postMessage', error: 'channel_not_found' });
+    await expect(client().chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject(
+      platformError('channel_not_found'),
+    );
+    expect(fake.calls[0]?.response?.status).toBe(200);
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it('fails only the given method, and only as many times as asked', async () => {
+    const slack = client();
+    fake.failNext({ method: 'chat.update', error: 'cant_update_message', times: 2 });
+    const { ts = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'v1' });
+    for (let i = 0; i < 2; i += 1) {
+      await expect(slack.chat.update({ channel: 'C1', ts, text: 'v2' })).rejects.toMatchObject(
+        platformError('cant_update_message'),
+      );
+    }
+    expect(fake.message('C1', ts)?.text).toBe('v1');
+    await expect(slack.chat.update({ channel: 'C1', ts, text: 'v2' })).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('fails until cleared', async () => {
+    const slack = client();
+    fake.failUntilCleared({ status: 500 });
+    for (let i = 0; i < 3; i += 1) {
+      await expect(slack.auth.test()).rejects.toMatchObject({
+        code: ErrorCode.HTTPError,
+        statusCode: 500,
+      });
+    }
+    fake.clearFailures();
+    await expect(slack.auth.test()).resolves.toMatchObject({ ok: true });
+    expect(fake.calls).toHaveLength(4);
+  });
+
+  it('delays an answer past the client timeout and leaves no timer behind', async () => {
+    fake.failNext({ delayMs: 10_000 });
+    await expect(
+      client({ timeout: 100 }).chat.postMessage({ channel: 'C1', text: 'x' }),
+    ).rejects.toMatchObject({ code: ErrorCode.RequestError });
+    expect(fake.calls).toHaveLength(1);
+    expect(fake.calls[0]?.response).toBeUndefined();
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it('answers normally after a delay-only fault', async () => {
+    fake.failNext({ delayMs: 50 });
+    await expect(client().chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('cancels a pending delay on stop()', async () => {
+    await withFakeSlack({}, async (own) => {
+      own.failNext({ delayMs: 10_000 });
+      const pending = fetch(`${own.url}auth.test`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer xoxb-test' },
+      }).catch((error: unknown) => error);
+      await expect.poll(() => own.calls.length).toBe(1);
+      await own.stop();
+      expect(await pending).toBeInstanceOf(Error);
+    });
+  });
+});
+
+describe('request bodies', () => {
+  it('parses a form-encoded body with blocks as a JSON string and a token field', async () => {
+    const blocks = [section('from a form')];
+    const response = await postForm(
+      `${fake.url}chat.postMessage`,
+      { token: 'xoxb-form', channel: 'C1', text: 'a & b', blocks: JSON.stringify(blocks) },
+      {},
+    );
+    expect(await response.json()).toMatchObject({ ok: true, message: { text: 'a & b', blocks } });
+    expect(fake.calls[0]?.body).toMatchObject({ channel: 'C1', text: 'a & b', blocks });
+    expect(fake.messages()[0]?.blocks).toEqual(blocks);
+  });
+
+  it('answers invalid_blocks_format for blocks that are not JSON', async () => {
+    const response = await postForm(
+      `${fake.url}chat.postMessage`,
+      { channel: 'C1', blocks: '[{"type":' },
+      { authorization: 'Bearer xoxb-test' },
+    );
+    expect(await response.json()).toEqual({ ok: false, error: 'invalid_blocks_format' });
+  });
+
+  it('accepts a JSON body with a bearer token', async () => {
+    const response = await fetch(`${fake.url}chat.postMessage`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        authorization: 'Bearer xoxb-j',
+      },
+      body: JSON.stringify({ channel: 'C1', blocks: [section('json')] }),
+    });
+    expect(await response.json()).toMatchObject({ ok: true, channel: 'C1' });
+    expect(fake.messages()[0]?.blocks).toEqual([section('json')]);
+  });
+
+  it('ignores a token inside a JSON body, as Slack does', async () => {
+    const response = await fetch(`${fake.url}auth.test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'xoxb-test' }),
+    });
+    expect(await response.json()).toEqual({ ok: false, error: 'not_authed' });
+  });
+
+  it('answers invalid_json for a malformed JSON body', async () => {
+    const response = await fetch(`${fake.url}auth.test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer xoxb-test' },
+      body: '{',
+    });
+    expect(await response.json()).toEqual({ ok: false, error: 'invalid_json' });
+  });
+});

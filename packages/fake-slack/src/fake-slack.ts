@@ -1,0 +1,402 @@
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Fault } from './faults.ts';
+import { createFaultQueue, faultAnswer } from './faults.ts';
+import type { MessageLimits, MessageRefusal } from './limits.ts';
+import { DEFAULT_MESSAGE_LIMITS, validateMessage } from './limits.ts';
+import type { StoredEphemeral, StoredMessage } from './message-store.ts';
+import { createMessageStore } from './message-store.ts';
+import type { ParsedRequest } from './request-body.ts';
+import { parseRequest } from './request-body.ts';
+
+/** Options of {@link startFakeSlack}. */
+export type FakeSlackOptions = {
+  /** Port on 127.0.0.1; default 0 (a free port). */
+  port?: number;
+  /** Only these tokens authenticate; default: any token starting with `xox`. */
+  tokens?: readonly string[];
+  /** Only these channels exist (others answer `channel_not_found`); default: every channel. */
+  channels?: readonly string[];
+  /** Overrides of {@link DEFAULT_MESSAGE_LIMITS}. */
+  limits?: Partial<MessageLimits>;
+  /** Seconds part of the first issued `ts`; default 1700000000. */
+  startTs?: number;
+};
+
+/** What the fake answered to a call. */
+export type RecordedResponse = {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+};
+
+/** One request the fake received, refused and injected-failure calls included. */
+export type RecordedCall = {
+  /** The Web API method, e.g. `chat.postMessage`. */
+  method: string;
+  /** The arguments, `blocks` / `attachments` parsed to objects. */
+  body: Record<string, unknown>;
+  /** The body exactly as it arrived. */
+  rawBody: string;
+  headers: IncomingHttpHeaders;
+  time: Date;
+  /** `undefined` while the answer is pending, or when the client left before it (a timeout). */
+  response: RecordedResponse | undefined;
+};
+
+/** The identity `auth.test` answers with and posted messages are attributed to. */
+export const FAKE_SLACK_IDENTITY = Object.freeze({
+  url: 'https://schedmon-test.slack.com/',
+  team: 'schedmon-test',
+  user: 'schedmon',
+  team_id: 'T0FAKESLACK',
+  user_id: 'U0FAKEBOT',
+  bot_id: 'B0FAKEBOT',
+});
+
+const METHODS = [
+  'auth.test',
+  'chat.postMessage',
+  'chat.update',
+  'chat.postEphemeral',
+  'chat.delete',
+] as const;
+type Method = (typeof METHODS)[number];
+type SlackBody = Record<string, unknown>;
+
+/**
+ * A fake Slack Web API on loopback HTTP for tests: serves `auth.test`, `chat.postMessage`,
+ * `chat.update`, `chat.postEphemeral` and `chat.delete` at `POST {url}<method>` with form or
+ * JSON bodies, keeps posted messages, records every call, refuses messages over Slack's
+ * limits the way Slack does (HTTP 200, `ok: false`), and injects 429 / 5xx / `ok: false`
+ * failures on request. Point `@slack/web-api`'s `WebClient` at it with `slackApiUrl: fake.url`.
+ *
+ * Start it with {@link startFakeSlack}; always `await stop()` it.
+ */
+export class FakeSlack {
+  readonly #server: Server;
+  readonly #tokens: readonly string[] | undefined;
+  readonly #channels: readonly string[] | undefined;
+  readonly #limits: Readonly<MessageLimits>;
+  readonly #store: ReturnType<typeof createMessageStore>;
+  readonly #faults = createFaultQueue();
+  // Cancels each pending injected delay, so stop() leaves no timer behind.
+  readonly #pendingDelays = new Set<() => void>();
+  #calls: RecordedCall[] = [];
+  #port = 0;
+  #stopped: Promise<void> | undefined;
+
+  private constructor(options: FakeSlackOptions) {
+    this.#tokens = options.tokens;
+    this.#channels = options.channels;
+    this.#limits = { ...DEFAULT_MESSAGE_LIMITS, ...options.limits };
+    this.#store = createMessageStore(options.startTs ?? 1_700_000_000);
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        // A bug in the fake must show up in the test, not hang the client.
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+      });
+    });
+  }
+
+  /** Same as {@link startFakeSlack}. */
+  static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+    const fake = new FakeSlack(options);
+    await new Promise<void>((resolve, reject) => {
+      fake.#server.once('error', reject);
+      fake.#server.listen(options.port ?? 0, '127.0.0.1', () => {
+        fake.#server.off('error', reject);
+        resolve();
+      });
+    });
+    fake.#port = (fake.#server.address() as AddressInfo).port;
+    return fake;
+  }
+
+  /** The port the fake listens on. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Base URL such as `http://127.0.0.1:PORT/api/`, usable as `WebClient`'s `slackApiUrl`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}/api/`;
+  }
+
+  /** Every call received since start or the last `reset()`, oldest first. */
+  get calls(): readonly RecordedCall[] {
+    return [...this.#calls];
+  }
+
+  /** The calls to one Web API method, oldest first. */
+  callsOf(method: string): RecordedCall[] {
+    return this.#calls.filter((call) => call.method === method);
+  }
+
+  /** Channel messages as they are now (after updates and deletes), in post order; copies. */
+  messages(channel?: string): StoredMessage[] {
+    return this.#store.list(channel).map((message) => structuredClone(message));
+  }
+
+  /** One channel message as it is now, or `undefined` when there is none at that channel and ts. */
+  message(channel: string, ts: string): StoredMessage | undefined {
+    const message = this.#store.get(channel, ts);
+    return message === undefined ? undefined : structuredClone(message);
+  }
+
+  /** Ephemeral messages accepted by `chat.postEphemeral`, in post order; copies. */
+  ephemerals(channel?: string): StoredEphemeral[] {
+    return this.#store.listEphemeral(channel).map((message) => structuredClone(message));
+  }
+
+  /**
+   * Makes the next `times` (default 1) calls matching `fault.method` fail as `fault` says,
+   * e.g. `{ status: 429, retryAfterSeconds: 1 }`, `{ status: 503 }`, `{ error: 'channel_not_found' }`.
+   * Failed calls are recorded and never store or change messages.
+   */
+  failNext(fault: Fault & { times?: number }): void {
+    const { times = 1, ...rest } = fault;
+    this.#faults.add(rest, times);
+  }
+
+  /** Makes every call matching `fault.method` fail as `fault` says until {@link clearFailures}. */
+  failUntilCleared(fault: Fault): void {
+    this.#faults.add(fault, Number.POSITIVE_INFINITY);
+  }
+
+  /** Drops every injected failure that has not been used up. */
+  clearFailures(): void {
+    this.#faults.clear();
+  }
+
+  /** Forgets calls, messages and injected failures; issued `ts` values are never reused. */
+  reset(): void {
+    this.#calls = [];
+    this.#store.clear();
+    this.#faults.clear();
+  }
+
+  /**
+   * Stops listening, closes every connection (keep-alive ones included) and cancels pending
+   * delays, so no handle outlives the fake. Safe to call more than once.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= new Promise<void>((resolve, reject) => {
+      for (const cancel of this.#pendingDelays) cancel();
+      this.#server.close((error) => (error ? reject(error) : resolve()));
+      this.#server.closeAllConnections();
+    });
+    return this.#stopped;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = /^\/api\/([\w.]+)$/.exec(new URL(req.url ?? '/', 'http://fake').pathname)?.[1];
+    if (req.method !== 'POST' || method === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not a Slack Web API call');
+      return;
+    }
+    const rawBody = await readBody(req);
+    const request = parseRequest(rawBody, req.headers);
+    const call: RecordedCall = {
+      method,
+      body: request.body,
+      rawBody,
+      headers: req.headers,
+      time: new Date(),
+      response: undefined,
+    };
+    this.#calls.push(call);
+
+    const fault = this.#faults.take(method);
+    if (fault?.delayMs !== undefined && !(await this.#delay(fault.delayMs, res))) return;
+    const response = (fault && faultAnswer(fault)) ?? this.#answer(method, request);
+    call.response = response;
+    res
+      .writeHead(response.status, { ...response.headers, 'content-type': 'application/json' })
+      .end(JSON.stringify(response.body));
+  }
+
+  /** Resolves `true` after `ms`, or `false` once the client or the fake gave up on the call. */
+  #delay(ms: number, res: ServerResponse): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const finish = (answer: boolean) => {
+        clearTimeout(timer);
+        res.off('close', cancel);
+        this.#pendingDelays.delete(cancel);
+        resolve(answer);
+      };
+      const cancel = () => finish(false);
+      const timer = setTimeout(() => finish(true), ms);
+      res.on('close', cancel);
+      this.#pendingDelays.add(cancel);
+    });
+  }
+
+  #answer(method: string, request: ParsedRequest): RecordedResponse {
+    const { body, token } = request;
+    if (!isMethod(method)) return slack({ ok: false, error: 'unknown_method' });
+    if (request.error !== undefined) return slack({ ok: false, error: request.error });
+    if (token === undefined) return slack({ ok: false, error: 'not_authed' });
+    const known = this.#tokens ? this.#tokens.includes(token) : token.startsWith('xox');
+    if (!known) return slack({ ok: false, error: 'invalid_auth' });
+    switch (method) {
+      case 'auth.test':
+        return slack({ ok: true, ...FAKE_SLACK_IDENTITY });
+      case 'chat.postMessage':
+        return slack(this.#postMessage(body));
+      case 'chat.update':
+        return slack(this.#update(body));
+      case 'chat.postEphemeral':
+        return slack(this.#postEphemeral(body));
+      case 'chat.delete':
+        return slack(this.#delete(body));
+    }
+  }
+
+  #postMessage(body: SlackBody): SlackBody {
+    const channel = this.#channel(body);
+    if (channel === undefined) return { ok: false, error: 'channel_not_found' };
+    const refusal = validateMessage(body, this.#limits);
+    if (refusal) return refused(refusal);
+    const message: StoredMessage = {
+      channel,
+      ts: this.#store.nextTs(),
+      text: asString(body.text),
+      blocks: asArray(body.blocks),
+      attachments: asArray(body.attachments),
+      thread_ts: asString(body.thread_ts),
+      user: FAKE_SLACK_IDENTITY.user_id,
+      bot_id: FAKE_SLACK_IDENTITY.bot_id,
+      edited: undefined,
+    };
+    this.#store.add(message);
+    return { ok: true, channel, ts: message.ts, message: slackMessage(message) };
+  }
+
+  #update(body: SlackBody): SlackBody {
+    const channel = this.#channel(body);
+    if (channel === undefined) return { ok: false, error: 'channel_not_found' };
+    const current = this.#store.get(channel, asString(body.ts) ?? '');
+    if (current === undefined) return { ok: false, error: 'message_not_found' };
+    if (body.text === undefined && body.blocks === undefined && body.attachments === undefined) {
+      return { ok: false, error: 'no_text' };
+    }
+    // Like Slack, an argument left out keeps the message's current value; `blocks: []` clears.
+    const next = {
+      text: body.text === undefined ? current.text : asString(body.text),
+      blocks: body.blocks === undefined ? current.blocks : body.blocks,
+      attachments: body.attachments === undefined ? current.attachments : body.attachments,
+    };
+    const refusal = validateMessage(next, this.#limits);
+    if (refusal) return refused(refusal);
+    const updated: StoredMessage = {
+      ...current,
+      text: next.text,
+      blocks: asArray(next.blocks),
+      attachments: asArray(next.attachments),
+      edited: { user: FAKE_SLACK_IDENTITY.user_id, ts: this.#store.nextTs() },
+    };
+    this.#store.add(updated);
+    return {
+      ok: true,
+      channel,
+      ts: updated.ts,
+      text: updated.text ?? '',
+      message: slackMessage(updated),
+    };
+  }
+
+  #postEphemeral(body: SlackBody): SlackBody {
+    const channel = this.#channel(body);
+    if (channel === undefined) return { ok: false, error: 'channel_not_found' };
+    const user = asString(body.user);
+    if (user === undefined || user === '') return { ok: false, error: 'user_not_in_channel' };
+    const refusal = validateMessage(body, this.#limits);
+    if (refusal) return refused(refusal);
+    const message_ts = this.#store.nextTs();
+    this.#store.addEphemeral({
+      channel,
+      user,
+      message_ts,
+      text: asString(body.text),
+      blocks: asArray(body.blocks),
+    });
+    return { ok: true, message_ts };
+  }
+
+  #delete(body: SlackBody): SlackBody {
+    const channel = this.#channel(body);
+    if (channel === undefined) return { ok: false, error: 'channel_not_found' };
+    const ts = asString(body.ts) ?? '';
+    if (!this.#store.remove(channel, ts)) return { ok: false, error: 'message_not_found' };
+    return { ok: true, channel, ts };
+  }
+
+  /** The request's channel, or `undefined` when it is missing or not in the allow-list. */
+  #channel(body: SlackBody): string | undefined {
+    const channel = asString(body.channel);
+    if (channel === undefined || channel === '') return undefined;
+    if (this.#channels && !this.#channels.includes(channel)) return undefined;
+    return channel;
+  }
+}
+
+/**
+ * Starts a {@link FakeSlack} on 127.0.0.1 (port 0 unless `options.port` is given).
+ * Rejects when the port cannot be bound.
+ */
+export function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  return FakeSlack.start(options);
+}
+
+function isMethod(method: string): method is Method {
+  return (METHODS as readonly string[]).includes(method);
+}
+
+// Slack answers every Web API result, errors included, with HTTP 200.
+function slack(body: SlackBody): RecordedResponse {
+  return { status: 200, headers: {}, body };
+}
+
+function refused(refusal: MessageRefusal): SlackBody {
+  if (refusal.errors === undefined) return { ok: false, error: refusal.error };
+  return {
+    ok: false,
+    error: refusal.error,
+    errors: refusal.errors,
+    response_metadata: { messages: refusal.errors.map((error) => `[ERROR] ${error}`) },
+  };
+}
+
+function slackMessage(message: StoredMessage): SlackBody {
+  return {
+    type: 'message',
+    user: message.user,
+    bot_id: message.bot_id,
+    team: FAKE_SLACK_IDENTITY.team_id,
+    ts: message.ts,
+    text: message.text ?? '',
+    ...(message.blocks && { blocks: message.blocks }),
+    ...(message.attachments && { attachments: message.attachments }),
+    ...(message.thread_ts && { thread_ts: message.thread_ts }),
+    ...(message.edited && { edited: message.edited }),
+  };
+}
+
+function asString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function asArray(value: unknown): unknown[] | undefined {
+  return Array.isArray(value) ? value : undefined;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,156 @@
+/**
+ * The embedded local engines: dynalite for DynamoDB and fauxqs for SQS, in this process.
+ * Tests start them in memory on free ports; `pnpm start` starts them on fixed ports with
+ * their data under `.data/`, so a restart keeps schedulers, history and queued events.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import type { FauxqsServer } from 'fauxqs';
+import { startFauxqs } from 'fauxqs';
+
+const LOOPBACK = '127.0.0.1';
+
+/** One engine that can be stopped and started again on the same port (and data). */
+export type Engine = {
+  readonly name: string;
+  /** `http://127.0.0.1:<port>`; fixed after the first start. */
+  readonly endpoint: string;
+  readonly running: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export type EngineOptions = {
+  /** 0 (the default) picks a free port at the first start; restarts reuse it. */
+  port?: number;
+  /** Directory for persistent data; in memory when absent. */
+  dataDir?: string;
+};
+
+/**
+ * A DynamoDB engine (dynalite). Tables are ACTIVE as soon as they are created.
+ * Failure: `start()` rejects when the port is taken or the data directory is locked by
+ * another process (LevelDB allows one owner).
+ */
+export function createDynamoEngine(options: EngineOptions = {}): Engine {
+  let port = options.port ?? 0;
+  let server: Server | undefined;
+  return {
+    name: 'dynamodb',
+    get endpoint() {
+      return `http://${LOOPBACK}:${port}`;
+    },
+    get running() {
+      return server !== undefined;
+    },
+    async start() {
+      if (server) return;
+      if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+      const created = dynalite({
+        ...(options.dataDir ? { path: options.dataDir } : {}),
+        createTableMs: 0,
+        deleteTableMs: 0,
+        updateTableMs: 0,
+      });
+      await new Promise<void>((resolve, reject) => {
+        created.once('error', reject);
+        created.listen(port, LOOPBACK, () => {
+          created.off('error', reject);
+          resolve();
+        });
+      });
+      port = (created.address() as AddressInfo).port;
+      server = created;
+    },
+    async stop() {
+      const current = server;
+      if (!current) return;
+      server = undefined;
+      // Clients keep pooled connections open; drop them so close() does not wait for them.
+      const closed = new Promise<void>((resolve, reject) =>
+        current.close((error) => (error ? reject(error) : resolve())),
+      );
+      current.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/**
+ * An SQS engine (fauxqs, Node ≥ 22.5). Its queue URLs name a host that does not resolve,
+ * so SQS clients must be given `endpoint` explicitly.
+ * Note: fauxqs binds all interfaces, not only loopback; clients use 127.0.0.1.
+ * Failure: `start()` rejects when the port is taken.
+ */
+export function createSqsEngine(options: EngineOptions = {}): Engine {
+  let port = options.port ?? 0;
+  let server: FauxqsServer | undefined;
+  return {
+    name: 'sqs',
+    get endpoint() {
+      return `http://${LOOPBACK}:${port}`;
+    },
+    get running() {
+      return server !== undefined;
+    },
+    async start() {
+      if (server) return;
+      if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+      server = await startFauxqs({
+        port,
+        logger: false,
+        ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      });
+      port = server.port;
+    },
+    async stop() {
+      const current = server;
+      if (!current) return;
+      server = undefined;
+      await current.stop();
+    },
+  };
+}
+
+export type LocalEnginesOptions = {
+  dynamodbPort?: number;
+  sqsPort?: number;
+  /** Root for persistent data (`<dataDir>/dynamodb`, `<dataDir>/sqs`); memory when absent. */
+  dataDir?: string;
+};
+
+export type LocalEngines = {
+  dynamodb: Engine;
+  sqs: Engine;
+  /** Stops both engines; safe to call twice. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Starts both engines (in parallel) and returns handles to stop or restart each.
+ * Failure: rejects if either fails to start, after stopping the one that did start.
+ */
+export async function startLocalEngines(options: LocalEnginesOptions = {}): Promise<LocalEngines> {
+  const dataDir = options.dataDir;
+  const dynamodb = createDynamoEngine({
+    ...(options.dynamodbPort !== undefined ? { port: options.dynamodbPort } : {}),
+    ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+  });
+  const sqs = createSqsEngine({
+    ...(options.sqsPort !== undefined ? { port: options.sqsPort } : {}),
+    ...(dataDir ? { dataDir: join(dataDir, 'sqs') } : {}),
+  });
+  const stop = async () => {
+    await Promise.all([dynamodb.stop(), sqs.stop()]);
+  };
+  const started = await Promise.allSettled([dynamodb.start(), sqs.start()]);
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await stop();
+    throw failure.reason;
+  }
+  return { dynamodb, sqs, stop };
+}

@@ -1,0 +1,251 @@
+/**
+ * The AWS resources schedmon needs, described once. The local engines provision them from
+ * these definitions, and `infra/` generates the AWS template from the same ones, so a
+ * table key or a redrive policy cannot differ between a laptop and production.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTimeToLiveCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
+
+/** Names of the three tables and the queue pair. */
+export type ResourceNames = {
+  schedulersTable: string;
+  historyTable: string;
+  stateTable: string;
+  queueName: string;
+};
+
+/** The names `pnpm start` and a default deployment use (operations.md, queue.md). */
+export const DEFAULT_RESOURCE_NAMES: ResourceNames = Object.freeze({
+  schedulersTable: 'schedulers',
+  historyTable: 'scheduler_status_history',
+  stateTable: 'scheduler_monitor_state',
+  queueName: 'schedmon-events',
+});
+
+/** Attribute DynamoDB's TTL reads (epoch seconds) on the tables whose rows expire. */
+export const TTL_ATTRIBUTE = 'expires_at';
+
+/** How many receives a message gets before the redrive policy parks it in the DLQ. */
+export const MAX_RECEIVE_COUNT = 5;
+
+export type KeyAttribute = { name: string; type: 'S' | 'N' };
+
+export type TableDefinition = {
+  /** Which of the three tables this is. */
+  role: 'schedulers' | 'history' | 'state';
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  /** Attribute with DynamoDB TTL enabled, if rows of this table expire. */
+  ttlAttribute?: string;
+};
+
+export type QueueDefinition = {
+  name: string;
+  fifo: boolean;
+  /** SQS attributes, as strings, as the SQS API takes them (without the redrive policy). */
+  attributes: Record<string, string>;
+};
+
+export type QueuePairDefinition = {
+  main: QueueDefinition;
+  deadLetter: QueueDefinition;
+  maxReceiveCount: number;
+};
+
+const FOURTEEN_DAYS_SECONDS = 14 * 24 * 60 * 60;
+const FOUR_DAYS_SECONDS = 4 * 24 * 60 * 60;
+
+/** The three tables: current records, status history (sort key `<timestamp>#<event_id>`), state. */
+export function tableDefinitions(names: ResourceNames): TableDefinition[] {
+  return [
+    {
+      role: 'schedulers',
+      name: names.schedulersTable,
+      partitionKey: { name: 'scheduler_id', type: 'S' },
+    },
+    {
+      role: 'history',
+      name: names.historyTable,
+      partitionKey: { name: 'scheduler_id', type: 'S' },
+      sortKey: { name: 'sk', type: 'S' },
+      ttlAttribute: TTL_ATTRIBUTE,
+    },
+    {
+      role: 'state',
+      name: names.stateTable,
+      partitionKey: { name: 'pk', type: 'S' },
+      sortKey: { name: 'sk', type: 'S' },
+      // Leases, markers and message references expire too, so old nights clean themselves up.
+      ttlAttribute: TTL_ATTRIBUTE,
+    },
+  ];
+}
+
+/**
+ * The event queue and its dead-letter queue. A name ending in `.fifo` makes both FIFO
+ * queues (SQS requires a FIFO queue's DLQ to be FIFO as well).
+ */
+export function queueDefinitions(queueName: string): QueuePairDefinition {
+  const fifo = queueName.endsWith('.fifo');
+  const base = fifo ? queueName.slice(0, -'.fifo'.length) : queueName;
+  const fifoAttributes: Record<string, string> = fifo ? { FifoQueue: 'true' } : {};
+  return {
+    main: {
+      name: queueName,
+      fifo,
+      attributes: {
+        ...fifoAttributes,
+        VisibilityTimeout: '30',
+        ReceiveMessageWaitTimeSeconds: '20',
+        MessageRetentionPeriod: String(FOUR_DAYS_SECONDS),
+        MaximumMessageSize: String(256 * 1024),
+      },
+    },
+    deadLetter: {
+      name: fifo ? `${base}-dlq.fifo` : `${base}-dlq`,
+      fifo,
+      attributes: {
+        ...fifoAttributes,
+        MessageRetentionPeriod: String(FOURTEEN_DAYS_SECONDS),
+        MaximumMessageSize: String(256 * 1024),
+      },
+    },
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+  };
+}
+
+/** The DynamoDB `CreateTable` input of a definition: on-demand billing. */
+export function createTableInput(table: TableDefinition) {
+  const keys = table.sortKey ? [table.partitionKey, table.sortKey] : [table.partitionKey];
+  return {
+    TableName: table.name,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+    KeySchema: keys.map((key, index) => ({
+      AttributeName: key.name,
+      KeyType: index === 0 ? ('HASH' as const) : ('RANGE' as const),
+    })),
+  };
+}
+
+export type ProvisionedQueues = { queueUrl: string; deadLetterQueueUrl: string };
+
+export type ProvisionResult = ProvisionedQueues & {
+  /** Tables whose TTL the engine could not enable (the local engine has no TTL). */
+  ttlUnsupported: string[];
+};
+
+/**
+ * Creates the tables and the queue pair if they are missing, and brings the queue's redrive
+ * policy and the tables' TTL to the definitions. Safe to run any number of times, also
+ * concurrently with another provisioner.
+ *
+ * Failure: an engine that cannot be reached or refuses a call rejects with the SDK error.
+ * A DynamoDB engine without the TTL API (dynalite) is not a failure: the tables are listed
+ * in `ttlUnsupported`, and the cron sweep deletes expired rows instead.
+ */
+export async function provisionResources(
+  clients: { dynamodb: DynamoDBClient; sqs: SQSClient },
+  names: ResourceNames,
+): Promise<ProvisionResult> {
+  const [ttlUnsupported, queues] = await Promise.all([
+    provisionTables(clients.dynamodb, tableDefinitions(names)),
+    provisionQueues(clients.sqs, queueDefinitions(names.queueName)),
+  ]);
+  return { ...queues, ttlUnsupported };
+}
+
+async function provisionTables(client: DynamoDBClient, tables: TableDefinition[]) {
+  const ttlUnsupported: string[] = [];
+  await Promise.all(
+    tables.map(async (table) => {
+      try {
+        await client.send(new CreateTableCommand(createTableInput(table)));
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+      await waitUntilTableExists(
+        { client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
+        { TableName: table.name },
+      );
+      if (table.ttlAttribute && !(await enableTtl(client, table.name, table.ttlAttribute))) {
+        ttlUnsupported.push(table.name);
+      }
+    }),
+  );
+  return ttlUnsupported.sort();
+}
+
+async function enableTtl(client: DynamoDBClient, tableName: string, attribute: string) {
+  try {
+    const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    const ttl = current.TimeToLiveDescription;
+    if (ttl?.AttributeName === attribute && ttl.TimeToLiveStatus !== 'DISABLED') return true;
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isUnknownOperation(error)) return false;
+    throw error;
+  }
+}
+
+function isUnknownOperation(error: unknown) {
+  const name = (error as { name?: string } | null)?.name ?? '';
+  return name === 'UnknownOperationException' || name === 'UnknownOperation';
+}
+
+async function provisionQueues(client: SQSClient, pair: QueuePairDefinition) {
+  const deadLetterQueueUrl = await ensureQueue(client, pair.deadLetter);
+  const dlqAttributes = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const deadLetterTargetArn = dlqAttributes.Attributes?.QueueArn;
+  if (!deadLetterTargetArn) throw new Error(`Queue ${pair.deadLetter.name} has no QueueArn`);
+  const redrivePolicy = JSON.stringify({
+    deadLetterTargetArn,
+    maxReceiveCount: pair.maxReceiveCount,
+  });
+  const queueUrl = await ensureQueue(client, pair.main);
+  // Set on every run, so a queue created before the DLQ existed (or by hand) gets it too.
+  await client.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      Attributes: { RedrivePolicy: redrivePolicy },
+    }),
+  );
+  return { queueUrl, deadLetterQueueUrl };
+}
+
+async function ensureQueue(client: SQSClient, queue: QueueDefinition): Promise<string> {
+  try {
+    const existing = await client.send(new GetQueueUrlCommand({ QueueName: queue.name }));
+    if (existing.QueueUrl) return existing.QueueUrl;
+  } catch (error) {
+    if (!(error instanceof QueueDoesNotExist)) throw error;
+  }
+  const created = await client.send(
+    new CreateQueueCommand({ QueueName: queue.name, Attributes: queue.attributes }),
+  );
+  if (!created.QueueUrl) throw new Error(`CreateQueue for ${queue.name} returned no QueueUrl`);
+  return created.QueueUrl;
+}

@@ -1,0 +1,19 @@
+export {
+  ConfigError,
+  type ConfigProblem,
+  type ConfigVariable,
+  commonConfig,
+  describeConfig,
+  env,
+  loadConfig,
+  type VariableOptions,
+} from './config.ts';
+export { handleShutdown, type Stoppable } from './lifecycle.ts';
+export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS } from './logger.ts';
+export {
+  createMetricsRegistry,
+  type OpsServer,
+  type OpsServerOptions,
+  startOpsServer,
+} from './ops-server.ts';
+export { createAppLogger, loadConfigOrExit } from './start.ts';

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+
+export type Stoppable = { name: string; stop: () => Promise<void> | void };
+
+/**
+ * Stops an app's parts on SIGTERM or SIGINT, in reverse order of start, then exits.
+ * A second signal, or parts that take longer than `timeoutMs`, exit at once with code 1,
+ * so a stuck dependency can never keep a process from stopping.
+ * Returns `shutdown`, for a composition root that must stop itself (e.g. a fatal error).
+ */
+export function handleShutdown(
+  logger: Logger,
+  parts: Stoppable[],
+  timeoutMs: number,
+): (reason: string, exitCode?: number) => Promise<void> {
+  let stopping = false;
+  const shutdown = async (reason: string, exitCode = 0) => {
+    if (stopping) {
+      logger.warn({ reason }, 'second stop request: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ reason }, 'stopping');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown timed out: exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    let code = exitCode;
+    for (const part of [...parts].reverse()) {
+      try {
+        await part.stop();
+      } catch (error) {
+        code = 1;
+        logger.error({ err: error, part: part.name }, 'failed to stop cleanly');
+      }
+    }
+    clearTimeout(timer);
+    logger.info('stopped');
+    logger.flush?.();
+    process.exit(code);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      void shutdown(signal);
+    });
+  }
+  return shutdown;
+}

@@ -1,0 +1,40 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import { ConfigError, loadConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import { createLogger } from './logger.ts';
+
+/**
+ * Loads an app's configuration at start, or stops the process with the one message that
+ * lists every problem (operations.md → Configuration). A bug in the schema itself is
+ * thrown, not reported as a user's mistake.
+ */
+export function loadConfigOrExit<T extends TObject>(
+  appName: string,
+  schema: T,
+  variables: Readonly<Record<string, string | undefined>> = process.env,
+): Readonly<Static<T>> {
+  try {
+    return loadConfig(schema, variables);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${appName}: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+type LoggingConfig = {
+  NODE_ENV: string;
+  LOG_LEVEL: string;
+  LOG_PRETTY?: boolean | undefined;
+  APP_VERSION: string;
+};
+
+/** The app's root logger from the common variables: pretty by default in development. */
+export function createAppLogger(appName: string, config: LoggingConfig): Logger {
+  return createLogger({
+    name: appName,
+    level: config.LOG_LEVEL,
+    pretty: config.LOG_PRETTY ?? config.NODE_ENV === 'development',
+    version: config.APP_VERSION,
+  });
+}

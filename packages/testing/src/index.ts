@@ -1,0 +1,9 @@
+export { CONTAINER_IMAGES, startContainerEngines } from './containers.ts';
+export {
+  startTestEnvironment,
+  TEST_REGION,
+  type TestEnvironment,
+  uniqueResourceNames,
+  useTestEnvironment,
+} from './environment.ts';
+export { countResources, describeLeaks, findLeaks, type ResourceCounts } from './leaks.ts';
