@@ -17,7 +17,6 @@ export function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: false,
   });
   const startedAt = performance.now();
   const uptime = () => Math.round((performance.now() - startedAt) / 1000);

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 export type Stoppable = { name: string; stop: () => Promise<void> | void };
 
 /**
- * Stops an app's parts on SIGTERM or SIGINT, in reverse order of start, then exits.
+ * Stops an app's parts on SIGTERM or SIGINT (or when the supervising parent process
+ * disconnects), in reverse order of start, then exits.
  * A second signal, or parts that take longer than `timeoutMs`, exit at once with code 1,
  * so a stuck dependency can never keep a process from stopping.
  * Returns `shutdown`, for a composition root that must stop itself (e.g. a fatal error).
@@ -43,6 +44,13 @@ export function handleShutdown(
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       void shutdown(signal);
+    });
+  }
+  // Started by a supervisor with an IPC channel (the local launcher): stop when it goes
+  // away, even if it was killed without a chance to stop us.
+  if (process.connected) {
+    process.once('disconnect', () => {
+      void shutdown('parent process exited');
     });
   }
   return shutdown;

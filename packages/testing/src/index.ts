@@ -1,5 +1,6 @@
 export { CONTAINER_IMAGES, startContainerEngines } from './containers.ts';
 export {
+  type EngineName,
   startTestEnvironment,
   TEST_REGION,
   type TestEnvironment,

@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import {
   countResources,
@@ -75,5 +79,22 @@ describe('test environments', () => {
     expect(queues.QueueUrls).toHaveLength(2);
     expect(env.SQS_QUEUE_URL).toContain(names.queueName);
     expect(env.DYNAMODB_ENDPOINT).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('interrupts an engine like an outage, keeping its data, until restored', async () => {
+    const { clients, queueUrl, interrupt } = environment();
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'before' }));
+    const restore = await interrupt('sqs');
+    await expect(
+      clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'during' })),
+    ).rejects.toThrow();
+    await restore();
+    const depth = await clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    expect(depth.Attributes?.ApproximateNumberOfMessages).toBe('1');
   });
 });

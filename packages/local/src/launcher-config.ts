@@ -1,0 +1,60 @@
+import { commonConfig, env } from '@schedmon/runtime';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+
+const {
+  AWS_REGION,
+  DYNAMODB_ENDPOINT,
+  SQS_ENDPOINT,
+  DYNAMODB_TABLE_SCHEDULERS,
+  DYNAMODB_TABLE_STATUS_HISTORY,
+  DYNAMODB_TABLE_STATE,
+  SHUTDOWN_TIMEOUT_MS,
+  LOG_LEVEL,
+  LOG_PRETTY,
+  NODE_ENV,
+  APP_VERSION,
+} = commonConfig;
+
+const port = (fallback: number, description: string) =>
+  env.integer({ default: fallback, minimum: 0, maximum: 65535, description });
+
+/**
+ * Variables of the local launcher behind `pnpm start`. The whole environment is passed on
+ * to the three apps; the launcher fills in the engines' endpoints, the queue URLs, the
+ * ports and a development API key.
+ */
+export const launcherConfigSchema = Type.Object({
+  NODE_ENV,
+  APP_VERSION,
+  LOG_LEVEL,
+  LOG_PRETTY,
+  AWS_REGION,
+  DYNAMODB_ENDPOINT,
+  SQS_ENDPOINT,
+  DYNAMODB_TABLE_SCHEDULERS,
+  DYNAMODB_TABLE_STATUS_HISTORY,
+  DYNAMODB_TABLE_STATE,
+  SHUTDOWN_TIMEOUT_MS,
+  PORT: port(3000, 'HTTP port of the api'),
+  WORKER_METRICS_PORT: port(3001, 'pnpm start: METRICS_PORT given to the worker'),
+  CRON_METRICS_PORT: port(3002, 'pnpm start: METRICS_PORT given to the cron app'),
+  DYNAMODB_LOCAL_PORT: port(8000, 'pnpm start: port of the embedded DynamoDB engine'),
+  SQS_LOCAL_PORT: port(9324, 'pnpm start: port of the embedded SQS engine'),
+  DATA_DIR: env.string({
+    default: '.data',
+    description: 'pnpm start: directory of the embedded engines’ data, kept across restarts',
+  }),
+  SQS_QUEUE_NAME: env.string({
+    default: 'schedmon-events',
+    description: 'pnpm start: name of the event queue it provisions (.fifo for FIFO)',
+  }),
+  API_KEYS: env.secret(
+    env.string({
+      default: 'local-dev-key',
+      description: 'Comma-separated API keys; pnpm start uses local-dev-key when unset',
+    }),
+  ),
+});
+
+export type LauncherConfig = Static<typeof launcherConfigSchema>;
