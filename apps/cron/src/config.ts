@@ -11,7 +11,7 @@ export const cronConfigSchema = Type.Object({
     default: 3002,
     minimum: 0,
     maximum: 65535,
-    description: 'Port of the cron app’s /health, /health/ready and /metrics',
+    description: 'Port of the /health, /health/ready and /metrics of the worker or cron app',
   }),
 });
 

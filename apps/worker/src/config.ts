@@ -8,7 +8,7 @@ export const workerConfigSchema = Type.Object({
     default: 3001,
     minimum: 0,
     maximum: 65535,
-    description: 'Port of the worker’s /health, /health/ready and /metrics',
+    description: 'Port of the /health, /health/ready and /metrics of the worker or cron app',
   }),
 });
 

@@ -154,7 +154,7 @@ export async function launch(
     children.set(app, child);
     logger.info({ app, childPid: child.pid }, `${app} started`);
     child.once('exit', (code, signal) => {
-      if (stopping) return;
+      if (stopping !== undefined) return;
       exitCode = 1;
       logger.error({ app, code, signal }, 'app exited on its own: stopping the rest');
       void stop(`${app} exited`);

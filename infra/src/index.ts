@@ -1,0 +1,1 @@
+export { buildTemplate, OLDEST_MESSAGE_ALARM_SECONDS, type Template } from './cloudformation.ts';
