@@ -36,5 +36,6 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    reporters: ['default', join(import.meta.dirname, 'packages/testing/src/summary-reporter.ts')],
   },
 });

@@ -1,5 +1,5 @@
 // The README's run command, end to end: the launcher starts the engines and the three
-// apps, each answers /health, and one Ctrl-C (SIGINT) leaves no process behind.
+// apps, each answers /health, and stopping it leaves no process behind.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -7,12 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort } from '../src/index.ts';
 
 const startScript = fileURLToPath(new URL('../src/start.ts', import.meta.url));
 
-type LogLine = { msg?: string; app?: string; childPid?: number; name?: string };
+type LogLine = { msg?: string; childPid?: number; name?: string };
+
+type Launched = {
+  launcher: ChildProcess;
+  lines: LogLine[];
+  exited: Promise<number | null>;
+  ports: Record<'api' | 'worker' | 'cron', number>;
+  dataDir: string;
+};
 
 function isAlive(pid: number) {
   try {
@@ -33,57 +41,65 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
   }
 }
 
-describe('pnpm start', () => {
-  let launcher: ChildProcess;
-  let dataDir: string;
-  let exited: Promise<number | null>;
-  const lines: LogLine[] = [];
-  const ports = { api: 0, worker: 0, cron: 0 };
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'schedmon-start-'));
-    ports.api = await findFreePort();
-    ports.worker = await findFreePort();
-    ports.cron = await findFreePort();
-    launcher = spawn(process.execPath, [startScript], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'development',
-        LOG_PRETTY: 'false',
-        PORT: String(ports.api),
-        WORKER_METRICS_PORT: String(ports.worker),
-        CRON_METRICS_PORT: String(ports.cron),
-        DYNAMODB_LOCAL_PORT: '0',
-        SQS_LOCAL_PORT: '0',
-        DATA_DIR: dataDir,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    exited = new Promise((resolve) => launcher.once('exit', (code) => resolve(code)));
-    if (!launcher.stdout) throw new Error('no stdout');
-    createInterface({ input: launcher.stdout }).on('line', (line) => {
-      try {
-        lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        lines.push({ msg: line });
-      }
-    });
+async function launch(): Promise<Launched> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'schedmon-start-'));
+  const ports = {
+    api: await findFreePort(),
+    worker: await findFreePort(),
+    cron: await findFreePort(),
+  };
+  const launcher = spawn(process.execPath, [startScript], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'development',
+      LOG_PRETTY: 'false',
+      PORT: String(ports.api),
+      WORKER_METRICS_PORT: String(ports.worker),
+      CRON_METRICS_PORT: String(ports.cron),
+      DYNAMODB_LOCAL_PORT: '0',
+      SQS_LOCAL_PORT: '0',
+      DATA_DIR: dataDir,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
+  const lines: LogLine[] = [];
+  if (!launcher.stdout) throw new Error('no stdout');
+  createInterface({ input: launcher.stdout }).on('line', (line) => {
+    try {
+      lines.push(JSON.parse(line) as LogLine);
+    } catch {
+      lines.push({ msg: line });
+    }
+  });
+  return { launcher, lines, exited, ports, dataDir };
+}
 
-  afterAll(async () => {
-    if (launcher.exitCode === null) launcher.kill('SIGKILL');
-    await exited;
-    await rm(dataDir, { recursive: true, force: true });
+async function waitUntilHealthy(ports: Launched['ports']) {
+  for (const [app, port] of Object.entries(ports)) {
+    const body = await waitFor(async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      return response.ok ? ((await response.json()) as { status: string }) : undefined;
+    }, 15_000);
+    expect(body.status, app).toBe('ok');
+  }
+}
+
+describe('pnpm start', () => {
+  let launched: Launched | undefined;
+
+  afterEach(async () => {
+    if (!launched) return;
+    if (launched.launcher.exitCode === null) launched.launcher.kill('SIGKILL');
+    await launched.exited;
+    await rm(launched.dataDir, { recursive: true, force: true });
+    launched = undefined;
   });
 
   it('serves /health on the api, worker and cron ports, and stops on one Ctrl-C', async () => {
-    for (const [app, port] of Object.entries(ports)) {
-      const body = await waitFor(async () => {
-        const response = await fetch(`http://127.0.0.1:${port}/health`);
-        return response.ok ? ((await response.json()) as { status: string }) : undefined;
-      }, 15_000);
-      expect(body.status, app).toBe('ok');
-    }
+    launched = await launch();
+    const { launcher, lines, exited, ports } = launched;
+    await waitUntilHealthy(ports);
     const ready = await fetch(`http://127.0.0.1:${ports.api}/health/ready`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { status: string }).status).toBe('healthy');
@@ -100,5 +116,18 @@ describe('pnpm start', () => {
     }
     const stoppedApps = lines.filter((line) => line.msg === 'stopped').map((line) => line.name);
     expect(stoppedApps.sort()).toEqual(['api', 'cron', 'worker']);
+  });
+
+  it('leaves no app running when the launcher itself is killed (kill -9)', async () => {
+    launched = await launch();
+    const { launcher, lines, exited, ports } = launched;
+    await waitUntilHealthy(ports);
+    const childPids = lines.flatMap((line) => (line.childPid ? [line.childPid] : []));
+    expect(childPids).toHaveLength(3);
+
+    launcher.kill('SIGKILL');
+    await exited;
+    await waitFor(async () => (childPids.some(isAlive) ? undefined : true), 10_000);
+    expect(childPids.filter(isAlive)).toEqual([]);
   });
 });
