@@ -6,10 +6,12 @@ import {
   ListQueuesCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   countResources,
   findLeaks,
+  startContainerEngines,
+  startTestEnvironment,
   uniqueResourceNames,
   useTestEnvironment,
 } from '../src/index.ts';
@@ -96,5 +98,29 @@ describe('test environments', () => {
       }),
     );
     expect(depth.Attributes?.ApproximateNumberOfMessages).toBe('1');
+  });
+});
+
+describe('TEST_ENGINES=containers', () => {
+  it('falls back to the embedded engines, saying why, when there is no Docker engine', async () => {
+    const containers = await startContainerEngines();
+    if (!('unavailable' in containers)) {
+      // A machine with Docker runs the containers themselves; nothing to fall back from.
+      await containers.stop();
+      return;
+    }
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    process.env.TEST_ENGINES = 'containers';
+    try {
+      const environment = await startTestEnvironment();
+      await environment.stop();
+      expect(environment.engines.dynamodb.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:/);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringContaining('TEST_ENGINES=containers skipped: no Docker engine'),
+      );
+    } finally {
+      delete process.env.TEST_ENGINES;
+      warn.mockRestore();
+    }
   });
 });
