@@ -4,7 +4,6 @@
  * their data under `.data/`, so a restart keeps schedulers, history and queued events.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
@@ -30,53 +29,70 @@ export type EngineOptions = {
   dataDir?: string;
 };
 
+type Running = { port: number; stop(): Promise<void> };
+
+/** The lifecycle both engines share: one port, kept across restarts once chosen. */
+function restartableEngine(
+  name: string,
+  options: EngineOptions,
+  startOn: (port: number, dataDir: string | undefined) => Promise<Running>,
+): Engine {
+  let port = options.port ?? 0;
+  let running: Running | undefined;
+  return {
+    name,
+    get endpoint() {
+      return `http://${LOOPBACK}:${port}`;
+    },
+    get running() {
+      return running !== undefined;
+    },
+    async start() {
+      if (running) return;
+      if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+      running = await startOn(port, options.dataDir);
+      port = running.port;
+    },
+    async stop() {
+      const current = running;
+      running = undefined;
+      await current?.stop();
+    },
+  };
+}
+
 /**
  * A DynamoDB engine (dynalite). Tables are ACTIVE as soon as they are created.
  * Failure: `start()` rejects when the port is taken or the data directory is locked by
  * another process (LevelDB allows one owner).
  */
 export function createDynamoEngine(options: EngineOptions = {}): Engine {
-  let port = options.port ?? 0;
-  let server: Server | undefined;
-  return {
-    name: 'dynamodb',
-    get endpoint() {
-      return `http://${LOOPBACK}:${port}`;
-    },
-    get running() {
-      return server !== undefined;
-    },
-    async start() {
-      if (server) return;
-      if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-      const created = dynalite({
-        ...(options.dataDir ? { path: options.dataDir } : {}),
-        createTableMs: 0,
-        deleteTableMs: 0,
-        updateTableMs: 0,
+  return restartableEngine('dynamodb', options, async (port, dataDir) => {
+    const server = dynalite({
+      ...(dataDir ? { path: dataDir } : {}),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, LOOPBACK, () => {
+        server.off('error', reject);
+        resolve();
       });
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject);
-        created.listen(port, LOOPBACK, () => {
-          created.off('error', reject);
-          resolve();
-        });
-      });
-      port = (created.address() as AddressInfo).port;
-      server = created;
-    },
-    async stop() {
-      const current = server;
-      if (!current) return;
-      server = undefined;
-      // Clients keep pooled connections open; drop them so close() does not wait for them.
-      const closed = new Promise<void>((resolve, reject) =>
-        current.close((error) => (error ? reject(error) : resolve())),
-      );
-      current.closeAllConnections();
-      await closed;
-    },
-  };
+    });
+    return {
+      port: (server.address() as AddressInfo).port,
+      stop: async () => {
+        // Clients keep pooled connections open; drop them so close() does not wait.
+        const closed = new Promise<void>((resolve, reject) =>
+          server.close((error) => (error ? reject(error) : resolve())),
+        );
+        server.closeAllConnections();
+        await closed;
+      },
+    };
+  });
 }
 
 /**
@@ -86,33 +102,10 @@ export function createDynamoEngine(options: EngineOptions = {}): Engine {
  * Failure: `start()` rejects when the port is taken.
  */
 export function createSqsEngine(options: EngineOptions = {}): Engine {
-  let port = options.port ?? 0;
-  let server: FauxqsServer | undefined;
-  return {
-    name: 'sqs',
-    get endpoint() {
-      return `http://${LOOPBACK}:${port}`;
-    },
-    get running() {
-      return server !== undefined;
-    },
-    async start() {
-      if (server) return;
-      if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-      server = await startFauxqs({
-        port,
-        logger: false,
-        ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-      });
-      port = server.port;
-    },
-    async stop() {
-      const current = server;
-      if (!current) return;
-      server = undefined;
-      await current.stop();
-    },
-  };
+  return restartableEngine('sqs', options, async (port, dataDir) => {
+    const server = await startFauxqs({ port, logger: false, ...(dataDir ? { dataDir } : {}) });
+    return { port: server.port, stop: () => server.stop() };
+  });
 }
 
 export type LocalEnginesOptions = {
