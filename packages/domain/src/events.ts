@@ -1,0 +1,343 @@
+/**
+ * The two event kinds, the queue message contract (queue.md) and the rules that decide
+ * what an event does to the current record.
+ */
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { SchedulerRecord, Status } from './scheduler.ts';
+import {
+  ErrorMessageSchema,
+  ExecutionTimeMsSchema,
+  formatTimestamp,
+  MetadataSchema,
+  metadataProblem,
+  NameSchema,
+  parseTimestamp,
+  RunIdSchema,
+  SchedulerIdSchema,
+  STATUS_RANK,
+  StatusSchema,
+  TimestampSchema,
+} from './scheduler.ts';
+import { compileValidator } from './validation.ts';
+
+export const QUEUE_MESSAGE_VERSION = 1;
+
+export const EventIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+  description: 'Stable id of the event; derived from the message body when absent',
+});
+
+/** A status update as a queue message (queue.md → Message contract). */
+export const StatusMessageSchema = Type.Object(
+  {
+    v: Type.Literal(QUEUE_MESSAGE_VERSION),
+    type: Type.Literal('status'),
+    event_id: Type.Optional(EventIdSchema),
+    scheduler_id: SchedulerIdSchema,
+    service_name: NameSchema,
+    job_name: NameSchema,
+    status: StatusSchema,
+    timestamp: TimestampSchema,
+    execution_time_ms: Type.Optional(ExecutionTimeMsSchema),
+    error_message: Type.Optional(ErrorMessageSchema),
+    metadata: Type.Optional(MetadataSchema),
+    run_id: Type.Optional(RunIdSchema),
+    accepted_at: Type.Optional(TimestampSchema),
+  },
+  { additionalProperties: false, $id: 'StatusMessage' },
+);
+
+/** A heartbeat as a queue message. */
+export const HeartbeatMessageSchema = Type.Object(
+  {
+    v: Type.Literal(QUEUE_MESSAGE_VERSION),
+    type: Type.Literal('heartbeat'),
+    event_id: Type.Optional(EventIdSchema),
+    scheduler_id: SchedulerIdSchema,
+    timestamp: TimestampSchema,
+    accepted_at: Type.Optional(TimestampSchema),
+  },
+  { additionalProperties: false, $id: 'HeartbeatMessage' },
+);
+
+/** One SQS message body: a status update or a heartbeat, version 1. */
+export const QueueMessageSchema = Type.Union([StatusMessageSchema, HeartbeatMessageSchema], {
+  $id: 'https://schedmon.dev/schemas/queue-message-v1.json',
+  title: 'schedmon queue message, version 1',
+});
+export type StatusMessage = Static<typeof StatusMessageSchema>;
+export type HeartbeatMessage = Static<typeof HeartbeatMessageSchema>;
+export type QueueMessage = Static<typeof QueueMessageSchema>;
+
+/** A status event as the worker applies it: normalized, with an id, omitted fields null. */
+export type StatusEvent = {
+  type: 'status';
+  event_id: string;
+  scheduler_id: string;
+  service_name: string;
+  job_name: string;
+  status: Status;
+  /** UTC with milliseconds. */
+  timestamp: string;
+  execution_time_ms: number | null;
+  error_message: string | null;
+  metadata: Record<string, unknown> | null;
+  run_id: string | null;
+  accepted_at: string | null;
+};
+
+export type HeartbeatEvent = {
+  type: 'heartbeat';
+  event_id: string;
+  scheduler_id: string;
+  timestamp: string;
+  accepted_at: string | null;
+};
+
+export type SchedulerEvent = StatusEvent | HeartbeatEvent;
+
+/** Why a message is refused (the DLQ `reason` attribute). */
+export type RejectReason = 'not_json' | 'unsupported_version' | 'invalid' | 'future_timestamp';
+
+export type ParsedMessage =
+  | { ok: true; event: SchedulerEvent }
+  | { ok: false; reason: RejectReason; detail: string };
+
+export type ParseOptions = {
+  /** Now, epoch ms (from the Clock port). */
+  now: number;
+  /** How far in the future a timestamp may be (MAX_CLOCK_SKEW_SECONDS). */
+  maxSkewMs: number;
+  /** SHA-256 hex of a string: derives ids for events sent without one. */
+  digest: (text: string) => string;
+};
+
+const statusValidator = compileValidator(StatusMessageSchema);
+const heartbeatValidator = compileValidator(HeartbeatMessageSchema);
+
+/** JSON with object keys sorted at every level: the same event always reads the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The id of an event sent without one: a digest of its canonical JSON, so a redelivered
+ * or re-sent identical message is the same event. `accepted_at` is left out: it says
+ * when a copy was accepted, not what happened.
+ */
+export function deriveEventId(message: QueueMessage, digest: (text: string) => string): string {
+  const { event_id: _id, accepted_at: _accepted, ...content } = message;
+  return `d-${digest(canonicalJson(content)).slice(0, 40)}`;
+}
+
+/** Validates one message against the contract; the problems are readable, one per field. */
+export function validateQueueMessage(
+  value: unknown,
+):
+  | { ok: true; message: QueueMessage }
+  | { ok: false; reason: 'unsupported_version' | 'invalid'; problems: string[] } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, reason: 'invalid', problems: ['body must be a JSON object'] };
+  }
+  const { v, type } = value as { v?: unknown; type?: unknown };
+  if (v !== QUEUE_MESSAGE_VERSION) {
+    return {
+      ok: false,
+      reason: 'unsupported_version',
+      problems: [`v must be ${QUEUE_MESSAGE_VERSION} (got ${JSON.stringify(v) ?? 'nothing'})`],
+    };
+  }
+  const validator =
+    type === 'status' ? statusValidator : type === 'heartbeat' ? heartbeatValidator : undefined;
+  if (!validator) {
+    return { ok: false, reason: 'invalid', problems: ['type must be one of status, heartbeat'] };
+  }
+  const problems = validator.check(value) ? [] : validator.problems(value);
+  const message = value as QueueMessage;
+  if (message.type === 'status' && problems.length === 0) {
+    if (message.status === 'failed' && message.error_message === undefined) {
+      problems.push('error_message is required when status is failed');
+    }
+    const metadata = message.metadata === undefined ? undefined : metadataProblem(message.metadata);
+    if (metadata) problems.push(metadata);
+  }
+  return problems.length === 0 ? { ok: true, message } : { ok: false, reason: 'invalid', problems };
+}
+
+/** The event a valid message stands for, normalized (UTC timestamps, trimmed names, nulls). */
+export function toEvent(message: QueueMessage, eventId: string): SchedulerEvent {
+  const timestamp = normalizeTimestamp(message.timestamp);
+  const accepted_at = message.accepted_at ? normalizeTimestamp(message.accepted_at) : null;
+  if (message.type === 'heartbeat') {
+    return {
+      type: 'heartbeat',
+      event_id: eventId,
+      scheduler_id: message.scheduler_id,
+      timestamp,
+      accepted_at,
+    };
+  }
+  return {
+    type: 'status',
+    event_id: eventId,
+    scheduler_id: message.scheduler_id,
+    service_name: message.service_name.trim(),
+    job_name: message.job_name.trim(),
+    status: message.status,
+    timestamp,
+    execution_time_ms: message.execution_time_ms ?? null,
+    error_message: message.error_message ?? null,
+    metadata: message.metadata ?? null,
+    run_id: message.run_id ?? null,
+    accepted_at,
+  };
+}
+
+function normalizeTimestamp(value: string): string {
+  const ms = parseTimestamp(value);
+  if (ms === undefined) throw new TypeError(`not an ISO timestamp: ${value}`);
+  return formatTimestamp(ms);
+}
+
+/** A problem when `timestamp` is further ahead of `now` than the allowed skew. */
+export function futureSkewProblem(timestamp: string, now: number, maxSkewMs: number) {
+  const ms = parseTimestamp(timestamp);
+  if (ms === undefined || ms <= now + maxSkewMs) return undefined;
+  return `timestamp must not be more than ${Math.round(maxSkewMs / 1000)} s in the future`;
+}
+
+/**
+ * Parses one queue message body into the event to apply, or says why it is poison.
+ * Never throws: every bad input becomes `{ ok: false, reason, detail }`.
+ */
+export function parseQueueMessage(body: string, options: ParseOptions): ParsedMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    return {
+      ok: false,
+      reason: 'not_json',
+      detail: `body is not JSON: ${(error as Error).message}`,
+    };
+  }
+  const validated = validateQueueMessage(value);
+  if (!validated.ok) {
+    return { ok: false, reason: validated.reason, detail: validated.problems.join('; ') };
+  }
+  const skew = futureSkewProblem(validated.message.timestamp, options.now, options.maxSkewMs);
+  if (skew) return { ok: false, reason: 'future_timestamp', detail: skew };
+  const eventId = validated.message.event_id ?? deriveEventId(validated.message, options.digest);
+  return { ok: true, event: toEvent(validated.message, eventId) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Ordering: which event the current record shows.
+
+/** What the current record's position in event order is made of. */
+export type OrderKey = { timestamp: string; status: Status; event_id: string | null };
+
+/**
+ * Total order of status events: timestamp, then terminal > running > pending, then event
+ * id, so any permutation of the same events ends on the same record. Negative when `a`
+ * comes first.
+ */
+export function compareOrder(a: OrderKey, b: OrderKey): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  const rank = STATUS_RANK[a.status] - STATUS_RANK[b.status];
+  if (rank !== 0) return rank;
+  const idA = a.event_id ?? '';
+  const idB = b.event_id ?? '';
+  return idA === idB ? 0 : idA < idB ? -1 : 1;
+}
+
+export type ApplyOutcome = 'applied' | 'late' | 'duplicate';
+
+/**
+ * What a status event does to the record whose last applied event is `current`
+ * (`event_id` null: only registered, no event yet — any event replaces that placeholder).
+ */
+export function decideStatus(current: OrderKey, event: StatusEvent): ApplyOutcome {
+  if (current.event_id === null) return 'applied';
+  if (current.event_id === event.event_id) return 'duplicate';
+  return compareOrder(event, current) > 0 ? 'applied' : 'late';
+}
+
+/** What a heartbeat does: `last_heartbeat` only moves forward. */
+export function decideHeartbeat(lastHeartbeat: string | null, event: HeartbeatEvent): ApplyOutcome {
+  if (lastHeartbeat === null || lastHeartbeat < event.timestamp) return 'applied';
+  return lastHeartbeat === event.timestamp ? 'duplicate' : 'late';
+}
+
+/**
+ * The record after an applied status event. Fields the event omits are cleared, not
+ * carried over from an older run; names follow the newest event.
+ */
+export function recordWithStatus(
+  record: SchedulerRecord,
+  event: StatusEvent,
+  now: string,
+): SchedulerRecord {
+  return {
+    ...record,
+    service_name: event.service_name,
+    job_name: event.job_name,
+    status: event.status,
+    timestamp: event.timestamp,
+    execution_time_ms: event.execution_time_ms,
+    error_message: event.error_message,
+    metadata: event.metadata,
+    updated_at: now,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// History.
+
+/** One row of status history: every event gets one, idempotent by its key. */
+export type HistoryRow = {
+  scheduler_id: string;
+  /** Sort key: `<timestamp>#<event_id>`, newest last. */
+  sk: string;
+  id: string;
+  type: SchedulerEvent['type'];
+  status: Status | null;
+  timestamp: string;
+  execution_time_ms: number | null;
+  error_message: string | null;
+  metadata: Record<string, unknown> | null;
+  run_id: string | null;
+  /** Epoch seconds after which the row is expired (DynamoDB TTL). */
+  expires_at: number;
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The history row of an event, kept `retentionDays` after the event's timestamp. */
+export function historyRowOf(event: SchedulerEvent, retentionDays: number): HistoryRow {
+  const expiresMs = (parseTimestamp(event.timestamp) ?? 0) + retentionDays * DAY_MS;
+  const isStatus = event.type === 'status';
+  return {
+    scheduler_id: event.scheduler_id,
+    sk: `${event.timestamp}#${event.event_id}`,
+    id: event.event_id,
+    type: event.type,
+    status: isStatus ? event.status : null,
+    timestamp: event.timestamp,
+    execution_time_ms: isStatus ? event.execution_time_ms : null,
+    error_message: isStatus ? event.error_message : null,
+    metadata: isStatus ? event.metadata : null,
+    run_id: isStatus ? event.run_id : null,
+    expires_at: Math.floor(expiresMs / 1000),
+  };
+}

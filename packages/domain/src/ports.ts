@@ -1,0 +1,163 @@
+/**
+ * The ports: what the use-cases need from the outside world. Adapters implement them on
+ * DynamoDB, SQS and Slack; `fakes.ts` implements them in memory. One contract suite per
+ * port runs against both, so the fakes cannot drift from the real thing.
+ */
+import type {
+  ApplyOutcome,
+  HeartbeatEvent,
+  HistoryRow,
+  QueueMessage,
+  StatusEvent,
+} from './events.ts';
+import type { Registration, SchedulerRecord, Status } from './scheduler.ts';
+
+/** The current time. The only way the rules learn it. */
+export type Clock = { now(): Date };
+
+/** What applying an event to the current record did. */
+export type ApplyResult = ApplyOutcome | 'not_registered';
+
+export type SchedulerFilter = { status?: Status; service_name?: string };
+
+/**
+ * The current record of each scheduler.
+ *
+ * Failure: engine trouble (unreachable, throttled) rejects with `EngineUnavailableError`;
+ * nothing is half-written, since every write is one conditional item write.
+ */
+export type SchedulerStore = {
+  /**
+   * Creates the scheduler as `pending` at `now`, or updates the names, owner and alert
+   * id of an existing one keeping its status, timestamps and heartbeat. Returns the record.
+   */
+  register(registration: Registration, now: string): Promise<SchedulerRecord>;
+  get(schedulerId: string): Promise<SchedulerRecord | undefined>;
+  /** Every scheduler matching the filter, sorted by service name, then job name. */
+  list(filter?: SchedulerFilter): Promise<SchedulerRecord[]>;
+  /**
+   * Makes the event the current status if it is newer in event order (`compareOrder`);
+   * the decision is taken atomically by the store, never read-then-write.
+   * `late`: an event at or after it in order is already shown; `duplicate`: this very
+   * event is; `not_registered`: no such scheduler.
+   */
+  applyStatus(event: StatusEvent, now: string): Promise<ApplyResult>;
+  /** Moves `last_heartbeat` forward to the event's timestamp; never backwards. */
+  applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult>;
+};
+
+export type HistoryQuery = {
+  /** 1–1000. */
+  limit: number;
+  /** Inclusive bounds on the event timestamp, UTC ISO. */
+  from?: string;
+  to?: string;
+  /** Rows whose `expires_at` is before this instant are never returned. */
+  now: string;
+};
+
+/**
+ * Status history: one row per event, keyed by scheduler and `<timestamp>#<event_id>`.
+ *
+ * Failure: `EngineUnavailableError`; `putAll` is idempotent, so a retry after a partial
+ * failure writes each row once.
+ */
+export type HistoryStore = {
+  /** Writes the rows (any number, batched by the adapter); an existing row is left as is. */
+  putAll(rows: readonly HistoryRow[]): Promise<void>;
+  /** Newest first, without expired rows. */
+  query(schedulerId: string, query: HistoryQuery): Promise<HistoryRow[]>;
+  /** Deletes rows expired before `now` (the local engine has no TTL). Returns how many. */
+  deleteExpired(now: string): Promise<number>;
+};
+
+/** A state item: leases, EOD message references, alert and stale-warning markers. */
+export type StateItem = {
+  pk: string;
+  sk: string;
+  data: Record<string, unknown>;
+  /** Epoch seconds after which the item no longer exists (DynamoDB TTL; reads filter it). */
+  expires_at: number;
+};
+
+/**
+ * The state table: small items addressed by `pk`/`sk`.
+ *
+ * Failure: `EngineUnavailableError` for engine trouble; a lost race is not an error, it is
+ * `false` from the conditional methods.
+ */
+export type StateStore = {
+  get(pk: string, sk: string, now: string): Promise<StateItem | undefined>;
+  /** Every unexpired item of a partition, by `sk`. */
+  list(pk: string, now: string): Promise<StateItem[]>;
+  put(item: StateItem): Promise<void>;
+  /** Creates the item only if none exists (or the existing one has expired): true if it did. */
+  putIfAbsent(item: StateItem, now: string): Promise<boolean>;
+  delete(pk: string, sk: string): Promise<void>;
+  /**
+   * Takes or renews the lease `name` for `owner` until `expiresAt` (epoch seconds): true
+   * when `owner` holds it afterwards (free, expired, or already its own).
+   */
+  acquireLease(name: string, owner: string, expiresAt: number, now: string): Promise<boolean>;
+  /** Gives the lease up if `owner` holds it, so a standby can take over at once. */
+  releaseLease(name: string, owner: string): Promise<void>;
+};
+
+/** Message attributes carried with an event (queue.md). */
+export type MessageAttributes = Record<string, string>;
+
+/** A message as received from the queue. */
+export type ReceivedMessage = {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: MessageAttributes;
+  /** How many times it has been received, this time included. */
+  receiveCount: number;
+  /** When the queue first received it, epoch ms. */
+  sentAt: number;
+};
+
+/**
+ * The event queue and its dead-letter queue.
+ *
+ * Failure: `QueueRefusedError` when a message is not accepted (send), or
+ * `EngineUnavailableError` when the queue cannot be reached; a send resolves only once
+ * the queue has accepted that very message.
+ */
+export type EventQueue = {
+  send(message: QueueMessage, attributes?: MessageAttributes): Promise<{ messageId: string }>;
+  /** Long-polls up to `max` (≤ 10) messages, waiting up to `waitSeconds`. */
+  receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedMessage[]>;
+  /** Deletes handled messages; returns the receipt handles that could not be deleted. */
+  delete(receiptHandles: readonly string[]): Promise<string[]>;
+  /** Makes the message visible again after `seconds` (0: at once). */
+  changeVisibility(receiptHandle: string, seconds: number): Promise<void>;
+  /**
+   * Moves a poison message to the DLQ with `reason` and `detail` attributes, then deletes
+   * it from the main queue.
+   */
+  park(message: ReceivedMessage, reason: string, detail: string): Promise<void>;
+};
+
+/** A Slack message as data: Block Kit blocks and the plain-text fallback. */
+export type SlackMessage = {
+  text: string;
+  blocks: readonly Record<string, unknown>[];
+};
+
+/** Where a posted message lives, to edit it later. */
+export type MessageRef = { channel: string; ts: string };
+
+/**
+ * Posts to the ops channel (Slack, or the log when Slack is not configured).
+ *
+ * Failure: `NotifierError`, `retryable` for 429 / 5xx / timeouts / network, not for a
+ * permanent refusal (`channel_not_found`, `invalid_blocks`, `not_authed`).
+ */
+export type Notifier = {
+  post(message: SlackMessage): Promise<MessageRef>;
+  update(ref: MessageRef, message: SlackMessage): Promise<MessageRef>;
+  /** Reachability for readiness: never throws. */
+  check(): Promise<{ ok: boolean; message: string }>;
+};

@@ -1,0 +1,168 @@
+/**
+ * The scheduler record and the field rules of http-api.md, defined once: the api's HTTP
+ * schemas, the queue message schema and the stores all use these.
+ */
+import type { Static } from '@sinclair/typebox';
+import { FormatRegistry, Type } from '@sinclair/typebox';
+
+export const STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Statuses that end a run. At equal timestamps they win over `running` and `pending`. */
+export const TERMINAL_STATUSES: ReadonlySet<Status> = new Set(['completed', 'failed']);
+
+/** Tie order at equal timestamps: terminal > running > pending. */
+export const STATUS_RANK: Readonly<Record<Status, number>> = Object.freeze({
+  pending: 0,
+  running: 1,
+  completed: 2,
+  failed: 2,
+});
+
+export const MAX_EXECUTION_TIME_MS = 7 * 24 * 60 * 60 * 1000;
+export const MAX_ERROR_MESSAGE_LENGTH = 10_000;
+export const MAX_METADATA_BYTES = 16 * 1024;
+export const MAX_METADATA_DEPTH = 8;
+export const MAX_RUN_ID_LENGTH = 128;
+
+const EMAIL_FORMAT = 'email';
+const TIMESTAMP_FORMAT = 'iso-timestamp';
+
+// ISO 8601 date-time with an explicit offset or Z (a time without a zone is ambiguous).
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+
+/** Parses an ISO 8601 timestamp with offset to epoch ms, or undefined when it is not one. */
+export function parseTimestamp(value: string): number | undefined {
+  if (!ISO_TIMESTAMP.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The stored form of an instant: UTC with milliseconds (`2026-01-15T00:42:10.120Z`). */
+export function formatTimestamp(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+if (!FormatRegistry.Has(EMAIL_FORMAT)) FormatRegistry.Set(EMAIL_FORMAT, (v) => EMAIL.test(v));
+if (!FormatRegistry.Has(TIMESTAMP_FORMAT)) {
+  FormatRegistry.Set(TIMESTAMP_FORMAT, (value) => parseTimestamp(value) !== undefined);
+}
+
+export const SchedulerIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+  description: 'Unique id of the scheduled job, e.g. service-a-eod-process',
+});
+
+/** A display name: 1–255 characters after trimming, no control characters. */
+export const NameSchema = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  // No C0/C1 control characters; surrounding whitespace is trimmed before this check.
+  pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]*$',
+});
+
+export const StatusSchema = Type.Union(
+  STATUSES.map((status) => Type.Literal(status)),
+  { description: 'pending | running | completed | failed' },
+);
+
+export const TimestampSchema = Type.String({
+  format: TIMESTAMP_FORMAT,
+  description: 'ISO 8601 with offset or Z',
+});
+
+export const OwnerEmailSchema = Type.String({ format: EMAIL_FORMAT, maxLength: 320 });
+export const AlertUserIdSchema = Type.String({
+  pattern: '^[UWS][A-Z0-9]{2,}$',
+  maxLength: 64,
+  description: 'Slack user (U…/W…) or user group (S…) id to mention on alerts',
+});
+export const ExecutionTimeMsSchema = Type.Integer({ minimum: 0, maximum: MAX_EXECUTION_TIME_MS });
+export const ErrorMessageSchema = Type.String({ maxLength: MAX_ERROR_MESSAGE_LENGTH });
+export const MetadataSchema = Type.Record(Type.String(), Type.Unknown(), {
+  description: `JSON object, ≤ ${MAX_METADATA_BYTES} bytes serialized, nesting depth ≤ ${MAX_METADATA_DEPTH}`,
+});
+export const RunIdSchema = Type.String({ minLength: 1, maxLength: MAX_RUN_ID_LENGTH });
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+/** The current record of a scheduler, as stored and as the api returns it. */
+export const SchedulerRecordSchema = Type.Object(
+  {
+    scheduler_id: SchedulerIdSchema,
+    service_name: Type.String(),
+    job_name: Type.String(),
+    status: StatusSchema,
+    timestamp: Type.String({ description: 'Time of the status, UTC' }),
+    execution_time_ms: Type.Union([Type.Integer(), Type.Null()]),
+    error_message: Nullable(Type.String()),
+    metadata: Type.Union([MetadataSchema, Type.Null()]),
+    last_heartbeat: Nullable(Type.String()),
+    created_at: Type.String(),
+    updated_at: Type.String(),
+    owner_email: Nullable(Type.String()),
+    alert_user_id: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type SchedulerRecord = Static<typeof SchedulerRecordSchema>;
+
+/** What registration carries (http-api.md → POST /schedulers/register). */
+export const RegistrationSchema = Type.Object(
+  {
+    scheduler_id: SchedulerIdSchema,
+    service_name: NameSchema,
+    job_name: NameSchema,
+    owner_email: Type.Optional(OwnerEmailSchema),
+    alert_user_id: Type.Optional(AlertUserIdSchema),
+  },
+  { additionalProperties: false },
+);
+export type Registration = Static<typeof RegistrationSchema>;
+
+/** One problem with metadata, or undefined: size and depth are not expressible in JSON Schema. */
+export function metadataProblem(metadata: unknown): string | undefined {
+  let serialized: string;
+  try {
+    serialized = JSON.stringify(metadata);
+  } catch {
+    return 'metadata must be JSON';
+  }
+  if (new TextEncoder().encode(serialized).length > MAX_METADATA_BYTES) {
+    return `metadata must be at most ${MAX_METADATA_BYTES} bytes serialized`;
+  }
+  if (depthOf(metadata) > MAX_METADATA_DEPTH) {
+    return `metadata must be nested at most ${MAX_METADATA_DEPTH} levels deep`;
+  }
+  return undefined;
+}
+
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child));
+  return deepest + 1;
+}
+
+/** A new scheduler's record: `pending` since `now` (http-api.md → register). */
+export function newSchedulerRecord(registration: Registration, now: string): SchedulerRecord {
+  return {
+    scheduler_id: registration.scheduler_id,
+    service_name: registration.service_name.trim(),
+    job_name: registration.job_name.trim(),
+    status: 'pending',
+    timestamp: now,
+    execution_time_ms: null,
+    error_message: null,
+    metadata: null,
+    last_heartbeat: null,
+    created_at: now,
+    updated_at: now,
+    owner_email: registration.owner_email ?? null,
+    alert_user_id: registration.alert_user_id ?? null,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Readable validation messages from TypeBox schemas, one per problem, naming the field
+ * (http-api.md → Error shape: "status must be one of pending, running, completed, failed").
+ */
+import type { TSchema } from '@sinclair/typebox';
+import type { TypeCheck } from '@sinclair/typebox/compiler';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { ValueError } from '@sinclair/typebox/errors';
+import { ValueErrorType } from '@sinclair/typebox/errors';
+
+function fieldName(path: string): string {
+  const field = path.replace(/^\//, '').replaceAll('/', '.');
+  return field === '' ? 'body' : field;
+}
+
+function literalChoices(error: ValueError): string[] | undefined {
+  const variants = (error.schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  if (!variants?.every((variant) => typeof variant.const === 'string')) return undefined;
+  return variants.map((variant) => String(variant.const));
+}
+
+/** One readable sentence for one TypeBox error. */
+export function describeError(error: ValueError): string {
+  const field = fieldName(error.path);
+  const schema = error.schema as Record<string, unknown>;
+  switch (error.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return `${field} is required`;
+    case ValueErrorType.ObjectAdditionalProperties:
+      return `${field} is not an accepted field`;
+    case ValueErrorType.StringMinLength:
+      return schema.minLength === 1
+        ? `${field} must not be empty`
+        : `${field} must be at least ${schema.minLength} characters`;
+    case ValueErrorType.StringMaxLength:
+      return `${field} must be at most ${schema.maxLength} characters`;
+    case ValueErrorType.StringPattern:
+      return `${field} has characters that are not allowed (${schema.pattern})`;
+    case ValueErrorType.StringFormat:
+      return schema.format === 'iso-timestamp'
+        ? `${field} must be an ISO 8601 timestamp with offset or Z`
+        : `${field} must be a valid ${schema.format}`;
+    case ValueErrorType.Union: {
+      const choices = literalChoices(error);
+      if (choices) return `${field} must be one of ${choices.join(', ')}`;
+      return `${field} ${error.message.toLowerCase()}`;
+    }
+    case ValueErrorType.Literal:
+      return `${field} must be ${JSON.stringify(schema.const)}`;
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.NumberMinimum:
+      return `${field} must be at least ${schema.minimum}`;
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
+      return `${field} must be at most ${schema.maximum}`;
+    case ValueErrorType.Integer:
+      return `${field} must be an integer`;
+    case ValueErrorType.Number:
+      return `${field} must be a number`;
+    case ValueErrorType.String:
+      return `${field} must be a string`;
+    case ValueErrorType.Boolean:
+      return `${field} must be a boolean`;
+    case ValueErrorType.Object:
+      return `${field} must be an object`;
+    default:
+      return `${field}: ${error.message}`;
+  }
+}
+
+/** A schema compiled once, answering either the value or every readable problem. */
+export type Validator<T> = {
+  check(value: unknown): value is T;
+  problems(value: unknown): string[];
+};
+
+/** Compiles `schema` once (the worker validates every message with it). */
+export function compileValidator<T extends TSchema>(
+  schema: T,
+): Validator<import('@sinclair/typebox').Static<T>> {
+  const compiled: TypeCheck<T> = TypeCompiler.Compile(schema);
+  return {
+    check: (value): value is import('@sinclair/typebox').Static<T> => compiled.Check(value),
+    problems(value) {
+      const seen = new Set<string>();
+      for (const error of compiled.Errors(value)) {
+        // A union reports each variant's failure too; the first sentence per field is enough.
+        const sentence = describeError(error);
+        const field = sentence.split(' ')[0] ?? '';
+        if (![...seen].some((known) => known.split(' ')[0] === field)) seen.add(sentence);
+      }
+      return [...seen];
+    },
+  };
+}
