@@ -1,7 +1,7 @@
 /**
  * `.env.example`, generated from the configuration schemas of the three apps and of the
  * local launcher, so it lists every variable there is and nothing else.
- * `pnpm env:example` rewrites it; a test fails when it is out of date.
+ * `pnpm generate` rewrites it; a test fails when it is out of date.
  */
 import { apiConfigSchema } from '@schedmon/api/config';
 import { cronConfigSchema } from '@schedmon/cron/config';
@@ -41,7 +41,7 @@ export function collectVariables(): Row[] {
 /** The text of `.env.example`: one commented line and one assignment per variable. */
 export function renderEnvExample(): string {
   const lines = [
-    '# schedmon configuration. Generated from the config schemas: `pnpm env:example`.',
+    '# schedmon configuration. Generated from the config schemas: `pnpm generate`.',
     '# Copy to .env or export in your shell. Unset optional values keep their defaults;',
     '# `pnpm start` fills in the local engines, queue URLs and a development API key.',
     '',

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { collectVariables, renderEnvExample } from '../src/env-example.ts';
 
 describe('.env.example', () => {
-  it('is up to date with every app’s configuration schema (run `pnpm env:example`)', async () => {
+  it('is up to date with every app’s configuration schema (run `pnpm generate`)', async () => {
     const committed = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
     expect(committed).toBe(renderEnvExample());
   });

@@ -47,7 +47,7 @@ export const StatusMessageSchema = Type.Object(
     run_id: Type.Optional(RunIdSchema),
     accepted_at: Type.Optional(TimestampSchema),
   },
-  { additionalProperties: false, $id: 'StatusMessage' },
+  { additionalProperties: false, title: 'Status update' },
 );
 
 /** A heartbeat as a queue message. */
@@ -60,12 +60,11 @@ export const HeartbeatMessageSchema = Type.Object(
     timestamp: TimestampSchema,
     accepted_at: Type.Optional(TimestampSchema),
   },
-  { additionalProperties: false, $id: 'HeartbeatMessage' },
+  { additionalProperties: false, title: 'Heartbeat' },
 );
 
 /** One SQS message body: a status update or a heartbeat, version 1. */
 export const QueueMessageSchema = Type.Union([StatusMessageSchema, HeartbeatMessageSchema], {
-  $id: 'https://schedmon.dev/schemas/queue-message-v1.json',
   title: 'schedmon queue message, version 1',
 });
 export type StatusMessage = Static<typeof StatusMessageSchema>;

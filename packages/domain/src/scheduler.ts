@@ -29,7 +29,9 @@ const EMAIL_FORMAT = 'email';
 const TIMESTAMP_FORMAT = 'iso-timestamp';
 
 // ISO 8601 date-time with an explicit offset or Z (a time without a zone is ambiguous).
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIMESTAMP_PATTERN =
+  '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$';
+const ISO_TIMESTAMP = new RegExp(ISO_TIMESTAMP_PATTERN);
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
 
 /** Parses an ISO 8601 timestamp with offset to epoch ms, or undefined when it is not one. */
@@ -71,6 +73,8 @@ export const StatusSchema = Type.Union(
 
 export const TimestampSchema = Type.String({
   format: TIMESTAMP_FORMAT,
+  // The pattern too, so validators of the published JSON Schema enforce the shape.
+  pattern: ISO_TIMESTAMP_PATTERN,
   description: 'ISO 8601 with offset or Z',
 });
 

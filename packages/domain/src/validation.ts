@@ -35,11 +35,13 @@ export function describeError(error: ValueError): string {
     case ValueErrorType.StringMaxLength:
       return `${field} must be at most ${schema.maxLength} characters`;
     case ValueErrorType.StringPattern:
-      return `${field} has characters that are not allowed (${schema.pattern})`;
     case ValueErrorType.StringFormat:
-      return schema.format === 'iso-timestamp'
-        ? `${field} must be an ISO 8601 timestamp with offset or Z`
-        : `${field} must be a valid ${schema.format}`;
+      if (schema.format === 'iso-timestamp') {
+        return `${field} must be an ISO 8601 timestamp with offset or Z`;
+      }
+      if (error.type === ValueErrorType.StringFormat)
+        return `${field} must be a valid ${schema.format}`;
+      return `${field} has characters that are not allowed (${schema.pattern})`;
     case ValueErrorType.Union: {
       const choices = literalChoices(error);
       if (choices) return `${field} must be one of ${choices.join(', ')}`;

@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { OrderKey, StatusEvent } from './events.ts';
+import {
+  compareOrder,
+  decideHeartbeat,
+  decideStatus,
+  historyRowOf,
+  parseQueueMessage,
+  recordWithStatus,
+} from './events.ts';
+import type { SchedulerRecord } from './scheduler.ts';
+import { newSchedulerRecord } from './scheduler.ts';
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+const NOW = Date.parse('2026-01-15T01:00:00.000Z');
+const parse = (body: unknown) =>
+  parseQueueMessage(typeof body === 'string' ? body : JSON.stringify(body), {
+    now: NOW,
+    maxSkewMs: 300_000,
+    digest,
+  });
+
+const base = {
+  v: 1,
+  type: 'status',
+  scheduler_id: 'service-a-eod',
+  service_name: 'Service A',
+  job_name: 'EOD',
+  status: 'running',
+  timestamp: '2026-01-15T00:42:10.120Z',
+};
+
+describe('parseQueueMessage', () => {
+  it('accepts the documented status and heartbeat messages, normalizing timestamps to UTC', () => {
+    const status = parse({ ...base, event_id: 'e1', timestamp: '2026-01-15T07:42:10.12+07:00' });
+    expect(status).toMatchObject({
+      ok: true,
+      event: { type: 'status', event_id: 'e1', timestamp: '2026-01-15T00:42:10.120Z' },
+    });
+    const heartbeat = parse({
+      v: 1,
+      type: 'heartbeat',
+      scheduler_id: 'service-a-eod',
+      timestamp: '2026-01-15T00:45:00Z',
+    });
+    expect(heartbeat).toMatchObject({
+      ok: true,
+      event: { type: 'heartbeat', timestamp: '2026-01-15T00:45:00.000Z' },
+    });
+  });
+
+  it('turns omitted optional fields into nulls and trims names', () => {
+    const parsed = parse({ ...base, service_name: '  Service A  ' });
+    expect(parsed).toMatchObject({
+      ok: true,
+      event: {
+        service_name: 'Service A',
+        execution_time_ms: null,
+        error_message: null,
+        metadata: null,
+        run_id: null,
+      },
+    });
+  });
+
+  it('derives the same id for the same message, whatever its key order or accepted_at', () => {
+    const a = parse({ ...base });
+    const b = parse(
+      JSON.stringify({ timestamp: base.timestamp, ...base, accepted_at: '2026-01-15T00:50:00Z' }),
+    );
+    const c = parse({ ...base, status: 'completed' });
+    if (!a.ok || !b.ok || !c.ok) throw new Error('expected valid messages');
+    expect(a.event.event_id).toBe(b.event.event_id);
+    expect(a.event.event_id).not.toBe(c.event.event_id);
+    expect(a.event.event_id).toMatch(/^d-[0-9a-f]{40}$/);
+  });
+
+  it.each([
+    ['not JSON', '{"v":1,', 'not_json'],
+    ['an array', [], 'invalid'],
+    ['an unknown version', { ...base, v: 2 }, 'unsupported_version'],
+    ['no version', { ...base, v: undefined }, 'unsupported_version'],
+    ['an unknown type', { ...base, type: 'finish' }, 'invalid'],
+    ['a bad status', { ...base, status: 'done' }, 'invalid'],
+    ['failed without error_message', { ...base, status: 'failed' }, 'invalid'],
+    ['a timestamp without zone', { ...base, timestamp: '2026-01-15T00:42:10' }, 'invalid'],
+    ['an unknown field', { ...base, extra: 1 }, 'invalid'],
+    ['a bad scheduler id', { ...base, scheduler_id: '-x' }, 'invalid'],
+    ['control characters in a name', { ...base, job_name: 'a\u0007b' }, 'invalid'],
+    ['a negative execution time', { ...base, execution_time_ms: -1 }, 'invalid'],
+    ['huge metadata', { ...base, metadata: { blob: 'x'.repeat(17_000) } }, 'invalid'],
+    [
+      'deep metadata',
+      { ...base, metadata: { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } } },
+      'invalid',
+    ],
+    [
+      'a timestamp 6 min ahead',
+      { ...base, timestamp: '2026-01-15T01:06:00.001Z' },
+      'future_timestamp',
+    ],
+  ])('refuses %s with reason %s', (_name, body, reason) => {
+    const parsed = parse(body);
+    expect(parsed).toMatchObject({ ok: false, reason });
+    if (!parsed.ok) expect(parsed.detail.length).toBeGreaterThan(0);
+  });
+
+  it('names each problem readably', () => {
+    const parsed = parse({ ...base, status: 'done', execution_time_ms: 'fast' });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.detail).toContain('status must be one of pending, running, completed, failed');
+    expect(parsed.detail).toContain('execution_time_ms must be an integer');
+  });
+
+  it('accepts a timestamp right at the allowed skew', () => {
+    expect(parse({ ...base, timestamp: '2026-01-15T01:05:00.000Z' }).ok).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
+function statusEvent(id: string, timestamp: string, status: StatusEvent['status']): StatusEvent {
+  return {
+    type: 'status',
+    event_id: id,
+    scheduler_id: 'job',
+    service_name: 'S',
+    job_name: `J-${id}`,
+    status,
+    timestamp,
+    execution_time_ms: status === 'completed' ? 1000 : null,
+    error_message: status === 'failed' ? `error ${id}` : null,
+    metadata: null,
+    run_id: null,
+    accepted_at: null,
+  };
+}
+
+/** Applies events in the given order with the domain rules, like a store would. */
+function applyAll(events: StatusEvent[]): SchedulerRecord & { last: string | null } {
+  let record = newSchedulerRecord(
+    { scheduler_id: 'job', service_name: 'S', job_name: 'J' },
+    '2026-01-15T00:00:00.000Z',
+  );
+  let key: OrderKey = { timestamp: record.timestamp, status: record.status, event_id: null };
+  for (const event of events) {
+    if (decideStatus(key, event) === 'applied') {
+      record = recordWithStatus(record, event, 'now');
+      key = event;
+    }
+  }
+  return { ...record, last: key.event_id };
+}
+
+function shuffled<T>(items: T[], seed: number): T[] {
+  const copy = [...items];
+  let state = seed;
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    const j = state % (i + 1);
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+describe('ordering', () => {
+  const t = (minute: number) => `2026-01-15T00:${String(minute).padStart(2, '0')}:00.000Z`;
+  const events = [
+    statusEvent('a', t(1), 'pending'),
+    statusEvent('b', t(2), 'running'),
+    statusEvent('c', t(5), 'running'),
+    statusEvent('d', t(5), 'completed'),
+    statusEvent('e', t(5), 'pending'),
+    statusEvent('f', t(3), 'failed'),
+    statusEvent('g', t(5), 'failed'),
+  ];
+
+  it('breaks ties terminal > running > pending, then by event id', () => {
+    const byOrder = [...events].sort(compareOrder).map((event) => event.event_id);
+    expect(byOrder).toEqual(['a', 'b', 'f', 'e', 'c', 'd', 'g']);
+  });
+
+  it('ends on the same record for every permutation and duplication of the events', () => {
+    const inOrder = applyAll([...events].sort(compareOrder));
+    expect(inOrder.last).toBe('g');
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const duplicated = [...events, ...events.slice(0, seed % events.length)];
+      expect(applyAll(shuffled(duplicated, seed))).toEqual(inOrder);
+    }
+  });
+
+  it('clears fields the newer event omits instead of carrying them over', () => {
+    const record = applyAll([statusEvent('x', t(1), 'failed'), statusEvent('y', t(2), 'running')]);
+    expect(record.error_message).toBeNull();
+    expect(record.execution_time_ms).toBeNull();
+  });
+
+  it('lets the first event replace the registration placeholder even if older', () => {
+    const record = applyAll([statusEvent('old', '2026-01-14T23:00:00.000Z', 'running')]);
+    expect(record.status).toBe('running');
+  });
+
+  it('reports duplicates and late events', () => {
+    const current: OrderKey = { timestamp: t(5), status: 'running', event_id: 'c' };
+    expect(decideStatus(current, statusEvent('c', t(5), 'running'))).toBe('duplicate');
+    expect(decideStatus(current, statusEvent('b', t(2), 'running'))).toBe('late');
+    expect(decideStatus(current, statusEvent('z', t(5), 'completed'))).toBe('applied');
+    expect(decideStatus(current, statusEvent('z', t(5), 'pending'))).toBe('late');
+  });
+});
+
+describe('heartbeats', () => {
+  const hb = (timestamp: string) => ({
+    type: 'heartbeat' as const,
+    event_id: timestamp,
+    scheduler_id: 'job',
+    timestamp,
+    accepted_at: null,
+  });
+
+  it('only move last_heartbeat forward', () => {
+    expect(decideHeartbeat(null, hb('2026-01-15T00:01:00.000Z'))).toBe('applied');
+    expect(decideHeartbeat('2026-01-15T00:01:00.000Z', hb('2026-01-15T00:02:00.000Z'))).toBe(
+      'applied',
+    );
+    expect(decideHeartbeat('2026-01-15T00:02:00.000Z', hb('2026-01-15T00:01:00.000Z'))).toBe(
+      'late',
+    );
+    expect(decideHeartbeat('2026-01-15T00:02:00.000Z', hb('2026-01-15T00:02:00.000Z'))).toBe(
+      'duplicate',
+    );
+  });
+});
+
+describe('history rows', () => {
+  it('are keyed <timestamp>#<event_id> and expire after the retention period', () => {
+    const row = historyRowOf(statusEvent('e1', '2026-01-15T00:00:00.000Z', 'running'), 30);
+    expect(row.sk).toBe('2026-01-15T00:00:00.000Z#e1');
+    expect(row.expires_at).toBe(Date.parse('2026-02-14T00:00:00.000Z') / 1000);
+    expect(row).toMatchObject({ id: 'e1', type: 'status', status: 'running' });
+  });
+});
