@@ -63,6 +63,7 @@ export type {
 } from './ports.ts';
 export {
   AlertUserIdSchema,
+  compareSchedulers,
   ErrorMessageSchema,
   ExecutionTimeMsSchema,
   formatTimestamp,

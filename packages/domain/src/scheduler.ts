@@ -170,3 +170,15 @@ export function newSchedulerRecord(registration: Registration, now: string): Sch
     alert_user_id: registration.alert_user_id ?? null,
   };
 }
+
+/** Sort by service name, then job name, then id: plain code-unit order, locale-free. */
+export function compareSchedulers(a: SchedulerRecord, b: SchedulerRecord): number {
+  const keyA = [a.service_name, a.job_name, a.scheduler_id];
+  const keyB = [b.service_name, b.job_name, b.scheduler_id];
+  for (let i = 0; i < keyA.length; i += 1) {
+    const left = keyA[i] ?? '';
+    const right = keyB[i] ?? '';
+    if (left !== right) return left < right ? -1 : 1;
+  }
+  return 0;
+}

@@ -1,0 +1,273 @@
+// The SchedulerStore contract: run against the in-memory fake and the DynamoDB adapter.
+import { randomUUID } from 'node:crypto';
+import type { SchedulerStore, Status, StatusEvent } from '@schedmon/domain';
+import { compareOrder } from '@schedmon/domain';
+import { describe, expect, it } from 'vitest';
+
+const NOW = '2026-01-15T00:00:00.000Z';
+const LATER = '2026-01-15T00:30:00.000Z';
+const at = (minute: number, ms = 0) =>
+  `2026-01-15T00:${String(minute).padStart(2, '0')}:00.${String(ms).padStart(3, '0')}Z`;
+
+export function statusEvent(
+  schedulerId: string,
+  eventId: string,
+  timestamp: string,
+  status: Status,
+  extra: Partial<StatusEvent> = {},
+): StatusEvent {
+  return {
+    type: 'status',
+    event_id: eventId,
+    scheduler_id: schedulerId,
+    service_name: 'Service A',
+    job_name: 'EOD',
+    status,
+    timestamp,
+    execution_time_ms: null,
+    error_message: status === 'failed' ? `failed ${eventId}` : null,
+    metadata: null,
+    run_id: null,
+    accepted_at: null,
+    ...extra,
+  };
+}
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const copy = [...items];
+  let state = seed;
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    const j = state % (i + 1);
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+export function schedulerStoreContract(name: string, setup: () => SchedulerStore) {
+  describe(`SchedulerStore contract: ${name}`, () => {
+    const newId = () => `job-${randomUUID()}`;
+    const register = (store: SchedulerStore, id: string, extra = {}) =>
+      store.register(
+        { scheduler_id: id, service_name: 'Service A', job_name: 'EOD', ...extra },
+        NOW,
+      );
+
+    it('registers a new scheduler as pending since now, with nulls for absent values', async () => {
+      const store = setup();
+      const id = newId();
+      const record = await register(store, id, { alert_user_id: 'U123' });
+      expect(record).toEqual({
+        scheduler_id: id,
+        service_name: 'Service A',
+        job_name: 'EOD',
+        status: 'pending',
+        timestamp: NOW,
+        execution_time_ms: null,
+        error_message: null,
+        metadata: null,
+        last_heartbeat: null,
+        created_at: NOW,
+        updated_at: NOW,
+        owner_email: null,
+        alert_user_id: 'U123',
+      });
+      expect(await store.get(id)).toEqual(record);
+      expect(await store.get(newId())).toBeUndefined();
+    });
+
+    it('re-registering updates names and contacts but keeps status, times and heartbeat', async () => {
+      const store = setup();
+      const id = newId();
+      await register(store, id, { owner_email: 'a@example.com' });
+      await store.applyStatus(statusEvent(id, 'e1', at(5), 'running'), LATER);
+      await store.applyHeartbeat({
+        type: 'heartbeat',
+        event_id: 'h1',
+        scheduler_id: id,
+        timestamp: at(6),
+        accepted_at: null,
+      });
+      const record = await store.register(
+        {
+          scheduler_id: id,
+          service_name: ' Service B ',
+          job_name: 'Backup',
+          alert_user_id: 'S0OPS',
+        },
+        LATER,
+      );
+      expect(record).toMatchObject({
+        service_name: 'Service B',
+        job_name: 'Backup',
+        status: 'running',
+        timestamp: at(5),
+        last_heartbeat: at(6),
+        created_at: NOW,
+        updated_at: LATER,
+        owner_email: null,
+        alert_user_id: 'S0OPS',
+      });
+    });
+
+    it('lists sorted by service then job, with status and service filters', async () => {
+      const store = setup();
+      const tag = randomUUID().slice(0, 8);
+      const ids = ['c', 'a', 'b'].map((letter) => `${letter}-${tag}`);
+      await store.register(
+        { scheduler_id: ids[0] ?? '', service_name: `S2-${tag}`, job_name: 'A' },
+        NOW,
+      );
+      await store.register(
+        { scheduler_id: ids[1] ?? '', service_name: `S1-${tag}`, job_name: 'B' },
+        NOW,
+      );
+      await store.register(
+        { scheduler_id: ids[2] ?? '', service_name: `S1-${tag}`, job_name: 'A' },
+        NOW,
+      );
+      await store.applyStatus(
+        {
+          ...statusEvent(ids[0] ?? '', 'e1', at(1), 'failed'),
+          service_name: `S2-${tag}`,
+          job_name: 'A',
+        },
+        NOW,
+      );
+      const mine = (await store.list()).filter((record) => record.scheduler_id.endsWith(tag));
+      expect(mine.map((record) => record.scheduler_id)).toEqual([ids[2], ids[1], ids[0]]);
+      const failed = await store.list({ status: 'failed' });
+      expect(failed.map((record) => record.scheduler_id)).toContain(ids[0]);
+      expect(failed.every((record) => record.status === 'failed')).toBe(true);
+      const service = await store.list({ service_name: `S1-${tag}` });
+      expect(service.map((record) => record.scheduler_id)).toEqual([ids[2], ids[1]]);
+    });
+
+    it('applies a newer status, reports late and duplicate events, clears omitted fields', async () => {
+      const store = setup();
+      const id = newId();
+      await register(store, id);
+      const failed = statusEvent(id, 'e1', at(10), 'failed', {
+        execution_time_ms: 1500,
+        metadata: { rows: 3 },
+      });
+      expect(await store.applyStatus(failed, LATER)).toBe('applied');
+      expect(await store.get(id)).toMatchObject({
+        status: 'failed',
+        timestamp: at(10),
+        execution_time_ms: 1500,
+        error_message: 'failed e1',
+        metadata: { rows: 3 },
+        updated_at: LATER,
+      });
+      expect(await store.applyStatus(failed, LATER)).toBe('duplicate');
+      expect(await store.applyStatus(statusEvent(id, 'e0', at(9), 'running'), LATER)).toBe('late');
+      expect(await store.applyStatus(statusEvent(id, 'e2', at(11), 'running'), LATER)).toBe(
+        'applied',
+      );
+      expect(await store.get(id)).toMatchObject({
+        status: 'running',
+        execution_time_ms: null,
+        error_message: null,
+        metadata: null,
+      });
+    });
+
+    it('breaks timestamp ties terminal > running > pending', async () => {
+      const store = setup();
+      const id = newId();
+      await register(store, id);
+      expect(await store.applyStatus(statusEvent(id, 'z-run', at(10), 'running'), LATER)).toBe(
+        'applied',
+      );
+      expect(await store.applyStatus(statusEvent(id, 'a-done', at(10), 'completed'), LATER)).toBe(
+        'applied',
+      );
+      expect(await store.applyStatus(statusEvent(id, 'zz-run', at(10), 'running'), LATER)).toBe(
+        'late',
+      );
+      expect(await store.applyStatus(statusEvent(id, 'zz-pend', at(10), 'pending'), LATER)).toBe(
+        'late',
+      );
+      expect((await store.get(id))?.status).toBe('completed');
+    });
+
+    it('lets the first event replace the registration placeholder even when older', async () => {
+      const store = setup();
+      const id = newId();
+      await register(store, id);
+      const early = statusEvent(id, 'e1', '2026-01-14T23:59:00.000Z', 'running');
+      expect(await store.applyStatus(early, LATER)).toBe('applied');
+      expect((await store.get(id))?.status).toBe('running');
+    });
+
+    it('refuses events and heartbeats for an unregistered scheduler', async () => {
+      const store = setup();
+      const id = newId();
+      expect(await store.applyStatus(statusEvent(id, 'e1', at(1), 'running'), NOW)).toBe(
+        'not_registered',
+      );
+      expect(
+        await store.applyHeartbeat({
+          type: 'heartbeat',
+          event_id: 'h',
+          scheduler_id: id,
+          timestamp: at(1),
+          accepted_at: null,
+        }),
+      ).toBe('not_registered');
+      expect(await store.get(id)).toBeUndefined();
+    });
+
+    it('moves last_heartbeat only forward and never changes the status', async () => {
+      const store = setup();
+      const id = newId();
+      await register(store, id);
+      const beat = (minute: number) =>
+        store.applyHeartbeat({
+          type: 'heartbeat',
+          event_id: `h${minute}`,
+          scheduler_id: id,
+          timestamp: at(minute),
+          accepted_at: null,
+        });
+      expect(await beat(5)).toBe('applied');
+      expect(await beat(3)).toBe('late');
+      expect(await beat(5)).toBe('duplicate');
+      expect(await beat(7)).toBe('applied');
+      expect(await store.get(id)).toMatchObject({ last_heartbeat: at(7), status: 'pending' });
+    });
+
+    it('ends on the newest event for any order, duplication or concurrency of the same events', async () => {
+      const store = setup();
+      const events = (id: string) => [
+        statusEvent(id, 'a', at(1), 'pending'),
+        statusEvent(id, 'b', at(2), 'running'),
+        statusEvent(id, 'c', at(4, 500), 'running', { metadata: { step: 1 } }),
+        statusEvent(id, 'd', at(4, 500), 'failed'),
+        statusEvent(id, 'e', at(4, 500), 'completed', { execution_time_ms: 42 }),
+        statusEvent(id, 'f', at(3), 'completed'),
+      ];
+      const expectedOf = (id: string) => [...events(id)].sort(compareOrder).at(-1);
+      for (let seed = 1; seed <= 12; seed += 1) {
+        const id = newId();
+        await register(store, id);
+        const all = events(id);
+        const delivered = shuffled([...all, ...all.slice(0, seed % all.length)], seed);
+        if (seed % 2 === 0) {
+          await Promise.all(delivered.map((event) => store.applyStatus(event, LATER)));
+        } else {
+          for (const event of delivered) await store.applyStatus(event, LATER);
+        }
+        const expected = expectedOf(id);
+        expect(await store.get(id)).toMatchObject({
+          status: expected?.status,
+          timestamp: expected?.timestamp,
+          error_message: expected?.error_message,
+          execution_time_ms: expected?.execution_time_ms,
+          metadata: expected?.metadata,
+        });
+      }
+    });
+  });
+}
