@@ -20,6 +20,7 @@ const projects = workspaceDirs
       return false;
     }
   })
+  .filter((dir) => dir !== join('packages', 'domain'))
   .map((dir) => ({
     extends: true as const,
     test: {
@@ -29,9 +30,21 @@ const projects = workspaceDirs
     },
   }));
 
+// The time rules must not depend on the host's time zone: the domain's tests run twice,
+// pinned to UTC and to a zone with DST and a negative offset.
+const timeZoneProjects = ['UTC', 'America/New_York'].map((zone) => ({
+  extends: true as const,
+  test: {
+    name: `@schedmon/domain TZ=${zone}`,
+    root: 'packages/domain',
+    include: ['src/**/*.test.ts'],
+    env: { TZ: zone },
+  },
+}));
+
 export default defineConfig({
   test: {
-    projects,
+    projects: [...projects, ...timeZoneProjects],
     setupFiles: [join(import.meta.dirname, 'packages/testing/src/leak-check-setup.ts')],
     testTimeout: 20_000,
     hookTimeout: 30_000,
