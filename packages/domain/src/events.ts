@@ -163,14 +163,25 @@ export function validateQueueMessage(
   }
   const problems = validator.check(value) ? [] : validator.problems(value);
   const message = value as QueueMessage;
-  if (message.type === 'status' && problems.length === 0) {
-    if (message.status === 'failed' && message.error_message === undefined) {
-      problems.push('error_message is required when status is failed');
-    }
-    const metadata = message.metadata === undefined ? undefined : metadataProblem(message.metadata);
-    if (metadata) problems.push(metadata);
-  }
+  if (message.type === 'status' && problems.length === 0)
+    problems.push(...statusRuleProblems(message));
   return problems.length === 0 ? { ok: true, message } : { ok: false, reason: 'invalid', problems };
+}
+
+/**
+ * The rules of a status update that JSON Schema cannot say: an error message for
+ * `failed`, and metadata size and depth. For a message that already fits its schema.
+ */
+export function statusRuleProblems(
+  message: Pick<StatusMessage, 'status' | 'error_message' | 'metadata'>,
+): string[] {
+  const problems: string[] = [];
+  if (message.status === 'failed' && message.error_message === undefined) {
+    problems.push('error_message is required when status is failed');
+  }
+  const metadata = message.metadata === undefined ? undefined : metadataProblem(message.metadata);
+  if (metadata) problems.push(metadata);
+  return problems;
 }
 
 /** The event a valid message stands for, normalized (UTC timestamps, trimmed names, nulls). */

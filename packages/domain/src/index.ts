@@ -34,6 +34,7 @@ export {
   type StatusEvent,
   type StatusMessage,
   StatusMessageSchema,
+  statusRuleProblems,
   toEvent,
   validateQueueMessage,
 } from './events.ts';

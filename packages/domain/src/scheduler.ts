@@ -58,12 +58,12 @@ export const SchedulerIdSchema = Type.String({
   description: 'Unique id of the scheduled job, e.g. service-a-eod-process',
 });
 
-/** A display name: 1–255 characters after trimming, no control characters. */
+/** A display name: 1–255 characters, not only spaces, no control characters; stored trimmed. */
 export const NameSchema = Type.String({
   minLength: 1,
   maxLength: 255,
-  // No C0/C1 control characters; surrounding whitespace is trimmed before this check.
-  pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]*$',
+  // At least one visible character, and no C0/C1 control characters anywhere.
+  pattern: '^(?=.*\\S)[^\\u0000-\\u001F\\u007F-\\u009F]*$',
 });
 
 export const StatusSchema = Type.Union(

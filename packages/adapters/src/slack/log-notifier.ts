@@ -1,0 +1,50 @@
+import type { MessageRef, Notifier, SlackMessage } from '@schedmon/domain';
+import type { NotifierLogger } from './notifier-logger.ts';
+
+/** Options of {@link createLogNotifier}. */
+export type LogNotifierOptions = {
+  /** The channel put in the refs it returns; default `log`. */
+  channel?: string;
+};
+
+/**
+ * The `Notifier` used when Slack is not configured: each message's plain-text fallback goes to
+ * the log at info, multi-line as ops would read it in Slack, so a local run shows what would
+ * have been posted. Refs are synthetic (`log-000001`, `log-000002`, … in one channel), so the
+ * callers store and edit them exactly as they would Slack's.
+ *
+ * Failure: none of its own; it throws only if the logger does.
+ */
+export function createLogNotifier(
+  logger: NotifierLogger,
+  options: LogNotifierOptions = {},
+): Notifier {
+  const channel = options.channel ?? 'log';
+  let issued = 0;
+
+  const write = (method: string, ref: MessageRef, message: SlackMessage, title: string) => {
+    logger.info(
+      { notifier: 'log', method, channel: ref.channel, ts: ref.ts, blocks: message.blocks.length },
+      `${title}\n${message.text}`,
+    );
+  };
+
+  return {
+    post(message: SlackMessage): Promise<MessageRef> {
+      issued += 1;
+      // Zero-padded so the refs sort in post order, like Slack's ts.
+      const ref = { channel, ts: `log-${String(issued).padStart(6, '0')}` };
+      write('chat.postMessage', ref, message, `Slack message ${ref.ts} (Slack is off):`);
+      return Promise.resolve(ref);
+    },
+
+    update(ref: MessageRef, message: SlackMessage): Promise<MessageRef> {
+      write('chat.update', ref, message, `Slack message update of ${ref.ts} (Slack is off):`);
+      return Promise.resolve({ channel: ref.channel, ts: ref.ts });
+    },
+
+    check(): Promise<{ ok: boolean; message: string }> {
+      return Promise.resolve({ ok: true, message: 'Slack disabled: messages go to the log' });
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MessageRef, Notifier, SlackMessage } from '@schedmon/domain';
+import { NotifierError } from '@schedmon/domain';
+import type { Block, KnownBlock, Logger as SdkLogger } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
+import { classifySlackError } from './classify-slack-error.ts';
+import type { NotifierLogger } from './notifier-logger.ts';
+
+/** Options of {@link createSlackNotifier}. */
+export type SlackNotifierOptions = {
+  /** The bot token (`xoxb-…`). Never logged. */
+  token: string;
+  /** The channel id messages are posted to. */
+  channel: string;
+  /** Base URL of a Slack-compatible Web API (`SLACK_API_URL`); Slack's own when omitted. */
+  apiUrl?: string;
+  /** Where each call's outcome is logged; nothing is logged when omitted. */
+  logger?: NotifierLogger;
+  /** Limit on each HTTP call, so a hung Slack cannot hold a batch; default 10 000 ms. */
+  timeoutMs?: number;
+  /** How many times a short rate limit is waited out and the call repeated; default 2. */
+  retries?: number;
+  /** The longest `Retry-After` waited out inside the call; a longer one rejects at once. Default 5 000 ms. */
+  maxRetryWaitMs?: number;
+};
+
+type SlackBlocks = (KnownBlock | Block)[];
+
+// Every call's outcome is logged by the notifier itself, with the method and without the
+// token; the SDK's own lines would repeat them and print its request details.
+const SILENT_SDK_LOGGER: SdkLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
+};
+
+/**
+ * A `Notifier` on Slack's Web API: `post` is `chat.postMessage` (link and media unfurling off),
+ * `update` is `chat.update` of the same message, `check` is `auth.test`.
+ *
+ * Rate limits: a 429 whose `Retry-After` is at most `maxRetryWaitMs` is waited out and the
+ * call repeated, up to `retries` times, since Slack took nothing and the wait is short. A
+ * longer wait is not done here, so a worker never sits on a batch for minutes: the call
+ * rejects at once with a retryable `NotifierError` carrying `retryAfterMs`, for the caller to
+ * retry later. Nothing else is retried here: after a 5xx or a timeout Slack may have posted
+ * the message, and only the caller knows whether a second post is safe.
+ *
+ * A call is bounded by about `(retries + 1) × timeoutMs + retries × maxRetryWaitMs`.
+ *
+ * Failure: `post` and `update` reject with `NotifierError` (see `classifySlackError`);
+ * `check` never rejects.
+ */
+export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
+  const { channel, logger, timeoutMs = 10_000, retries = 2, maxRetryWaitMs = 5_000 } = options;
+  const client = new WebClient(options.token, {
+    ...(options.apiUrl !== undefined && { slackApiUrl: options.apiUrl }),
+    logger: SILENT_SDK_LOGGER,
+    timeout: timeoutMs,
+    // The SDK's default retries for about 30 minutes and waits out any Retry-After however
+    // long; the retry policy above is this adapter's, and longer waits are the caller's.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  });
+
+  async function call<T>(method: string, send: () => Promise<T>, maxRetries: number): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      const started = performance.now();
+      try {
+        const result = await send();
+        logger?.debug?.({ method, attempt, ms: elapsed(started) }, `Slack ${method} ok`);
+        return result;
+      } catch (error) {
+        const failure = classifySlackError(error);
+        const wait = inlineWait(failure, attempt <= maxRetries, maxRetryWaitMs);
+        logger?.warn(
+          {
+            method,
+            attempt,
+            ms: elapsed(started),
+            reason: failure.reason,
+            retryable: failure.retryable,
+            retryAfterMs: failure.retryAfterMs,
+            detail: slackDetail(failure.cause),
+          },
+          wait === undefined
+            ? `Slack ${method} failed: ${failure.reason}`
+            : `Slack ${method} rate-limited: retrying in ${wait} ms`,
+        );
+        if (wait === undefined) throw failure;
+        await sleep(wait);
+      }
+    }
+  }
+
+  return {
+    async post(message: SlackMessage): Promise<MessageRef> {
+      const result = await call(
+        'chat.postMessage',
+        () =>
+          client.chat.postMessage({
+            channel,
+            text: message.text,
+            blocks: toSlackBlocks(message.blocks),
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        retries,
+      );
+      return { channel: result.channel ?? channel, ts: requireTs(result.ts) };
+    },
+
+    async update(ref: MessageRef, message: SlackMessage): Promise<MessageRef> {
+      const result = await call(
+        'chat.update',
+        () =>
+          client.chat.update({
+            channel: ref.channel,
+            ts: ref.ts,
+            text: message.text,
+            // Sent even when empty: leaving `blocks` out would keep the old ones.
+            blocks: toSlackBlocks(message.blocks),
+          }),
+        retries,
+      );
+      return { channel: result.channel ?? ref.channel, ts: result.ts ?? ref.ts };
+    },
+
+    async check(): Promise<{ ok: boolean; message: string }> {
+      try {
+        // A readiness probe must answer quickly, so no rate-limit waits here.
+        const result = await call('auth.test', () => client.auth.test(), 0);
+        return { ok: true, message: `Slack reachable as ${result.user ?? 'the bot'}` };
+      } catch (error) {
+        return { ok: false, message: `Slack not usable: ${classifySlackError(error).reason}` };
+      }
+    },
+  };
+}
+
+/** How long to wait before repeating the call, or `undefined` to give the failure to the caller. */
+function inlineWait(
+  failure: NotifierError,
+  attemptsLeft: boolean,
+  maxRetryWaitMs: number,
+): number | undefined {
+  // Only a rate limit proves Slack took nothing, so only then is a repeat free of duplicates.
+  if (!attemptsLeft || failure.reason !== 'ratelimited') return undefined;
+  const wait = failure.retryAfterMs;
+  return wait !== undefined && wait <= maxRetryWaitMs ? wait : undefined;
+}
+
+// The port keeps blocks as plain data; Slack validates them, and refuses bad ones with
+// `invalid_blocks`, which is the check that counts.
+function toSlackBlocks(blocks: SlackMessage['blocks']): SlackBlocks {
+  return blocks as unknown as SlackBlocks;
+}
+
+function requireTs(ts: string | undefined): string {
+  // Slack answered ok, so the message may exist: not retryable, to never post it twice.
+  if (ts === undefined) throw new NotifierError('missing_ts', false);
+  return ts;
+}
+
+/** Slack's explanation of a refusal (`invalid_blocks` lists each violated limit). */
+function slackDetail(cause: unknown): string[] | undefined {
+  if (typeof cause !== 'object' || cause === null || !('data' in cause)) return undefined;
+  const data = cause.data as { response_metadata?: { messages?: string[] } } | undefined;
+  return data?.response_metadata?.messages;
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}
