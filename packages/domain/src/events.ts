@@ -351,3 +351,23 @@ export function historyRowOf(event: SchedulerEvent, retentionDays: number): Hist
     expires_at: Math.floor(expiresMs / 1000),
   };
 }
+
+/** A history row as the api returns it (http-api.md → history), newest first. */
+export const HistoryEntrySchema = Type.Object({
+  id: Type.String({ description: 'The event id' }),
+  scheduler_id: Type.String(),
+  type: Type.Union([Type.Literal('status'), Type.Literal('heartbeat')]),
+  status: Type.Union([StatusSchema, Type.Null()]),
+  timestamp: Type.String(),
+  execution_time_ms: Type.Union([Type.Integer(), Type.Null()]),
+  error_message: Type.Union([Type.String(), Type.Null()]),
+  metadata: Type.Union([MetadataSchema, Type.Null()]),
+  run_id: Type.Union([Type.String(), Type.Null()]),
+});
+export type HistoryEntry = Static<typeof HistoryEntrySchema>;
+
+/** The api's view of a stored row: storage keys and expiry left out. */
+export function toHistoryEntry(row: HistoryRow): HistoryEntry {
+  const { sk: _sk, expires_at: _expires, ...entry } = row;
+  return entry;
+}

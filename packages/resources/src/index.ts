@@ -2,6 +2,7 @@ export { type AwsClientOptions, type AwsClients, createAwsClients } from './aws.
 export {
   createTableInput,
   DEFAULT_RESOURCE_NAMES,
+  deadLetterQueueUrlOf,
   type KeyAttribute,
   MAX_RECEIVE_COUNT,
   type ProvisionedQueues,

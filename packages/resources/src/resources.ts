@@ -249,3 +249,11 @@ async function ensureQueue(client: SQSClient, queue: QueueDefinition): Promise<s
   if (!created.QueueUrl) throw new Error(`CreateQueue for ${queue.name} returned no QueueUrl`);
   return created.QueueUrl;
 }
+
+/**
+ * The DLQ URL that goes with a queue URL provisioned from these definitions
+ * (`…/schedmon-events` → `…/schedmon-events-dlq`, `.fifo` kept last).
+ */
+export function deadLetterQueueUrlOf(queueUrl: string): string {
+  return queueUrl.endsWith('.fifo') ? `${queueUrl.slice(0, -5)}-dlq.fifo` : `${queueUrl}-dlq`;
+}
