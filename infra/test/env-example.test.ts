@@ -32,6 +32,7 @@ describe('.env.example', () => {
   });
 
   it('never writes a secret’s value', () => {
-    expect(renderEnvExample()).toMatch(/^API_KEYS=$/m);
+    expect(renderEnvExample()).toMatch(/^# API_KEYS=$/m);
+    expect(renderEnvExample()).not.toMatch(/^#? ?(API_KEYS|METRICS_API_KEY)=.+/m);
   });
 });

@@ -120,4 +120,34 @@ export {
   TERMINAL_STATUSES,
   TimestampSchema,
 } from './scheduler.ts';
+export {
+  ACKNOWLEDGE_ACTION_ID,
+  type AcknowledgeButtonValue,
+  type Acknowledgement,
+  acknowledgeButtonValue,
+  type FailureAcknowledgement,
+  type FailureAlertInput,
+  type FinalSummaryInput,
+  MESSAGE_BUDGET,
+  parseAcknowledgeButtonValue,
+  renderFailureAlert,
+  renderFinalSummary,
+  renderStaleWarning,
+  renderStatusTable,
+  type StaleInfo,
+  type StaleWarningInput,
+  type StatusTableInput,
+  type TableRow,
+  TEXT_LENGTHS,
+  type TitleLabels,
+} from './slack-messages.ts';
+export {
+  ELLIPSIS,
+  escapeMrkdwn,
+  mentionFor,
+  plainText,
+  type SafeTextOptions,
+  safeText,
+  truncate,
+} from './slack-text.ts';
 export { compileValidator, describeError, type Validator } from './validation.ts';

@@ -7,7 +7,6 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
-import type { FauxqsServer } from 'fauxqs';
 import { startFauxqs } from 'fauxqs';
 
 const LOOPBACK = '127.0.0.1';
