@@ -1,42 +1,185 @@
-import type { ReadinessReport } from '@schedmon/domain';
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type {
+  Clock,
+  EventQueue,
+  HistoryStore,
+  ReadinessReport,
+  SchedulerStore,
+} from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import Fastify from 'fastify';
+import type { ApiKey } from './auth.ts';
+import { authenticate, sha256 } from './auth.ts';
+import { HttpError, installErrorHandling } from './errors.ts';
+import { createKnownSchedulers } from './known-schedulers.ts';
+import type { ApiMetrics } from './plugins/metrics.ts';
+import { createApiMetrics, installRequestMetrics } from './plugins/metrics.ts';
+import { installValidation } from './plugins/validation.ts';
+import { schedulerRoutes } from './routes/schedulers.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    apiKey?: ApiKey;
+  }
+}
 
 export type AppDeps = {
   logger: Logger;
   version: string;
+  clock: Clock;
+  keys: readonly ApiKey[];
+  schedulers: SchedulerStore;
+  history: HistoryStore;
+  queue: Pick<EventQueue, 'send'>;
   /** Component checks behind `/health/ready`. */
   readiness: () => Promise<ReadinessReport>;
+  limits: {
+    rateLimitPerMinute: number;
+    bodyLimitBytes: number;
+    maxClockSkewMs: number;
+    knownSchedulerTtlMs: number;
+  };
+  /** When set, `/metrics` needs it in `x-api-key`. */
+  metricsApiKey?: string | undefined;
+  metrics?: ApiMetrics;
 };
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's request id when it is a sane one, else a new one (no log injection). */
+function requestIdOf(request: { headers: Record<string, string | string[] | undefined> }) {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 /**
  * Builds the api without listening: `main.ts` listens, tests use `inject()`.
- * This is the foundation's skeleton; the API routes of http-api.md are added on it.
+ * Routes and error answers follow http-api.md.
  */
 export function buildApp(deps: AppDeps) {
+  // Typed as Fastify's logger interface, which pino's implements, so plugins accept the app.
+  const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
-    loggerInstance: deps.logger,
-    requestIdHeader: 'x-request-id',
+    loggerInstance,
+    bodyLimit: deps.limits.bodyLimitBytes,
+    genReqId: requestIdOf,
+    requestIdLogLabel: 'request_id',
+    // Status writes come in bursts from many jobs; keep idle sockets long enough for reuse.
+    keepAliveTimeout: 65_000,
   });
   const startedAt = performance.now();
   const uptime = () => Math.round((performance.now() - startedAt) / 1000);
+  const metrics = deps.metrics ?? createApiMetrics();
+  const known = createKnownSchedulers(deps.schedulers, { ttlMs: deps.limits.knownSchedulerTtlMs });
 
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
+  installValidation(app);
+  installErrorHandling(app);
+  installRequestMetrics(app, metrics);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
-  app.get('/health', async () => ({ status: 'ok', version: deps.version, uptime: uptime() }));
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'schedmon API',
+        version: deps.version,
+        description: 'Register scheduled jobs, report their status and heartbeats, read them back.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      },
+      tags: [
+        { name: 'schedulers', description: 'Scheduled jobs and their events' },
+        { name: 'operations', description: 'Health and metrics' },
+      ],
+    },
+  });
+  void app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/health/ready', async (_request, reply) => {
-    const report = await deps.readiness();
-    reply.code(report.status === 'unhealthy' ? 503 : 200);
-    return {
-      ...report,
-      timestamp: new Date().toISOString(),
+  // Registered after swagger has loaded, so these routes are in the OpenAPI document.
+  void app.register(async (ops) => {
+    ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+    ops.get('/health', { schema: { tags: ['operations'], summary: 'Liveness' } }, async () => ({
+      status: 'ok',
       version: deps.version,
       uptime: uptime(),
-    };
+    }));
+
+    ops.get(
+      '/health/ready',
+      { schema: { tags: ['operations'], summary: 'Readiness with component checks' } },
+      async (_request, reply) => {
+        const report = await deps.readiness();
+        reply.code(report.status === 'unhealthy' ? 503 : 200);
+        return {
+          ...report,
+          timestamp: new Date().toISOString(),
+          version: deps.version,
+          uptime: uptime(),
+        };
+      },
+    );
+
+    const metricsDigest = deps.metricsApiKey ? sha256(deps.metricsApiKey) : undefined;
+    ops.get(
+      '/metrics',
+      { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+      async (request, reply) => {
+        if (metricsDigest) {
+          const given = request.headers['x-api-key'];
+          const match =
+            typeof given === 'string' &&
+            authenticate([{ name: 'metrics', digest: metricsDigest, scopes: [] }], given);
+          if (!match) throw new HttpError(401, 'Invalid API key');
+        }
+        reply.header('content-type', metrics.registry.contentType);
+        return metrics.registry.metrics();
+      },
+    );
   });
+
+  void app.register(
+    async (v1) => {
+      v1.addHook('onRequest', async (request: FastifyRequest) => {
+        const given = request.headers['x-api-key'];
+        if (typeof given !== 'string' || given === '') {
+          throw new HttpError(401, 'Missing API key in x-api-key header');
+        }
+        const key = authenticate(deps.keys, given);
+        if (!key) throw new HttpError(401, 'Invalid API key');
+        request.apiKey = key;
+      });
+      await v1.register(rateLimit, {
+        max: deps.limits.rateLimitPerMinute,
+        timeWindow: 60_000,
+        keyGenerator: (request) => request.apiKey?.name ?? request.ip,
+        errorResponseBuilder: (_request, context) =>
+          new HttpError(
+            429,
+            `Rate limit of ${context.max} requests per minute exceeded, retry in ${Math.ceil(context.ttl / 1000)} s`,
+          ),
+      });
+      await schedulerRoutes(v1, {
+        clock: deps.clock,
+        schedulers: deps.schedulers,
+        history: deps.history,
+        queue: deps.queue,
+        known,
+        maxClockSkewMs: deps.limits.maxClockSkewMs,
+        onEnqueued: (type) => metrics.eventsEnqueued.inc({ type }),
+      });
+    },
+    { prefix: '/api/v1' },
+  );
 
   return app;
 }

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { commonConfig, env, loadConfigOrExit } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
+import type { ApiKey } from './auth.ts';
+import { loadApiKeys } from './auth.ts';
 
 export const apiConfigSchema = Type.Object({
   ...commonConfig,
@@ -11,13 +14,60 @@ export const apiConfigSchema = Type.Object({
     description: 'HTTP port of the api',
   }),
   HOST: env.string({ default: '0.0.0.0', description: 'Address the api listens on' }),
+  API_KEYS: Type.Optional(
+    env.secret(env.list({ description: 'Comma-separated API keys with every scope' })),
+  ),
+  API_KEYS_FILE: Type.Optional(
+    env.string({ description: 'JSON file of hashed, scoped keys: [{ name, sha256, scopes }]' }),
+  ),
+  RATE_LIMIT_PER_MINUTE: env.integer({
+    default: 100,
+    minimum: 1,
+    description: 'Requests per API key per rolling minute, per api process',
+  }),
+  BODY_LIMIT_BYTES: env.integer({
+    default: 65_536,
+    minimum: 1_024,
+    maximum: 1_048_576,
+    description: 'Largest request body accepted (413 above)',
+  }),
+  MAX_CLOCK_SKEW_SECONDS: env.integer({
+    default: 300,
+    minimum: 0,
+    maximum: 86_400,
+    description: 'How far in the future an event timestamp may be',
+  }),
+  KNOWN_SCHEDULER_CACHE_SECONDS: env.integer({
+    default: 30,
+    minimum: 0,
+    maximum: 3_600,
+    description: 'How long a known scheduler id skips the existence read on status writes',
+  }),
+  METRICS_API_KEY: Type.Optional(
+    env.secret(env.string({ description: 'When set, /metrics needs it in x-api-key' })),
+  ),
 });
 
 export type ApiConfig = Static<typeof apiConfigSchema>;
 
-/** The api's configuration from the environment; exits listing every problem. */
+/**
+ * The api's configuration and its API keys; exits listing every problem (a keys file
+ * that cannot be read or parsed, or no key at all, is one).
+ */
 export function loadApiConfig(
   variables: Readonly<Record<string, string | undefined>> = process.env,
-) {
-  return loadConfigOrExit('api', apiConfigSchema, variables);
+): { config: Readonly<ApiConfig>; keys: ApiKey[] } {
+  const config = loadConfigOrExit('api', apiConfigSchema, variables);
+  try {
+    const file = config.API_KEYS_FILE ? readFileSync(config.API_KEYS_FILE, 'utf8') : undefined;
+    const keys = loadApiKeys(config.API_KEYS ?? [], file);
+    if (keys.length === 0) {
+      throw new Error('no API key: set API_KEYS or API_KEYS_FILE');
+    }
+    return { config, keys };
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`api: Invalid configuration:\n  - ${problem}\n`);
+    process.exit(1);
+  }
 }

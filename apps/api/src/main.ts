@@ -1,34 +1,60 @@
 // The api's composition root: config → logger → SDK clients → adapters → app → listen.
-
+// SIGTERM stops them in reverse: the server drains in-flight requests, then the queue
+// producer flushes what it holds, then the SDK clients close.
+import {
+  createDocumentClient,
+  createDynamoHistoryStore,
+  createDynamoSchedulerStore,
+} from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
-import { createAwsClients } from '@schedmon/resources';
+import { createSqsEventQueue } from '@schedmon/adapters/sqs';
+import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
 import { createAppLogger, handleShutdown } from '@schedmon/runtime';
 import { buildApp } from './app.ts';
 import { loadApiConfig } from './config.ts';
 
-const config = loadApiConfig();
+const { config, keys } = loadApiConfig();
 const logger = createAppLogger('api', config);
 const clients = createAwsClients({
   region: config.AWS_REGION,
   dynamodbEndpoint: config.DYNAMODB_ENDPOINT,
   sqsEndpoint: config.SQS_ENDPOINT,
 });
+const documents = createDocumentClient(clients.dynamodb);
+const queue = createSqsEventQueue(clients.sqs, {
+  queueUrl: config.SQS_QUEUE_URL,
+  deadLetterQueueUrl: config.SQS_DLQ_URL ?? deadLetterQueueUrlOf(config.SQS_QUEUE_URL),
+});
 const app = buildApp({
   logger,
   version: config.APP_VERSION,
+  clock: { now: () => new Date() },
+  keys,
+  schedulers: createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS),
+  history: createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY),
+  queue,
   readiness: createEngineReadiness({
     dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_SCHEDULERS },
     sqs: { client: clients.sqs, queueUrl: config.SQS_QUEUE_URL },
   }),
+  limits: {
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    maxClockSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
+    knownSchedulerTtlMs: config.KNOWN_SCHEDULER_CACHE_SECONDS * 1000,
+  },
+  metricsApiKey: config.METRICS_API_KEY,
 });
 
 handleShutdown(
   logger,
   [
     { name: 'aws-clients', stop: () => clients.destroy() },
+    { name: 'queue-producer', stop: () => queue.close() },
     { name: 'http', stop: () => app.close() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,
 );
 
 await app.listen({ port: config.PORT, host: config.HOST });
+logger.info({ keys: keys.map((key) => key.name) }, 'api keys loaded');

@@ -1,0 +1,111 @@
+/**
+ * API keys (http-api.md → Authentication): plain keys from `API_KEYS` (all scopes) and
+ * hashed, scoped keys from `API_KEYS_FILE`. Keys are compared as SHA-256 digests in
+ * constant time and never kept, logged or echoed in plain text.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { compileValidator } from '@schedmon/domain';
+import { Type } from '@sinclair/typebox';
+
+export type Access = 'read' | 'write';
+
+/** `read`/`write`, optionally limited to scheduler ids starting with `prefix`. */
+export type Scope = { access: Access; prefix: string | null };
+
+export type ApiKey = {
+  /** Safe to log and to key rate limits on. */
+  name: string;
+  digest: Buffer;
+  scopes: Scope[];
+};
+
+const SCOPE_PATTERN = '^(read|write)(:[A-Za-z0-9][A-Za-z0-9._:-]*\\*?)?$';
+
+export const ApiKeysFileSchema = Type.Array(
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' }),
+      sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }),
+      scopes: Type.Array(Type.String({ pattern: SCOPE_PATTERN }), { minItems: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+const fileValidator = compileValidator(ApiKeysFileSchema);
+const ALL_SCOPES: Scope[] = [
+  { access: 'read', prefix: null },
+  { access: 'write', prefix: null },
+];
+
+export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+function parseScope(scope: string): Scope {
+  const [access, limit] = scope.split(/:(.*)/s) as [Access, string | undefined];
+  // `write:service-a-*` limits to ids starting with `service-a-`; without `*` it is one id.
+  if (!limit) return { access, prefix: null };
+  return { access, prefix: limit.endsWith('*') ? limit.slice(0, -1) : limit };
+}
+
+/**
+ * The keys from both sources. Plain keys are named `key-<first 8 hex of their digest>`.
+ * Failure: throws an Error listing the problems of an invalid keys file, or on two keys
+ * with the same name.
+ */
+export function loadApiKeys(plainKeys: readonly string[], fileContent?: string): ApiKey[] {
+  const keys: ApiKey[] = plainKeys.map((key) => {
+    const digest = sha256(key);
+    return { name: `key-${digest.toString('hex').slice(0, 8)}`, digest, scopes: ALL_SCOPES };
+  });
+  if (fileContent !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fileContent);
+    } catch (error) {
+      throw new Error(`API_KEYS_FILE is not JSON: ${(error as Error).message}`);
+    }
+    if (!fileValidator.check(parsed)) {
+      throw new Error(`API_KEYS_FILE is invalid: ${fileValidator.problems(parsed).join('; ')}`);
+    }
+    for (const entry of parsed) {
+      keys.push({
+        name: entry.name,
+        digest: Buffer.from(entry.sha256, 'hex'),
+        scopes: entry.scopes.map(parseScope),
+      });
+    }
+  }
+  const names = new Set<string>();
+  for (const key of keys) {
+    if (names.has(key.name)) throw new Error(`Two API keys are named ${key.name}`);
+    names.add(key.name);
+  }
+  return keys;
+}
+
+/**
+ * The key whose digest matches the presented one. Every key is compared, in constant time,
+ * so the answer's timing says nothing about which keys exist.
+ */
+export function authenticate(keys: readonly ApiKey[], presented: string): ApiKey | undefined {
+  const digest = sha256(presented);
+  let found: ApiKey | undefined;
+  for (const key of keys) {
+    if (timingSafeEqual(key.digest, digest) && !found) found = key;
+  }
+  return found;
+}
+
+/** Whether `key` may `access` the scheduler `schedulerId` (or, without one, the route). */
+export function isAllowed(key: ApiKey, access: Access, schedulerId?: string): boolean {
+  return key.scopes.some(
+    (scope) =>
+      scope.access === access &&
+      (scope.prefix === null || schedulerId?.startsWith(scope.prefix) === true),
+  );
+}
+
+/** Whether `key` has `access` to any scheduler at all (list routes filter by scope). */
+export function hasAnyAccess(key: ApiKey, access: Access): boolean {
+  return key.scopes.some((scope) => scope.access === access);
+}

@@ -1,0 +1,42 @@
+/**
+ * Remembers which scheduler ids exist, briefly, so status writes at high rates do not
+ * cost a DynamoDB read each. Registration adds an id at once; an unknown id is checked
+ * against the store every time (a scheduler registered on another api replica is seen
+ * at once), and a known id is re-checked after `ttlMs`.
+ */
+import type { SchedulerStore } from '@schedmon/domain';
+
+export type KnownSchedulers = {
+  exists(schedulerId: string): Promise<boolean>;
+  remember(schedulerId: string): void;
+};
+
+export function createKnownSchedulers(
+  store: Pick<SchedulerStore, 'get'>,
+  options: { ttlMs: number; maxEntries?: number; now?: () => number },
+): KnownSchedulers {
+  const now = options.now ?? (() => performance.now());
+  const maxEntries = options.maxEntries ?? 100_000;
+  const known = new Map<string, number>();
+  const remember = (schedulerId: string) => {
+    // A Map keeps insertion order: re-inserting moves the id to the end, so the first
+    // entry is the oldest and is the one dropped when full.
+    known.delete(schedulerId);
+    known.set(schedulerId, now() + options.ttlMs);
+    if (known.size > maxEntries) {
+      const oldest = known.keys().next().value;
+      if (oldest !== undefined) known.delete(oldest);
+    }
+  };
+  return {
+    async exists(schedulerId) {
+      const until = known.get(schedulerId);
+      if (until !== undefined && until > now()) return true;
+      const found = (await store.get(schedulerId)) !== undefined;
+      if (found) remember(schedulerId);
+      else known.delete(schedulerId);
+      return found;
+    },
+    remember,
+  };
+}

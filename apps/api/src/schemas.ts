@@ -1,0 +1,83 @@
+/**
+ * The HTTP schemas of the api, built from the domain's field rules so one rule has one
+ * definition; the same schemas validate, serialize and make the OpenAPI document.
+ */
+import {
+  HistoryEntrySchema,
+  RegistrationSchema,
+  SchedulerIdSchema,
+  SchedulerRecordSchema,
+  StatusMessageSchema,
+  StatusSchema,
+  TimestampSchema,
+} from '@schedmon/domain';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+
+export const ErrorResponseSchema = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    timestamp: Type.String(),
+    path: Type.String(),
+    method: Type.String(),
+    error: Type.String(),
+    message: Type.Union([Type.String(), Type.Array(Type.String())]),
+  },
+  { $id: 'Error', description: 'The shape of every non-2xx response' },
+);
+
+export const SchedulerParamsSchema = Type.Object({ id: SchedulerIdSchema });
+
+export const RegisterBodySchema = RegistrationSchema;
+
+export const StatusBodySchema = Type.Omit(
+  StatusMessageSchema,
+  ['v', 'type', 'event_id', 'accepted_at'],
+  {
+    additionalProperties: false,
+  },
+);
+export type StatusBody = Static<typeof StatusBodySchema>;
+
+export const StatusAcceptedSchema = Type.Object({
+  event_id: Type.String(),
+  scheduler_id: Type.String(),
+  status: StatusSchema,
+  timestamp: Type.String(),
+  accepted_at: Type.String(),
+});
+
+export const HeartbeatBodySchema = Type.Union([
+  Type.Object(
+    { scheduler_id: SchedulerIdSchema, timestamp: Type.Optional(TimestampSchema) },
+    { additionalProperties: false },
+  ),
+  Type.Null(),
+]);
+
+export const HeartbeatAcceptedSchema = Type.Object({
+  message: Type.Literal('Heartbeat recorded'),
+  scheduler_id: Type.String(),
+  timestamp: Type.String(),
+  event_id: Type.String(),
+});
+
+export const ListQuerySchema = Type.Object(
+  {
+    status: Type.Optional(StatusSchema),
+    service_name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  },
+  { additionalProperties: false },
+);
+
+export const HistoryQuerySchema = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+    from: Type.Optional(TimestampSchema),
+    to: Type.Optional(TimestampSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const SchedulerListSchema = Type.Array(SchedulerRecordSchema);
+export const HistoryResponseSchema = Type.Array(HistoryEntrySchema);

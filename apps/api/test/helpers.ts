@@ -1,0 +1,93 @@
+import type { EventQueue, ReadinessReport } from '@schedmon/domain';
+import {
+  createFakeClock,
+  createMemoryEventQueue,
+  createMemoryHistoryStore,
+  createMemorySchedulerStore,
+} from '@schedmon/domain/fakes';
+import { createLogger } from '@schedmon/runtime';
+import type { AppDeps } from '../src/app.ts';
+import { buildApp } from '../src/app.ts';
+import { loadApiKeys, sha256 } from '../src/auth.ts';
+
+export const FULL_KEY = 'full-access-key';
+export const READ_KEY = 'read-only-key';
+export const SERVICE_A_KEY = 'service-a-writer';
+export const NOW = '2026-01-15T01:00:00.000Z';
+
+const keysFile = JSON.stringify([
+  { name: 'reader', sha256: sha256(READ_KEY).toString('hex'), scopes: ['read'] },
+  {
+    name: 'service-a',
+    sha256: sha256(SERVICE_A_KEY).toString('hex'),
+    scopes: ['read:service-a-*', 'write:service-a-*'],
+  },
+]);
+
+/** The api on in-memory fakes of every port, with a fixed clock. */
+export function makeApp(overrides: Partial<AppDeps> = {}) {
+  const clock = createFakeClock(NOW);
+  const schedulers = createMemorySchedulerStore();
+  const history = createMemoryHistoryStore();
+  const queue = createMemoryEventQueue({ clock });
+  const deps: AppDeps = {
+    logger: createLogger({ name: 'api', level: 'silent', pretty: false }),
+    version: '1.2.3',
+    clock,
+    keys: loadApiKeys([FULL_KEY], keysFile),
+    schedulers,
+    history,
+    queue,
+    readiness: async (): Promise<ReadinessReport> => ({ status: 'healthy', components: {} }),
+    limits: {
+      rateLimitPerMinute: 100,
+      bodyLimitBytes: 65_536,
+      maxClockSkewMs: 300_000,
+      knownSchedulerTtlMs: 30_000,
+    },
+    ...overrides,
+  };
+  return {
+    app: buildApp(deps),
+    clock,
+    schedulers,
+    history,
+    queue: queue as EventQueue & typeof queue,
+  };
+}
+
+export const headers = (key = FULL_KEY) => ({ 'x-api-key': key });
+
+export const registration = (id = 'service-a-eod') => ({
+  scheduler_id: id,
+  service_name: 'Service A',
+  job_name: 'EOD Processing',
+});
+
+export const statusBody = (id = 'service-a-eod', extra: Record<string, unknown> = {}) => ({
+  scheduler_id: id,
+  service_name: 'Service A',
+  job_name: 'EOD Processing',
+  status: 'running',
+  timestamp: '2026-01-15T00:42:10.120Z',
+  ...extra,
+});
+
+/** The body of an error response, after checking it has exactly the error shape. */
+export function errorBodyOf(response: { statusCode: number; json(): unknown }) {
+  const body = response.json() as Record<string, unknown>;
+  const keys = Object.keys(body).sort();
+  if (keys.join() !== 'error,message,method,path,statusCode,timestamp') {
+    throw new Error(`not the error shape: ${JSON.stringify(body)}`);
+  }
+  if (body.statusCode !== response.statusCode)
+    throw new Error('statusCode differs from HTTP status');
+  if (Number.isNaN(Date.parse(String(body.timestamp)))) throw new Error('timestamp is not ISO');
+  return body as {
+    statusCode: number;
+    path: string;
+    method: string;
+    error: string;
+    message: string | string[];
+  };
+}
