@@ -14,7 +14,7 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import Fastify from 'fastify';
 import type { ApiKey } from './auth.ts';
 import { authenticate, sha256 } from './auth.ts';
-import { HttpError, installErrorHandling } from './errors.ts';
+import { errorBody, HttpError, installErrorHandling } from './errors.ts';
 import { createKnownSchedulers } from './known-schedulers.ts';
 import type { ApiMetrics } from './plugins/metrics.ts';
 import { createApiMetrics, installRequestMetrics } from './plugins/metrics.ts';
@@ -68,6 +68,21 @@ export function buildApp(deps: AppDeps) {
     bodyLimit: deps.limits.bodyLimitBytes,
     genReqId: requestIdOf,
     requestIdLogLabel: 'request_id',
+    // Scheduler ids are up to 255 characters; the router's default limit is 100.
+    maxParamLength: 512,
+    // Errors the router raises before any hook runs (a bad URL) get the error shape too.
+    frameworkErrors: (error, request, reply) => {
+      const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      void reply
+        .code(statusCode)
+        .send(
+          errorBody(
+            request,
+            statusCode,
+            error.code === 'FST_ERR_BAD_URL' ? 'Malformed URL' : error.message,
+          ),
+        );
+    },
     // Status writes come in bursts from many jobs; keep idle sockets long enough for reuse.
     keepAliveTimeout: 65_000,
   });

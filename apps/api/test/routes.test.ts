@@ -136,6 +136,17 @@ describe('POST /api/v1/schedulers/register', () => {
     });
   });
 
+  it('accepts a 255-character id in the path', async () => {
+    const id = `a${'b'.repeat(254)}`;
+    const { app } = await registered(id);
+    const response = await app.inject({
+      method: 'GET',
+      url: `/api/v1/schedulers/${id}`,
+      headers: headers(),
+    });
+    expect(response.statusCode).toBe(200);
+  });
+
   it('is an idempotent upsert that keeps status and times', async () => {
     const { app, clock } = await registered();
     clock.advance(60_000);
