@@ -10,7 +10,7 @@ import type {
   SchedulerStore,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import Fastify from 'fastify';
 import type { ApiKey } from './auth.ts';
 import { authenticate, sha256 } from './auth.ts';
@@ -71,7 +71,7 @@ export function buildApp(deps: AppDeps) {
     // Scheduler ids are up to 255 characters; the router's default limit is 100.
     maxParamLength: 512,
     // Errors the router raises before any hook runs (a bad URL) get the error shape too.
-    frameworkErrors: (error, request, reply) => {
+    frameworkErrors: (error, request, reply: FastifyReply) => {
       const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
       void reply
         .code(statusCode)
