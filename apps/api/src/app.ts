@@ -11,7 +11,7 @@ import type {
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { ApiKey } from './auth.ts';
 import { authenticate, sha256 } from './auth.ts';
 import { errorBody, HttpError, installErrorHandling } from './errors.ts';
@@ -67,9 +67,14 @@ export function buildApp(deps: AppDeps) {
     loggerInstance,
     bodyLimit: deps.limits.bodyLimitBytes,
     genReqId: requestIdOf,
-    requestIdLogLabel: 'request_id',
+    logController: new LogController({
+      requestIdLogLabel: 'request_id',
+      // Probes and scrapes every few seconds would drown the log of real requests.
+      disableRequestLogging: (request) =>
+        request.url.startsWith('/health') || request.url.startsWith('/metrics'),
+    }),
     // Scheduler ids are up to 255 characters; the router's default limit is 100.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     // Errors the router raises before any hook runs (a bad URL) get the error shape too.
     frameworkErrors: (error, request, reply: FastifyReply) => {
       const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;

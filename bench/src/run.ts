@@ -1,0 +1,294 @@
+// `pnpm bench [name …] [--duration s] [--connections n]`: runs the benchmarks against the
+// real processes on the local engines, prints a table and writes bench/results/<date>.json.
+// Each figure stands beside a baseline measured in the same run (quality.md).
+import type { ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import type { LocalEngines } from '@schedmon/local';
+import { findFreePort, startLocalEngines } from '@schedmon/local';
+import { createAwsClients, provisionResources } from '@schedmon/resources';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    duration: { type: 'string', default: '60' },
+    connections: { type: 'string', default: '32' },
+    schedulers: { type: 'string', default: '1000' },
+  },
+});
+const durationSeconds = Number(values.duration);
+const connections = Number(values.connections);
+const schedulerCount = Number(values.schedulers);
+
+type LoadResult = {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+};
+
+type Row = {
+  bar: string;
+  figure: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  met: boolean | null;
+};
+
+async function waitHealthy(url: string, timeoutMs = 20_000) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Heap and external memory from the process's own /metrics, to explain its RSS. */
+async function memoryBreakdown(url: string) {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
+  const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / 1024 / 1024;
+  return {
+    heapUsedMb: read('schedmon_nodejs_heap_size_used_bytes'),
+    heapTotalMb: read('schedmon_nodejs_heap_size_total_bytes'),
+    externalMb: read('schedmon_nodejs_external_memory_bytes'),
+    rssNowMb: read('schedmon_process_resident_memory_bytes'),
+  };
+}
+
+/** Peak resident memory of a process, sampled from /proc every 250 ms (Linux). */
+function sampleRss(pid: number) {
+  let peakKb = 0;
+  const timer = setInterval(() => {
+    readFile(`/proc/${pid}/status`, 'utf8').then(
+      (status) => {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+        peakKb = Math.max(peakKb, kb);
+      },
+      () => undefined,
+    );
+  }, 250);
+  return () => {
+    clearInterval(timer);
+    return peakKb / 1024;
+  };
+}
+
+async function load(url: string, target: 'status' | 'bare', apiKey: string): Promise<LoadResult> {
+  const options = { url, connections, durationSeconds, apiKey, schedulers: schedulerCount, target };
+  const { stdout } = await run(
+    process.execPath,
+    [fileURLToPath(new URL('./load.ts', import.meta.url)), JSON.stringify(options)],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  return JSON.parse(stdout) as LoadResult;
+}
+
+async function withEngines<T>(
+  body: (engines: LocalEngines, env: Record<string, string>) => Promise<T>,
+) {
+  const engines = await startLocalEngines();
+  const clients = createAwsClients({
+    region: 'ap-southeast-1',
+    dynamodbEndpoint: engines.dynamodb.endpoint,
+    sqsEndpoint: engines.sqs.endpoint,
+  });
+  try {
+    const names = {
+      schedulersTable: 'schedulers',
+      historyTable: 'scheduler_status_history',
+      stateTable: 'scheduler_monitor_state',
+      queueName: 'schedmon-events',
+    };
+    const { queueUrl, deadLetterQueueUrl } = await provisionResources(clients, names);
+    return await body(engines, {
+      AWS_REGION: 'ap-southeast-1',
+      DYNAMODB_ENDPOINT: engines.dynamodb.endpoint,
+      SQS_ENDPOINT: engines.sqs.endpoint,
+      SQS_QUEUE_URL: queueUrl,
+      SQS_DLQ_URL: deadLetterQueueUrl,
+    });
+  } finally {
+    clients.destroy();
+    await engines.stop();
+  }
+}
+
+/** P1 (accepted status writes/s, p99) and P5 for the api, beside a bare Fastify 202 route. */
+async function benchApi(): Promise<{ rows: Row[]; data: Record<string, unknown> }> {
+  return withEngines(async (_engines, engineEnv) => {
+    const apiKey = 'bench-key';
+    const port = await findFreePort();
+    const url = `http://127.0.0.1:${port}`;
+    const api = spawn(process.execPath, [`${root}apps/api/src/main.ts`], {
+      env: {
+        PATH: process.env.PATH,
+        ...engineEnv,
+        API_KEYS: apiKey,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        // The per-key limit (100/min by default) would measure the limiter, not the api.
+        RATE_LIMIT_PER_MINUTE: '1000000000',
+        ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    try {
+      await waitHealthy(`${url}/health`);
+      for (let start = 0; start < schedulerCount; start += 50) {
+        await Promise.all(
+          Array.from({ length: Math.min(50, schedulerCount - start) }, (_, offset) =>
+            fetch(`${url}/api/v1/schedulers/register`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+              body: JSON.stringify({
+                scheduler_id: `bench-${start + offset}`,
+                service_name: 'Bench',
+                job_name: 'EOD',
+              }),
+            }),
+          ),
+        );
+      }
+      const peakRss = sampleRss(api.pid ?? 0);
+      const measured = await load(url, 'status', apiKey);
+      const apiRssMb = peakRss();
+      const apiMemory = await memoryBreakdown(url);
+
+      const barePort = await findFreePort();
+      const bare = spawn(
+        process.execPath,
+        [fileURLToPath(new URL('./bare-server.ts', import.meta.url))],
+        {
+          env: { PATH: process.env.PATH, PORT: String(barePort) },
+          stdio: 'inherit',
+        },
+      );
+      let baseline: LoadResult;
+      try {
+        await waitHealthy(`http://127.0.0.1:${barePort}/bare/x`).catch(() => undefined);
+        baseline = await load(`http://127.0.0.1:${barePort}`, 'bare', apiKey);
+      } finally {
+        await stop(bare);
+      }
+      const rps = measured.requests.average;
+      const rows: Row[] = [
+        {
+          bar: 'P1 api accepted status writes/s',
+          figure: rps.toFixed(0),
+          baseline: baseline.requests.average.toFixed(0),
+          ratio: (rps / baseline.requests.average).toFixed(2),
+          target: '≥ 3000',
+          met: rps >= 3000,
+        },
+        {
+          bar: 'P1 api p99 latency (ms)',
+          figure: String(measured.latency.p99),
+          baseline: String(baseline.latency.p99),
+          ratio: (measured.latency.p99 / Math.max(1, baseline.latency.p99)).toFixed(2),
+          target: '≤ 50',
+          met: measured.latency.p99 <= 50,
+        },
+        {
+          bar: 'P1 api p50 latency (ms)',
+          figure: String(measured.latency.p50),
+          baseline: String(baseline.latency.p50),
+          ratio: (measured.latency.p50 / Math.max(1, baseline.latency.p50)).toFixed(2),
+          target: '',
+          met: null,
+        },
+        {
+          bar: 'P5 api peak RSS (MB)',
+          figure: apiRssMb.toFixed(0),
+          baseline: '',
+          ratio: '',
+          target: '≤ 150',
+          met: apiRssMb <= 150,
+        },
+      ];
+      const errors = measured.errors + measured.timeouts + measured.non2xx;
+      if (errors > 0)
+        rows.push({
+          bar: 'P1 api failed requests',
+          figure: String(errors),
+          baseline: '',
+          ratio: '',
+          target: '0',
+          met: false,
+        });
+      return { rows, data: { measured, baseline, apiRssMb, apiMemory } };
+    } finally {
+      await stop(api);
+    }
+  });
+}
+
+const BENCHES: Record<string, () => Promise<{ rows: Row[]; data: Record<string, unknown> }>> = {
+  api: benchApi,
+};
+
+const unknown = positionals.filter((name) => !(name in BENCHES));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `Unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+const selected = positionals.length > 0 ? positionals : Object.keys(BENCHES);
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+for (const name of selected) {
+  process.stderr.write(`bench ${name}: ${durationSeconds} s, ${connections} connections…\n`);
+  const bench = BENCHES[name];
+  if (!bench) continue;
+  const outcome = await bench();
+  rows.push(...outcome.rows);
+  results[name] = outcome.data;
+}
+
+const date = new Date().toISOString().slice(0, 10);
+const file = `${root}bench/results/${date}.json`;
+const previous = await readFile(file, 'utf8').then(
+  (text) => JSON.parse(text) as Record<string, unknown>,
+  () => ({}),
+);
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+await writeFile(
+  file,
+  `${JSON.stringify({ ...previous, machine, [`run-${new Date().toISOString()}`]: { durationSeconds, connections, rows, results } }, null, 2)}\n`,
+);
+
+const widths = [36, 10, 10, 7, 8, 4];
+const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 8)).join(' │ ');
+process.stdout.write(`${line(['bar', 'figure', 'baseline', 'ratio', 'target', 'met'])}\n`);
+for (const row of rows) {
+  process.stdout.write(
+    `${line([row.bar, row.figure, row.baseline, row.ratio, row.target, row.met === null ? '' : row.met ? 'yes' : 'NO'])}\n`,
+  );
+}
+process.stdout.write(`results: ${file}\n`);
