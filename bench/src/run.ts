@@ -67,8 +67,14 @@ async function stop(child: ChildProcess) {
 
 /** Heap and external memory from the process's own /metrics, to explain its RSS. */
 async function memoryBreakdown(url: string) {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text(), () => '');
-  const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / 1024 / 1024;
+  const text = await fetch(`${url}/metrics`).then(
+    (r) => r.text(),
+    () => '',
+  );
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) /
+    1024 /
+    1024;
   return {
     heapUsedMb: read('schedmon_nodejs_heap_size_used_bytes'),
     heapTotalMb: read('schedmon_nodejs_heap_size_total_bytes'),
@@ -154,7 +160,9 @@ async function benchApi(): Promise<{ rows: Row[]; data: Record<string, unknown> 
         LOG_LEVEL: 'warn',
         // The per-key limit (100/min by default) would measure the limiter, not the api.
         RATE_LIMIT_PER_MINUTE: '1000000000',
-        ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
+        ...(process.env.BENCH_API_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS }
+          : {}),
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
