@@ -1,14 +1,51 @@
-import { commonConfig, env, loadConfigOrExit } from '@schedmon/runtime';
+import { commonConfig, env, loadConfigOrExit, slackConfig } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
 export const workerConfigSchema = Type.Object({
   ...commonConfig,
+  ...slackConfig,
   METRICS_PORT: env.integer({
     default: 3001,
     minimum: 0,
     maximum: 65535,
     description: 'Port of the /health, /health/ready and /metrics of the worker or cron app',
+  }),
+  WORKER_CONCURRENCY: env.integer({
+    default: 4,
+    minimum: 1,
+    maximum: 64,
+    description: 'Long-poll receive loops per worker process',
+  }),
+  RECEIVE_WAIT_SECONDS: env.integer({
+    default: 20,
+    minimum: 0,
+    maximum: 20,
+    description: 'SQS long-poll wait per receive',
+  }),
+  VISIBILITY_TIMEOUT_SECONDS: env.integer({
+    default: 30,
+    minimum: 5,
+    maximum: 43_200,
+    description: 'How long a received message stays hidden; extended while a batch runs',
+  }),
+  MAX_CLOCK_SKEW_SECONDS: env.integer({
+    default: 300,
+    minimum: 0,
+    maximum: 86_400,
+    description: 'How far in the future an event timestamp may be',
+  }),
+  ALERT_MAX_AGE_MINUTES: env.integer({
+    default: 60,
+    minimum: 1,
+    maximum: 10_080,
+    description: 'How long an undelivered failure alert is retried before it is given up',
+  }),
+  ALERT_RETRY_INTERVAL_SECONDS: env.integer({
+    default: 10,
+    minimum: 1,
+    maximum: 3_600,
+    description: 'How often the worker retries alerts Slack did not take',
   }),
 });
 

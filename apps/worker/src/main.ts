@@ -1,32 +1,133 @@
-// The worker's composition root: config → logger → SDK clients → ops server.
-// The queue consumer (queue.md → Worker guarantees) is built on this skeleton.
-
+// The worker's composition root: config → logger → SDK clients → adapters → use-cases →
+// consumer and ops server. SIGTERM stops them in reverse: the receive loops stop and
+// their batches finish, then the alert retry loop, the ops server and the clients.
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  createDocumentClient,
+  createDynamoHistoryStore,
+  createDynamoSchedulerStore,
+  createDynamoStateStore,
+} from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
-import { createAwsClients } from '@schedmon/resources';
-import { createAppLogger, handleShutdown, startOpsServer } from '@schedmon/runtime';
+import { createNotifier } from '@schedmon/adapters/slack';
+import { createSqsEventQueue } from '@schedmon/adapters/sqs';
+import { summarizeReadiness } from '@schedmon/domain';
+import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
+import {
+  createAppLogger,
+  createMetricsRegistry,
+  handleShutdown,
+  startOpsServer,
+} from '@schedmon/runtime';
+import { createAlertOutbox } from './alert-outbox.ts';
 import { loadWorkerConfig } from './config.ts';
+import { createConsumer } from './consumer.ts';
+import { createWorkerMetrics } from './metrics.ts';
+import { processBatch } from './process-batch.ts';
 
 const config = loadWorkerConfig();
 const logger = createAppLogger('worker', config);
+const clock = { now: () => new Date() };
 const clients = createAwsClients({
   region: config.AWS_REGION,
   dynamodbEndpoint: config.DYNAMODB_ENDPOINT,
   sqsEndpoint: config.SQS_ENDPOINT,
 });
+const documents = createDocumentClient(clients.dynamodb);
+const queue = createSqsEventQueue(clients.sqs, {
+  queueUrl: config.SQS_QUEUE_URL,
+  deadLetterQueueUrl: config.SQS_DLQ_URL ?? deadLetterQueueUrlOf(config.SQS_QUEUE_URL),
+});
+const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS);
+const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
+const state = createDynamoStateStore(documents, config.DYNAMODB_TABLE_STATE);
+const notifier = createNotifier(config, logger);
+const registry = createMetricsRegistry();
+const metrics = createWorkerMetrics(registry, () => queue.queueDepth());
+const alertMaxAgeMs = config.ALERT_MAX_AGE_MINUTES * 60_000;
+const alerts = createAlertOutbox({
+  state,
+  notifier,
+  clock,
+  logger,
+  timeZone: config.EOD_TIMEZONE,
+  maxAgeMs: alertMaxAgeMs,
+  owner: `worker-${randomUUID()}`,
+  onOutcome: (outcome) => metrics.alert(outcome),
+});
+
+const consumer = createConsumer({
+  queue,
+  logger,
+  concurrency: config.WORKER_CONCURRENCY,
+  waitSeconds: config.RECEIVE_WAIT_SECONDS,
+  visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
+  onParked: (reason) => metrics.poison(reason),
+  onRetried: (count) => metrics.retried(count),
+  process: (messages) =>
+    processBatch(
+      {
+        clock,
+        schedulers,
+        history,
+        alerts,
+        logger,
+        maxSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
+        retentionDays: config.HISTORY_RETENTION_DAYS,
+        alertMaxAgeMs,
+        digest: (text) => createHash('sha256').update(text).digest('hex'),
+        onProcessed: (event, outcome) =>
+          metrics.processed(event, outcome, clock.now().getTime(), event.accepted_at),
+      },
+      messages,
+    ),
+});
+
+// Alerts Slack did not take are retried here until delivered or too old.
+const alertRetry = setInterval(() => {
+  alerts
+    .deliverDue()
+    .catch((error: unknown) => logger.warn({ err: error }, 'alert retry round failed'));
+}, config.ALERT_RETRY_INTERVAL_SECONDS * 1000);
+
+const engines = createEngineReadiness({
+  dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_SCHEDULERS },
+  sqs: { client: clients.sqs, queueUrl: config.SQS_QUEUE_URL },
+});
+let slackCheck: { at: number; ok: boolean; message: string } | undefined;
 const ops = await startOpsServer({
   port: config.METRICS_PORT,
   version: config.APP_VERSION,
-  readiness: createEngineReadiness({
-    dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_SCHEDULERS },
-    sqs: { client: clients.sqs, queueUrl: config.SQS_QUEUE_URL },
-  }),
+  registry,
+  readiness: async () => {
+    const report = await engines();
+    if (!slackCheck || Date.now() - slackCheck.at > 30_000) {
+      slackCheck = { at: Date.now(), ...(await notifier.check()) };
+    }
+    return summarizeReadiness({
+      ...report.components,
+      slack: {
+        status: slackCheck.ok ? 'up' : 'down',
+        message: slackCheck.message,
+        lastChecked: new Date(slackCheck.at).toISOString(),
+      },
+    });
+  },
 });
+
+consumer.start();
 handleShutdown(
   logger,
   [
     { name: 'aws-clients', stop: () => clients.destroy() },
     { name: 'ops-server', stop: () => ops.close() },
+    { name: 'queue', stop: () => queue.close() },
+    { name: 'alert-retry', stop: () => clearInterval(alertRetry) },
+    { name: 'consumer', stop: () => consumer.stop() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,
 );
-logger.info({ port: ops.port, queueUrl: config.SQS_QUEUE_URL }, 'worker started');
+logger.info(
+  { port: ops.port, concurrency: config.WORKER_CONCURRENCY, queueUrl: config.SQS_QUEUE_URL },
+  'worker started',
+);

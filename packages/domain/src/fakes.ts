@@ -162,6 +162,17 @@ export function createMemoryStateStore(): StateStore {
     async delete(pk, sk) {
       items.delete(keyOf(pk, sk));
     },
+    async replace(item, expectedVersion, now) {
+      const current = live(items.get(keyOf(item.pk, item.sk)), now);
+      const matches =
+        expectedVersion === null
+          ? current === undefined
+          : current !== undefined && (current.version ?? 0) === expectedVersion;
+      if (!matches) return false;
+      const version = (expectedVersion ?? 0) + 1;
+      items.set(keyOf(item.pk, item.sk), { ...structuredClone(item), version });
+      return true;
+    },
     async acquireLease(name, owner, expiresAt, now) {
       const current = live(items.get(leaseKey(name)), now);
       if (current && current.data.owner !== owner) return false;

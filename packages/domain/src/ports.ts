@@ -78,6 +78,12 @@ export type StateItem = {
   data: Record<string, unknown>;
   /** Epoch seconds after which the item no longer exists (DynamoDB TTL; reads filter it). */
   expires_at: number;
+  /**
+   * Optimistic-concurrency version, set by `replace`. `put` and `putIfAbsent` store the
+   * item's own `version` as given; an item stored without one reads back without one and
+   * counts as version 0 for `replace`.
+   */
+  version?: number;
 };
 
 /**
@@ -94,6 +100,14 @@ export type StateStore = {
   /** Creates the item only if none exists (or the existing one has expired): true if it did. */
   putIfAbsent(item: StateItem, now: string): Promise<boolean>;
   delete(pk: string, sk: string): Promise<void>;
+  /**
+   * Compare-and-set: writes `item` with `version = (expectedVersion ?? 0) + 1` only if the
+   * stored item is live and has version `expectedVersion` (absent version = 0), or, for
+   * `expectedVersion` null, only if there is no live item. `item.version` is ignored.
+   * False when the condition did not hold: someone else changed (or created, or the
+   * expiry removed) the item first; re-read and decide again.
+   */
+  replace(item: StateItem, expectedVersion: number | null, now: string): Promise<boolean>;
   /**
    * Takes or renews the lease `name` for `owner` until `expiresAt` (epoch seconds): true
    * when `owner` holds it afterwards (free, expired, or already its own).

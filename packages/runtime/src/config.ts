@@ -430,3 +430,26 @@ export function describeConfig(schema: TObject): ConfigVariable[] {
     expected: describeExpected(property),
   }));
 }
+
+/** Slack settings of the apps that post (worker and cron); unset token or channel means the log. */
+export const slackConfig = Object.freeze({
+  SLACK_BOT_TOKEN: Type.Optional(
+    env.secret(
+      env.string({ description: 'Slack bot token (xoxb-…); unset means messages go to the log' }),
+    ),
+  ),
+  SLACK_CHANNEL_ID: Type.Optional(
+    env.string({ description: 'Channel the EOD table and the alerts are posted to' }),
+  ),
+  SLACK_ENABLED: env.boolean({
+    default: true,
+    description: 'false sends Slack messages to the log even when a token is set',
+  }),
+  SLACK_API_URL: Type.Optional(
+    env.url({ description: 'Slack-compatible Web API base URL (tests); unset means Slack' }),
+  ),
+  EOD_TIMEZONE: env.timeZone({
+    default: 'Asia/Jakarta',
+    description: 'IANA time zone of the EOD window and of times shown in Slack',
+  }),
+});

@@ -6,6 +6,7 @@ export {
   describeConfig,
   env,
   loadConfig,
+  slackConfig,
   type VariableOptions,
 } from './config.ts';
 export { handleShutdown, type Stoppable } from './lifecycle.ts';

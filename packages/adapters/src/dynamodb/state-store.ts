@@ -12,6 +12,8 @@ function toItem(item: Record<string, unknown>): StateItem {
     sk: String(item.sk),
     data: (item.data as Record<string, unknown> | undefined) ?? {},
     expires_at: Number(item.expires_at ?? 0),
+    // Items written without a version read back without one (the port counts it as 0).
+    ...(typeof item.version === 'number' && { version: item.version }),
   };
 }
 
@@ -93,6 +95,25 @@ export function createDynamoStateStore(
       return conditionalPut(item, 'attribute_not_exists(pk) OR expires_at < :now', {
         ':now': epochSeconds(now),
       });
+    },
+
+    replace(item, expectedVersion, now) {
+      const values: Record<string, unknown> = { ':now': epochSeconds(now) };
+      let condition: string;
+      if (expectedVersion === null) condition = 'attribute_not_exists(pk) OR expires_at < :now';
+      else {
+        values[':expected'] = expectedVersion;
+        // Version 0 is also an item that never had a version (written by put/putIfAbsent).
+        const versionMatches =
+          expectedVersion === 0 ? '(attribute_not_exists(#v) OR #v = :expected)' : '#v = :expected';
+        condition = `attribute_exists(pk) AND expires_at >= :now AND ${versionMatches}`;
+      }
+      return conditionalPut(
+        { ...item, version: (expectedVersion ?? 0) + 1 },
+        condition,
+        values,
+        expectedVersion === null ? undefined : { '#v': 'version' },
+      );
     },
 
     async delete(pk, sk) {

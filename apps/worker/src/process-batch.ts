@@ -1,0 +1,221 @@
+/**
+ * One received batch, applied: parse and validate every message, apply events per
+ * scheduler in event order through the stores' conditional writes, write history rows,
+ * record failure alerts, and say what should happen to each message. Nothing here
+ * deletes a message: the consumer does that only for messages whose writes all succeeded.
+ */
+import type {
+  ApplyResult,
+  Clock,
+  HistoryStore,
+  ReceivedMessage,
+  SchedulerEvent,
+  SchedulerRecord,
+  SchedulerStore,
+} from '@schedmon/domain';
+import {
+  compareOrder,
+  formatTimestamp,
+  historyRowOf,
+  parseQueueMessage,
+  parseTimestamp,
+} from '@schedmon/domain';
+import type { Logger } from '@schedmon/runtime';
+import { classifyFailure } from './classify.ts';
+
+export type Decision =
+  | { kind: 'done'; outcome: ApplyResult }
+  | { kind: 'park'; reason: string; detail: string }
+  | { kind: 'retry'; error: unknown };
+
+/** Where failure alerts go: an outbox that survives Slack outages (alert-outbox.ts). */
+export type AlertSink = {
+  enqueue(input: {
+    eventId: string;
+    scheduler: Pick<
+      SchedulerRecord,
+      | 'scheduler_id'
+      | 'service_name'
+      | 'job_name'
+      | 'timestamp'
+      | 'execution_time_ms'
+      | 'error_message'
+      | 'alert_user_id'
+    >;
+    failedAt: string;
+  }): Promise<unknown>;
+  deliver(eventId: string): Promise<unknown>;
+};
+
+export type ProcessDeps = {
+  clock: Clock;
+  schedulers: SchedulerStore;
+  history: HistoryStore;
+  alerts: AlertSink;
+  logger: Logger;
+  maxSkewMs: number;
+  retentionDays: number;
+  /** Failures older than this get no alert (a replayed backlog must not page anyone). */
+  alertMaxAgeMs: number;
+  digest: (text: string) => string;
+  onProcessed?: (event: SchedulerEvent, outcome: ApplyResult, message: ReceivedMessage) => void;
+};
+
+type Item = { message: ReceivedMessage; event: SchedulerEvent; outcome?: ApplyResult };
+
+/** Event order within one scheduler: by timestamp, status events by the full order key. */
+function byEventOrder(a: Item, b: Item): number {
+  if (a.event.type === 'status' && b.event.type === 'status') return compareOrder(a.event, b.event);
+  if (a.event.timestamp !== b.event.timestamp)
+    return a.event.timestamp < b.event.timestamp ? -1 : 1;
+  return a.event.type === b.event.type ? 0 : a.event.type === 'heartbeat' ? -1 : 1;
+}
+
+function logFor(deps: ProcessDeps, message: ReceivedMessage) {
+  const requestId = message.attributes.request_id;
+  return deps.logger.child({
+    message_id: message.messageId,
+    ...(requestId ? { request_id: requestId } : {}),
+  });
+}
+
+/**
+ * Decides every message of the batch. Engine failures never throw out of here: the
+ * messages they touch are `retry`, the others go on.
+ */
+export async function processBatch(
+  deps: ProcessDeps,
+  messages: readonly ReceivedMessage[],
+): Promise<Map<string, Decision>> {
+  const nowMs = deps.clock.now().getTime();
+  const now = formatTimestamp(nowMs);
+  const decisions = new Map<string, Decision>();
+  const groups = new Map<string, Item[]>();
+
+  for (const message of messages) {
+    const parsed = parseQueueMessage(message.body, {
+      now: nowMs,
+      maxSkewMs: deps.maxSkewMs,
+      digest: deps.digest,
+    });
+    if (!parsed.ok) {
+      decisions.set(message.messageId, {
+        kind: 'park',
+        reason: parsed.reason,
+        detail: parsed.detail,
+      });
+      continue;
+    }
+    const group = groups.get(parsed.event.scheduler_id) ?? [];
+    group.push({ message, event: parsed.event });
+    groups.set(parsed.event.scheduler_id, group);
+  }
+
+  // Schedulers are independent; within one, events go in event order, and the first
+  // failure stops the rest of that scheduler's events so they are retried in order.
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      group.sort(byEventOrder);
+      for (const [index, item] of group.entries()) {
+        try {
+          item.outcome =
+            item.event.type === 'status'
+              ? await deps.schedulers.applyStatus(item.event, now)
+              : await deps.schedulers.applyHeartbeat(item.event);
+        } catch (error) {
+          for (const rest of group.slice(index)) {
+            decisions.set(rest.message.messageId, failureDecision(error));
+          }
+          logFor(deps, item.message).warn({ err: error }, 'event not applied; will retry');
+          return;
+        }
+        if (item.outcome === 'not_registered') {
+          decisions.set(item.message.messageId, {
+            kind: 'park',
+            reason: 'unregistered_scheduler',
+            detail: `Scheduler ${item.event.scheduler_id} is not registered`,
+          });
+        }
+      }
+    }),
+  );
+
+  const applied = [...groups.values()]
+    .flat()
+    .filter(
+      (item) =>
+        item.outcome !== undefined &&
+        item.outcome !== 'not_registered' &&
+        !decisions.has(item.message.messageId),
+    );
+
+  try {
+    await deps.history.putAll(applied.map((item) => historyRowOf(item.event, deps.retentionDays)));
+  } catch (error) {
+    for (const item of applied) decisions.set(item.message.messageId, failureDecision(error));
+    deps.logger.warn({ err: error, events: applied.length }, 'history not written; will retry');
+    return decisions;
+  }
+
+  await Promise.all(
+    applied.map(async (item) => {
+      try {
+        await recordAlert(deps, item, nowMs);
+        decisions.set(item.message.messageId, { kind: 'done', outcome: item.outcome ?? 'applied' });
+        deps.onProcessed?.(item.event, item.outcome ?? 'applied', item.message);
+      } catch (error) {
+        decisions.set(item.message.messageId, failureDecision(error));
+        logFor(deps, item.message).warn({ err: error }, 'alert not recorded; will retry');
+      }
+    }),
+  );
+  return decisions;
+}
+
+function failureDecision(error: unknown): Decision {
+  return classifyFailure(error) === 'poison'
+    ? {
+        kind: 'park',
+        reason: 'invalid',
+        detail: error instanceof Error ? error.message : String(error),
+      }
+    : { kind: 'retry', error };
+}
+
+/**
+ * Puts the alert of a failed status event in the outbox (idempotent per event id), then
+ * tries to deliver it at once. Delivery problems never fail the message: the outbox
+ * retries them; only failing to record the alert does.
+ */
+async function recordAlert(deps: ProcessDeps, item: Item, nowMs: number) {
+  const event = item.event;
+  if (event.type !== 'status' || event.status !== 'failed') return;
+  const log = logFor(deps, item.message);
+  const failedMs = parseTimestamp(event.timestamp) ?? nowMs;
+  if (nowMs - failedMs > deps.alertMaxAgeMs) {
+    log.info(
+      { scheduler_id: event.scheduler_id, event_id: event.event_id },
+      'failure too old to alert',
+    );
+    return;
+  }
+  const record = await deps.schedulers.get(event.scheduler_id);
+  await deps.alerts.enqueue({
+    eventId: event.event_id,
+    failedAt: event.timestamp,
+    scheduler: {
+      scheduler_id: event.scheduler_id,
+      service_name: event.service_name,
+      job_name: event.job_name,
+      timestamp: event.timestamp,
+      execution_time_ms: event.execution_time_ms,
+      error_message: event.error_message,
+      alert_user_id: record?.alert_user_id ?? null,
+    },
+  });
+  try {
+    await deps.alerts.deliver(event.event_id);
+  } catch (error) {
+    log.warn({ err: error, event_id: event.event_id }, 'alert delivery deferred to the retry loop');
+  }
+}

@@ -1,0 +1,132 @@
+// Runs the real worker process against a test environment and the fake Slack server,
+// and gives the tests ways to feed the queue and to wait for it to drain.
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { QueueMessage } from '@schedmon/domain';
+import { findFreePort } from '@schedmon/local';
+import type { TestEnvironment } from '@schedmon/testing';
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+export type WorkerProcess = {
+  child: ChildProcess;
+  port: number;
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+};
+
+export async function startWorker(
+  environment: TestEnvironment,
+  extra: Record<string, string> = {},
+): Promise<WorkerProcess> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, [main], {
+    env: {
+      PATH: process.env.PATH,
+      ...environment.env,
+      METRICS_PORT: String(port),
+      NODE_ENV: 'test',
+      LOG_PRETTY: 'false',
+      LOG_LEVEL: 'info',
+      RECEIVE_WAIT_SECONDS: '1',
+      ...extra,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  if (child.stdout) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line });
+      }
+    });
+  }
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  await waitFor(
+    async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
+    15_000,
+    'worker /health',
+  );
+  return {
+    child,
+    port,
+    logs,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function waitFor(
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await Promise.resolve(probe()).catch(() => false)) return;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Sends raw bodies (valid or not) in batches of 10, as a direct producer would. */
+export async function sendRaw(environment: TestEnvironment, bodies: readonly string[]) {
+  const { clients, queueUrl } = environment;
+  for (let start = 0; start < bodies.length; start += 10) {
+    const chunk = bodies.slice(start, start + 10);
+    const result = await clients.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: chunk.map((body, index) => ({ Id: String(index), MessageBody: body })),
+      }),
+    );
+    if (result.Failed?.length) throw new Error(`send failed: ${JSON.stringify(result.Failed)}`);
+  }
+}
+
+export const sendEvents = (environment: TestEnvironment, events: readonly QueueMessage[]) =>
+  sendRaw(
+    environment,
+    events.map((event) => JSON.stringify(event)),
+  );
+
+async function depth(environment: TestEnvironment, queueUrl: string) {
+  const result = await environment.clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  const attributes = result.Attributes ?? {};
+  return (
+    Number(attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+}
+
+/** Waits until no message is left in the event queue, visible or in flight. */
+export const waitDrained = (environment: TestEnvironment, timeoutMs: number) =>
+  waitFor(
+    async () => (await depth(environment, environment.queueUrl)) === 0,
+    timeoutMs,
+    'the queue to drain',
+  );
+
+export const deadLetterDepth = (environment: TestEnvironment) =>
+  depth(environment, environment.deadLetterQueueUrl);

@@ -1,0 +1,258 @@
+// Reliability of the worker on the real engines (quality.md R1, R3, R5): crashes, a
+// DynamoDB outage and a Slack outage lose nothing and post no alert twice.
+import {
+  createDocumentClient,
+  createDynamoHistoryStore,
+  createDynamoSchedulerStore,
+} from '@schedmon/adapters/dynamodb';
+import type { StatusMessage } from '@schedmon/domain';
+import { compareOrder } from '@schedmon/domain';
+import type { FakeSlack } from '@schedmon/fake-slack';
+import { startFakeSlack } from '@schedmon/fake-slack';
+import { useTestEnvironment } from '@schedmon/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerProcess } from './harness.ts';
+import { deadLetterDepth, sendEvents, startWorker, waitDrained, waitFor } from './harness.ts';
+
+const environment = useTestEnvironment();
+let slack: FakeSlack;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+afterEach(async () => {
+  for (const worker of workers.splice(0)) await worker.stop('SIGKILL');
+  slack.clearFailures();
+  slack.reset();
+});
+afterAll(async () => {
+  await slack.stop();
+});
+
+const stores = () => {
+  const documents = createDocumentClient(environment().clients.dynamodb);
+  return {
+    schedulers: createDynamoSchedulerStore(documents, environment().names.schedulersTable),
+    history: createDynamoHistoryStore(documents, environment().names.historyTable),
+  };
+};
+const baseEnv = () => ({
+  SLACK_BOT_TOKEN: 'xoxb-test',
+  SLACK_CHANNEL_ID: 'C0ALERTS',
+  SLACK_API_URL: slack.url,
+  VISIBILITY_TIMEOUT_SECONDS: '5',
+  ALERT_RETRY_INTERVAL_SECONDS: '1',
+  LOG_LEVEL: 'warn',
+});
+const start = async (extra: Record<string, string> = {}) => {
+  const worker = await startWorker(environment(), { ...baseEnv(), ...extra });
+  workers.push(worker);
+  return worker;
+};
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+function seeded(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+function makeEvents(prefix: string, schedulers: number, perScheduler: number, failedEvery: number) {
+  const random = seeded(prefix.length * 7919);
+  const events: StatusMessage[] = [];
+  for (let s = 0; s < schedulers; s += 1) {
+    for (let e = 0; e < perScheduler; e += 1) {
+      const n = s * perScheduler + e;
+      const failed = n % failedEvery === failedEvery - 1;
+      events.push({
+        v: 1,
+        type: 'status',
+        event_id: `${prefix}-${n}`,
+        scheduler_id: `${prefix}-job-${s}`,
+        service_name: 'Reliability',
+        job_name: `Job ${s}`,
+        status: failed ? 'failed' : random() < 0.5 ? 'running' : 'completed',
+        timestamp: ago(600_000 - Math.floor(random() * 300_000)),
+        ...(failed ? { error_message: `boom ${n}` } : {}),
+      });
+    }
+  }
+  return events;
+}
+
+async function expectStoredExactly(events: readonly StatusMessage[]) {
+  const { schedulers, history } = stores();
+  const byScheduler = new Map<string, StatusMessage[]>();
+  for (const event of events)
+    byScheduler.set(event.scheduler_id, [...(byScheduler.get(event.scheduler_id) ?? []), event]);
+  let rows = 0;
+  await Promise.all(
+    [...byScheduler].map(async ([id, own]) => {
+      const stored = await history.query(id, { limit: 1000, now: new Date().toISOString() });
+      rows += stored.length;
+      expect(new Set(stored.map((row) => row.id)).size, id).toBe(stored.length);
+      expect(stored.map((row) => row.id).sort(), id).toEqual(
+        own.map((event) => event.event_id).sort(),
+      );
+      const newest = [...own]
+        .sort((a, b) =>
+          compareOrder(
+            { timestamp: a.timestamp, status: a.status, event_id: a.event_id ?? '' },
+            { timestamp: b.timestamp, status: b.status, event_id: b.event_id ?? '' },
+          ),
+        )
+        .at(-1);
+      const record = await schedulers.get(id);
+      expect(record?.status, id).toBe(newest?.status);
+      expect(record?.timestamp, id).toBe(newest?.timestamp);
+    }),
+  );
+  expect(rows).toBe(events.length);
+}
+
+/** Alerts the fake Slack accepted, by event id (the Acknowledge button carries it). */
+function deliveredAlerts() {
+  const counts = new Map<string, number>();
+  for (const call of slack.callsOf('chat.postMessage')) {
+    if (call.response?.body.ok !== true) continue;
+    const match = /"event_id\\?":\\?"([^"\\]+)/.exec(JSON.stringify(call.body));
+    if (match?.[1]) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe('R1: kill -9 of the worker at random points while 10,000 events flow', () => {
+  it('leaves exactly one history row per event, every record at its newest event, no alert twice, an empty DLQ', async () => {
+    const events = makeEvents('r1', 200, 50, 97);
+    const { schedulers } = stores();
+    for (let s = 0; s < 200; s += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          schedulers.register(
+            {
+              scheduler_id: `r1-job-${s + i}`,
+              service_name: 'Reliability',
+              job_name: `Job ${s + i}`,
+            },
+            ago(3_600_000),
+          ),
+        ),
+      );
+    }
+    const random = seeded(2026);
+    const shuffled = [...events].sort(() => random() - 0.5);
+    let worker = await start();
+    const sending = (async () => {
+      for (let i = 0; i < shuffled.length; i += 500)
+        await sendEvents(environment(), shuffled.slice(i, i + 500));
+    })();
+    for (let round = 0; round < 3; round += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000 + Math.floor(random() * 2_000)));
+      await worker.stop('SIGKILL');
+      worker = await start();
+    }
+    await sending;
+    await waitDrained(environment(), 180_000);
+    await expectStoredExactly(events);
+    const alerts = deliveredAlerts();
+    expect([...alerts.values()].filter((count) => count > 1)).toEqual([]);
+    expect(await deadLetterDepth(environment())).toBe(0);
+  }, 300_000);
+});
+
+describe('R3: the DynamoDB engine stopped for 30 s during flow', () => {
+  it('retries, loses nothing, parks nothing, and readiness goes down and back', async () => {
+    const events = makeEvents('r3', 40, 50, 1_000_000);
+    const { schedulers } = stores();
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        schedulers.register(
+          { scheduler_id: `r3-job-${i}`, service_name: 'Reliability', job_name: `Job ${i}` },
+          ago(3_600_000),
+        ),
+      ),
+    );
+    const worker = await start();
+    const ready = () => fetch(`http://127.0.0.1:${worker.port}/health/ready`).then((r) => r.status);
+    await sendEvents(environment(), events.slice(0, 1_000));
+    const restore = await environment().interrupt('dynamodb');
+    try {
+      await sendEvents(environment(), events.slice(1_000));
+      await waitFor(async () => (await ready()) === 503, 10_000, 'readiness to go down');
+      await new Promise((resolve) => setTimeout(resolve, 30_000));
+    } finally {
+      await restore();
+    }
+    await waitFor(async () => (await ready()) === 200, 20_000, 'readiness to come back');
+    await waitDrained(environment(), 120_000);
+    await expectStoredExactly(events);
+    expect(await deadLetterDepth(environment())).toBe(0);
+  }, 240_000);
+});
+
+describe('R5: Slack answers 5xx and 429 for a while', () => {
+  it('delivers every failure alert exactly once after recovery', async () => {
+    const events = makeEvents('r5', 20, 1, 1);
+    const mine = () => new Map([...deliveredAlerts()].filter(([id]) => id.startsWith('r5-')));
+    const { schedulers } = stores();
+    for (const event of events) {
+      await schedulers.register(
+        { scheduler_id: event.scheduler_id, service_name: 'Reliability', job_name: 'Job' },
+        ago(3_600_000),
+      );
+      event.timestamp = ago(1_000);
+    }
+    slack.failUntilCleared({ method: 'chat.postMessage', status: 503 });
+    await start({ ALERT_MAX_AGE_MINUTES: '60' });
+    await sendEvents(environment(), events);
+    await waitDrained(environment(), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(mine().size).toBe(0);
+    slack.clearFailures();
+    slack.failNext({ method: 'chat.postMessage', status: 429, retryAfterSeconds: 1, times: 3 });
+    await waitFor(() => mine().size === events.length, 90_000, 'every alert to arrive');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const alerts = mine();
+    expect(alerts.size).toBe(events.length);
+    expect([...alerts.values()].every((count) => count === 1)).toBe(true);
+  }, 150_000);
+
+  it('logs and counts a permanent refusal (channel_not_found) and does not retry it', async () => {
+    const { schedulers } = stores();
+    await schedulers.register(
+      { scheduler_id: 'r5-permanent', service_name: 'Reliability', job_name: 'Job' },
+      ago(3_600_000),
+    );
+    slack.failUntilCleared({ method: 'chat.postMessage', error: 'channel_not_found' });
+    const worker = await start({ LOG_LEVEL: 'info' });
+    const attempts = () =>
+      slack
+        .callsOf('chat.postMessage')
+        .filter((call) => JSON.stringify(call.body).includes('r5-permanent-1')).length;
+    await sendEvents(environment(), [
+      {
+        v: 1,
+        type: 'status',
+        event_id: 'r5-permanent-1',
+        scheduler_id: 'r5-permanent',
+        service_name: 'Reliability',
+        job_name: 'Job',
+        status: 'failed',
+        timestamp: ago(1_000),
+        error_message: 'boom',
+      },
+    ]);
+    await waitDrained(environment(), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    slack.clearFailures();
+    expect(attempts()).toBe(1);
+    const metrics = await fetch(`http://127.0.0.1:${worker.port}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/schedmon_alerts_total\{outcome="failed"\} 1/);
+    expect(worker.logs.some((line) => JSON.stringify(line).includes('channel_not_found'))).toBe(
+      true,
+    );
+  }, 60_000);
+});
