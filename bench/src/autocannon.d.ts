@@ -18,6 +18,7 @@ declare module 'autocannon' {
     url: string;
     connections: number;
     duration: number;
+    overallRate?: number;
     requests?: Array<Request & { setupRequest?: (request: Request) => Request }>;
     method?: string;
     headers?: Record<string, string>;

@@ -10,6 +10,8 @@ type LoadOptions = {
   schedulers: number;
   /** `status`: PUT status to random schedulers; `bare`: the baseline route. */
   target: 'status' | 'bare';
+  /** Requests per second over all connections; unset means as fast as possible. */
+  rate?: number;
 };
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
@@ -19,6 +21,7 @@ const result = await autocannon({
   url: options.url,
   connections: options.connections,
   duration: options.durationSeconds,
+  ...(options.rate ? { overallRate: options.rate } : {}),
   requests: [
     {
       method: 'PUT',
