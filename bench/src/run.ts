@@ -175,21 +175,7 @@ async function benchApi(): Promise<{ rows: Row[]; data: Record<string, unknown> 
     });
     try {
       await waitHealthy(`${url}/health`);
-      for (let start = 0; start < schedulerCount; start += 50) {
-        await Promise.all(
-          Array.from({ length: Math.min(50, schedulerCount - start) }, (_, offset) =>
-            fetch(`${url}/api/v1/schedulers/register`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-              body: JSON.stringify({
-                scheduler_id: `bench-${start + offset}`,
-                service_name: 'Bench',
-                job_name: 'EOD',
-              }),
-            }),
-          ),
-        );
-      }
+      await registerSchedulers(url, apiKey);
       const peakRss = sampleRss(api.pid ?? 0);
       const measured = await load(url, 'status', apiKey);
       const apiRssMb = peakRss();
@@ -275,6 +261,25 @@ function spawnApp(app: 'api' | 'worker', env: Record<string, string>) {
   });
 }
 
+/** Registers `bench-0` … `bench-<n-1>` through the api, 50 at a time. */
+async function registerSchedulers(url: string, apiKey: string) {
+  for (let start = 0; start < schedulerCount; start += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, schedulerCount - start) }, (_, offset) =>
+        fetch(`${url}/api/v1/schedulers/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+          body: JSON.stringify({
+            scheduler_id: `bench-${start + offset}`,
+            service_name: 'Bench',
+            job_name: 'EOD',
+          }),
+        }),
+      ),
+    );
+  }
+}
+
 /** The engine's own write ceiling: concurrent single-item puts for a few seconds. */
 async function rawWriteRate(clients: AwsClients, seconds: number) {
   let writes = 0;
@@ -330,21 +335,7 @@ async function benchWorker(): Promise<{ rows: Row[]; data: Record<string, unknow
     let worker: ChildProcess | undefined;
     try {
       await waitHealthy(`${apiUrl}/health`);
-      for (let start = 0; start < schedulerCount; start += 50) {
-        await Promise.all(
-          Array.from({ length: Math.min(50, schedulerCount - start) }, (_, offset) =>
-            fetch(`${apiUrl}/api/v1/schedulers/register`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-              body: JSON.stringify({
-                scheduler_id: `bench-${start + offset}`,
-                service_name: 'Bench',
-                job_name: 'EOD',
-              }),
-            }),
-          ),
-        );
-      }
+      await registerSchedulers(apiUrl, apiKey);
       const rawRate = await rawWriteRate(clients, 5);
 
       // P2: 20,000 events queued before the worker starts, then timed until drained.

@@ -10,7 +10,6 @@ import type {
   HistoryStore,
   ReceivedMessage,
   SchedulerEvent,
-  SchedulerRecord,
   SchedulerStore,
 } from '@schedmon/domain';
 import {
@@ -21,6 +20,7 @@ import {
   parseTimestamp,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
+import type { AlertOutbox } from './alert-outbox.ts';
 import { classifyFailure } from './classify.ts';
 
 export type Decision =
@@ -28,24 +28,8 @@ export type Decision =
   | { kind: 'park'; reason: string; detail: string }
   | { kind: 'retry'; error: unknown };
 
-/** Where failure alerts go: an outbox that survives Slack outages (alert-outbox.ts). */
-export type AlertSink = {
-  enqueue(input: {
-    eventId: string;
-    scheduler: Pick<
-      SchedulerRecord,
-      | 'scheduler_id'
-      | 'service_name'
-      | 'job_name'
-      | 'timestamp'
-      | 'execution_time_ms'
-      | 'error_message'
-      | 'alert_user_id'
-    >;
-    failedAt: string;
-  }): Promise<unknown>;
-  deliver(eventId: string): Promise<unknown>;
-};
+/** Where failure alerts go: the outbox that survives Slack outages. */
+export type AlertSink = Pick<AlertOutbox, 'enqueue' | 'deliver'>;
 
 export type ProcessDeps = {
   clock: Clock;
