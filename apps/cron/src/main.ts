@@ -1,30 +1,141 @@
-// The cron app's composition root: config → logger → SDK clients → ops server.
-// The EOD schedule (eod-slack.md → Schedule) is built on this skeleton.
-
+// The cron app's composition root: config → logger → SDK clients → adapters → runner and
+// ops server. `node main.ts once <action> [--at <ISO instant>]` runs one action and exits
+// (no leader election: ops use it to re-post a table, tests to drive a night).
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import {
+  createDocumentClient,
+  createDynamoHistoryStore,
+  createDynamoSchedulerStore,
+  createDynamoStateStore,
+} from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
+import { createNotifier } from '@schedmon/adapters/slack';
+import { eodConfigProblems, parseTimestamp, summarizeReadiness } from '@schedmon/domain';
 import { createAwsClients } from '@schedmon/resources';
-import { createAppLogger, handleShutdown, startOpsServer } from '@schedmon/runtime';
-import { loadCronConfig } from './config.ts';
+import {
+  createAppLogger,
+  createMetricsRegistry,
+  handleShutdown,
+  startOpsServer,
+} from '@schedmon/runtime';
+import { Counter, Gauge } from 'prom-client';
+import type { Action, ActionDeps } from './actions.ts';
+import { ACTIONS, runAction } from './actions.ts';
+import { eodConfigOf, loadCronConfig } from './config.ts';
+import { createCronRunner } from './schedule.ts';
 
 const config = loadCronConfig();
+const eod = eodConfigOf(config);
+const eodProblems = eodConfigProblems(eod);
+if (eodProblems.length > 0) {
+  process.stderr.write(
+    `cron: Invalid configuration:\n${eodProblems.map((problem) => `  - ${problem}`).join('\n')}\n`,
+  );
+  process.exit(1);
+}
 const logger = createAppLogger('cron', config);
 const clients = createAwsClients({
   region: config.AWS_REGION,
   dynamodbEndpoint: config.DYNAMODB_ENDPOINT,
 });
+const documents = createDocumentClient(clients.dynamodb);
+const state = createDynamoStateStore(documents, config.DYNAMODB_TABLE_STATE);
+const notifier = createNotifier(config, logger);
+const deps: ActionDeps = {
+  schedulers: createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS),
+  history: createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY),
+  state,
+  notifier,
+  clock: { now: () => new Date() },
+  eod,
+  logger,
+};
+
+if (process.argv[2] === 'once') {
+  const { positionals, values } = parseArgs({
+    args: process.argv.slice(3),
+    allowPositionals: true,
+    options: { at: { type: 'string' } },
+  });
+  const action = positionals[0] as Action | undefined;
+  const atMs = values.at ? parseTimestamp(values.at) : Date.now();
+  if (!action || !ACTIONS.includes(action) || atMs === undefined) {
+    process.stderr.write(
+      `usage: cron once <${ACTIONS.join('|')}> [--at <ISO 8601 instant with offset>]\n`,
+    );
+    clients.destroy();
+    process.exit(2);
+  }
+  try {
+    const result = await runAction(deps, action, atMs, { force: action === 'post' });
+    logger.info(result, `cron once ${action}: ${result.done}`);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    clients.destroy();
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, `cron once ${action} failed`);
+    clients.destroy();
+    process.exit(1);
+  }
+}
+
+const registry = createMetricsRegistry();
+const actions = new Counter({
+  name: 'schedmon_cron_actions_total',
+  help: 'Cron actions by action and outcome',
+  labelNames: ['action', 'outcome'],
+  registers: [registry],
+});
+const leaderGauge = new Gauge({
+  name: 'schedmon_cron_leader',
+  help: '1 while this replica holds the leader lease',
+  registers: [registry],
+});
+const runner = createCronRunner({
+  deps,
+  state,
+  owner: `cron-${randomUUID()}`,
+  leaseTtlSeconds: config.LEASE_TTL_SECONDS,
+  logger,
+  onTick: (results) => {
+    for (const result of results) actions.inc({ action: result.action, outcome: 'ok' });
+  },
+  onTickError: () => actions.inc({ action: 'tick', outcome: 'error' }),
+  onLeadership: (leader) => leaderGauge.set(leader ? 1 : 0),
+});
+
+const engines = createEngineReadiness({
+  dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_STATE },
+});
 const ops = await startOpsServer({
   port: config.METRICS_PORT,
   version: config.APP_VERSION,
-  readiness: createEngineReadiness({
-    dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_STATE },
-  }),
+  registry,
+  readiness: async () => {
+    const report = await engines();
+    const slack = await notifier.check();
+    return summarizeReadiness({
+      ...report.components,
+      slack: {
+        status: slack.ok ? 'up' : 'down',
+        message: slack.message,
+        lastChecked: new Date().toISOString(),
+      },
+    });
+  },
 });
+await runner.start();
 handleShutdown(
   logger,
   [
     { name: 'aws-clients', stop: () => clients.destroy() },
     { name: 'ops-server', stop: () => ops.close() },
+    { name: 'runner', stop: () => runner.stop() },
   ],
   config.SHUTDOWN_TIMEOUT_MS,
 );
-logger.info({ port: ops.port }, 'cron started');
+logger.info(
+  { port: ops.port, timeZone: eod.timeZone, window: `${eod.windowStart}–${eod.windowEnd}` },
+  'cron started',
+);

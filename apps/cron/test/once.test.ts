@@ -1,0 +1,59 @@
+// `cron once <action> --at <instant>`: the real process on the real engine.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startFakeSlack } from '@schedmon/fake-slack';
+import { useTestEnvironment } from '@schedmon/testing';
+import { describe, expect, it } from 'vitest';
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const environment = useTestEnvironment();
+
+function runOnce(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [main, 'once', ...args], {
+      env: {
+        PATH: process.env.PATH,
+        ...environment().env,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'test',
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('cron once', () => {
+  it('posts tonight’s table as of --at and prints what it did', async () => {
+    const slack = await startFakeSlack();
+    try {
+      const env = {
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_CHANNEL_ID: 'C0EOD',
+        SLACK_API_URL: slack.url,
+      };
+      const result = await runOnce(['post', '--at', '2026-01-15T00:00:00+07:00'], env);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        action: 'post',
+        businessDate: '2026-01-15',
+      });
+      const [post] = slack.callsOf('chat.postMessage');
+      expect(JSON.stringify(post?.body)).toContain('15 Jan 2026 00:00 WIB');
+    } finally {
+      await slack.stop();
+    }
+  });
+
+  it('refuses an unknown action or instant with usage, exit 2', async () => {
+    const unknown = await runOnce(['dance'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('usage: cron once <post|update|final|stale-check|sweep>');
+    const badInstant = await runOnce(['post', '--at', 'tomorrow'], {});
+    expect(badInstant.code).toBe(2);
+  });
+});
