@@ -42,6 +42,18 @@ const timeZoneProjects = ['UTC', 'America/New_York'].map((zone) => ({
   },
 }));
 
+// The EOD schedule must not depend on the host's zone either: the cron night simulations
+// run again on a host in the EOD zone itself.
+timeZoneProjects.push({
+  extends: true as const,
+  test: {
+    name: '@schedmon/cron TZ=Asia/Jakarta',
+    root: 'apps/cron',
+    include: ['test/night.test.ts'],
+    env: { TZ: 'Asia/Jakarta' },
+  },
+});
+
 export default defineConfig({
   test: {
     projects: [...projects, ...timeZoneProjects],

@@ -57,3 +57,39 @@ describe('cron once', () => {
     expect(badInstant.code).toBe(2);
   });
 });
+
+describe('cron service', () => {
+  it('takes the leader lease, reports it in /metrics, and stops on SIGTERM', async () => {
+    const { findFreePort } = await import('@schedmon/local');
+    const port = await findFreePort();
+    const child = spawn(process.execPath, [main], {
+      env: {
+        PATH: process.env.PATH,
+        ...environment().env,
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'test',
+        METRICS_PORT: String(port),
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const deadline = performance.now() + 15_000;
+      let metrics = '';
+      while (performance.now() < deadline) {
+        metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
+        if (/schedmon_cron_leader 1/.test(metrics)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(metrics).toMatch(/schedmon_cron_leader 1/);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.json());
+      expect(ready.status).toBe('healthy');
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+});
