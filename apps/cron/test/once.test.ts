@@ -85,7 +85,9 @@ describe('cron service', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(metrics).toMatch(/schedmon_cron_leader 1/);
-      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.json());
+      const ready = (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) =>
+        r.json(),
+      )) as { status: string };
       expect(ready.status).toBe('healthy');
     } finally {
       child.kill('SIGTERM');
