@@ -59,6 +59,8 @@ async function launch(): Promise<Launched> {
       DYNAMODB_LOCAL_PORT: '0',
       SQS_LOCAL_PORT: '0',
       DATA_DIR: dataDir,
+      // Bounds each app's stop, so a stop stuck on a dead engine cannot outlast the test.
+      SHUTDOWN_TIMEOUT_MS: '5000',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -118,7 +120,9 @@ describe('pnpm start', () => {
     expect(stoppedApps.sort()).toEqual(['api', 'cron', 'worker']);
   });
 
-  it('leaves no app running when the launcher itself is killed (kill -9)', async () => {
+  it('leaves no app running when the launcher itself is killed (kill -9)', {
+    timeout: 40_000,
+  }, async () => {
     launched = await launch();
     const { launcher, lines, exited, ports } = launched;
     await waitUntilHealthy(ports);
@@ -127,7 +131,7 @@ describe('pnpm start', () => {
 
     launcher.kill('SIGKILL');
     await exited;
-    await waitFor(async () => (childPids.some(isAlive) ? undefined : true), 10_000);
+    await waitFor(async () => (childPids.some(isAlive) ? undefined : true), 15_000);
     expect(childPids.filter(isAlive)).toEqual([]);
   });
 });
