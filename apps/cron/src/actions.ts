@@ -25,8 +25,7 @@ import {
   renderStaleWarning,
   renderStatusTable,
   slotOf,
-  staleness,
-  tonightStatus,
+  tonightRows,
   windowFor,
   zoneAbbreviation,
 } from '@schedmon/domain';
@@ -57,18 +56,7 @@ const expiresAt = (nowMs: number) => Math.floor(nowMs / 1000) + MARKER_DAYS * DA
 type TableRefs = { refs: MessageRef[] };
 
 async function tableRows(deps: ActionDeps, atMs: number): Promise<TableRow[]> {
-  const records = await deps.schedulers.list();
-  return records.map((scheduler) => {
-    const status = tonightStatus(scheduler, atMs, deps.eod);
-    const stale = staleness({ ...scheduler, status }, atMs, deps.eod);
-    return {
-      scheduler,
-      status,
-      stale: stale.stale
-        ? { minutesSilent: stale.minutesSilent, lastActivity: stale.lastActivity }
-        : null,
-    };
-  });
+  return tonightRows(await deps.schedulers.list(), atMs, deps.eod);
 }
 
 function labels(deps: ActionDeps, businessDate: string, atMs: number) {

@@ -16,13 +16,14 @@ import { createAwsClients } from '@schedmon/resources';
 import {
   createAppLogger,
   createMetricsRegistry,
+  eodConfigOf,
   handleShutdown,
   startOpsServer,
 } from '@schedmon/runtime';
 import { Counter, Gauge } from 'prom-client';
 import type { Action, ActionDeps } from './actions.ts';
 import { ACTIONS, runAction } from './actions.ts';
-import { eodConfigOf, loadCronConfig } from './config.ts';
+import { loadCronConfig } from './config.ts';
 import { createCronRunner } from './schedule.ts';
 
 const config = loadCronConfig();

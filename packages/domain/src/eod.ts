@@ -529,3 +529,29 @@ function formatMinutes(minutes: number): string {
 function pad2(value: number): string {
   return String(value).padStart(2, '0');
 }
+
+/**
+ * The rows of tonight's table as of `instantMs`: each scheduler with the status it shows
+ * tonight and, when it is running and silent too long, how long.
+ */
+export function tonightRows(
+  records: readonly SchedulerRecord[],
+  instantMs: number,
+  config: EodConfig,
+): {
+  scheduler: SchedulerRecord;
+  status: Status;
+  stale: { minutesSilent: number; lastActivity: string } | null;
+}[] {
+  return records.map((scheduler) => {
+    const status = tonightStatus(scheduler, instantMs, config);
+    const stale = staleness({ ...scheduler, status }, instantMs, config);
+    return {
+      scheduler,
+      status,
+      stale: stale.stale
+        ? { minutesSilent: stale.minutesSilent, lastActivity: stale.lastActivity }
+        : null,
+    };
+  });
+}

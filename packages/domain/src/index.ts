@@ -16,6 +16,7 @@ export {
   slotOf,
   slotsOf,
   staleness,
+  tonightRows,
   tonightStatus,
   type WallClock,
   type WallTime,

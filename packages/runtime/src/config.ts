@@ -453,3 +453,62 @@ export const slackConfig = Object.freeze({
     description: 'IANA time zone of the EOD window and of times shown in Slack',
   }),
 });
+
+/** The EOD window and its rhythm (eod-slack.md → Schedule), for the apps that render it. */
+export const eodScheduleConfig = Object.freeze({
+  EOD_WINDOW_START: env.time({
+    default: '00:00',
+    description: 'Wall time the EOD window starts (table posted)',
+  }),
+  EOD_WINDOW_END: env.time({
+    default: '06:00',
+    description: 'Wall time the EOD window ends (final edit and summary)',
+  }),
+  EOD_UPDATE_EVERY_MINUTES: env.integer({
+    default: 60,
+    minimum: 1,
+    maximum: 1_440,
+    description: 'Minutes between in-place edits of the table inside the window',
+  }),
+  STALE_CHECK_EVERY_MINUTES: env.integer({
+    default: 5,
+    minimum: 1,
+    maximum: 1_440,
+    description: 'Minutes between stale-heartbeat checks inside the window',
+  }),
+  HEARTBEAT_TIMEOUT_MINUTES: env.integer({
+    default: 10,
+    minimum: 1,
+    maximum: 1_440,
+    description: 'A running job silent longer than this is stale',
+  }),
+  EOD_LOOKBACK_HOURS: env.integer({
+    default: 6,
+    minimum: 0,
+    maximum: 18,
+    description: 'A status this long before the window start still counts as tonight',
+  }),
+});
+
+type EodVariables = {
+  EOD_TIMEZONE: string;
+  EOD_WINDOW_START: string;
+  EOD_WINDOW_END: string;
+  EOD_UPDATE_EVERY_MINUTES: number;
+  STALE_CHECK_EVERY_MINUTES: number;
+  HEARTBEAT_TIMEOUT_MINUTES: number;
+  EOD_LOOKBACK_HOURS: number;
+};
+
+/** The EOD rules' view of the configuration. */
+export function eodConfigOf(config: EodVariables) {
+  return {
+    timeZone: config.EOD_TIMEZONE,
+    windowStart: config.EOD_WINDOW_START,
+    windowEnd: config.EOD_WINDOW_END,
+    updateEveryMinutes: config.EOD_UPDATE_EVERY_MINUTES,
+    staleCheckEveryMinutes: config.STALE_CHECK_EVERY_MINUTES,
+    heartbeatTimeoutMinutes: config.HEARTBEAT_TIMEOUT_MINUTES,
+    lookbackHours: config.EOD_LOOKBACK_HOURS,
+  };
+}

@@ -5,6 +5,8 @@ export {
   commonConfig,
   describeConfig,
   env,
+  eodConfigOf,
+  eodScheduleConfig,
   loadConfig,
   slackConfig,
   type VariableOptions,
