@@ -17,6 +17,7 @@ import type {
   TableRow,
 } from '@schedmon/domain';
 import {
+  acknowledgementPartition,
   formatBusinessDate,
   formatTimestamp,
   formatWallTime,
@@ -146,7 +147,7 @@ async function editTable(deps: ActionDeps, businessDate: string, atMs: number, f
 }
 
 async function acknowledgements(deps: ActionDeps, businessDate: string, now: string) {
-  const items = await deps.state.list(`ack#${businessDate}`, now);
+  const items = await deps.state.list(acknowledgementPartition(businessDate), now);
   return items.map((item) => ({
     scheduler_id: String(item.data.scheduler_id ?? ''),
     event_id: item.sk,

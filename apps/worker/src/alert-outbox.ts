@@ -23,8 +23,14 @@ import type {
   SlackMessage,
   StateItem,
   StateStore,
+  StoredAlert,
 } from '@schedmon/domain';
-import { NotifierError, renderFailureAlert, zoneAbbreviation } from '@schedmon/domain';
+import {
+  ALERT_PARTITION,
+  NotifierError,
+  renderFailureAlert,
+  zoneAbbreviation,
+} from '@schedmon/domain';
 
 /** Where an alert is in its life; `sent`, `failed`, `expired`, `uncertain` are final. */
 export type AlertState = 'pending' | 'posting' | 'sent' | 'failed' | 'expired' | 'uncertain';
@@ -47,6 +53,8 @@ export type AlertRecord = {
   state: AlertState;
   scheduler_id: string;
   message: SlackMessage;
+  /** The render input of `message` (see `StoredAlert`). */
+  input?: StoredAlert['input'];
   /** When the worker first enqueued it. */
   created_at: string;
   /** The failure event's timestamp; `maxAgeMs` counts from here. */
@@ -141,7 +149,7 @@ export type AlertOutbox = {
   get(eventId: string): Promise<AlertRecord | undefined>;
 };
 
-const ALERT_PK = 'alert';
+const ALERT_PK = ALERT_PARTITION;
 const OUTBOX_PK = 'alert-outbox';
 /**
  * SQS keeps a message 4 days: the marker outlives any redelivery of the event, so a late
@@ -362,7 +370,7 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
       const now = clock.now();
       const iso = now.toISOString();
       const failedAtMs = Date.parse(input.failedAt);
-      const message = renderFailureAlert({
+      const renderInput = {
         scheduler: input.scheduler,
         eventId: input.eventId,
         timeZone,
@@ -370,11 +378,14 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
           Number.isFinite(failedAtMs) ? failedAtMs : now.getTime(),
           timeZone,
         ),
-      });
+      };
+      const message = renderFailureAlert(renderInput);
       const record: AlertRecord = {
         state: 'pending',
         scheduler_id: input.scheduler.scheduler_id,
         message,
+        // Kept so the Acknowledge button can redraw the same alert, acknowledged.
+        input: renderInput,
         created_at: iso,
         failed_at: input.failedAt,
         attempts: 0,

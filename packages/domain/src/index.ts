@@ -1,4 +1,9 @@
 export {
+  ALERT_PARTITION,
+  acknowledgementPartition,
+  type StoredAlert,
+} from './alerts.ts';
+export {
   businessDateOf,
   currentOrNextWindow,
   DEFAULT_EOD_CONFIG,

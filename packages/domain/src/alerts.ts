@@ -1,0 +1,25 @@
+/**
+ * Where failure alerts and their acknowledgements live in the state table, shared by the
+ * worker (which posts alerts), the Slack app (Acknowledge button) and the cron app (which
+ * lists acknowledgements in the 06:00 summary).
+ */
+import type { MessageRef } from './ports.ts';
+import type { FailureAlertInput } from './slack-messages.ts';
+
+/** Partition of the alert items; the sort key is the failure event's id. */
+export const ALERT_PARTITION = 'alert';
+
+/** Partition of one night's acknowledgements; the sort key is the failure event's id. */
+export function acknowledgementPartition(businessDate: string): string {
+  return `ack#${businessDate}`;
+}
+
+/** What the Slack app needs of an alert item to redraw it acknowledged. */
+export type StoredAlert = {
+  /** The render input of the alert, as posted. */
+  input?: Omit<FailureAlertInput, 'acknowledgement'>;
+  /** Where Slack has it, once sent. */
+  ref?: MessageRef;
+  /** When the failure happened (ISO). */
+  failed_at: string;
+};
