@@ -20,6 +20,8 @@ import type { ApiMetrics } from './plugins/metrics.ts';
 import { createApiMetrics, installRequestMetrics } from './plugins/metrics.ts';
 import { installValidation } from './plugins/validation.ts';
 import { schedulerRoutes } from './routes/schedulers.ts';
+import type { SlackAppDeps } from './slack/slack-app.ts';
+import { slackRoutes } from './slack/slack-app.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,6 +48,8 @@ export type AppDeps = {
   /** When set, `/metrics` needs it in `x-api-key`. */
   metricsApiKey?: string | undefined;
   metrics?: ApiMetrics;
+  /** The Slack app at `POST /slack/events`; absent (no signing secret) means not served. */
+  slack?: SlackAppDeps | undefined;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -166,6 +170,9 @@ export function buildApp(deps: AppDeps) {
       },
     );
   });
+
+  const slack = deps.slack;
+  if (slack) void app.register(async (scope) => slackRoutes(scope, slack));
 
   void app.register(
     async (v1) => {

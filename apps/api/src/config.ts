@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { commonConfig, env, loadConfigOrExit } from '@schedmon/runtime';
+import {
+  commonConfig,
+  env,
+  eodScheduleConfig,
+  loadConfigOrExit,
+  slackConfig,
+} from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { ApiKey } from './auth.ts';
@@ -7,6 +13,15 @@ import { loadApiKeys } from './auth.ts';
 
 export const apiConfigSchema = Type.Object({
   ...commonConfig,
+  ...slackConfig,
+  ...eodScheduleConfig,
+  SLACK_SIGNING_SECRET: Type.Optional(
+    env.secret(
+      env.string({
+        description: 'Slack app signing secret; unset means /slack/events is not served',
+      }),
+    ),
+  ),
   PORT: env.integer({
     default: 3000,
     minimum: 0,

@@ -5,11 +5,12 @@ import {
   createDocumentClient,
   createDynamoHistoryStore,
   createDynamoSchedulerStore,
+  createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
 import { createSqsEventQueue } from '@schedmon/adapters/sqs';
 import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
-import { createAppLogger, handleShutdown } from '@schedmon/runtime';
+import { createAppLogger, eodConfigOf, handleShutdown } from '@schedmon/runtime';
 import { buildApp } from './app.ts';
 import { loadApiConfig } from './config.ts';
 
@@ -25,13 +26,35 @@ const queue = createSqsEventQueue(clients.sqs, {
   queueUrl: config.SQS_QUEUE_URL,
   deadLetterQueueUrl: config.SQS_DLQ_URL ?? deadLetterQueueUrlOf(config.SQS_QUEUE_URL),
 });
+const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS);
+const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
+const clock = { now: () => new Date() };
+const slackApp =
+  config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN
+    ? {
+        schedulers,
+        history,
+        state: createDynamoStateStore(documents, config.DYNAMODB_TABLE_STATE),
+        eod: eodConfigOf(config),
+        clock,
+        logger,
+        signingSecret: config.SLACK_SIGNING_SECRET,
+        botToken: config.SLACK_BOT_TOKEN,
+        apiUrl: config.SLACK_API_URL,
+      }
+    : undefined;
+if (!slackApp)
+  logger.info(
+    'Slack app off (SLACK_SIGNING_SECRET or SLACK_BOT_TOKEN unset): /slack/events not served',
+  );
 const app = buildApp({
   logger,
   version: config.APP_VERSION,
-  clock: { now: () => new Date() },
+  clock,
   keys,
-  schedulers: createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS),
-  history: createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY),
+  schedulers,
+  history,
+  slack: slackApp,
   queue,
   readiness: createEngineReadiness({
     dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_SCHEDULERS },
