@@ -8,7 +8,7 @@ import {
 } from '@schedmon/adapters/dynamodb';
 import { createSlackNotifier } from '@schedmon/adapters/slack';
 import type { EodConfig, HistoryRow } from '@schedmon/domain';
-import { DEFAULT_EOD_CONFIG } from '@schedmon/domain';
+import { acknowledgementPartition, DEFAULT_EOD_CONFIG } from '@schedmon/domain';
 import { createFakeClock } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
@@ -255,6 +255,30 @@ describe('a whole night, Asia/Jakarta 00:00–06:00', () => {
     const tablePosts = posts().filter((call) => textOf(call).includes('EOD Process Status'));
     expect(tablePosts).toHaveLength(2);
     expect(updates()[0]?.body.ts).toBe(tablePosts[1]?.response?.body.ts);
+  });
+});
+
+describe('the 06:00 summary', () => {
+  it('lists who acknowledged which failure', async () => {
+    const clock = createFakeClock(new Date(wib('2026-01-25', '06:00')));
+    const deps = depsFor('n9-', clock);
+    await deps.schedulers.register(
+      { scheduler_id: 'n9-job', service_name: 'S', job_name: 'J' },
+      new Date(wib('2026-01-24', '20:00')).toISOString(),
+    );
+    await deps.state.put({
+      pk: acknowledgementPartition('2026-01-25'),
+      sk: 'n9-fail',
+      data: {
+        scheduler_id: 'n9-job',
+        user_id: 'U0ACKER',
+        at: new Date(wib('2026-01-25', '01:55')).toISOString(),
+      },
+      expires_at: Math.floor(wib('2026-01-30', '00:00') / 1000),
+    });
+    await runAction(deps, 'final', wib('2026-01-25', '06:00'));
+    const summary = posts().find((call) => /summary/i.test(textOf(call)));
+    expect(textOf(summary ?? { body: {} })).toContain('<@U0ACKER>');
   });
 });
 
