@@ -64,6 +64,69 @@ function alarm(description: string, metric: string, threshold: number, queue: st
   };
 }
 
+type Statement = { Effect: 'Allow'; Action: string[]; Resource: unknown[] };
+
+const arn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const allow = (actions: string[], ...logicalIds: string[]): Statement => ({
+  Effect: 'Allow',
+  Action: actions,
+  Resource: logicalIds.map(arn),
+});
+
+/**
+ * What each app may do, and nothing more (every action named, no wildcard). The batch
+ * calls are authorised by their single-item actions (SendMessageBatch by sqs:SendMessage,
+ * DeleteMessageBatch by sqs:DeleteMessage).
+ */
+export function appPermissions(): Record<'Api' | 'Worker' | 'Cron', Statement[]> {
+  return {
+    Api: [
+      allow(
+        ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Scan', 'dynamodb:DescribeTable'],
+        'SchedulersTable',
+      ),
+      allow(['dynamodb:Query'], 'StatusHistoryTable'),
+      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], 'StateTable'),
+      allow(['sqs:SendMessage', 'sqs:GetQueueAttributes'], 'EventQueue'),
+    ],
+    Worker: [
+      allow(
+        ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DescribeTable'],
+        'SchedulersTable',
+      ),
+      allow(['dynamodb:BatchWriteItem'], 'StatusHistoryTable'),
+      allow(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        'StateTable',
+      ),
+      allow(
+        [
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueAttributes',
+        ],
+        'EventQueue',
+      ),
+      allow(['sqs:SendMessage', 'sqs:GetQueueAttributes'], 'EventDeadLetterQueue'),
+    ],
+    Cron: [
+      allow(['dynamodb:Scan', 'dynamodb:GetItem'], 'SchedulersTable'),
+      allow(['dynamodb:Scan', 'dynamodb:BatchWriteItem'], 'StatusHistoryTable'),
+      allow(
+        [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+          'dynamodb:DescribeTable',
+        ],
+        'StateTable',
+      ),
+    ],
+  };
+}
+
 /** Builds the template for the given resource names. */
 export function buildTemplate(names: ResourceNames): Template {
   const resources: Record<string, Resource> = {};
@@ -97,6 +160,33 @@ export function buildTemplate(names: ResourceNames): Template {
     OLDEST_MESSAGE_ALARM_SECONDS,
     'EventQueue',
   );
+  resources.WorkerParkedMessagesAlarm = {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription:
+        'schedmon: the worker parked messages it could not process (poison or repeated failures)',
+      Namespace: 'AWS/SQS',
+      MetricName: 'NumberOfMessagesSent',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'QueueName'] } },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    },
+  };
+  for (const [app, statements] of Object.entries(appPermissions())) {
+    resources[`${app}Policy`] = {
+      Type: 'AWS::IAM::ManagedPolicy',
+      Properties: {
+        Description: `schedmon ${app.toLowerCase()}: least privilege`,
+        PolicyDocument: { Version: '2012-10-17', Statement: statements },
+      },
+    };
+  }
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: 'schedmon: scheduler tables, status history, state, event queue and DLQ',
@@ -104,6 +194,9 @@ export function buildTemplate(names: ResourceNames): Template {
     Outputs: {
       EventQueueUrl: { Value: { Ref: 'EventQueue' } },
       EventDeadLetterQueueUrl: { Value: { Ref: 'EventDeadLetterQueue' } },
+      ApiPolicyArn: { Value: { Ref: 'ApiPolicy' } },
+      WorkerPolicyArn: { Value: { Ref: 'WorkerPolicy' } },
+      CronPolicyArn: { Value: { Ref: 'CronPolicy' } },
     },
   };
 }

@@ -1,1 +1,6 @@
-export { buildTemplate, OLDEST_MESSAGE_ALARM_SECONDS, type Template } from './cloudformation.ts';
+export {
+  appPermissions,
+  buildTemplate,
+  OLDEST_MESSAGE_ALARM_SECONDS,
+  type Template,
+} from './cloudformation.ts';

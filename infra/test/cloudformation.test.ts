@@ -71,3 +71,49 @@ describe('CloudFormation template', () => {
     });
   });
 });
+
+describe('IAM policies and the worker alarm', () => {
+  const template = buildTemplate(DEFAULT_RESOURCE_NAMES);
+  const statements = (id: string) =>
+    (
+      template.Resources[id]?.Properties.PolicyDocument as {
+        Statement: { Action: string[]; Resource: unknown[] }[];
+      }
+    ).Statement;
+
+  it('gives each app named actions only, never a wildcard', () => {
+    for (const id of ['ApiPolicy', 'WorkerPolicy', 'CronPolicy']) {
+      const actions = statements(id).flatMap((statement) => statement.Action);
+      expect(actions.length, id).toBeGreaterThan(0);
+      expect(
+        actions.filter((action) => action.includes('*')),
+        id,
+      ).toEqual([]);
+      for (const statement of statements(id)) {
+        expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
+      }
+    }
+  });
+
+  it('lets the api send but not receive, the worker receive but not scan, the cron not touch the queue', () => {
+    const actions = (id: string) => statements(id).flatMap((statement) => statement.Action);
+    expect(actions('ApiPolicy')).toContain('sqs:SendMessage');
+    expect(actions('ApiPolicy')).not.toContain('sqs:ReceiveMessage');
+    expect(actions('WorkerPolicy')).toEqual(
+      expect.arrayContaining([
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'dynamodb:BatchWriteItem',
+      ]),
+    );
+    expect(actions('WorkerPolicy')).not.toContain('dynamodb:Scan');
+    expect(actions('CronPolicy').some((action) => action.startsWith('sqs:'))).toBe(false);
+  });
+
+  it('alarms when the worker parks messages', () => {
+    expect(template.Resources.WorkerParkedMessagesAlarm?.Properties).toMatchObject({
+      MetricName: 'NumberOfMessagesSent',
+      Threshold: 0,
+    });
+  });
+});

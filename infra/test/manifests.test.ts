@@ -1,0 +1,116 @@
+// The deployment files parse and say what the runbook promises: probes on the health
+// routes, resources, autoscaling for api and worker, two cron replicas under one lease,
+// and a compose file that provisions with the project's own code before the apps start.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+type Doc = { kind: string; metadata: { name: string }; spec?: Record<string, unknown> };
+type Container = {
+  name: string;
+  ports: { containerPort: number }[];
+  readinessProbe: { httpGet: { path: string } };
+  livenessProbe: { httpGet: { path: string } };
+  resources: { requests: { cpu: string; memory: string } };
+  envFrom: unknown[];
+};
+
+async function manifests(): Promise<Doc[]> {
+  const docs: Doc[] = [];
+  for (const file of [
+    'config.yaml',
+    'secret.example.yaml',
+    'api.yaml',
+    'worker.yaml',
+    'cron.yaml',
+  ]) {
+    const text = await readFile(new URL(`../k8s/${file}`, import.meta.url), 'utf8');
+    for (const doc of parseAllDocuments(text)) docs.push(doc.toJSON() as Doc);
+  }
+  return docs;
+}
+
+const containerOf = (deployment: Doc) =>
+  (deployment.spec?.template as { spec: { containers: Container[] } }).spec
+    .containers[0] as Container;
+
+describe('k8s manifests', () => {
+  it('run each app with probes on its health routes, resources and config wiring', async () => {
+    const docs = await manifests();
+    const ports = { 'schedmon-api': 3000, 'schedmon-worker': 3001, 'schedmon-cron': 3002 };
+    for (const [name, port] of Object.entries(ports)) {
+      const deployment = docs.find(
+        (doc) => doc.kind === 'Deployment' && doc.metadata.name === name,
+      );
+      expect(deployment, name).toBeDefined();
+      const container = containerOf(deployment as Doc);
+      expect(container.ports[0]?.containerPort).toBe(port);
+      expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
+      expect(container.livenessProbe.httpGet.path).toBe('/health');
+      expect(container.resources.requests.cpu).toBeTruthy();
+      expect(container.envFrom).toHaveLength(2);
+      expect(
+        (deployment?.spec?.template as { spec: { securityContext: { runAsNonRoot: boolean } } })
+          .spec.securityContext.runAsNonRoot,
+      ).toBe(true);
+    }
+  });
+
+  it('autoscale the api and the worker, and run the cron app as two replicas under one lease', async () => {
+    const docs = await manifests();
+    const hpas = docs.filter((doc) => doc.kind === 'HorizontalPodAutoscaler');
+    expect(hpas.map((hpa) => (hpa.spec?.scaleTargetRef as { name: string }).name).sort()).toEqual([
+      'schedmon-api',
+      'schedmon-worker',
+    ]);
+    const cron = docs.find(
+      (doc) => doc.metadata.name === 'schedmon-cron' && doc.kind === 'Deployment',
+    ) as Doc;
+    expect(cron.spec?.replicas).toBe(2);
+    expect(JSON.stringify(containerOf(cron))).toContain('LEASE_TTL_SECONDS');
+    expect(docs.some((doc) => doc.kind === 'Service' && doc.metadata.name === 'schedmon-api')).toBe(
+      true,
+    );
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('provisions with the project’s own code, then starts the apps with health checks', async () => {
+    const compose = parse(
+      await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8'),
+    ) as {
+      services: Record<
+        string,
+        {
+          depends_on?: Record<string, { condition: string }>;
+          healthcheck?: unknown;
+          command?: string[];
+          image?: string;
+        }
+      >;
+    };
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'api',
+      'cron',
+      'dynamodb',
+      'elasticmq',
+      'provision',
+      'worker',
+    ]);
+    expect(compose.services.provision?.command).toEqual([
+      'node',
+      'packages/local/src/provision.ts',
+    ]);
+    expect(compose.services.provision?.depends_on).toEqual({
+      dynamodb: { condition: 'service_healthy' },
+      elasticmq: { condition: 'service_healthy' },
+    });
+    for (const app of ['api', 'worker', 'cron']) {
+      expect(compose.services[app]?.depends_on).toEqual({
+        provision: { condition: 'service_completed_successfully' },
+      });
+    }
+    expect(compose.services.dynamodb?.healthcheck).toBeDefined();
+    expect(compose.services.elasticmq?.healthcheck).toBeDefined();
+  });
+});
