@@ -76,7 +76,7 @@ describe('IAM policies and the worker alarm', () => {
   const template = buildTemplate(DEFAULT_RESOURCE_NAMES);
   const statements = (id: string) =>
     (
-      template.Resources[id]?.Properties.PolicyDocument as {
+      (template.Resources[id]?.Properties ?? {}).PolicyDocument as {
         Statement: { Action: string[]; Resource: unknown[] }[];
       }
     ).Statement;

@@ -31,7 +31,7 @@ async function manifests(): Promise<Doc[]> {
 }
 
 const containerOf = (deployment: Doc) =>
-  (deployment.spec?.template as { spec: { containers: Container[] } }).spec
+  ((deployment.spec ?? {}).template as { spec: { containers: Container[] } }).spec
     .containers[0] as Container;
 
 describe('k8s manifests', () => {
@@ -50,8 +50,11 @@ describe('k8s manifests', () => {
       expect(container.resources.requests.cpu).toBeTruthy();
       expect(container.envFrom).toHaveLength(2);
       expect(
-        (deployment?.spec?.template as { spec: { securityContext: { runAsNonRoot: boolean } } })
-          .spec.securityContext.runAsNonRoot,
+        (
+          ((deployment as Doc).spec ?? {}).template as {
+            spec: { securityContext: { runAsNonRoot: boolean } };
+          }
+        ).spec.securityContext.runAsNonRoot,
       ).toBe(true);
     }
   });
@@ -59,10 +62,9 @@ describe('k8s manifests', () => {
   it('autoscale the api and the worker, and run the cron app as two replicas under one lease', async () => {
     const docs = await manifests();
     const hpas = docs.filter((doc) => doc.kind === 'HorizontalPodAutoscaler');
-    expect(hpas.map((hpa) => (hpa.spec?.scaleTargetRef as { name: string }).name).sort()).toEqual([
-      'schedmon-api',
-      'schedmon-worker',
-    ]);
+    expect(
+      hpas.map((hpa) => ((hpa.spec ?? {}).scaleTargetRef as { name: string }).name).sort(),
+    ).toEqual(['schedmon-api', 'schedmon-worker']);
     const cron = docs.find(
       (doc) => doc.metadata.name === 'schedmon-cron' && doc.kind === 'Deployment',
     ) as Doc;
