@@ -1,7 +1,10 @@
 # One image per app: `docker build --build-arg APP=worker .` (api by default; APP=local
 # gives the image that runs `packages/local/src/provision.ts`).
 # Node 24 runs the TypeScript sources directly (type stripping), so there is no compile
-# step; the image holds the workspace with production dependencies only.
+# step; the image holds the workspace with production dependencies only. Not `pnpm deploy`:
+# it copies the workspace packages into node_modules, where Node refuses to strip types
+# (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING); a filtered `--prod` install keeps them
+# as links to packages/, which Node runs.
 FROM node:24-slim AS build
 WORKDIR /repo
 RUN npm install --global pnpm@10
