@@ -1,0 +1,110 @@
+/**
+ * The api routes the client calls and their TypeBox schemas, built from the domain's
+ * schemas exactly as the api builds its own. `test/openapi-contract.test.ts` checks every
+ * route, method and required field here against the api's `/openapi.json`, so the two
+ * cannot drift apart unnoticed.
+ */
+import {
+  HeartbeatMessageSchema,
+  HistoryEntrySchema,
+  RegistrationSchema,
+  SchedulerRecordSchema,
+  StatusMessageSchema,
+  StatusSchema,
+} from '@schedmon/domain';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+
+/** The body of `PUT /schedulers/{id}/status`: the queue message minus what the api adds. */
+export const StatusBodySchema = Type.Omit(
+  StatusMessageSchema,
+  ['v', 'type', 'event_id', 'accepted_at'],
+  { additionalProperties: false },
+);
+export type StatusBody = Static<typeof StatusBodySchema>;
+
+/** The body of `POST /schedulers/{id}/heartbeat`; `timestamp` defaults to now on the api. */
+export const HeartbeatBodySchema = Type.Object(
+  {
+    scheduler_id: HeartbeatMessageSchema.properties.scheduler_id,
+    timestamp: Type.Optional(HeartbeatMessageSchema.properties.timestamp),
+  },
+  { additionalProperties: false },
+);
+
+/** The api's 202 answer to a status; checked against the OpenAPI document by a test. */
+export const StatusAcceptedSchema = Type.Object({
+  event_id: Type.String(),
+  scheduler_id: Type.String(),
+  status: StatusSchema,
+  timestamp: Type.String(),
+  accepted_at: Type.String(),
+});
+export type StatusAccepted = Static<typeof StatusAcceptedSchema>;
+
+/** The api's 202 answer to a heartbeat; checked against the OpenAPI document by a test. */
+export const HeartbeatAcceptedSchema = Type.Object({
+  message: Type.Literal('Heartbeat recorded'),
+  scheduler_id: Type.String(),
+  timestamp: Type.String(),
+  event_id: Type.String(),
+});
+export type HeartbeatAccepted = Static<typeof HeartbeatAcceptedSchema>;
+
+/** A route: method, OpenAPI path template, and the schemas of its body and success answer. */
+export type Route = {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  success: number;
+  body?: TSchema;
+  /** Query parameters the client may send. */
+  query?: readonly string[];
+  response: TSchema;
+};
+
+/** Every route the client calls, by client method name. */
+export const ROUTES = {
+  register: {
+    method: 'POST',
+    path: '/api/v1/schedulers/register',
+    success: 201,
+    body: RegistrationSchema,
+    response: SchedulerRecordSchema,
+  },
+  status: {
+    method: 'PUT',
+    path: '/api/v1/schedulers/{id}/status',
+    success: 202,
+    body: StatusBodySchema,
+    response: StatusAcceptedSchema,
+  },
+  heartbeat: {
+    method: 'POST',
+    path: '/api/v1/schedulers/{id}/heartbeat',
+    success: 202,
+    body: HeartbeatBodySchema,
+    response: HeartbeatAcceptedSchema,
+  },
+  listSchedulers: {
+    method: 'GET',
+    path: '/api/v1/schedulers',
+    success: 200,
+    query: ['status', 'service_name'],
+    response: Type.Array(SchedulerRecordSchema),
+  },
+  getScheduler: {
+    method: 'GET',
+    path: '/api/v1/schedulers/{id}',
+    success: 200,
+    response: SchedulerRecordSchema,
+  },
+  history: {
+    method: 'GET',
+    path: '/api/v1/schedulers/{id}/history',
+    success: 200,
+    query: ['limit', 'from', 'to'],
+    response: Type.Array(HistoryEntrySchema),
+  },
+} as const satisfies Record<string, Route>;
+
+export type RouteName = keyof typeof ROUTES;
