@@ -14,6 +14,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerProcess } from './harness.ts';
 import { deadLetterDepth, sendEvents, startWorker, waitDrained, waitFor } from './harness.ts';
 
+// `pnpm test:reliability` with RELIABILITY_SOAK=1 runs the long variants: 50,000 events
+// through R1 and a 10-minute Slack outage for R5 (quality.md), instead of the CI sizes.
+const SOAK = process.env.RELIABILITY_SOAK === '1';
+const R1_SCHEDULERS = SOAK ? 1_000 : 200;
+const SLACK_OUTAGE_MS = SOAK ? 600_000 : 3_000;
 const environment = useTestEnvironment();
 let slack: FakeSlack;
 const workers: WorkerProcess[] = [];
@@ -125,42 +130,46 @@ function deliveredAlerts() {
 }
 
 describe('R1: kill -9 of the worker at random points while 10,000 events flow', () => {
-  it('leaves exactly one history row per event, every record at its newest event, no alert twice, an empty DLQ', async () => {
-    const events = makeEvents('r1', 200, 50, 97);
-    const { schedulers } = stores();
-    for (let s = 0; s < 200; s += 20) {
-      await Promise.all(
-        Array.from({ length: 20 }, (_, i) =>
-          schedulers.register(
-            {
-              scheduler_id: `r1-job-${s + i}`,
-              service_name: 'Reliability',
-              job_name: `Job ${s + i}`,
-            },
-            ago(3_600_000),
+  it(
+    'leaves exactly one history row per event, every record at its newest event, no alert twice, an empty DLQ',
+    async () => {
+      const events = makeEvents('r1', R1_SCHEDULERS, 50, 97);
+      const { schedulers } = stores();
+      for (let s = 0; s < R1_SCHEDULERS; s += 20) {
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            schedulers.register(
+              {
+                scheduler_id: `r1-job-${s + i}`,
+                service_name: 'Reliability',
+                job_name: `Job ${s + i}`,
+              },
+              ago(3_600_000),
+            ),
           ),
-        ),
-      );
-    }
-    const random = seeded(2026);
-    const shuffled = [...events].sort(() => random() - 0.5);
-    let worker = await start();
-    const sending = (async () => {
-      for (let i = 0; i < shuffled.length; i += 500)
-        await sendEvents(environment(), shuffled.slice(i, i + 500));
-    })();
-    for (let round = 0; round < 3; round += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000 + Math.floor(random() * 2_000)));
-      await worker.stop('SIGKILL');
-      worker = await start();
-    }
-    await sending;
-    await waitDrained(environment(), 180_000);
-    await expectStoredExactly(events);
-    const alerts = deliveredAlerts();
-    expect([...alerts.values()].filter((count) => count > 1)).toEqual([]);
-    expect(await deadLetterDepth(environment())).toBe(0);
-  }, 300_000);
+        );
+      }
+      const random = seeded(2026);
+      const shuffled = [...events].sort(() => random() - 0.5);
+      let worker = await start();
+      const sending = (async () => {
+        for (let i = 0; i < shuffled.length; i += 500)
+          await sendEvents(environment(), shuffled.slice(i, i + 500));
+      })();
+      for (let round = 0; round < 3; round += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000 + Math.floor(random() * 2_000)));
+        await worker.stop('SIGKILL');
+        worker = await start();
+      }
+      await sending;
+      await waitDrained(environment(), SOAK ? 1_800_000 : 180_000);
+      await expectStoredExactly(events);
+      const alerts = deliveredAlerts();
+      expect([...alerts.values()].filter((count) => count > 1)).toEqual([]);
+      expect(await deadLetterDepth(environment())).toBe(0);
+    },
+    SOAK ? 3_600_000 : 300_000,
+  );
 });
 
 describe('R3: the DynamoDB engine stopped for 30 s during flow', () => {
@@ -194,31 +203,35 @@ describe('R3: the DynamoDB engine stopped for 30 s during flow', () => {
 });
 
 describe('R5: Slack answers 5xx and 429 for a while', () => {
-  it('delivers every failure alert exactly once after recovery', async () => {
-    const events = makeEvents('r5', 20, 1, 1);
-    const mine = () => new Map([...deliveredAlerts()].filter(([id]) => id.startsWith('r5-')));
-    const { schedulers } = stores();
-    for (const event of events) {
-      await schedulers.register(
-        { scheduler_id: event.scheduler_id, service_name: 'Reliability', job_name: 'Job' },
-        ago(3_600_000),
-      );
-      event.timestamp = ago(1_000);
-    }
-    slack.failUntilCleared({ method: 'chat.postMessage', status: 503 });
-    await start({ ALERT_MAX_AGE_MINUTES: '60' });
-    await sendEvents(environment(), events);
-    await waitDrained(environment(), 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(mine().size).toBe(0);
-    slack.clearFailures();
-    slack.failNext({ method: 'chat.postMessage', status: 429, retryAfterSeconds: 1, times: 3 });
-    await waitFor(() => mine().size === events.length, 90_000, 'every alert to arrive');
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const alerts = mine();
-    expect(alerts.size).toBe(events.length);
-    expect([...alerts.values()].every((count) => count === 1)).toBe(true);
-  }, 150_000);
+  it(
+    'delivers every failure alert exactly once after recovery',
+    async () => {
+      const events = makeEvents('r5', 20, 1, 1);
+      const mine = () => new Map([...deliveredAlerts()].filter(([id]) => id.startsWith('r5-')));
+      const { schedulers } = stores();
+      for (const event of events) {
+        await schedulers.register(
+          { scheduler_id: event.scheduler_id, service_name: 'Reliability', job_name: 'Job' },
+          ago(3_600_000),
+        );
+        event.timestamp = ago(1_000);
+      }
+      slack.failUntilCleared({ method: 'chat.postMessage', status: 503 });
+      await start({ ALERT_MAX_AGE_MINUTES: '60' });
+      await sendEvents(environment(), events);
+      await waitDrained(environment(), 30_000);
+      await new Promise((resolve) => setTimeout(resolve, SLACK_OUTAGE_MS));
+      expect(mine().size).toBe(0);
+      slack.clearFailures();
+      slack.failNext({ method: 'chat.postMessage', status: 429, retryAfterSeconds: 1, times: 3 });
+      await waitFor(() => mine().size === events.length, 90_000, 'every alert to arrive');
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const alerts = mine();
+      expect(alerts.size).toBe(events.length);
+      expect([...alerts.values()].every((count) => count === 1)).toBe(true);
+    },
+    SLACK_OUTAGE_MS + 150_000,
+  );
 
   it('logs and counts a permanent refusal (channel_not_found) and does not retry it', async () => {
     const { schedulers } = stores();
