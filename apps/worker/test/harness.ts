@@ -5,6 +5,11 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import {
+  createDocumentClient,
+  createDynamoHistoryStore,
+  createDynamoSchedulerStore,
+} from '@schedmon/adapters/dynamodb';
 import type { QueueMessage } from '@schedmon/domain';
 import { findFreePort } from '@schedmon/local';
 import type { TestEnvironment } from '@schedmon/testing';
@@ -130,3 +135,21 @@ export const waitDrained = (environment: TestEnvironment, timeoutMs: number) =>
 
 export const deadLetterDepth = (environment: TestEnvironment) =>
   depth(environment, environment.deadLetterQueueUrl);
+
+/** The environment's scheduler and history stores, to seed and to check what the worker did. */
+export function storesOf(environment: TestEnvironment) {
+  const documents = createDocumentClient(environment.clients.dynamodb);
+  return {
+    schedulers: createDynamoSchedulerStore(documents, environment.names.schedulersTable),
+    history: createDynamoHistoryStore(documents, environment.names.historyTable),
+  };
+}
+
+/** A seeded pseudo-random source in [0, 1), so a shuffled test replays the same order. */
+export function seeded(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}

@@ -1,10 +1,5 @@
 // Reliability of the worker on the real engines (quality.md R1, R3, R5): crashes, a
 // DynamoDB outage and a Slack outage lose nothing and post no alert twice.
-import {
-  createDocumentClient,
-  createDynamoHistoryStore,
-  createDynamoSchedulerStore,
-} from '@schedmon/adapters/dynamodb';
 import type { StatusMessage } from '@schedmon/domain';
 import { compareOrder } from '@schedmon/domain';
 import type { FakeSlack } from '@schedmon/fake-slack';
@@ -12,7 +7,15 @@ import { startFakeSlack } from '@schedmon/fake-slack';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerProcess } from './harness.ts';
-import { deadLetterDepth, sendEvents, startWorker, waitDrained, waitFor } from './harness.ts';
+import {
+  deadLetterDepth,
+  seeded,
+  sendEvents,
+  startWorker,
+  storesOf,
+  waitDrained,
+  waitFor,
+} from './harness.ts';
 
 // `pnpm test:reliability` with RELIABILITY_SOAK=1 runs the long variants: 50,000 events
 // through R1 and a 10-minute Slack outage for R5 (quality.md), instead of the CI sizes.
@@ -35,13 +38,7 @@ afterAll(async () => {
   await slack.stop();
 });
 
-const stores = () => {
-  const documents = createDocumentClient(environment().clients.dynamodb);
-  return {
-    schedulers: createDynamoSchedulerStore(documents, environment().names.schedulersTable),
-    history: createDynamoHistoryStore(documents, environment().names.historyTable),
-  };
-};
+const stores = () => storesOf(environment());
 const baseEnv = () => ({
   SLACK_BOT_TOKEN: 'xoxb-test',
   SLACK_CHANNEL_ID: 'C0ALERTS',
@@ -56,14 +53,6 @@ const start = async (extra: Record<string, string> = {}) => {
   return worker;
 };
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-
-function seeded(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 function makeEvents(prefix: string, schedulers: number, perScheduler: number, failedEvery: number) {
   const random = seeded(prefix.length * 7919);

@@ -1,11 +1,6 @@
 // The worker process on the real engines and the fake Slack server: ordering and
 // idempotence (R2), poison messages (R7, queue half), failure alerts.
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import {
-  createDocumentClient,
-  createDynamoHistoryStore,
-  createDynamoSchedulerStore,
-} from '@schedmon/adapters/dynamodb';
 import type { QueueMessage, StatusMessage } from '@schedmon/domain';
 import { compareOrder } from '@schedmon/domain';
 import type { FakeSlack } from '@schedmon/fake-slack';
@@ -15,9 +10,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerProcess } from './harness.ts';
 import {
   deadLetterDepth,
+  seeded,
   sendEvents,
   sendRaw,
   startWorker,
+  storesOf,
   waitDrained,
   waitFor,
 } from './harness.ts';
@@ -37,13 +34,7 @@ afterAll(async () => {
   await slack.stop();
 });
 
-const stores = () => {
-  const documents = createDocumentClient(environment().clients.dynamodb);
-  return {
-    schedulers: createDynamoSchedulerStore(documents, environment().names.schedulersTable),
-    history: createDynamoHistoryStore(documents, environment().names.historyTable),
-  };
-};
+const stores = () => storesOf(environment());
 const slackEnv = () => ({
   SLACK_BOT_TOKEN: 'xoxb-test',
   SLACK_CHANNEL_ID: 'C0ALERTS',
@@ -51,14 +42,6 @@ const slackEnv = () => ({
 });
 const minutesAgo = (minutes: number, ms = 0) =>
   new Date(Date.now() - minutes * 60_000 + ms).toISOString();
-
-function seeded(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 describe('worker: ordering and idempotence (R2)', () => {
   it('ends on the same state when 1,000 events arrive twice, shuffled, as applied once in order', async () => {

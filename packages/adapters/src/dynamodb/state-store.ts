@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { StateItem, StateStore } from '@schedmon/domain';
 import { dynamo, isConditionFailed } from './errors.ts';
 
@@ -65,22 +65,20 @@ export function createDynamoStateStore(
 
     async list(pk, now) {
       const items: StateItem[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await dynamo('Query', () =>
-          client.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': pk },
-              ConsistentRead: true,
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        );
-        for (const item of page.Items ?? []) items.push(toItem(item));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      const pages = paginateQuery(
+        { client },
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+        },
+      );
+      await dynamo('Query', async () => {
+        for await (const page of pages) {
+          for (const item of page.Items ?? []) items.push(toItem(item));
+        }
+      });
       const nowSeconds = epochSeconds(now);
       return items.filter((item) => item.expires_at >= nowSeconds);
     },
