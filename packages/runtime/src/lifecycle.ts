@@ -1,5 +1,17 @@
 import type { Logger } from 'pino';
 
+// Watched from the moment this module loads, before an app's start-up awaits its engines:
+// a supervisor that dies during start-up must not be missed (the app would then outlive
+// it forever, holding its ports).
+let parentGone = false;
+const onParentGone: (() => void)[] = [];
+if (process.connected) {
+  process.once('disconnect', () => {
+    parentGone = true;
+    for (const listener of onParentGone) listener();
+  });
+}
+
 export type Stoppable = { name: string; stop: () => Promise<void> | void };
 
 /**
@@ -47,11 +59,8 @@ export function handleShutdown(
     });
   }
   // Started by a supervisor with an IPC channel (the local launcher): stop when it goes
-  // away, even if it was killed without a chance to stop us.
-  if (process.connected) {
-    process.once('disconnect', () => {
-      void shutdown('parent process exited');
-    });
-  }
+  // away, even if it was killed without a chance to stop us, or already went during start-up.
+  if (parentGone) void shutdown('parent process exited');
+  else onParentGone.push(() => void shutdown('parent process exited'));
   return shutdown;
 }
