@@ -17,6 +17,8 @@ type LogLine = { msg?: string; childPid?: number; name?: string };
 type Launched = {
   launcher: ChildProcess;
   lines: LogLine[];
+  /** Resolves when every writer of the shared stdout pipe (launcher and apps) closed it. */
+  outputClosed: Promise<void>;
   exited: Promise<number | null>;
   ports: Record<'api' | 'worker' | 'cron', number>;
   dataDir: string;
@@ -67,14 +69,16 @@ async function launch(): Promise<Launched> {
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
   const lines: LogLine[] = [];
   if (!launcher.stdout) throw new Error('no stdout');
-  createInterface({ input: launcher.stdout }).on('line', (line) => {
+  const reader = createInterface({ input: launcher.stdout });
+  const outputClosed = new Promise<void>((resolve) => reader.once('close', () => resolve()));
+  reader.on('line', (line) => {
     try {
       lines.push(JSON.parse(line) as LogLine);
     } catch {
       lines.push({ msg: line });
     }
   });
-  return { launcher, lines, exited, ports, dataDir };
+  return { launcher, lines, outputClosed, exited, ports, dataDir };
 }
 
 async function waitUntilHealthy(ports: Launched['ports']) {
@@ -116,6 +120,8 @@ describe('pnpm start', () => {
     for (const port of Object.values(ports)) {
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     }
+    // The apps write to the same pipe: their last lines are read once they all closed it.
+    await launched.outputClosed;
     const stoppedApps = lines.filter((line) => line.msg === 'stopped').map((line) => line.name);
     expect(stoppedApps.sort()).toEqual(['api', 'cron', 'worker']);
   });
