@@ -16,6 +16,7 @@ import { loadApiConfig } from './config.ts';
 
 const { config, keys } = loadApiConfig();
 const logger = createAppLogger('api', config);
+const lifecycle = handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
 const clients = createAwsClients({
   region: config.AWS_REGION,
   dynamodbEndpoint: config.DYNAMODB_ENDPOINT,
@@ -69,15 +70,8 @@ const app = buildApp({
   metricsApiKey: config.METRICS_API_KEY,
 });
 
-handleShutdown(
-  logger,
-  [
-    { name: 'aws-clients', stop: () => clients.destroy() },
-    { name: 'queue-producer', stop: () => queue.close() },
-    { name: 'http', stop: () => app.close() },
-  ],
-  config.SHUTDOWN_TIMEOUT_MS,
-);
-
+lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });
+lifecycle.add({ name: 'queue-producer', stop: () => queue.close() });
+lifecycle.add({ name: 'http', stop: () => app.close() });
 await app.listen({ port: config.PORT, host: config.HOST });
 logger.info({ keys: keys.map((key) => key.name) }, 'api keys loaded');

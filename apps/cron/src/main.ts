@@ -81,6 +81,8 @@ if (process.argv[2] === 'once') {
   }
 }
 
+const lifecycle = handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
+lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });
 const registry = createMetricsRegistry();
 const actions = new Counter({
   name: 'schedmon_cron_actions_total',
@@ -126,16 +128,11 @@ const ops = await startOpsServer({
     });
   },
 });
+lifecycle.add({ name: 'ops-server', stop: () => ops.close() });
+// Registered before it starts: a SIGTERM during the first lease round waits for that
+// round, then releases the lease it may have taken.
+lifecycle.add({ name: 'runner', stop: () => runner.stop() });
 await runner.start();
-handleShutdown(
-  logger,
-  [
-    { name: 'aws-clients', stop: () => clients.destroy() },
-    { name: 'ops-server', stop: () => ops.close() },
-    { name: 'runner', stop: () => runner.stop() },
-  ],
-  config.SHUTDOWN_TIMEOUT_MS,
-);
 logger.info(
   { port: ops.port, timeZone: eod.timeZone, window: `${eod.windowStart}–${eod.windowEnd}` },
   'cron started',

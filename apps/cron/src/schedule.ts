@@ -40,6 +40,8 @@ export function createCronRunner(options: CronRunnerOptions): CronRunner {
   let task: ScheduledTask | undefined;
   let leaseTimer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
+  let round: Promise<void> = Promise.resolve();
+  let stopped = false;
 
   const setLeader = (value: boolean) => {
     if (value !== leader) {
@@ -78,13 +80,19 @@ export function createCronRunner(options: CronRunnerOptions): CronRunner {
     }
   }
 
-  async function leaseRound() {
-    try {
-      if (await tryLead()) await tickNow();
-    } catch (error) {
-      setLeader(false);
-      logger.warn({ err: error }, 'lease check failed; acting as standby');
-    }
+  // Tracked so that stop() waits for a round in flight before it releases the lease: a
+  // round that finished after the release would hold the lease until it expires.
+  function leaseRound(): Promise<void> {
+    if (stopped) return round;
+    round = (async () => {
+      try {
+        if (await tryLead()) await tickNow();
+      } catch (error) {
+        setLeader(false);
+        logger.warn({ err: error }, 'lease check failed; acting as standby');
+      }
+    })();
+    return round;
   }
 
   return {
@@ -104,6 +112,7 @@ export function createCronRunner(options: CronRunnerOptions): CronRunner {
     },
     async start() {
       await leaseRound();
+      if (stopped) return;
       // Renew (or try to take) the lease several times per TTL, so a standby takes over
       // within about LEASE_TTL_SECONDS + one round after the leader dies.
       leaseTimer = setInterval(
@@ -117,9 +126,11 @@ export function createCronRunner(options: CronRunnerOptions): CronRunner {
       });
     },
     async stop() {
+      stopped = true;
       await task?.stop();
       await task?.destroy();
       if (leaseTimer) clearInterval(leaseTimer);
+      await round;
       await running;
       if (leader) {
         await state.releaseLease(LEASE_NAME, owner).catch(() => undefined);

@@ -437,3 +437,28 @@ describe('R6: two replicas through a night, the leader killed at 03:10', () => {
     ).toHaveLength(1);
   }, 120_000);
 });
+
+describe('a runner stopped while it starts (SIGTERM during start-up)', () => {
+  it('waits for its first lease round, releases the lease, and schedules nothing', async () => {
+    const clock = createFakeClock(new Date(wib('2026-01-25', '12:00')));
+    const deps = depsFor('n9-', clock);
+    const replica = (owner: string) =>
+      createCronRunner({
+        deps,
+        state: deps.state,
+        owner,
+        leaseTtlSeconds: 30,
+        logger: deps.logger,
+      });
+    const a = replica('n9-a');
+    const starting = a.start();
+    await a.stop();
+    await starting;
+    expect(a.leader).toBe(false);
+    // The lease is free at once: another replica leads without waiting for the TTL.
+    const b = replica('n9-b');
+    await b.step();
+    expect(b.leader).toBe(true);
+    await b.stop();
+  });
+});

@@ -59,7 +59,7 @@ describe('cron once', () => {
 });
 
 describe('cron service', () => {
-  it('takes the leader lease, reports it in /metrics, and stops on SIGTERM', async () => {
+  async function startService() {
     const { findFreePort } = await import('@schedmon/local');
     const port = await findFreePort();
     const child = spawn(process.execPath, [main], {
@@ -72,8 +72,11 @@ describe('cron service', () => {
       },
       stdio: 'ignore',
     });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    /** Polls /metrics until `until` matches it (or 15 s pass); returns the last answer. */
+    const metricsUntil = async (until: RegExp) => {
       const deadline = performance.now() + 15_000;
       let metrics = '';
       while (performance.now() < deadline) {
@@ -81,17 +84,35 @@ describe('cron service', () => {
           (r) => r.text(),
           () => '',
         );
-        if (/schedmon_cron_leader 1/.test(metrics)) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        if (until.test(metrics)) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect(metrics).toMatch(/schedmon_cron_leader 1/);
-      const ready = (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) =>
+      return metrics;
+    };
+    return { port, child, exited, metricsUntil };
+  }
+
+  it('takes the leader lease, reports it in /metrics, and stops on SIGTERM', async () => {
+    const service = await startService();
+    try {
+      expect(await service.metricsUntil(/schedmon_cron_leader 1/)).toMatch(
+        /schedmon_cron_leader 1/,
+      );
+      const ready = (await fetch(`http://127.0.0.1:${service.port}/health/ready`).then((r) =>
         r.json(),
       )) as { status: string };
       expect(ready.status).toBe('healthy');
     } finally {
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toEqual({ code: 0, signal: null });
     }
+  });
+
+  it('stops cleanly (exit 0) on a SIGTERM that arrives while it is still starting', async () => {
+    const service = await startService();
+    // The ops server answers before the runner's first lease round has finished.
+    expect(await service.metricsUntil(/schedmon_cron_leader/)).toMatch(/schedmon_cron_leader/);
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toEqual({ code: 0, signal: null });
   });
 });

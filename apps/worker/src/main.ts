@@ -27,6 +27,7 @@ import { processBatch } from './process-batch.ts';
 
 const config = loadWorkerConfig();
 const logger = createAppLogger('worker', config);
+const lifecycle = handleShutdown(logger, config.SHUTDOWN_TIMEOUT_MS);
 const clock = { now: () => new Date() };
 const clients = createAwsClients({
   region: config.AWS_REGION,
@@ -82,6 +83,7 @@ const consumer = createConsumer({
       messages,
     ),
 });
+lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });
 
 // Alerts Slack did not take are retried here until delivered or too old.
 const alertRetry = setInterval(() => {
@@ -89,6 +91,7 @@ const alertRetry = setInterval(() => {
     .deliverDue()
     .catch((error: unknown) => logger.warn({ err: error }, 'alert retry round failed'));
 }, config.ALERT_RETRY_INTERVAL_SECONDS * 1000);
+lifecycle.add({ name: 'alert-retry', stop: () => clearInterval(alertRetry) });
 
 const engines = createEngineReadiness({
   dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_SCHEDULERS },
@@ -115,18 +118,10 @@ const ops = await startOpsServer({
   },
 });
 
+lifecycle.add({ name: 'ops-server', stop: () => ops.close() });
+lifecycle.add({ name: 'queue', stop: () => queue.close() });
 consumer.start();
-handleShutdown(
-  logger,
-  [
-    { name: 'aws-clients', stop: () => clients.destroy() },
-    { name: 'ops-server', stop: () => ops.close() },
-    { name: 'queue', stop: () => queue.close() },
-    { name: 'alert-retry', stop: () => clearInterval(alertRetry) },
-    { name: 'consumer', stop: () => consumer.stop() },
-  ],
-  config.SHUTDOWN_TIMEOUT_MS,
-);
+lifecycle.add({ name: 'consumer', stop: () => consumer.stop() });
 logger.info(
   { port: ops.port, concurrency: config.WORKER_CONCURRENCY, queueUrl: config.SQS_QUEUE_URL },
   'worker started',

@@ -11,7 +11,7 @@ export {
   slackConfig,
   type VariableOptions,
 } from './config.ts';
-export { handleShutdown, type Stoppable } from './lifecycle.ts';
+export { handleShutdown, type Lifecycle, type Stoppable } from './lifecycle.ts';
 export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS } from './logger.ts';
 export {
   createMetricsRegistry,

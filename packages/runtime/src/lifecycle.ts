@@ -14,18 +14,23 @@ if (process.connected) {
 
 export type Stoppable = { name: string; stop: () => Promise<void> | void };
 
+export type Lifecycle = {
+  /** Registers a part once it has started; parts stop in reverse order of registration. */
+  add(part: Stoppable): void;
+  /** Stops every registered part, then exits: for a composition root that must stop itself. */
+  shutdown(reason: string, exitCode?: number): Promise<void>;
+};
+
 /**
  * Stops an app's parts on SIGTERM or SIGINT (or when the supervising parent process
  * disconnects), in reverse order of start, then exits.
+ * Call it before the first start-up await: a signal that arrives while the app is still
+ * starting must stop it cleanly (exit 0), not kill it with the signal's default action.
  * A second signal, or parts that take longer than `timeoutMs`, exit at once with code 1,
  * so a stuck dependency can never keep a process from stopping.
- * Returns `shutdown`, for a composition root that must stop itself (e.g. a fatal error).
  */
-export function handleShutdown(
-  logger: Logger,
-  parts: Stoppable[],
-  timeoutMs: number,
-): (reason: string, exitCode?: number) => Promise<void> {
+export function handleShutdown(logger: Logger, timeoutMs: number): Lifecycle {
+  const parts: Stoppable[] = [];
   let stopping = false;
   const shutdown = async (reason: string, exitCode = 0) => {
     if (stopping) {
@@ -62,5 +67,10 @@ export function handleShutdown(
   // away, even if it was killed without a chance to stop us, or already went during start-up.
   if (parentGone) void shutdown('parent process exited');
   else onParentGone.push(() => void shutdown('parent process exited'));
-  return shutdown;
+  return {
+    add: (part) => {
+      parts.push(part);
+    },
+    shutdown,
+  };
 }
