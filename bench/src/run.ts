@@ -166,22 +166,13 @@ async function benchApi(): Promise<{ rows: Row[]; data: Record<string, unknown> 
     const apiKey = 'bench-key';
     const port = await findFreePort();
     const url = `http://127.0.0.1:${port}`;
-    const api = spawn(process.execPath, [`${root}apps/api/src/main.ts`], {
-      env: {
-        PATH: process.env.PATH,
-        ...engineEnv,
-        API_KEYS: apiKey,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        // The per-key limit (100/min by default) would measure the limiter, not the api.
-        RATE_LIMIT_PER_MINUTE: '1000000000',
-        ...(process.env.BENCH_API_NODE_OPTIONS
-          ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS }
-          : {}),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    const api = spawnApp('api', {
+      ...engineEnv,
+      API_KEYS: apiKey,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      // The per-key limit (100/min by default) would measure the limiter, not the api.
+      RATE_LIMIT_PER_MINUTE: '1000000000',
     });
     try {
       await waitHealthy(`${url}/health`);
@@ -264,9 +255,20 @@ function percentile(values: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
+/**
+ * Starts an app as production starts it. `BENCH_NODE_OPTIONS` reaches its Node, to profile
+ * it (`--cpu-prof --cpu-prof-dir=…`, `--heapsnapshot-signal=SIGUSR2`) or try heap flags.
+ */
 function spawnApp(app: 'api' | 'worker', env: Record<string, string>) {
+  const nodeOptions = process.env.BENCH_NODE_OPTIONS;
   return spawn(process.execPath, [`${root}apps/${app}/src/main.ts`], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 }

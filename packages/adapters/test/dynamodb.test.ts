@@ -60,3 +60,54 @@ describe('DynamoDB stores while the engine is down', () => {
     expect(await schedulers.applyStatus(event, '2026-01-15T00:01:00.000Z')).toBe('applied');
   });
 });
+
+describe('DynamoDB records written before order_key existed', () => {
+  // What the earlier layout stored: the event order as separate attributes, no order_key.
+  const putLegacy = async (schedulerId: string, item: Record<string, unknown>) => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    await documentClient().send(
+      new PutCommand({
+        TableName: environment().names.schedulersTable,
+        Item: {
+          scheduler_id: schedulerId,
+          service_name: 'Service A',
+          job_name: 'EOD',
+          created_at: '2026-01-15T00:00:00.000Z',
+          updated_at: '2026-01-15T00:00:00.000Z',
+          ...item,
+        },
+      }),
+    );
+  };
+  const store = () =>
+    createDynamoSchedulerStore(documentClient(), environment().names.schedulersTable);
+
+  it('keep their event order: older events are late, the same event a duplicate, newer applied', async () => {
+    await putLegacy('legacy-1', {
+      status: 'running',
+      timestamp: '2026-01-15T00:05:00.000Z',
+      status_rank: 1,
+      last_event_id: 'e5',
+    });
+    const schedulers = store();
+    const at = (minute: number) => `2026-01-15T00:0${minute}:00.000Z`;
+    expect(
+      await schedulers.applyStatus(statusEvent('legacy-1', 'e4', at(4), 'completed'), at(9)),
+    ).toBe('late');
+    expect(
+      await schedulers.applyStatus(statusEvent('legacy-1', 'e5', at(5), 'running'), at(9)),
+    ).toBe('duplicate');
+    expect(
+      await schedulers.applyStatus(statusEvent('legacy-1', 'e6', at(5), 'failed'), at(9)),
+    ).toBe('applied');
+    expect((await schedulers.get('legacy-1'))?.status).toBe('failed');
+  });
+
+  it('take the first event when they were only registered', async () => {
+    await putLegacy('legacy-2', { status: 'pending', timestamp: '2026-01-15T00:05:00.000Z' });
+    const schedulers = store();
+    const event = statusEvent('legacy-2', 'e1', '2026-01-14T23:00:00.000Z', 'running');
+    expect(await schedulers.applyStatus(event, '2026-01-15T00:09:00.000Z')).toBe('applied');
+    expect((await schedulers.get('legacy-2'))?.status).toBe('running');
+  });
+});

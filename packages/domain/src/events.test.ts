@@ -6,6 +6,8 @@ import {
   decideHeartbeat,
   decideStatus,
   historyRowOf,
+  orderKeyOf,
+  PLACEHOLDER_ORDER_KEY,
   parseQueueMessage,
   recordWithStatus,
 } from './events.ts';
@@ -207,6 +209,51 @@ describe('ordering', () => {
     expect(decideStatus(current, statusEvent('b', t(2), 'running'))).toBe('late');
     expect(decideStatus(current, statusEvent('z', t(5), 'completed'))).toBe('applied');
     expect(decideStatus(current, statusEvent('z', t(5), 'pending'))).toBe('late');
+  });
+});
+
+describe('order keys (event order as one string, for a single conditional write)', () => {
+  const sign = (n: number) => (n > 0 ? 1 : n < 0 ? -1 : 0);
+  const compareStrings = (a: string, b: string) => (a === b ? 0 : a < b ? -1 : 1);
+
+  it('sort exactly as compareOrder, for every pair of a varied set of events', () => {
+    const statuses = ['pending', 'running', 'completed', 'failed'] as const;
+    const timestamps = [
+      '0001-01-01T00:00:00.000Z',
+      '2026-01-15T00:00:00.000Z',
+      '2026-01-15T00:00:00.001Z',
+      '2026-01-15T00:00:01.000Z',
+      '2026-12-31T23:59:59.999Z',
+      '9999-12-31T23:59:59.999Z',
+    ];
+    // Ids that are prefixes of each other, and that differ only after a `#`-like character.
+    const ids = ['a', 'a.', 'a-b', 'a0', 'b', 'B', '0', 'Z:z', 'a'.repeat(128)];
+    const events = timestamps.flatMap((timestamp) =>
+      statuses.flatMap((status) => ids.map((id) => statusEvent(id, timestamp, status))),
+    );
+    let pairs = 0;
+    for (const a of events) {
+      for (const b of events) {
+        const expected = sign(compareOrder(a, b));
+        if (sign(compareStrings(orderKeyOf(a), orderKeyOf(b))) !== expected) {
+          throw new Error(`order keys disagree on ${orderKeyOf(a)} vs ${orderKeyOf(b)}`);
+        }
+        pairs += 1;
+      }
+    }
+    expect(pairs).toBe(events.length ** 2);
+  });
+
+  it('put the registration placeholder below every event, so the first event replaces it', () => {
+    const placeholder = orderKeyOf({
+      timestamp: '2026-01-15T00:00:00.000Z',
+      status: 'pending',
+      event_id: null,
+    });
+    expect(placeholder).toBe(PLACEHOLDER_ORDER_KEY);
+    expect(
+      PLACEHOLDER_ORDER_KEY < orderKeyOf(statusEvent('0', '0000-01-01T00:00:00.000Z', 'pending')),
+    ).toBe(true);
   });
 });
 

@@ -271,6 +271,20 @@ export function compareOrder(a: OrderKey, b: OrderKey): number {
   return idA === idB ? 0 : idA < idB ? -1 : 1;
 }
 
+/** The order key of a registered scheduler that has seen no event: below every event's. */
+export const PLACEHOLDER_ORDER_KEY = '!';
+
+/**
+ * `compareOrder` as one string that sorts the same way (`<timestamp>#<rank>#<event_id>`:
+ * the timestamp is the fixed-width stored form, the rank one digit), so a store can keep
+ * event order with a single comparison (`order_key < :key`). The placeholder (`event_id`
+ * null) gets `PLACEHOLDER_ORDER_KEY`, which any event replaces, as `decideStatus` says.
+ */
+export function orderKeyOf(key: OrderKey): string {
+  if (key.event_id === null) return PLACEHOLDER_ORDER_KEY;
+  return `${key.timestamp}#${STATUS_RANK[key.status]}#${key.event_id}`;
+}
+
 export type ApplyOutcome = 'applied' | 'late' | 'duplicate';
 
 /**
