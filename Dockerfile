@@ -1,11 +1,14 @@
 # One image per app: `docker build --build-arg APP=worker .` (api by default; APP=local
 # gives the image that runs `packages/local/src/provision.ts`).
-# Node 24 runs the TypeScript sources directly (type stripping), so there is no compile
-# step; the image holds the workspace with production dependencies only. Not `pnpm deploy`:
-# it copies the workspace packages into node_modules, where Node refuses to strip types
-# (ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING); a filtered `--prod` install keeps them
-# as links to packages/, which Node runs.
-FROM node:24-slim AS build
+# The apps run as bundles (`pnpm bundle`, docs/performance.md): one ES module per app with
+# the workspace code inlined, so Node never loads its TypeScript parser (~20 MB per
+# process). The image also holds the workspace with the app's production dependencies
+# (Swagger UI's files, and the TypeScript ops commands such as `dlq-replay`). Not
+# `pnpm deploy`: it copies workspace packages into node_modules, where Node refuses to
+# strip types; a filtered `--prod` install keeps them as links to packages/.
+
+# The app's production dependencies, as the running image holds them.
+FROM node:24-slim AS deps
 WORKDIR /repo
 RUN npm install --global pnpm@10
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
@@ -15,12 +18,26 @@ COPY infra ./infra
 ARG APP=api
 RUN pnpm install --frozen-lockfile --prod --filter "@schedmon/${APP}..."
 
+# The bundle, built with the whole workspace's dependencies (esbuild is a dev one).
+FROM deps AS bundle
+RUN pnpm install --frozen-lockfile --filter "@schedmon/${APP}..." --filter "@schedmon/local" \
+  && mkdir -p /out \
+  && if [ "${APP}" != "local" ]; then \
+       node packages/local/src/bundle.ts "${APP}" && cp "apps/${APP}/dist/main.mjs" /out/; \
+     fi
+
 FROM node:24-slim
 ARG APP=api
-ENV NODE_ENV=production APP=${APP}
+# The production runtime settings: keep in step with PRODUCTION_RUNTIME_ENV
+# (packages/resources/src/runtime-env.ts); a test compares them.
+ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=256" \
+    MALLOC_ARENA_MAX=2 \
+    APP=${APP}
 WORKDIR /repo
-COPY --from=build --chown=node:node /repo ./
+COPY --from=deps --chown=node:node /repo ./
+COPY --from=bundle --chown=node:node /out ./apps/${APP}/dist
 USER node
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD node -e "const p=process.env.APP==='api'?(process.env.PORT||3000):(process.env.METRICS_PORT||3001);fetch('http://127.0.0.1:'+p+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["sh", "-c", "exec node apps/${APP}/src/main.ts"]
+CMD ["sh", "-c", "exec node apps/${APP}/dist/main.mjs"]

@@ -19,9 +19,9 @@ import { runAction } from '@schedmon/cron/actions';
 import { DEFAULT_EOD_CONFIG } from '@schedmon/domain';
 import { createMemoryNotifier } from '@schedmon/domain/fakes';
 import type { LocalEngines } from '@schedmon/local';
-import { findFreePort, startLocalEngines } from '@schedmon/local';
+import { APPS, bundleApp, bundlePath, findFreePort, startLocalEngines } from '@schedmon/local';
 import type { AwsClients } from '@schedmon/resources';
-import { createAwsClients, provisionResources } from '@schedmon/resources';
+import { createAwsClients, PRODUCTION_RUNTIME_ENV, provisionResources } from '@schedmon/resources';
 import { createLogger } from '@schedmon/runtime';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -256,16 +256,28 @@ function percentile(values: number[], p: number) {
 }
 
 /**
- * Starts an app as production starts it. `BENCH_NODE_OPTIONS` reaches its Node, to profile
- * it (`--cpu-prof --cpu-prof-dir=…`, `--heapsnapshot-signal=SIGUSR2`) or try heap flags.
+ * What the apps run: `bundle` (the default) is production's form — the bundled app with
+ * `PRODUCTION_RUNTIME_ENV`; `source` is the TypeScript sources with Node's defaults, as
+ * development runs them (BENCH_APPS=source, to compare).
+ */
+const appForm = process.env.BENCH_APPS === 'source' ? 'source' : 'bundle';
+
+/**
+ * Starts an app. `BENCH_NODE_OPTIONS` is added to its Node options, to profile it
+ * (`--cpu-prof --cpu-prof-dir=…`, `--heapsnapshot-signal=SIGUSR2`) or try heap flags.
  */
 function spawnApp(app: 'api' | 'worker', env: Record<string, string>) {
-  const nodeOptions = process.env.BENCH_NODE_OPTIONS;
-  return spawn(process.execPath, [`${root}apps/${app}/src/main.ts`], {
+  const runtime: Record<string, string> =
+    appForm === 'bundle' ? { ...PRODUCTION_RUNTIME_ENV } : { NODE_ENV: 'production' };
+  const nodeOptions = [runtime.NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS]
+    .filter(Boolean)
+    .join(' ');
+  const entry = appForm === 'bundle' ? bundlePath(app) : `${root}apps/${app}/src/main.ts`;
+  return spawn(process.execPath, [entry], {
     env: {
       PATH: process.env.PATH,
-      NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
+      ...runtime,
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       ...env,
     },
@@ -549,6 +561,7 @@ async function benchScale(): Promise<{ rows: Row[]; data: Record<string, unknown
     });
     try {
       await waitHealthy(`${url}/health`);
+      const peakListRss = sampleRss(api.pid ?? 0);
       const listLatencies: number[] = [];
       const until = performance.now() + Math.min(durationSeconds, 20) * 1000;
       while (performance.now() < until) {
@@ -560,6 +573,7 @@ async function benchScale(): Promise<{ rows: Row[]; data: Record<string, unknown
         if (body.length !== total) throw new Error(`GET /schedulers returned ${body.length}`);
         listLatencies.push(performance.now() - started);
       }
+      const listRssMb = peakListRss();
       const notifier = createMemoryNotifier('C0BENCH');
       const deps = {
         schedulers,
@@ -594,6 +608,14 @@ async function benchScale(): Promise<{ rows: Row[]; data: Record<string, unknown
           met: listP99 <= 1000,
         },
         {
+          bar: 'P4 api peak RSS listing 10,000 (MB)',
+          figure: listRssMb.toFixed(0),
+          baseline: '',
+          ratio: '',
+          target: '',
+          met: null,
+        },
+        {
           bar: 'P4 one stale check (ms), 10,000',
           figure: staleMs.toFixed(0),
           baseline: `${staleWarnings} warnings`,
@@ -618,6 +640,7 @@ async function benchScale(): Promise<{ rows: Row[]; data: Record<string, unknown
             p50: percentile(listLatencies, 50),
             p99: listP99,
           },
+          listRssMb,
           staleMs,
           postMs,
           updateMs,
@@ -644,6 +667,13 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = positionals.length > 0 ? positionals : Object.keys(BENCHES);
+if (appForm === 'bundle') {
+  // Always the current code: bundling all three takes about a second.
+  for (const app of APPS) await bundleApp(app);
+}
+process.stderr.write(
+  `apps: ${appForm === 'bundle' ? 'bundled, production runtime' : 'TypeScript sources'}\n`,
+);
 const rows: Row[] = [];
 const results: Record<string, unknown> = {};
 for (const name of selected) {
@@ -664,7 +694,7 @@ const previous = await readFile(file, 'utf8').then(
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
 await writeFile(
   file,
-  `${JSON.stringify({ ...previous, machine, [`run-${new Date().toISOString()}`]: { durationSeconds, connections, rows, results } }, null, 2)}\n`,
+  `${JSON.stringify({ ...previous, machine, [`run-${new Date().toISOString()}`]: { durationSeconds, connections, apps: appForm, rows, results } }, null, 2)}\n`,
 );
 
 const widths = [36, 10, 10, 7, 8, 4];

@@ -116,3 +116,21 @@ describe('docker-compose.yml', () => {
     expect(compose.services.elasticmq?.healthcheck).toBeDefined();
   });
 });
+
+describe('Dockerfile', () => {
+  it('runs the bundled app with the production runtime settings', async () => {
+    const { PRODUCTION_RUNTIME_ENV } = await import('@schedmon/resources');
+    const text = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
+    const finalStage = text.slice(text.lastIndexOf('\nFROM '));
+    const envInstruction = /^ENV ((?:.*\\\n)*.*)$/m.exec(finalStage)?.[1] ?? '';
+    const env = Object.fromEntries(
+      [...envInstruction.replace(/\\\n/g, ' ').matchAll(/(\w+)=("[^"]*"|\S+)/g)].map(
+        ([, key, value]) => [key, (value ?? '').replace(/^"|"$/g, '')],
+      ),
+    );
+    expect(env).toMatchObject(PRODUCTION_RUNTIME_ENV);
+    const app = '$' + '{APP}'; // the Dockerfile's build argument, literally
+    expect(finalStage).toContain(`CMD ["sh", "-c", "exec node apps/${app}/dist/main.mjs"]`);
+    expect(text).toContain(`node packages/local/src/bundle.ts "${app}"`);
+  });
+});

@@ -1,3 +1,5 @@
+export { APPS, type AppName } from './apps.ts';
+export { bundleApp, bundlePath } from './bundle.ts';
 export {
   createDynamoEngine,
   createSqsEngine,
@@ -7,7 +9,7 @@ export {
   type LocalEnginesOptions,
   startLocalEngines,
 } from './engines.ts';
-export { APPS, type AppName, launch, type RunningSystem } from './launcher.ts';
+export { launch, type RunningSystem } from './launcher.ts';
 export { type LauncherConfig, launcherConfigSchema } from './launcher-config.ts';
 export { findFreePort } from './ports.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';

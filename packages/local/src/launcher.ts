@@ -9,14 +9,13 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAwsClients, provisionResources } from '@schedmon/resources';
 import type { Logger } from '@schedmon/runtime';
+import type { AppName } from './apps.ts';
+import { APPS } from './apps.ts';
 import type { LocalEngines } from './engines.ts';
 import { startLocalEngines } from './engines.ts';
 import type { LauncherConfig } from './launcher-config.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
-
-export const APPS = ['api', 'worker', 'cron'] as const;
-export type AppName = (typeof APPS)[number];
 
 export type RunningSystem = {
   /** Resolves with the exit code when everything has stopped. */

@@ -16,3 +16,4 @@ export {
   TTL_ATTRIBUTE,
   tableDefinitions,
 } from './resources.ts';
+export { PRODUCTION_RUNTIME_ENV } from './runtime-env.ts';

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.ts';
 
@@ -40,5 +42,21 @@ describe('createLogger', () => {
     const { lines, stream } = capture();
     createLogger({ name: 'cron', level: 'warn', pretty: false }, stream).info('quiet');
     expect(lines).toEqual([]);
+  });
+
+  it('writes pretty lines in this thread, none lost when the process exits at once', () => {
+    const logger = fileURLToPath(new URL('./logger.ts', import.meta.url));
+    const script = `
+      import { createLogger } from ${JSON.stringify(logger)};
+      createLogger({ name: 'api', level: 'info', pretty: true }).info({ port: 3000 }, 'listening');
+      process.exit(0);
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, NO_COLOR: '1' },
+      timeout: 10_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/INFO \(api\): listening\n\s+port: 3000/);
   });
 });
