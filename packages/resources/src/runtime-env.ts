@@ -3,10 +3,11 @@
  * (so compose and k8s get them), and `pnpm bench` measures the apps with them.
  *
  * - A 2 MB semi-space: V8 otherwise grows the young generation to 32 MB+ under load and
- *   keeps it; this is most of the difference between ~320 MB and ~140 MB RSS (P5), for
- *   about 10 % of the api's throughput (docs/performance.md).
- * - A 256 MB old space: far above the apps' working set (≈ 40 MB under load, ≈ 80 MB while
- *   listing 10,000 schedulers), a ceiling that turns a leak into a restart.
+ *   keeps it; this is most of the difference between ~350 MB and ~140 MB RSS (P5), for
+ *   about a quarter of the throughput, still far above P1 and P2 (docs/performance.md).
+ * - A 256 MB old space: far above the apps' working set (a heap of about 40 MB under load;
+ *   listing 10,000 schedulers peaks at 177 MB RSS), a ceiling that turns a leak into a
+ *   restart.
  * - Two malloc arenas: glibc otherwise gives each busy thread its own.
  */
 export const PRODUCTION_RUNTIME_ENV: Readonly<Record<string, string>> = Object.freeze({
