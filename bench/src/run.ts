@@ -21,7 +21,12 @@ import { createMemoryNotifier } from '@schedmon/domain/fakes';
 import type { LocalEngines } from '@schedmon/local';
 import { APPS, bundleApp, bundlePath, findFreePort, startLocalEngines } from '@schedmon/local';
 import type { AwsClients } from '@schedmon/resources';
-import { createAwsClients, PRODUCTION_RUNTIME_ENV, provisionResources } from '@schedmon/resources';
+import {
+  createAwsClients,
+  DEFAULT_RESOURCE_NAMES,
+  PRODUCTION_RUNTIME_ENV,
+  provisionResources,
+} from '@schedmon/resources';
 import { createLogger } from '@schedmon/runtime';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -136,13 +141,10 @@ async function withEngines<T>(
     sqsEndpoint: engines.sqs.endpoint,
   });
   try {
-    const names = {
-      schedulersTable: 'schedulers',
-      historyTable: 'scheduler_status_history',
-      stateTable: 'scheduler_monitor_state',
-      queueName: 'schedmon-events',
-    };
-    const { queueUrl, deadLetterQueueUrl } = await provisionResources(clients, names);
+    const { queueUrl, deadLetterQueueUrl } = await provisionResources(
+      clients,
+      DEFAULT_RESOURCE_NAMES,
+    );
     return await body(
       engines,
       {
@@ -163,17 +165,7 @@ async function withEngines<T>(
 /** P1 (accepted status writes/s, p99) and P5 for the api, beside a bare Fastify 202 route. */
 async function benchApi(): Promise<{ rows: Row[]; data: Record<string, unknown> }> {
   return withEngines(async (_engines, engineEnv) => {
-    const apiKey = 'bench-key';
-    const port = await findFreePort();
-    const url = `http://127.0.0.1:${port}`;
-    const api = spawnApp('api', {
-      ...engineEnv,
-      API_KEYS: apiKey,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      // The per-key limit (100/min by default) would measure the limiter, not the api.
-      RATE_LIMIT_PER_MINUTE: '1000000000',
-    });
+    const { api, url, apiKey } = await spawnApi(engineEnv);
     try {
       await waitHealthy(`${url}/health`);
       await registerSchedulers(url, apiKey);
@@ -285,6 +277,21 @@ function spawnApp(app: 'api' | 'worker', env: Record<string, string>) {
   });
 }
 
+/** The api on a free port, with the bench's key and the rate limit lifted. */
+async function spawnApi(engineEnv: Record<string, string>) {
+  const apiKey = 'bench-key';
+  const port = await findFreePort();
+  const api = spawnApp('api', {
+    ...engineEnv,
+    API_KEYS: apiKey,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    // The per-key limit (100/min by default) would measure the limiter, not the api.
+    RATE_LIMIT_PER_MINUTE: '1000000000',
+  });
+  return { api, url: `http://127.0.0.1:${port}`, apiKey };
+}
+
 /** Registers `bench-0` … `bench-<n-1>` through the api, 50 at a time. */
 async function registerSchedulers(url: string, apiKey: string) {
   for (let start = 0; start < schedulerCount; start += 50) {
@@ -345,16 +352,7 @@ async function queueDepth(clients: AwsClients, queueUrl: string) {
 async function benchWorker(): Promise<{ rows: Row[]; data: Record<string, unknown> }> {
   return withEngines(async (_engines, engineEnv, clients) => {
     const queueUrl = engineEnv.SQS_QUEUE_URL ?? '';
-    const apiKey = 'bench-key';
-    const apiPort = await findFreePort();
-    const api = spawnApp('api', {
-      ...engineEnv,
-      API_KEYS: apiKey,
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      RATE_LIMIT_PER_MINUTE: '1000000000',
-    });
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const { api, url: apiUrl, apiKey } = await spawnApi(engineEnv);
     const workerPort = await findFreePort();
     let worker: ChildProcess | undefined;
     try {
@@ -549,16 +547,7 @@ async function benchScale(): Promise<{ rows: Row[]; data: Record<string, unknown
         }),
       );
     }
-    const apiKey = 'bench-key';
-    const port = await findFreePort();
-    const url = `http://127.0.0.1:${port}`;
-    const api = spawnApp('api', {
-      ...engineEnv,
-      API_KEYS: apiKey,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RATE_LIMIT_PER_MINUTE: '1000000000',
-    });
+    const { api, url, apiKey } = await spawnApi(engineEnv);
     try {
       await waitHealthy(`${url}/health`);
       const peakListRss = sampleRss(api.pid ?? 0);

@@ -61,6 +61,10 @@ function depsFor(
   };
 }
 
+/** One cron replica on `deps`, with a 30 s lease. */
+const replicaOf = (deps: ActionDeps, owner: string) =>
+  createCronRunner({ deps, state: deps.state, owner, leaseTtlSeconds: 30, logger: deps.logger });
+
 const wib = (date: string, time: string) => Date.parse(`${date}T${time}:00.000+07:00`);
 
 async function runNight(
@@ -409,14 +413,7 @@ describe('R6: two replicas through a night, the leader killed at 03:10', () => {
       { scheduler_id: 'n8-job', service_name: 'S', job_name: 'J' },
       new Date(wib('2026-01-23', '20:00')).toISOString(),
     );
-    const replica = (owner: string) =>
-      createCronRunner({
-        deps,
-        state: deps.state,
-        owner,
-        leaseTtlSeconds: 30,
-        logger: deps.logger,
-      });
+    const replica = (owner: string) => replicaOf(deps, owner);
     const a = replica('a');
     const b = replica('b');
     for (let at = wib('2026-01-23', '23:59'); at <= wib('2026-01-24', '06:02'); at += 60_000) {
@@ -442,14 +439,7 @@ describe('a runner stopped while it starts (SIGTERM during start-up)', () => {
   it('waits for its first lease round, releases the lease, and schedules nothing', async () => {
     const clock = createFakeClock(new Date(wib('2026-01-25', '12:00')));
     const deps = depsFor('n9-', clock);
-    const replica = (owner: string) =>
-      createCronRunner({
-        deps,
-        state: deps.state,
-        owner,
-        leaseTtlSeconds: 30,
-        logger: deps.logger,
-      });
+    const replica = (owner: string) => replicaOf(deps, owner);
     const a = replica('n9-a');
     const starting = a.start();
     await a.stop();

@@ -5,22 +5,18 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { AwsClients } from '@schedmon/resources';
-import { createAwsClients, PRODUCTION_RUNTIME_ENV, provisionResources } from '@schedmon/resources';
+import {
+  createAwsClients,
+  DEFAULT_RESOURCE_NAMES,
+  PRODUCTION_RUNTIME_ENV,
+  provisionResources,
+} from '@schedmon/resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppName, LocalEngines } from '../src/index.ts';
 import { APPS, bundleApp, findFreePort, startLocalEngines } from '../src/index.ts';
+import { waitFor } from './wait.ts';
 
 const KEY = 'bundle-key';
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('the bundled apps under the production runtime', () => {
   let engines: LocalEngines;
@@ -36,13 +32,10 @@ describe('the bundled apps under the production runtime', () => {
       dynamodbEndpoint: engines.dynamodb.endpoint,
       sqsEndpoint: engines.sqs.endpoint,
     });
-    const names = {
-      schedulersTable: 'schedulers',
-      historyTable: 'scheduler_status_history',
-      stateTable: 'scheduler_monitor_state',
-      queueName: 'schedmon-events',
-    };
-    const { queueUrl, deadLetterQueueUrl } = await provisionResources(clients, names);
+    const { queueUrl, deadLetterQueueUrl } = await provisionResources(
+      clients,
+      DEFAULT_RESOURCE_NAMES,
+    );
     for (const app of APPS) {
       files[app] = (await bundleApp(app)).file;
       ports[app] = await findFreePort();

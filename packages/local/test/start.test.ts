@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort } from '../src/index.ts';
+import { waitFor } from './wait.ts';
 
 const startScript = fileURLToPath(new URL('../src/start.ts', import.meta.url));
 
@@ -30,16 +31,6 @@ function isAlive(pid: number) {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
