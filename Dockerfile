@@ -7,19 +7,25 @@
 # `pnpm deploy`: it copies workspace packages into node_modules, where Node refuses to
 # strip types; a filtered `--prod` install keeps them as links to packages/.
 
-# The app's production dependencies, as the running image holds them.
-FROM node:24-slim AS deps
+# The workspace sources, shared by the two stages below.
+FROM node:24-slim AS source
 WORKDIR /repo
 RUN npm install --global pnpm@10
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
 COPY apps ./apps
 COPY packages ./packages
 COPY infra ./infra
+
+# The app's production dependencies, as the running image holds them.
+FROM source AS deps
 ARG APP=api
 RUN pnpm install --frozen-lockfile --prod --filter "@schedmon/${APP}..."
 
-# The bundle, built with the whole workspace's dependencies (esbuild is a dev one).
-FROM deps AS bundle
+# The bundle, built from its own full install (esbuild is a dev dependency). Its own
+# stage: a full install over the --prod one would have pnpm purge node_modules, which it
+# refuses to do without a terminal.
+FROM source AS bundle
+ARG APP=api
 RUN pnpm install --frozen-lockfile --filter "@schedmon/${APP}..." --filter "@schedmon/local" \
   && mkdir -p /out \
   && if [ "${APP}" != "local" ]; then \

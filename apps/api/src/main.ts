@@ -72,6 +72,16 @@ const app = buildApp({
 
 lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });
 lifecycle.add({ name: 'queue-producer', stop: () => queue.close() });
-lifecycle.add({ name: 'http', stop: () => app.close() });
-await app.listen({ port: config.PORT, host: config.HOST });
+// A SIGTERM during listen() waits for it to settle: closing first would let listen()
+// open the port again after the close.
+let listening: Promise<unknown> = Promise.resolve();
+lifecycle.add({
+  name: 'http',
+  stop: async () => {
+    await listening.catch(() => undefined);
+    await app.close();
+  },
+});
+listening = app.listen({ port: config.PORT, host: config.HOST });
+await listening;
 logger.info({ keys: keys.map((key) => key.name) }, 'api keys loaded');

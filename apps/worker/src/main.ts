@@ -1,6 +1,7 @@
 // The worker's composition root: config → logger → SDK clients → adapters → use-cases →
 // consumer and ops server. SIGTERM stops them in reverse: the receive loops stop and
-// their batches finish, then the alert retry loop, the ops server and the clients.
+// their batches finish, then the queue adapter, the ops server, the alert retry loop and
+// the clients.
 import { createHash, randomUUID } from 'node:crypto';
 import {
   createDocumentClient,

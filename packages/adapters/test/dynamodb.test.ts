@@ -103,6 +103,24 @@ describe('DynamoDB records written before order_key existed', () => {
     expect((await schedulers.get('legacy-1'))?.status).toBe('failed');
   });
 
+  it('keep their event order when registered again before their next event', async () => {
+    await putLegacy('legacy-3', {
+      status: 'completed',
+      timestamp: '2026-01-15T00:05:00.000Z',
+      status_rank: 2,
+      last_event_id: 'e5',
+    });
+    const schedulers = store();
+    const again = await schedulers.register(
+      { scheduler_id: 'legacy-3', service_name: 'Service B', job_name: 'EOD' },
+      '2026-01-15T00:09:00.000Z',
+    );
+    expect(again).toMatchObject({ status: 'completed', service_name: 'Service B' });
+    const older = statusEvent('legacy-3', 'e4', '2026-01-15T00:04:00.000Z', 'running');
+    expect(await schedulers.applyStatus(older, '2026-01-15T00:09:00.000Z')).toBe('late');
+    expect((await schedulers.get('legacy-3'))?.status).toBe('completed');
+  });
+
   it('take the first event when they were only registered', async () => {
     await putLegacy('legacy-2', { status: 'pending', timestamp: '2026-01-15T00:05:00.000Z' });
     const schedulers = store();

@@ -4,7 +4,7 @@
  *
  * - A 2 MB semi-space: V8 otherwise grows the young generation to 32 MB+ under load and
  *   keeps it; this is most of the difference between ~350 MB and ~140 MB RSS (P5), for
- *   about a quarter of the throughput, still far above P1 and P2 (docs/performance.md).
+ *   about a fifth of the api's throughput, still far above P1 and P2 (docs/performance.md).
  * - A 256 MB old space: far above the apps' working set (a heap of about 40 MB under load;
  *   listing 10,000 schedulers peaks at 177 MB RSS), a ceiling that turns a leak into a
  *   restart.

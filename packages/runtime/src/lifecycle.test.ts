@@ -68,4 +68,32 @@ describe('handleShutdown', () => {
     app.child.kill('SIGTERM');
     expect(await app.exited).toEqual({ code: 1, signal: null });
   });
+
+  it('stops at once a part that starts while the app is already stopping', async () => {
+    const script = `
+      import { handleShutdown } from ${JSON.stringify(lifecycle)};
+      const logger = { info() {}, warn() {}, error() {} };
+      const app = handleShutdown(logger, 5_000);
+      app.add({ name: 'slow', stop: () => new Promise((resolve) => setTimeout(resolve, 300)) });
+      process.stdout.write('ready\\n');
+      process.once('SIGTERM', () =>
+        setTimeout(() => app.add({ name: 'late', stop: () => { process.stdout.write('stop late\\n'); } }), 50),
+      );
+      setInterval(() => {}, 1_000);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk) => {
+        stdout += String(chunk);
+        if (stdout.includes('ready')) resolve();
+      }),
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toBe('ready\nstop late\n');
+  });
 });

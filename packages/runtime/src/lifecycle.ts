@@ -15,7 +15,10 @@ if (process.connected) {
 export type Stoppable = { name: string; stop: () => Promise<void> | void };
 
 export type Lifecycle = {
-  /** Registers a part once it has started; parts stop in reverse order of registration. */
+  /**
+   * Registers a part once it has started; parts stop in reverse order of registration.
+   * A part added while the app is already stopping is stopped at once.
+   */
   add(part: Stoppable): void;
   /** Stops every registered part, then exits: for a composition root that must stop itself. */
   shutdown(reason: string, exitCode?: number): Promise<void>;
@@ -69,7 +72,16 @@ export function handleShutdown(logger: Logger, timeoutMs: number): Lifecycle {
   else onParentGone.push(() => void shutdown('parent process exited'));
   return {
     add: (part) => {
-      parts.push(part);
+      if (!stopping) {
+        parts.push(part);
+        return;
+      }
+      // Started while the app is already stopping: stop it now, the exit is near.
+      Promise.resolve()
+        .then(() => part.stop())
+        .catch((error: unknown) =>
+          logger.error({ err: error, part: part.name }, 'failed to stop cleanly'),
+        );
     },
     shutdown,
   };

@@ -91,6 +91,65 @@ export function createDynamoSchedulerStore(
     }
   };
 
+  async function register(
+    registration: Registration,
+    now: string,
+    upgraded: boolean,
+  ): Promise<SchedulerRecord> {
+    const optional = {
+      owner_email: registration.owner_email,
+      alert_user_id: registration.alert_user_id,
+    };
+    const set = [
+      'service_name = :service_name',
+      'job_name = :job_name',
+      'updated_at = :now',
+      '#status = if_not_exists(#status, :pending)',
+      '#ts = if_not_exists(#ts, :now)',
+      'created_at = if_not_exists(created_at, :now)',
+      'order_key = if_not_exists(order_key, :placeholder)',
+    ];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = {
+      ':service_name': registration.service_name.trim(),
+      ':job_name': registration.job_name.trim(),
+      ':now': now,
+      ':pending': 'pending',
+      ':placeholder': PLACEHOLDER_ORDER_KEY,
+    };
+    for (const [field, value] of Object.entries(optional)) {
+      if (value === undefined) remove.push(field);
+      else {
+        set.push(`${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { scheduler_id: registration.scheduler_id },
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          // The placeholder key is right only for a record that has seen no event: one
+          // written before order_key existed gets the key of its last event first.
+          ConditionExpression:
+            'attribute_not_exists(scheduler_id) OR attribute_exists(order_key) OR attribute_not_exists(last_event_id)',
+          ExpressionAttributeNames: { '#status': 'status', '#ts': 'timestamp' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(result.Attributes as StoredScheduler);
+    } catch (error) {
+      if (!isConditionFailed(error) || upgraded) {
+        return dynamo('UpdateItem', () => Promise.reject(error));
+      }
+    }
+    const current = await read(registration.scheduler_id);
+    if (current) await upgradeOrderKey(current);
+    return register(registration, now, true);
+  }
+
   async function applyStatus(
     event: StatusEvent,
     now: string,
@@ -150,49 +209,7 @@ export function createDynamoSchedulerStore(
   }
 
   return {
-    async register(registration: Registration, now: string) {
-      const optional = {
-        owner_email: registration.owner_email,
-        alert_user_id: registration.alert_user_id,
-      };
-      const set = [
-        'service_name = :service_name',
-        'job_name = :job_name',
-        'updated_at = :now',
-        '#status = if_not_exists(#status, :pending)',
-        '#ts = if_not_exists(#ts, :now)',
-        'created_at = if_not_exists(created_at, :now)',
-        'order_key = if_not_exists(order_key, :placeholder)',
-      ];
-      const remove: string[] = [];
-      const values: Record<string, unknown> = {
-        ':service_name': registration.service_name.trim(),
-        ':job_name': registration.job_name.trim(),
-        ':now': now,
-        ':pending': 'pending',
-        ':placeholder': PLACEHOLDER_ORDER_KEY,
-      };
-      for (const [field, value] of Object.entries(optional)) {
-        if (value === undefined) remove.push(field);
-        else {
-          set.push(`${field} = :${field}`);
-          values[`:${field}`] = value;
-        }
-      }
-      const result = await dynamo('UpdateItem', () =>
-        client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { scheduler_id: registration.scheduler_id },
-            UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-            ExpressionAttributeNames: { '#status': 'status', '#ts': 'timestamp' },
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return toRecord(result.Attributes as StoredScheduler);
-    },
+    register: (registration: Registration, now: string) => register(registration, now, false),
 
     async get(schedulerId) {
       const item = await read(schedulerId);
