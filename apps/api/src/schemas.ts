@@ -7,11 +7,9 @@ import {
   RegistrationSchema,
   SchedulerIdSchema,
   SchedulerRecordSchema,
-  StatusMessageSchema,
   StatusSchema,
   TimestampSchema,
 } from '@schedmon/domain';
-import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
 export const ErrorResponseSchema = Type.Object(
@@ -30,22 +28,12 @@ export const SchedulerParamsSchema = Type.Object({ id: SchedulerIdSchema });
 
 export const RegisterBodySchema = RegistrationSchema;
 
-export const StatusBodySchema = Type.Omit(
-  StatusMessageSchema,
-  ['v', 'type', 'event_id', 'accepted_at'],
-  {
-    additionalProperties: false,
-  },
-);
-export type StatusBody = Static<typeof StatusBodySchema>;
-
-export const StatusAcceptedSchema = Type.Object({
-  event_id: Type.String(),
-  scheduler_id: Type.String(),
-  status: StatusSchema,
-  timestamp: Type.String(),
-  accepted_at: Type.String(),
-});
+export {
+  HeartbeatAcceptedSchema,
+  StatusAcceptedSchema,
+  type StatusBody,
+  StatusBodySchema,
+} from '@schedmon/domain';
 
 export const HeartbeatBodySchema = Type.Union([
   Type.Object(
@@ -54,13 +42,6 @@ export const HeartbeatBodySchema = Type.Union([
   ),
   Type.Null(),
 ]);
-
-export const HeartbeatAcceptedSchema = Type.Object({
-  message: Type.Literal('Heartbeat recorded'),
-  scheduler_id: Type.String(),
-  timestamp: Type.String(),
-  event_id: Type.String(),
-});
 
 export const ListQuerySchema = Type.Object(
   {

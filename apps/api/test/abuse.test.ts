@@ -1,5 +1,6 @@
 // R7/R8 (api half): generated malformed requests each get a 4xx in the error shape, never
 // a 500, and nothing is stored or queued.
+import { seededRandom } from '@schedmon/domain/fakes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorBodyOf, headers, makeApp, registration, statusBody } from './helpers.ts';
 
@@ -11,15 +12,6 @@ type Case = {
   contentType?: string;
   key?: string | null;
 };
-
-/** A small seeded generator, so a failing case can be reproduced by its index. */
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 const badValues: unknown[] = [
   null,
@@ -252,7 +244,7 @@ describe('malformed and abusive requests', () => {
       knownSchedulerTtlMs: 30_000,
     },
   });
-  const cases = [...bodyCases(random(7)), ...transportCases()];
+  const cases = [...bodyCases(seededRandom(7)), ...transportCases()];
 
   beforeAll(async () => {
     await fixture.schedulers.register(registration(), '2026-01-15T00:00:00.000Z');

@@ -6,11 +6,12 @@ import {
   createDynamoSchedulerStore,
 } from '@schedmon/adapters/dynamodb';
 import type { QueueMessage } from '@schedmon/domain';
+import { waitFor } from '@schedmon/local';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { replayDeadLetters } from '../src/dlq-replay.ts';
 import type { WorkerProcess } from './harness.ts';
-import { deadLetterDepth, sendEvents, startWorker, waitDrained, waitFor } from './harness.ts';
+import { deadLetterDepth, sendEvents, startWorker, waitDrained } from './harness.ts';
 
 const environment = useTestEnvironment();
 let worker: WorkerProcess | undefined;
@@ -37,7 +38,7 @@ describe('dlq-replay', () => {
     worker = await startWorker(environment(), { LOG_LEVEL: 'warn' });
     await sendEvents(environment(), events);
     await waitDrained(environment(), 30_000);
-    await waitFor(async () => (await deadLetterDepth(environment())) === 12, 10_000, 'all parked');
+    await waitFor(async () => (await deadLetterDepth(environment())) === 12, 'all parked', 10_000);
 
     const dryRun = await replayDeadLetters(environment().clients.sqs, {
       queueUrl: environment().queueUrl,
@@ -53,8 +54,8 @@ describe('dlq-replay', () => {
     );
     await waitFor(
       async () => (await deadLetterDepth(environment())) === 12,
-      40_000,
       'dry-run messages visible again',
+      40_000,
     );
     const replayed = await replayDeadLetters(environment().clients.sqs, {
       queueUrl: environment().queueUrl,

@@ -11,7 +11,7 @@ import {
   createDynamoSchedulerStore,
 } from '@schedmon/adapters/dynamodb';
 import type { QueueMessage } from '@schedmon/domain';
-import { findFreePort } from '@schedmon/local';
+import { findFreePort, waitFor } from '@schedmon/local';
 import type { TestEnvironment } from '@schedmon/testing';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -57,8 +57,8 @@ export async function startWorker(
   );
   await waitFor(
     async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
-    15_000,
     'worker /health',
+    15_000,
   );
   return {
     child,
@@ -70,19 +70,6 @@ export async function startWorker(
       return exited;
     },
   };
-}
-
-export async function waitFor(
-  probe: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-) {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (await Promise.resolve(probe()).catch(() => false)) return;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** Sends raw bodies (valid or not) in batches of 10, as a direct producer would. */
@@ -129,8 +116,8 @@ async function depth(environment: TestEnvironment, queueUrl: string) {
 export const waitDrained = (environment: TestEnvironment, timeoutMs: number) =>
   waitFor(
     async () => (await depth(environment, environment.queueUrl)) === 0,
-    timeoutMs,
     'the queue to drain',
+    timeoutMs,
   );
 
 export const deadLetterDepth = (environment: TestEnvironment) =>
@@ -142,14 +129,5 @@ export function storesOf(environment: TestEnvironment) {
   return {
     schedulers: createDynamoSchedulerStore(documents, environment.names.schedulersTable),
     history: createDynamoHistoryStore(documents, environment.names.historyTable),
-  };
-}
-
-/** A seeded pseudo-random source in [0, 1), so a shuffled test replays the same order. */
-export function seeded(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
   };
 }

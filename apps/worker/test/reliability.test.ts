@@ -2,20 +2,14 @@
 // DynamoDB outage and a Slack outage lose nothing and post no alert twice.
 import type { StatusMessage } from '@schedmon/domain';
 import { compareOrder } from '@schedmon/domain';
+import { seededRandom } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
+import { waitFor } from '@schedmon/local';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerProcess } from './harness.ts';
-import {
-  deadLetterDepth,
-  seeded,
-  sendEvents,
-  startWorker,
-  storesOf,
-  waitDrained,
-  waitFor,
-} from './harness.ts';
+import { deadLetterDepth, sendEvents, startWorker, storesOf, waitDrained } from './harness.ts';
 
 // `pnpm test:reliability` with RELIABILITY_SOAK=1 runs the long variants: 50,000 events
 // through R1 and a 10-minute Slack outage for R5 (quality.md), instead of the CI sizes.
@@ -55,7 +49,7 @@ const start = async (extra: Record<string, string> = {}) => {
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 function makeEvents(prefix: string, schedulers: number, perScheduler: number, failedEvery: number) {
-  const random = seeded(prefix.length * 7919);
+  const random = seededRandom(prefix.length * 7919);
   const events: StatusMessage[] = [];
   for (let s = 0; s < schedulers; s += 1) {
     for (let e = 0; e < perScheduler; e += 1) {
@@ -138,7 +132,7 @@ describe('R1: kill -9 of the worker at random points while 10,000 events flow', 
           ),
         );
       }
-      const random = seeded(2026);
+      const random = seededRandom(2026);
       const shuffled = [...events].sort(() => random() - 0.5);
       let worker = await start();
       const sending = (async () => {
@@ -179,12 +173,12 @@ describe('R3: the DynamoDB engine stopped for 30 s during flow', () => {
     const restore = await environment().interrupt('dynamodb');
     try {
       await sendEvents(environment(), events.slice(1_000));
-      await waitFor(async () => (await ready()) === 503, 10_000, 'readiness to go down');
+      await waitFor(async () => (await ready()) === 503, 'readiness to go down', 10_000);
       await new Promise((resolve) => setTimeout(resolve, 30_000));
     } finally {
       await restore();
     }
-    await waitFor(async () => (await ready()) === 200, 20_000, 'readiness to come back');
+    await waitFor(async () => (await ready()) === 200, 'readiness to come back', 20_000);
     await waitDrained(environment(), 120_000);
     await expectStoredExactly(events);
     expect(await deadLetterDepth(environment())).toBe(0);
@@ -213,7 +207,7 @@ describe('R5: Slack answers 5xx and 429 for a while', () => {
       expect(mine().size).toBe(0);
       slack.clearFailures();
       slack.failNext({ method: 'chat.postMessage', status: 429, retryAfterSeconds: 1, times: 3 });
-      await waitFor(() => mine().size === events.length, 90_000, 'every alert to arrive');
+      await waitFor(() => mine().size === events.length, 'every alert to arrive', 90_000);
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       const alerts = mine();
       expect(alerts.size).toBe(events.length);

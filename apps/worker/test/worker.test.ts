@@ -3,20 +3,20 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { QueueMessage, StatusMessage } from '@schedmon/domain';
 import { compareOrder } from '@schedmon/domain';
+import { seededRandom } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
+import { waitFor } from '@schedmon/local';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerProcess } from './harness.ts';
 import {
   deadLetterDepth,
-  seeded,
   sendEvents,
   sendRaw,
   startWorker,
   storesOf,
   waitDrained,
-  waitFor,
 } from './harness.ts';
 
 const environment = useTestEnvironment();
@@ -52,7 +52,7 @@ describe('worker: ordering and idempotence (R2)', () => {
         { scheduler_id: id, service_name: 'R2', job_name: id },
         minutesAgo(120),
       );
-    const random = seeded(42);
+    const random = seededRandom(42);
     const statuses = ['pending', 'running', 'completed', 'running'] as const;
     const events: StatusMessage[] = [];
     for (let i = 0; i < 1000; i += 1) {
@@ -232,7 +232,7 @@ describe('worker: failure alerts', () => {
     await waitDrained(environment(), 30_000);
     await sendEvents(environment(), [failure]);
     await waitDrained(environment(), 30_000);
-    await waitFor(() => slack.callsOf('chat.postMessage').length >= 1, 10_000, 'the alert');
+    await waitFor(() => slack.callsOf('chat.postMessage').length >= 1, 'the alert', 10_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const posts = slack
       .callsOf('chat.postMessage')

@@ -5,23 +5,18 @@
  * cannot drift apart unnoticed.
  */
 import {
+  HeartbeatAcceptedSchema,
   HeartbeatMessageSchema,
   HistoryEntrySchema,
   RegistrationSchema,
   SchedulerRecordSchema,
-  StatusMessageSchema,
-  StatusSchema,
+  StatusAcceptedSchema,
+  StatusBodySchema,
 } from '@schedmon/domain';
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
-/** The body of `PUT /schedulers/{id}/status`: the queue message minus what the api adds. */
-export const StatusBodySchema = Type.Omit(
-  StatusMessageSchema,
-  ['v', 'type', 'event_id', 'accepted_at'],
-  { additionalProperties: false },
-);
-export type StatusBody = Static<typeof StatusBodySchema>;
+export type { HeartbeatAccepted, StatusAccepted, StatusBody } from '@schedmon/domain';
 
 /** The body of `POST /schedulers/{id}/heartbeat`; `timestamp` defaults to now on the api. */
 export const HeartbeatBodySchema = Type.Object(
@@ -31,25 +26,6 @@ export const HeartbeatBodySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** The api's 202 answer to a status; checked against the OpenAPI document by a test. */
-export const StatusAcceptedSchema = Type.Object({
-  event_id: Type.String(),
-  scheduler_id: Type.String(),
-  status: StatusSchema,
-  timestamp: Type.String(),
-  accepted_at: Type.String(),
-});
-export type StatusAccepted = Static<typeof StatusAcceptedSchema>;
-
-/** The api's 202 answer to a heartbeat; checked against the OpenAPI document by a test. */
-export const HeartbeatAcceptedSchema = Type.Object({
-  message: Type.Literal('Heartbeat recorded'),
-  scheduler_id: Type.String(),
-  timestamp: Type.String(),
-  event_id: Type.String(),
-});
-export type HeartbeatAccepted = Static<typeof HeartbeatAcceptedSchema>;
 
 /** A route: method, OpenAPI path template, and the schemas of its body and success answer. */
 export type Route = {

@@ -3,11 +3,11 @@
 // worker applied from the CLI's reports.
 import type { Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
-import { findFreePort } from '@schedmon/local';
+import { findFreePort, waitFor } from '@schedmon/local';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from './stack.ts';
-import { API_KEY, spawnCli, startStack, waitFor, waitForRecord } from './stack.ts';
+import { API_KEY, spawnCli, startStack, waitForRecord } from './stack.ts';
 
 const environment = useTestEnvironment();
 // The node running the tests itself: `node` on the PATH may be a shell wrapper, which

@@ -1,12 +1,13 @@
 // The direct-SQS producer against the real worker: what it sends is applied, and what it
 // refuses is refused before sending, in the api's own words.
+import { waitFor } from '@schedmon/local';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusUpdate } from '../src/index.ts';
 import type { QueueProducer, StatusFields } from '../src/queue-producer.ts';
 import { createQueueProducer } from '../src/queue-producer.ts';
 import type { Stack } from './stack.ts';
-import { startStack, waitFor, waitForRecord } from './stack.ts';
+import { startStack, waitForRecord } from './stack.ts';
 
 const environment = useTestEnvironment();
 

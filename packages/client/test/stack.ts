@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SchedulerRecord } from '@schedmon/domain';
-import { findFreePort } from '@schedmon/local';
+import { findFreePort, waitFor } from '@schedmon/local';
 import type { TestEnvironment } from '@schedmon/testing';
 import type { SchedmonClient } from '../src/index.ts';
 import { createSchedmonClient } from '../src/index.ts';
@@ -29,20 +29,6 @@ type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 function exitOf(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function startApp(main: string, env: Record<string, string>, healthUrl: string) {

@@ -11,6 +11,7 @@ import {
   parseQueueMessage,
   recordWithStatus,
 } from './events.ts';
+import { shuffled } from './fakes.ts';
 import type { SchedulerRecord } from './scheduler.ts';
 import { newSchedulerRecord } from './scheduler.ts';
 
@@ -153,17 +154,6 @@ function applyAll(events: StatusEvent[]): SchedulerRecord & { last: string | nul
     }
   }
   return { ...record, last: key.event_id };
-}
-
-function shuffled<T>(items: T[], seed: number): T[] {
-  const copy = [...items];
-  let state = seed;
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    const j = state % (i + 1);
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
 }
 
 describe('ordering', () => {

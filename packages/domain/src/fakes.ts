@@ -331,3 +331,30 @@ export function createMemoryNotifier(channel = 'C0FAKE'): Notifier & {
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// Deterministic randomness, so a shuffled or generated test case replays by its seed.
+
+/** The next state of a small linear congruential generator (states in [0, 2^31)). */
+const nextState = (state: number) => (state * 1_103_515_245 + 12_345) % 2 ** 31;
+
+/** A seeded pseudo-random source in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = nextState(state);
+    return state / 2 ** 31;
+  };
+}
+
+/** A copy of `items` in a seeded pseudo-random order (Fisher–Yates). */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const copy = [...items];
+  let state = seed;
+  for (let i = copy.length - 1; i > 0; i -= 1) {
+    state = nextState(state);
+    const j = state % (i + 1);
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}

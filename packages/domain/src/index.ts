@@ -82,6 +82,14 @@ export {
   type ReadinessStatus,
   summarizeReadiness,
 } from './health.ts';
+export {
+  type HeartbeatAccepted,
+  HeartbeatAcceptedSchema,
+  type StatusAccepted,
+  StatusAcceptedSchema,
+  type StatusBody,
+  StatusBodySchema,
+} from './http-contract.ts';
 export type {
   ApplyResult,
   Clock,

@@ -13,3 +13,4 @@ export { launch, type RunningSystem } from './launcher.ts';
 export { type LauncherConfig, launcherConfigSchema } from './launcher-config.ts';
 export { findFreePort } from './ports.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+export { waitFor } from './wait.ts';

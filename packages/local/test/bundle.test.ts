@@ -13,8 +13,7 @@ import {
 } from '@schedmon/resources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppName, LocalEngines } from '../src/index.ts';
-import { APPS, bundleApp, findFreePort, startLocalEngines } from '../src/index.ts';
-import { waitFor } from './wait.ts';
+import { APPS, bundleApp, findFreePort, startLocalEngines, waitFor } from '../src/index.ts';
 
 const KEY = 'bundle-key';
 
@@ -64,8 +63,10 @@ describe('the bundled apps under the production runtime', () => {
       running.set(app, { child, exited: new Promise((resolve) => child.once('exit', resolve)) });
     }
     for (const app of APPS) {
-      await waitFor(() =>
-        fetch(`http://127.0.0.1:${ports[app]}/health`).then((r) => (r.ok ? true : undefined)),
+      await waitFor(
+        () => fetch(`http://127.0.0.1:${ports[app]}/health`).then((r) => r.ok),
+        `${app} /health`,
+        15_000,
       );
     }
   }, 60_000);
@@ -102,12 +103,16 @@ describe('the bundled apps under the production runtime', () => {
       body: JSON.stringify({ ...job, status: 'completed', timestamp, execution_time_ms: 1200 }),
     });
     expect(accepted.status).toBe(202);
-    const record = await waitFor(async () => {
-      const body = (await fetch(`${api}/schedulers/bundled-job`, { headers }).then((r) =>
-        r.json(),
-      )) as { status: string; timestamp: string };
-      return body.status === 'completed' ? body : undefined;
-    });
+    const record = await waitFor(
+      async () => {
+        const body = (await fetch(`${api}/schedulers/bundled-job`, { headers }).then((r) =>
+          r.json(),
+        )) as { status: string; timestamp: string };
+        return body.status === 'completed' ? body : undefined;
+      },
+      'the record to show the status',
+      15_000,
+    );
     expect(record.timestamp).toBe(timestamp);
   });
 
@@ -118,10 +123,13 @@ describe('the bundled apps under the production runtime', () => {
   });
 
   it('elect the cron leader, then all stop with exit 0 on SIGTERM', async () => {
-    await waitFor(() =>
-      fetch(`http://127.0.0.1:${ports.cron}/metrics`)
-        .then((r) => r.text())
-        .then((text) => (/schedmon_cron_leader 1/.test(text) ? true : undefined)),
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${ports.cron}/metrics`)
+          .then((r) => r.text())
+          .then((text) => /schedmon_cron_leader 1/.test(text)),
+      'the cron leader',
+      15_000,
     );
     for (const { child } of running.values()) child.kill('SIGTERM');
     for (const [app, { exited }] of running) {

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findFreePort } from '../src/index.ts';
-import { waitFor } from './wait.ts';
+import { findFreePort, waitFor } from '../src/index.ts';
 
 const startScript = fileURLToPath(new URL('../src/start.ts', import.meta.url));
 
@@ -74,10 +73,14 @@ async function launch(): Promise<Launched> {
 
 async function waitUntilHealthy(ports: Launched['ports']) {
   for (const [app, port] of Object.entries(ports)) {
-    const body = await waitFor(async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
-      return response.ok ? ((await response.json()) as { status: string }) : undefined;
-    }, 15_000);
+    const body = await waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/health`);
+        return response.ok ? ((await response.json()) as { status: string }) : undefined;
+      },
+      `${app} /health`,
+      15_000,
+    );
     expect(body.status, app).toBe('ok');
   }
 }
@@ -128,7 +131,7 @@ describe('pnpm start', () => {
 
     launcher.kill('SIGKILL');
     await exited;
-    await waitFor(async () => (childPids.some(isAlive) ? undefined : true), 15_000);
+    await waitFor(async () => !childPids.some(isAlive), 'the apps to exit', 15_000);
     expect(childPids.filter(isAlive)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SchedulerStore, Status, StatusEvent } from '@schedmon/domain';
 import { compareOrder } from '@schedmon/domain';
+import { shuffled } from '@schedmon/domain/fakes';
 import { describe, expect, it } from 'vitest';
 
 const NOW = '2026-01-15T00:00:00.000Z';
@@ -31,17 +32,6 @@ export function statusEvent(
     accepted_at: null,
     ...extra,
   };
-}
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const copy = [...items];
-  let state = seed;
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    const j = state % (i + 1);
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
 }
 
 export function schedulerStoreContract(name: string, setup: () => SchedulerStore) {
