@@ -12,6 +12,7 @@ FROM node:24-slim AS source
 WORKDIR /repo
 RUN npm install --global pnpm@10
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
+COPY patches ./patches
 COPY apps ./apps
 COPY packages ./packages
 COPY infra ./infra
@@ -40,6 +41,9 @@ ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=256" \
     MALLOC_ARENA_MAX=2 \
     APP=${APP}
+# The apps listen on loopback unless told otherwise; a container is reached on its own
+# interface (docs/configuration.md).
+ENV HOST=0.0.0.0
 WORKDIR /repo
 COPY --from=deps --chown=node:node /repo ./
 COPY --from=bundle --chown=node:node /out ./apps/${APP}/dist

@@ -4,12 +4,14 @@ import { defineConfig } from 'vitest/config';
 
 // One root config runs every package's tests: each workspace folder is a project named
 // after its package, so `vitest run --project @schedmon/domain` runs one of them.
+// Paths start from this file's folder: each package's `test` script runs from its own.
+const repository = import.meta.dirname;
 const workspaceDirs = ['apps', 'packages'].flatMap((group) =>
-  readdirSync(group, { withFileTypes: true })
+  readdirSync(join(repository, group), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
-    .map((entry) => join(group, entry.name)),
+    .map((entry) => join(repository, group, entry.name)),
 );
-workspaceDirs.push('infra');
+workspaceDirs.push(join(repository, 'infra'));
 
 const projects = workspaceDirs
   .filter((dir) => {
@@ -20,7 +22,7 @@ const projects = workspaceDirs
       return false;
     }
   })
-  .filter((dir) => dir !== join('packages', 'domain'))
+  .filter((dir) => dir !== join(repository, 'packages', 'domain'))
   .map((dir) => ({
     extends: true as const,
     test: {
@@ -36,7 +38,7 @@ const timeZoneProjects = ['UTC', 'America/New_York'].map((zone) => ({
   extends: true as const,
   test: {
     name: `@schedmon/domain TZ=${zone}`,
-    root: 'packages/domain',
+    root: join(repository, 'packages/domain'),
     include: ['src/**/*.test.ts'],
     env: { TZ: zone },
   },
@@ -48,7 +50,7 @@ timeZoneProjects.push({
   extends: true as const,
   test: {
     name: '@schedmon/cron TZ=Asia/Jakarta',
-    root: 'apps/cron',
+    root: join(repository, 'apps/cron'),
     include: ['test/night.test.ts'],
     env: { TZ: 'Asia/Jakarta' },
   },
@@ -57,10 +59,10 @@ timeZoneProjects.push({
 export default defineConfig({
   test: {
     projects: [...projects, ...timeZoneProjects],
-    setupFiles: [join(import.meta.dirname, 'packages/testing/src/leak-check-setup.ts')],
+    setupFiles: [join(repository, 'packages/testing/src/leak-check-setup.ts')],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    reporters: ['default', join(import.meta.dirname, 'packages/testing/src/summary-reporter.ts')],
+    reporters: ['default', join(repository, 'packages/testing/src/summary-reporter.ts')],
   },
 });

@@ -74,12 +74,20 @@ describe('k8s manifests', () => {
       true,
     );
   });
+
+  it('listen on every interface of the pod: the apps default to loopback', async () => {
+    const config = (await manifests()).find((doc) => doc.kind === 'ConfigMap') as Doc & {
+      data: Record<string, string>;
+    };
+    expect(config.data.HOST).toBe('0.0.0.0');
+  });
 });
 
 describe('docker-compose.yml', () => {
   it('provisions with the project’s own code, then starts the apps with health checks', async () => {
     const compose = parse(
       await readFile(new URL('../../docker-compose.yml', import.meta.url), 'utf8'),
+      { merge: true }, // the apps' environment comes through `<<: *app-environment`
     ) as {
       services: Record<
         string,
@@ -88,6 +96,8 @@ describe('docker-compose.yml', () => {
           healthcheck?: unknown;
           command?: string[];
           image?: string;
+          environment?: Record<string, string>;
+          ports?: string[];
         }
       >;
     };
@@ -114,6 +124,16 @@ describe('docker-compose.yml', () => {
     }
     expect(compose.services.dynamodb?.healthcheck).toBeDefined();
     expect(compose.services.elasticmq?.healthcheck).toBeDefined();
+    // Published ports stay on the host's loopback: the engines have no authentication.
+    const published = Object.values(compose.services).flatMap((service) => service.ports ?? []);
+    expect(published.length).toBeGreaterThan(0);
+    for (const port of published) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    // The development key works from loopback only; compose needs real keys.
+    expect(compose.services.api?.environment?.API_KEYS).not.toContain('local-dev-key');
+    // The apps default to loopback; published ports need every interface.
+    for (const app of ['api', 'worker', 'cron']) {
+      expect(compose.services[app]?.environment?.HOST, app).toBe('0.0.0.0');
+    }
   });
 });
 
@@ -129,8 +149,12 @@ describe('Dockerfile', () => {
       ),
     );
     expect(env).toMatchObject(PRODUCTION_RUNTIME_ENV);
+    // The apps default to loopback; a container is reached on its own interface.
+    expect(finalStage).toMatch(/^ENV HOST=0\.0\.0\.0$/m);
     const app = '$' + '{APP}'; // the Dockerfile's build argument, literally
     expect(finalStage).toContain(`CMD ["sh", "-c", "exec node apps/${app}/dist/main.mjs"]`);
     expect(text).toContain(`node packages/local/src/bundle.ts "${app}"`);
+    // The lockfile records the dependency patches: a frozen install needs their files.
+    expect(text).toMatch(/^COPY patches \.\/patches$/m);
   });
 });

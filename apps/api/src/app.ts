@@ -13,7 +13,8 @@ import type { Logger } from '@schedmon/runtime';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import Fastify, { LogController } from 'fastify';
 import type { ApiKey } from './auth.ts';
-import { authenticate, sha256 } from './auth.ts';
+import { authenticate, DEV_API_KEY, isLoopbackAddress, sha256 } from './auth.ts';
+import { createAuthFailureLimiter } from './auth-failures.ts';
 import { errorBody, HttpError, installErrorHandling } from './errors.ts';
 import { createKnownSchedulers } from './known-schedulers.ts';
 import type { ApiMetrics } from './plugins/metrics.ts';
@@ -41,6 +42,8 @@ export type AppDeps = {
   readiness: () => Promise<ReadinessReport>;
   limits: {
     rateLimitPerMinute: number;
+    /** Requests with a missing or unknown key per client address per minute. */
+    authFailuresPerMinute: number;
     bodyLimitBytes: number;
     maxClockSkewMs: number;
     knownSchedulerTtlMs: number;
@@ -162,7 +165,10 @@ export function buildApp(deps: AppDeps) {
           const given = request.headers['x-api-key'];
           const match =
             typeof given === 'string' &&
-            authenticate([{ name: 'metrics', digest: metricsDigest, scopes: [] }], given);
+            authenticate(
+              [{ name: 'metrics', digest: metricsDigest, scopes: [], loopbackOnly: false }],
+              given,
+            );
           if (!match) throw new HttpError(401, 'Invalid API key');
         }
         reply.header('content-type', metrics.registry.contentType);
@@ -176,13 +182,34 @@ export function buildApp(deps: AppDeps) {
 
   void app.register(
     async (v1) => {
-      v1.addHook('onRequest', async (request: FastifyRequest) => {
+      const failures = createAuthFailureLimiter({ max: deps.limits.authFailuresPerMinute });
+      v1.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+        const nowMs = deps.clock.now().getTime();
+        const blockedFor = failures.blockedFor(request.ip, nowMs);
+        if (blockedFor > 0) {
+          reply.header('retry-after', String(blockedFor));
+          throw new HttpError(
+            429,
+            `Too many requests without a valid API key from this address, retry in ${blockedFor} s`,
+          );
+        }
         const given = request.headers['x-api-key'];
         if (typeof given !== 'string' || given === '') {
+          failures.record(request.ip, nowMs);
           throw new HttpError(401, 'Missing API key in x-api-key header');
         }
         const key = authenticate(deps.keys, given);
-        if (!key) throw new HttpError(401, 'Invalid API key');
+        if (!key) {
+          failures.record(request.ip, nowMs);
+          throw new HttpError(401, 'Invalid API key');
+        }
+        if (key.loopbackOnly && !isLoopbackAddress(request.ip)) {
+          failures.record(request.ip, nowMs);
+          throw new HttpError(
+            403,
+            `The development key ${DEV_API_KEY} is accepted only from this machine; set API_KEYS to reach the api from elsewhere`,
+          );
+        }
         request.apiKey = key;
       });
       await v1.register(rateLimit, {

@@ -9,15 +9,23 @@ import { Type } from '@sinclair/typebox';
 
 export type Access = 'read' | 'write';
 
-/** `read`/`write`, optionally limited to scheduler ids starting with `prefix`. */
-export type Scope = { access: Access; prefix: string | null };
+/**
+ * `read`/`write` on every scheduler (`ids` null), on exactly one id (`write:job-a`), or on
+ * the ids starting with a prefix (`write:service-a-*`).
+ */
+export type Scope = { access: Access; ids: null | { exact: string } | { prefix: string } };
 
 export type ApiKey = {
   /** Safe to log and to key rate limits on. */
   name: string;
   digest: Buffer;
   scopes: Scope[];
+  /** The well-known development key: accepted only from this machine. */
+  loopbackOnly: boolean;
 };
+
+/** The key `pnpm start` uses when `API_KEYS` is unset; everybody knows it. */
+export const DEV_API_KEY = 'local-dev-key';
 
 const SCOPE_PATTERN = '^(read|write)(:[A-Za-z0-9][A-Za-z0-9._:-]*\\*?)?$';
 
@@ -34,17 +42,19 @@ export const ApiKeysFileSchema = Type.Array(
 
 const fileValidator = compileValidator(ApiKeysFileSchema);
 const ALL_SCOPES: Scope[] = [
-  { access: 'read', prefix: null },
-  { access: 'write', prefix: null },
+  { access: 'read', ids: null },
+  { access: 'write', ids: null },
 ];
 
 export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-function parseScope(scope: string): Scope {
-  const [access, limit] = scope.split(/:(.*)/s) as [Access, string | undefined];
-  // `write:service-a-*` limits to ids starting with `service-a-`; without `*` it is one id.
-  if (!limit) return { access, prefix: null };
-  return { access, prefix: limit.endsWith('*') ? limit.slice(0, -1) : limit };
+/** A scope string the keys file schema accepted, read: `write`, `write:id`, `write:pre*`. */
+export function parseScope(scope: string): Scope {
+  const colon = scope.indexOf(':');
+  const access = (colon === -1 ? scope : scope.slice(0, colon)) as Access;
+  const limit = colon === -1 ? '' : scope.slice(colon + 1);
+  if (limit === '') return { access, ids: null };
+  return { access, ids: limit.endsWith('*') ? { prefix: limit.slice(0, -1) } : { exact: limit } };
 }
 
 /**
@@ -55,7 +65,12 @@ function parseScope(scope: string): Scope {
 export function loadApiKeys(plainKeys: readonly string[], fileContent?: string): ApiKey[] {
   const keys: ApiKey[] = plainKeys.map((key) => {
     const digest = sha256(key);
-    return { name: `key-${digest.toString('hex').slice(0, 8)}`, digest, scopes: ALL_SCOPES };
+    return {
+      name: `key-${digest.toString('hex').slice(0, 8)}`,
+      digest,
+      scopes: ALL_SCOPES,
+      loopbackOnly: key === DEV_API_KEY,
+    };
   });
   if (fileContent !== undefined) {
     let parsed: unknown;
@@ -72,6 +87,7 @@ export function loadApiKeys(plainKeys: readonly string[], fileContent?: string):
         name: entry.name,
         digest: Buffer.from(entry.sha256, 'hex'),
         scopes: entry.scopes.map(parseScope),
+        loopbackOnly: false,
       });
     }
   }
@@ -96,13 +112,25 @@ export function authenticate(keys: readonly ApiKey[], presented: string): ApiKey
   return found;
 }
 
-/** Whether `key` may `access` the scheduler `schedulerId` (or, without one, the route). */
+/**
+ * Whether `key` may `access` the scheduler `schedulerId`; without an id, only a scope on
+ * every scheduler allows it. A one-id scope allows that id only, never ids it starts.
+ */
 export function isAllowed(key: ApiKey, access: Access, schedulerId?: string): boolean {
-  return key.scopes.some(
-    (scope) =>
-      scope.access === access &&
-      (scope.prefix === null || schedulerId?.startsWith(scope.prefix) === true),
-  );
+  return key.scopes.some((scope) => {
+    if (scope.access !== access) return false;
+    if (scope.ids === null) return true;
+    if (schedulerId === undefined) return false;
+    return 'exact' in scope.ids
+      ? schedulerId === scope.ids.exact
+      : schedulerId.startsWith(scope.ids.prefix);
+  });
+}
+
+/** Whether a client address is this machine (IPv4 127/8, IPv6 ::1, or 127/8 mapped). */
+export function isLoopbackAddress(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
 }
 
 /** Whether `key` has `access` to any scheduler at all (list routes filter by scope). */

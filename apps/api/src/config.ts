@@ -28,7 +28,6 @@ export const apiConfigSchema = Type.Object({
     maximum: 65535,
     description: 'HTTP port of the api',
   }),
-  HOST: env.string({ default: '0.0.0.0', description: 'Address the api listens on' }),
   API_KEYS: Type.Optional(
     env.secret(env.list({ description: 'Comma-separated API keys with every scope' })),
   ),
@@ -39,6 +38,11 @@ export const apiConfigSchema = Type.Object({
     default: 100,
     minimum: 1,
     description: 'Requests per API key per rolling minute, per api process',
+  }),
+  AUTH_FAILURES_PER_MINUTE: env.integer({
+    default: 30,
+    minimum: 1,
+    description: 'Requests with a missing or unknown API key allowed per client address per minute',
   }),
   BODY_LIMIT_BYTES: env.integer({
     default: 65_536,

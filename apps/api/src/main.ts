@@ -58,11 +58,13 @@ const app = buildApp({
   slack: slackApp,
   queue,
   readiness: createEngineReadiness({
+    logger,
     dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_SCHEDULERS },
     sqs: { client: clients.sqs, queueUrl: config.SQS_QUEUE_URL },
   }),
   limits: {
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     maxClockSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
     knownSchedulerTtlMs: config.KNOWN_SCHEDULER_CACHE_SECONDS * 1000,

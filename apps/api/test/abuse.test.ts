@@ -239,6 +239,7 @@ describe('malformed and abusive requests', () => {
   const fixture = makeApp({
     limits: {
       rateLimitPerMinute: 100_000,
+      authFailuresPerMinute: 100_000,
       bodyLimitBytes: 65_536,
       maxClockSkewMs: 300_000,
       knownSchedulerTtlMs: 30_000,

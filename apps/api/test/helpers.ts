@@ -41,6 +41,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     readiness: async (): Promise<ReadinessReport> => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,
+      authFailuresPerMinute: 30,
       bodyLimitBytes: 65_536,
       maxClockSkewMs: 300_000,
       knownSchedulerTtlMs: 30_000,

@@ -1,8 +1,10 @@
 import type { QueueMessage } from '@schedmon/domain';
 import { QueueRefusedError } from '@schedmon/domain';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEV_API_KEY, loadApiKeys, sha256 } from '../src/auth.ts';
 import {
   errorBodyOf,
+  FULL_KEY,
   headers,
   makeApp,
   READ_KEY,
@@ -106,6 +108,61 @@ describe('authentication', () => {
       headers: headers(SERVICE_A_KEY),
     });
     expect(other.statusCode).toBe(403);
+  });
+});
+
+describe('access rules', () => {
+  const list = (app: ReturnType<typeof makeApp>['app'], key?: string, remoteAddress?: string) =>
+    app.inject({
+      method: 'GET',
+      url: '/api/v1/schedulers',
+      ...(key === undefined ? {} : { headers: headers(key) }),
+      ...(remoteAddress ? { remoteAddress } : {}),
+    });
+
+  it('limits missing and unknown keys per client address, then refuses even a valid key', async () => {
+    const { app, clock } = setup();
+    for (let i = 0; i < 15; i += 1) {
+      expect((await list(app, undefined, '203.0.113.7')).statusCode).toBe(401);
+      expect((await list(app, `guess-${i}`, '203.0.113.7')).statusCode).toBe(401);
+    }
+    // 30 failures used: the next request from there is refused whatever its key, so a
+    // guesser cannot tell a right guess from a wrong one.
+    const blocked = await list(app, undefined, '203.0.113.7');
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.headers['retry-after']).toBe('60');
+    expect(errorBodyOf(blocked)).toMatchObject({ error: 'Too Many Requests' });
+    expect((await list(app, 'full-access-key', '203.0.113.7')).statusCode).toBe(429);
+    // Other addresses are not affected; the window ends after a minute.
+    expect((await list(app, 'full-access-key', '203.0.113.8')).statusCode).toBe(200);
+    clock.advance(60_000);
+    expect((await list(app, 'full-access-key', '203.0.113.7')).statusCode).toBe(200);
+  });
+
+  it('accepts the development key from this machine only', async () => {
+    const { app } = setup({ keys: loadApiKeys([DEV_API_KEY]) });
+    expect((await list(app, DEV_API_KEY, '127.0.0.1')).statusCode).toBe(200);
+    expect((await list(app, DEV_API_KEY, '::1')).statusCode).toBe(200);
+    const remote = await list(app, DEV_API_KEY, '192.168.1.20');
+    expect(remote.statusCode).toBe(403);
+    expect(errorBodyOf(remote).message).toContain('set API_KEYS');
+  });
+
+  it('lets a one-id scope write that id only, not ids it is a prefix of', async () => {
+    const exact = 'exact-writer';
+    const file = JSON.stringify([
+      { name: 'exact', sha256: sha256(exact).toString('hex'), scopes: ['write:service-a-eod'] },
+    ]);
+    const { app } = setup({ keys: loadApiKeys([FULL_KEY], file) });
+    const register = (id: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/schedulers/register',
+        headers: headers(exact),
+        payload: registration(id),
+      });
+    expect((await register('service-a-eod')).statusCode).toBe(201);
+    expect((await register('service-a-eod-2')).statusCode).toBe(403);
   });
 });
 
@@ -305,6 +362,40 @@ describe('PUT /api/v1/schedulers/{id}/status', () => {
     expect(response.statusCode).toBe(400);
     expect(errorBodyOf(response).message).toEqual(expect.arrayContaining([problem]));
     expect(queue.depth()).toBe(0);
+  });
+
+  it.each([
+    ['1736900000000000000', 'metadata.n'],
+    ['1e-200', 'metadata.n'],
+    ['1e999', 'metadata.n'],
+    ['{"list": [1, 2, -9007199254740993]}', 'metadata.n.list[2]'],
+  ])('refuses metadata %s that cannot be stored exactly, naming %s', async (number, field) => {
+    const { app, queue } = await registered();
+    const body = JSON.stringify(statusBody(undefined, { status: 'failed', error_message: 'x' }));
+    const response = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/schedulers/service-a-eod/status',
+      headers: { ...headers(), 'content-type': 'application/json' },
+      payload: `${body.slice(0, -1)},"metadata":{"n":${number}}}`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(errorBodyOf(response).message).toEqual([
+      expect.stringContaining(`${field} must be a number that can be stored exactly`),
+    ]);
+    expect(queue.depth()).toBe(0);
+  });
+
+  it('refuses terminal escape sequences in error_message but keeps tabs and newlines', async () => {
+    const { app } = await registered();
+    const send = (error_message: string) =>
+      app.inject({
+        method: 'PUT',
+        url: '/api/v1/schedulers/service-a-eod/status',
+        headers: headers(),
+        payload: statusBody(undefined, { status: 'failed', error_message }),
+      });
+    expect((await send('disk \u001b]8;;http://evil\u0007full')).statusCode).toBe(400);
+    expect((await send('line 1\n\tline 2')).statusCode).toBe(202);
   });
 
   it('answers 503 and not 202 when the queue refuses the event', async () => {

@@ -1,5 +1,6 @@
 // The Slack app at POST /slack/events, with requests signed exactly as Slack signs them,
 // on the real engines and the fake Slack server.
+import { Writable } from 'node:stream';
 import {
   createDocumentClient,
   createDynamoHistoryStore,
@@ -7,16 +8,19 @@ import {
   createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
 import { createSlackNotifier } from '@schedmon/adapters/slack';
+import type { MessageRef, Notifier } from '@schedmon/domain';
 import {
   ALERT_PARTITION,
   acknowledgeButtonValue,
   acknowledgementPartition,
+  alertKey,
   DEFAULT_EOD_CONFIG,
   renderFailureAlert,
 } from '@schedmon/domain';
 import { createFakeClock } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
+import { waitFor } from '@schedmon/local';
 import { createLogger } from '@schedmon/runtime';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,11 +29,32 @@ import { loadApiKeys } from '../src/auth.ts';
 import { signatureOf } from '../src/slack/signature.ts';
 
 const SECRET = 'slack-signing-secret';
+// Distinctive, so a log line that holds it is found.
+const BOT_TOKEN = 'xoxb-slack-app-bot-token-4711';
 const NOW = new Date('2026-01-15T01:55:00+07:00');
+const FORM = 'application/x-www-form-urlencoded';
+// Slack gives up on an answer after 3 s; the clicks must be answered well within it, and
+// the slow or failing edit after the ack must not count against it.
+const SLACK_DEADLINE_MS = 2_500;
 const environment = useTestEnvironment();
 let slack: FakeSlack;
 let app: ReturnType<typeof buildApp>;
+// Posts the alerts the Acknowledge tests click, as the worker would.
+let worker: Notifier;
 const clock = createFakeClock(NOW);
+
+// Every log line of the apps, parsed, to find what was logged and check what never was.
+const logLines: string[] = [];
+const logs = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+const logger = createLogger(
+  { name: 'api', level: 'debug', pretty: false },
+  new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  }),
+);
 
 const stores = () => {
   const documents = createDocumentClient(environment().clients.dynamodb);
@@ -41,11 +66,11 @@ const stores = () => {
   };
 };
 
-beforeAll(async () => {
-  slack = await startFakeSlack();
+/** The api with its Slack app on the real engines, talking to Slack at `apiUrl`. */
+function buildSlackApp(apiUrl: string) {
   const { schedulers, history, state } = stores();
-  app = buildApp({
-    logger: createLogger({ name: 'api', level: 'silent', pretty: false }),
+  return buildApp({
+    logger,
     version: 'test',
     clock,
     keys: loadApiKeys(['k']),
@@ -55,6 +80,7 @@ beforeAll(async () => {
     readiness: async () => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,
+      authFailuresPerMinute: 30,
       bodyLimitBytes: 65_536,
       maxClockSkewMs: 300_000,
       knownSchedulerTtlMs: 1_000,
@@ -65,12 +91,19 @@ beforeAll(async () => {
       state,
       eod: DEFAULT_EOD_CONFIG,
       clock,
-      logger: createLogger({ name: 'api', level: 'silent', pretty: false }),
+      logger,
       signingSecret: SECRET,
-      botToken: 'xoxb-test',
-      apiUrl: slack.url,
+      botToken: BOT_TOKEN,
+      apiUrl,
     },
   });
+}
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+  worker = createSlackNotifier({ token: BOT_TOKEN, channel: 'C0EOD', apiUrl: slack.url });
+  app = buildSlackApp(slack.url);
+  const { schedulers, history } = stores();
   await schedulers.register(
     {
       scheduler_id: 'service-d-backup',
@@ -152,9 +185,7 @@ const command = (text: string) =>
 
 describe('/schedmon slash command', () => {
   it('answers `status` with tonight’s table, ephemeral', async () => {
-    const response = await app.inject(
-      signed(command('status'), 'application/x-www-form-urlencoded'),
-    );
+    const response = await app.inject(signed(command('status'), FORM));
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.response_type).toBe('ephemeral');
@@ -163,9 +194,7 @@ describe('/schedmon slash command', () => {
   });
 
   it('answers `show <id>` with the record and its last history rows', async () => {
-    const response = await app.inject(
-      signed(command('show service-d-backup'), 'application/x-www-form-urlencoded'),
-    );
+    const response = await app.inject(signed(command('show service-d-backup'), FORM));
     const body = response.json();
     expect(body.text).toContain('Service D › Backup');
     expect(body.text).toContain('failed: disk full');
@@ -173,88 +202,261 @@ describe('/schedmon slash command', () => {
 
   it('answers `help`, an unknown word and an unknown id with help, never an error', async () => {
     for (const text of ['help', '', 'dance <!channel>', 'show nobody']) {
-      const response = await app.inject(signed(command(text), 'application/x-www-form-urlencoded'));
+      const response = await app.inject(signed(command(text), FORM));
       expect(response.statusCode, text).toBe(200);
       expect(response.json().text, text).toContain('/schedmon status');
       expect(response.body, text).not.toContain('<!channel>');
     }
   });
+
+  it('answers `show` with what is not a scheduler id, before any lookup', async () => {
+    for (const argument of [
+      'x'.repeat(2_048),
+      // Over the id rule's 255 characters, though a key the table would take.
+      'a'.repeat(256),
+      // Over the table's key size in bytes, though under 2 048 characters.
+      'é'.repeat(1_200),
+      '-starts-with-a-dash',
+      'has/slash',
+      '<!channel>',
+      '\u0000',
+    ]) {
+      const response = await app.inject(signed(command(`show ${argument}`), FORM));
+      const name = argument.slice(0, 20);
+      expect(response.statusCode, name).toBe(200);
+      const body = response.json();
+      expect(body.response_type, name).toBe('ephemeral');
+      expect(body.text, name).toContain('is not a scheduler id');
+      expect(body.text.length, name).toBeLessThan(1_000);
+    }
+  });
+
+  it.each([
+    ['control characters', '\u0000\u0007\u001b[31mshow\u0008 x\u007f'],
+    ['10 KB of text', 'x'.repeat(10_240)],
+    ['10 KB after `show`', `show ${'y'.repeat(10_240)}`],
+    ['broadcasts and mentions', '<!channel> <!here> <@U0OPS> <!subteam^S0OPS>'],
+    ['mrkdwn entities', '&<> &amp; &lt;'],
+    ['entities after `show`', 'show &<>'],
+    ['a mention after `show`', 'show <@U0OPS>'],
+    ['a bidi override', '\u202Eshow service-d-backup'],
+    ['backticks', '```dance```'],
+    ['only white space', ' \t\n '],
+    ['`show` alone', 'show'],
+  ])('answers %s ephemerally, without a 500 or live markup', async (_name, text) => {
+    const response = await app.inject(signed(command(text), FORM));
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.response_type).toBe('ephemeral');
+    // Neither a mention, a link nor a stray entity: `<`, `>` and `&` only as entities.
+    const shown = `${body.text}${JSON.stringify(body.blocks)}`;
+    expect(shown).not.toMatch(/[<>]/);
+    expect(shown).not.toMatch(/&(?!amp;|lt;|gt;)/);
+  });
 });
 
-describe('Acknowledge button', () => {
-  it('records who and when, edits the alert in place, and a second click changes nothing', async () => {
-    const { state } = stores();
-    const input = {
-      scheduler: {
-        scheduler_id: 'service-d-backup',
-        service_name: 'Service D',
-        job_name: 'Backup',
-        timestamp: '2026-01-14T18:42:00.000Z',
-        execution_time_ms: 1000,
-        error_message: 'disk full',
-        alert_user_id: 'U0OPS',
+const ALERT_INPUT = {
+  scheduler: {
+    scheduler_id: 'service-d-backup',
+    service_name: 'Service D',
+    job_name: 'Backup',
+    timestamp: '2026-01-14T18:42:00.000Z',
+    execution_time_ms: 1000,
+    error_message: 'disk full',
+    alert_user_id: 'U0OPS',
+  },
+  timeZone: 'Asia/Jakarta',
+  zoneLabel: 'WIB',
+};
+
+const SCHEDULER = 'service-d-backup';
+
+/** Posts the failure alert of `eventId` and stores its item, as the worker does. */
+async function postAlert(eventId: string, schedulerId = SCHEDULER): Promise<MessageRef> {
+  const input = {
+    ...ALERT_INPUT,
+    eventId,
+    scheduler: { ...ALERT_INPUT.scheduler, scheduler_id: schedulerId },
+  };
+  const ref = await worker.post(renderFailureAlert(input));
+  await stores().state.put({
+    pk: ALERT_PARTITION,
+    sk: alertKey(schedulerId, eventId),
+    data: { state: 'sent', input, ref, failed_at: '2026-01-14T18:42:00.000Z' },
+    expires_at: 1_900_000_000,
+  });
+  return ref;
+}
+
+/** A click of the alert's Acknowledge button by `userId`, signed as Slack signs it. */
+function click(ref: MessageRef, eventId: string, userId: string, schedulerId = SCHEDULER) {
+  const payload = JSON.stringify({
+    type: 'block_actions',
+    user: { id: userId, username: 'ops' },
+    team: { id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy',
+    container: { type: 'message', channel_id: ref.channel, message_ts: ref.ts },
+    channel: { id: ref.channel },
+    message: { ts: ref.ts },
+    actions: [
+      {
+        type: 'button',
+        action_id: 'acknowledge_failure',
+        block_id: 'b',
+        value: acknowledgeButtonValue({ scheduler_id: schedulerId, event_id: eventId }),
+        action_ts: '1',
       },
-      eventId: 'fail-1',
-      timeZone: 'Asia/Jakarta',
-      zoneLabel: 'WIB',
-    };
-    const notifier = createSlackNotifier({
-      token: 'xoxb-test',
-      channel: 'C0EOD',
-      apiUrl: slack.url,
-    });
-    const ref = await notifier.post(renderFailureAlert(input));
-    await state.put({
-      pk: ALERT_PARTITION,
-      sk: 'fail-1',
-      data: { state: 'sent', input, ref, failed_at: '2026-01-14T18:42:00.000Z' },
-      expires_at: 1_900_000_000,
-    });
-    const payload = JSON.stringify({
-      type: 'block_actions',
-      user: { id: 'U0ACK', username: 'ops' },
-      team: { id: 'T1' },
-      api_app_id: 'A1',
-      token: 'legacy',
-      container: { type: 'message', channel_id: ref.channel, message_ts: ref.ts },
-      channel: { id: ref.channel },
-      message: { ts: ref.ts },
-      actions: [
-        {
-          type: 'button',
-          action_id: 'acknowledge_failure',
-          block_id: 'b',
-          value: acknowledgeButtonValue({ scheduler_id: 'service-d-backup', event_id: 'fail-1' }),
-          action_ts: '1',
-        },
-      ],
-    });
-    const form = new URLSearchParams({ payload }).toString();
-    const first = await app.inject(signed(form, 'application/x-www-form-urlencoded'));
-    expect(first.statusCode).toBe(200);
-    const edited = slack.message(ref.channel, ref.ts);
-    expect(JSON.stringify(edited)).toContain('Acknowledged by <@U0ACK> at 01:55');
-    expect(JSON.stringify(edited)).not.toContain('acknowledge_failure');
-    const ack = await state.get(
+    ],
+  });
+  return signed(new URLSearchParams({ payload }).toString(), FORM);
+}
+
+/** Sends `request` and how long the answer took. */
+async function timed(target: ReturnType<typeof buildApp>, request: ReturnType<typeof click>) {
+  const started = performance.now();
+  const response = await target.inject(request);
+  return { response, ms: performance.now() - started };
+}
+
+const acknowledgementOf = async (eventId: string, schedulerId = SCHEDULER) =>
+  (
+    await stores().state.get(
       acknowledgementPartition('2026-01-15'),
-      'fail-1',
+      alertKey(schedulerId, eventId),
       NOW.toISOString(),
+    )
+  )?.data;
+
+const logged = (message: string, eventId: string) =>
+  waitFor(
+    () => logs().find((line) => line.msg === message && line.event_id === eventId),
+    `the log line "${message}" for ${eventId}`,
+  );
+
+describe('Acknowledge button', () => {
+  it('records who and when, redraws the alert through the notifier, and a second click changes nothing recorded', async () => {
+    const ref = await postAlert('fail-1');
+    const first = await app.inject(click(ref, 'fail-1', 'U0ACK'));
+    expect(first.statusCode).toBe(200);
+    const edited = await waitFor(() => {
+      const message = JSON.stringify(slack.message(ref.channel, ref.ts));
+      return message.includes('Acknowledged by') && message;
+    }, 'the alert redrawn acknowledged');
+    expect(edited).toContain('Acknowledged by <@U0ACK> at 01:55');
+    expect(edited).not.toContain('acknowledge_failure');
+    expect(await acknowledgementOf('fail-1')).toMatchObject({
+      user_id: 'U0ACK',
+      scheduler_id: 'service-d-backup',
+    });
+    // The notifier's edit (its own log line), and no call at all from Bolt's client.
+    expect(logs()).toContainEqual(
+      expect.objectContaining({ method: 'chat.update', msg: 'Slack chat.update ok' }),
     );
-    expect(ack?.data).toMatchObject({ user_id: 'U0ACK', scheduler_id: 'service-d-backup' });
+    expect(slack.callsOf('auth.test')).toHaveLength(0);
 
     const updatesBefore = slack.callsOf('chat.update').length;
-    const second = await app.inject(
-      signed(
-        new URLSearchParams({ payload: payload.replace('U0ACK', 'U0OTHER') }).toString(),
-        'application/x-www-form-urlencoded',
-      ),
-    );
+    const second = await app.inject(click(ref, 'fail-1', 'U0OTHER'));
     expect(second.statusCode).toBe(200);
-    expect(slack.callsOf('chat.update')).toHaveLength(updatesBefore);
-    expect(
-      (await state.get(acknowledgementPartition('2026-01-15'), 'fail-1', NOW.toISOString()))?.data
-        .user_id,
-    ).toBe('U0ACK');
+    expect(await logged('already acknowledged: nothing changed', 'fail-1')).toMatchObject({
+      userId: 'U0OTHER',
+    });
+    // Redrawn as the first click left it (in case that redraw was lost), nothing recorded.
+    await waitFor(
+      () => slack.callsOf('chat.update').length > updatesBefore,
+      'the alert redrawn again',
+    );
+    expect(JSON.stringify(slack.message(ref.channel, ref.ts))).toContain(
+      'Acknowledged by <@U0ACK> at 01:55',
+    );
+    expect((await acknowledgementOf('fail-1'))?.user_id).toBe('U0ACK');
+  });
+
+  it('acknowledges only the scheduler clicked when two schedulers share an event id', async () => {
+    // Producers may reuse event ids across schedulers: markers are keyed by both.
+    const other = 'service-e-backup';
+    const refD = await postAlert('nightly-run-1');
+    const refE = await postAlert('nightly-run-1', other);
+    const acknowledged = (ref: MessageRef) =>
+      JSON.stringify(slack.message(ref.channel, ref.ts)).includes('Acknowledged by');
+    expect((await app.inject(click(refD, 'nightly-run-1', 'U0ACKA'))).statusCode).toBe(200);
+    await waitFor(() => acknowledged(refD), 'the first alert redrawn acknowledged');
+    expect(acknowledged(refE)).toBe(false);
+    expect(await acknowledgementOf('nightly-run-1', other)).toBeUndefined();
+    expect((await app.inject(click(refE, 'nightly-run-1', 'U0ACKB', other))).statusCode).toBe(200);
+    await waitFor(() => acknowledged(refE), 'the second alert redrawn acknowledged');
+    expect(await acknowledgementOf('nightly-run-1')).toMatchObject({ user_id: 'U0ACKA' });
+    expect(await acknowledgementOf('nightly-run-1', other)).toMatchObject({
+      user_id: 'U0ACKB',
+      scheduler_id: other,
+      event_id: 'nightly-run-1',
+    });
+  });
+
+  it('answers Slack before the chat.update when Slack is slow, and the edit lands later', async () => {
+    const ref = await postAlert('fail-2');
+    slack.failNext({ method: 'chat.update', delayMs: 1_500 });
+    const { response, ms } = await timed(app, click(ref, 'fail-2', 'U0ACK'));
+    expect(response.statusCode).toBe(200);
+    // Answered while Slack had not answered the edit (or not even received it).
+    const edits = slack.callsOf('chat.update').filter((call) => call.body.ts === ref.ts);
+    expect(edits.every((call) => call.response === undefined)).toBe(true);
+    expect(ms).toBeLessThan(SLACK_DEADLINE_MS);
+    await waitFor(
+      () => JSON.stringify(slack.message(ref.channel, ref.ts)).includes('Acknowledged by'),
+      'the slow edit to land',
+    );
+  });
+
+  it('waits, when the app closes, for an edit still under way', async () => {
+    const draining = buildSlackApp(slack.url);
+    const ref = await postAlert('fail-5');
+    slack.failNext({ method: 'chat.update', delayMs: 1_000 });
+    try {
+      const response = await draining.inject(click(ref, 'fail-5', 'U0ACK'));
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await draining.close();
+    }
+    expect(JSON.stringify(slack.message(ref.channel, ref.ts))).toContain(
+      'Acknowledged by <@U0ACK>',
+    );
+  });
+
+  it('logs a redraw Slack refuses with a 5xx, without the bot token, and answers at once', async () => {
+    const ref = await postAlert('fail-3');
+    slack.failUntilCleared({ method: 'chat.update', status: 503 });
+    try {
+      const { response, ms } = await timed(app, click(ref, 'fail-3', 'U0ACK'));
+      expect(response.statusCode).toBe(200);
+      expect(ms).toBeLessThan(SLACK_DEADLINE_MS);
+      expect(
+        await logged('acknowledged, but the alert could not be redrawn', 'fail-3'),
+      ).toMatchObject({ reason: '503' });
+    } finally {
+      slack.clearFailures();
+    }
+    // The click still counts: only the redraw is missing.
+    expect(await acknowledgementOf('fail-3')).toMatchObject({ user_id: 'U0ACK' });
+    expect(logLines.join('\n')).not.toContain(BOT_TOKEN);
+  });
+
+  it('logs an unreachable Slack without the bot token, and answers at once', async () => {
+    const gone = await startFakeSlack();
+    await gone.stop();
+    const offline = buildSlackApp(gone.url);
+    try {
+      const ref = await postAlert('fail-4');
+      const { response, ms } = await timed(offline, click(ref, 'fail-4', 'U0ACK'));
+      expect(response.statusCode).toBe(200);
+      expect(ms).toBeLessThan(SLACK_DEADLINE_MS);
+      expect(
+        await logged('acknowledged, but the alert could not be redrawn', 'fail-4'),
+      ).toMatchObject({ reason: 'ECONNREFUSED' });
+    } finally {
+      await offline.close();
+    }
+    expect(logLines.join('\n')).not.toContain(BOT_TOKEN);
   });
 });
 

@@ -150,7 +150,8 @@ async function acknowledgements(deps: ActionDeps, businessDate: string, now: str
   const items = await deps.state.list(acknowledgementPartition(businessDate), now);
   return items.map((item) => ({
     scheduler_id: String(item.data.scheduler_id ?? ''),
-    event_id: item.sk,
+    // The key is `alertKey(scheduler, event)`; before it was, it was the event id alone.
+    event_id: String(item.data.event_id ?? item.sk),
     user_id: String(item.data.user_id ?? ''),
     at: String(item.data.at ?? ''),
   }));

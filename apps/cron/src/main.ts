@@ -109,10 +109,12 @@ const runner = createCronRunner({
 });
 
 const engines = createEngineReadiness({
+  logger,
   dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_STATE },
 });
 const ops = await startOpsServer({
   port: config.METRICS_PORT,
+  host: config.HOST,
   version: config.APP_VERSION,
   registry,
   readiness: async () => {

@@ -1,9 +1,11 @@
 /**
- * Failure alerts that survive a Slack outage (queue.md §5), posted at most once per event.
+ * Failure alerts that survive a Slack outage (queue.md §5), posted at most once per failure
+ * event of a scheduler.
  *
- * Each alert is one state-table item (`alert` / event id) holding the rendered message and
- * a small state machine; every transition is a `StateStore.replace` on the version read, so
- * parallel workers, redelivered events and restarts never post one alert twice:
+ * Each alert is one state-table item (`alert` / `alertKey(scheduler id, event id)`; never
+ * the event id alone, which producers reuse across schedulers) holding the rendered message
+ * and a small state machine; every transition is a `StateStore.replace` on the version
+ * read, so parallel workers, redelivered events and restarts never post one alert twice:
  *
  *   pending ──claim──▶ posting ──ok──────────▶ sent
  *      ▲                  │ ├─retryable error─▶ pending (attempts + 1, backed off)
@@ -27,6 +29,7 @@ import type {
 } from '@schedmon/domain';
 import {
   ALERT_PARTITION,
+  alertKey,
   NotifierError,
   renderFailureAlert,
   zoneAbbreviation,
@@ -52,6 +55,7 @@ export type DeliverResult = AlertOutcome | 'not_due' | 'in_progress' | 'missing'
 export type AlertRecord = {
   state: AlertState;
   scheduler_id: string;
+  event_id: string;
   message: SlackMessage;
   /** The render input of `message` (see `StoredAlert`). */
   input?: StoredAlert['input'];
@@ -137,16 +141,19 @@ export type AlertOutbox = {
    * event, which must not alert again. Call `deliver` afterwards for the first attempt.
    */
   enqueue(input: AlertInput): Promise<'created' | 'exists'>;
-  /** Moves the alert one step: posts it if pending and due, settles a dead claim. */
-  deliver(eventId: string): Promise<DeliverResult>;
+  /**
+   * Moves the alert of `key` (`alertKey` of its scheduler and event) one step: posts it if
+   * pending and due, settles a dead claim.
+   */
+  deliver(key: string): Promise<DeliverResult>;
   /**
    * Delivers due alerts, earliest due first, up to `limit` (default 100). Stops the pass at
    * the first `retry`: while Slack is down or rate-limiting, one probe per pass is enough,
    * and the others stay due for the next pass. For the worker's background retry loop.
    */
   deliverDue(limit?: number): Promise<DeliverDueCounts>;
-  /** The alert's record, or `undefined` (for tests and inspection). */
-  get(eventId: string): Promise<AlertRecord | undefined>;
+  /** The record of the alert of `key`, or `undefined` (for tests and inspection). */
+  get(key: string): Promise<AlertRecord | undefined>;
 };
 
 const ALERT_PK = ALERT_PARTITION;
@@ -178,8 +185,8 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
   const owner = deps.owner ?? randomUUID();
   const report = (outcome: AlertOutcome) => deps.onOutcome?.(outcome);
 
-  const read = async (eventId: string, now: string) => {
-    const item = await state.get(ALERT_PK, eventId, now);
+  const read = async (key: string, now: string) => {
+    const item = await state.get(ALERT_PK, key, now);
     return item === undefined ? undefined : { item, record: item.data as AlertRecord };
   };
 
@@ -187,11 +194,11 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
   const write = (item: StateItem, record: AlertRecord, now: string) =>
     state.replace({ ...item, data: record }, item.version ?? 0, now);
 
-  const dropPointer = (eventId: string) => state.delete(OUTBOX_PK, eventId);
+  const dropPointer = (key: string) => state.delete(OUTBOX_PK, key);
 
-  const pointerOf = (eventId: string, record: AlertRecord): StateItem => ({
+  const pointerOf = (key: string, record: AlertRecord): StateItem => ({
     pk: OUTBOX_PK,
-    sk: eventId,
+    sk: key,
     // A hint for `deliverDue`; the alert item is the truth and is re-read before acting.
     data: { next_attempt_at: record.next_attempt_at },
     expires_at: epochSeconds(Date.parse(record.created_at) + maxAgeMs + POINTER_MARGIN_MS),
@@ -204,8 +211,8 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
     return Math.max(retryAfterMs ?? 0, jittered);
   };
 
-  const context = (eventId: string, record: AlertRecord) => ({
-    eventId,
+  const context = (record: AlertRecord) => ({
+    eventId: record.event_id,
     schedulerId: record.scheduler_id,
     failedAt: record.failed_at,
     attempts: record.attempts,
@@ -215,11 +222,7 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
    * Posts a claimed alert and records the result over the claim's version. Only a worker
    * that won the claim gets here, so this is the one place that calls Slack.
    */
-  async function post(
-    eventId: string,
-    claimed: StateItem,
-    record: AlertRecord,
-  ): Promise<AlertOutcome> {
+  async function post(key: string, claimed: StateItem, record: AlertRecord): Promise<AlertOutcome> {
     let ref: MessageRef;
     try {
       ref = await notifier.post(record.message);
@@ -236,10 +239,10 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
           next_attempt_at: new Date(now.getTime() + delay).toISOString(),
           last_error: error.reason,
         };
-        if (!(await settle(eventId, claimed, next, iso))) return lostClaim();
-        await state.put(pointerOf(eventId, next));
+        if (!(await settle(key, claimed, next, iso))) return lostClaim();
+        await state.put(pointerOf(key, next));
         logger.warn(
-          { ...context(eventId, next), reason: error.reason, retryInMs: delay },
+          { ...context(next), reason: error.reason, retryInMs: delay },
           'Slack did not take the failure alert; retrying later',
         );
         report('retry');
@@ -256,11 +259,11 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
         last_error: reason,
         finished_at: iso,
       };
-      if (!(await settle(eventId, claimed, final, iso))) return lostClaim();
-      await dropPointer(eventId);
+      if (!(await settle(key, claimed, final, iso))) return lostClaim();
+      await dropPointer(key);
       logger.error(
         // Slack's reason says it all for a refusal; an unexpected error needs its stack.
-        { ...context(eventId, final), reason, ...(refused ? {} : { err: error }) },
+        { ...context(final), reason, ...(refused ? {} : { err: error }) },
         refused
           ? `Slack refused the failure alert (${reason}); it will not be retried. The failure still shows in the table and the 06:00 summary`
           : 'Posting the failure alert failed unexpectedly; it may not have been delivered and will not be retried. The failure still shows in the table and the 06:00 summary',
@@ -270,9 +273,9 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
     }
     const iso = clock.now().toISOString();
     const sent: AlertRecord = { ...withoutClaim(record), state: 'sent', ref, finished_at: iso };
-    await settle(eventId, claimed, sent, iso);
-    await dropPointer(eventId);
-    logger.info({ ...context(eventId, sent), ref }, 'failure alert posted');
+    await settle(key, claimed, sent, iso);
+    await dropPointer(key);
+    logger.info({ ...context(sent), ref }, 'failure alert posted');
     report('sent');
     return 'sent';
   }
@@ -288,11 +291,11 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
    * worker declared the alert `uncertain`; a `sent` result still replaces that, since Slack
    * now certainly has the message, anything else leaves it final as it is.
    */
-  async function settle(eventId: string, claimed: StateItem, next: AlertRecord, now: string) {
+  async function settle(key: string, claimed: StateItem, next: AlertRecord, now: string) {
     if (await write(claimed, next, now)) return true;
-    const current = await read(eventId, now);
+    const current = await read(key, now);
     logger.warn(
-      { eventId, state: current?.record.state, result: next.state, leaseMs },
+      { alertKey: key, state: current?.record.state, result: next.state, leaseMs },
       'the failure alert changed while it was being posted: the post outlasted its lease',
     );
     if (current?.record.state === 'uncertain' && next.state === 'sent') {
@@ -301,19 +304,19 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
     return false;
   }
 
-  async function deliver(eventId: string): Promise<DeliverResult> {
+  async function deliver(key: string): Promise<DeliverResult> {
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const now = clock.now();
       const iso = now.toISOString();
-      const found = await read(eventId, iso);
+      const found = await read(key, iso);
       if (found === undefined) {
-        await dropPointer(eventId);
+        await dropPointer(key);
         return 'missing';
       }
       const { item, record } = found;
 
       if (FINAL_STATES.has(record.state)) {
-        await dropPointer(eventId);
+        await dropPointer(key);
         report('duplicate');
         return 'duplicate';
       }
@@ -328,9 +331,9 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
           finished_at: iso,
         };
         if (!(await write(item, uncertain, iso))) continue;
-        await dropPointer(eventId);
+        await dropPointer(key);
         logger.error(
-          { ...context(eventId, record), owner: record.owner, leaseUntil: record.lease_until },
+          { ...context(record), owner: record.owner, leaseUntil: record.lease_until },
           'A worker stopped while posting this failure alert: it may not have been delivered, and is not re-posted. The failure still shows in the table and the 06:00 summary',
         );
         report('uncertain');
@@ -341,9 +344,9 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
       if (now.getTime() - failureMs(record) >= maxAgeMs) {
         const expired: AlertRecord = { ...record, state: 'expired', finished_at: iso };
         if (!(await write(item, expired, iso))) continue;
-        await dropPointer(eventId);
+        await dropPointer(key);
         logger.error(
-          { ...context(eventId, record), lastError: record.last_error, maxAgeMs },
+          { ...context(record), lastError: record.last_error, maxAgeMs },
           'Gave up on the failure alert: Slack did not take it within ALERT_MAX_AGE_MINUTES. The failure still shows in the table and the 06:00 summary',
         );
         report('expired');
@@ -359,9 +362,12 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
       };
       if (!(await write(item, claim, iso))) continue;
       const claimed: StateItem = { ...item, data: claim, version: (item.version ?? 0) + 1 };
-      return post(eventId, claimed, claim);
+      return post(key, claimed, claim);
     }
-    logger.warn({ eventId }, 'the failure alert kept changing under this worker; trying later');
+    logger.warn(
+      { alertKey: key },
+      'the failure alert kept changing under this worker; trying later',
+    );
     return 'in_progress';
   }
 
@@ -383,6 +389,7 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
       const record: AlertRecord = {
         state: 'pending',
         scheduler_id: input.scheduler.scheduler_id,
+        event_id: input.eventId,
         message,
         // Kept so the Acknowledge button can redraw the same alert, acknowledged.
         input: renderInput,
@@ -394,11 +401,12 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
       // The pointer first: should the alert write fail, a retry rewrites both; the other
       // order could leave an alert no pass ever finds. A pointer to a finished alert is
       // harmless (the next pass drops it).
-      await state.put(pointerOf(input.eventId, record));
+      const key = alertKey(input.scheduler.scheduler_id, input.eventId);
+      await state.put(pointerOf(key, record));
       const created = await state.putIfAbsent(
         {
           pk: ALERT_PK,
-          sk: input.eventId,
+          sk: key,
           data: record,
           expires_at: epochSeconds(now.getTime() + ALERT_RETENTION_MS),
           version: 1,
@@ -424,20 +432,20 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
       };
       const now = clock.now();
       const due = (await state.list(OUTBOX_PK, now.toISOString()))
-        .map((pointer) => ({ eventId: pointer.sk, at: String(pointer.data.next_attempt_at ?? '') }))
+        .map((pointer) => ({ key: pointer.sk, at: String(pointer.data.next_attempt_at ?? '') }))
         .filter((pointer) => !(Date.parse(pointer.at) > now.getTime()))
         .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
         .slice(0, limit);
-      for (const { eventId } of due) {
-        const result = await deliver(eventId);
+      for (const { key } of due) {
+        const result = await deliver(key);
         counts[result] += 1;
         if (result === 'retry') break;
       }
       return counts;
     },
 
-    async get(eventId) {
-      return (await read(eventId, clock.now().toISOString()))?.record;
+    async get(key) {
+      return (await read(key, clock.now().toISOString()))?.record;
     },
   };
 }

@@ -1,21 +1,33 @@
 /**
- * The one place the worker decides what a failure means for a message: retry it later
- * (engine trouble, anything unexpected) or park it in the DLQ at once (it can never
- * succeed). Unknown errors are retried: the redrive policy parks them after
- * `maxReceiveCount` receives, so nothing is lost and nothing loops forever.
+ * The one place the worker decides what a failure means for a message:
+ *
+ * - `park`: it can never succeed (a value the store refuses): to the DLQ at once, with a
+ *   reason, and the receive loop goes straight on.
+ * - `hold`: an engine is down (`EngineUnavailableError`): the message stays hidden and
+ *   receiving pauses until the engine answers, so an outage burns no receive counts.
+ * - `retry`: anything unexpected: received again after a growing delay; the redrive policy
+ *   parks it after `maxReceiveCount` receives, so nothing loops forever.
  */
 import { EngineUnavailableError, ValidationError } from '@schedmon/domain';
 
-export type FailureKind = 'transient' | 'poison';
+/** What becomes of a message whose processing failed with some error. */
+export type FailureDecision =
+  | { kind: 'park'; reason: string; detail: string }
+  | { kind: 'hold'; error: unknown }
+  | { kind: 'retry'; error: unknown };
 
-export function classifyFailure(error: unknown): FailureKind {
-  if (error instanceof ValidationError) return 'poison';
-  if (error instanceof EngineUnavailableError) return 'transient';
-  return 'transient';
+/** Decides a failure. Parse-time refusals never get here: they are parked where parsed. */
+export function decideFailure(error: unknown): FailureDecision {
+  // Thrown by a store, a ValidationError means the value cannot be stored as it is.
+  if (error instanceof ValidationError) {
+    return { kind: 'park', reason: 'unstorable', detail: error.message };
+  }
+  if (error instanceof EngineUnavailableError) return { kind: 'hold', error };
+  return { kind: 'retry', error };
 }
 
-/** Seconds a message that failed transiently stays hidden before its next try. */
-export function retryDelaySeconds(receiveCount: number): number {
-  // 5, 10, 20, 40 … s: a short outage is ridden out within the redrive budget.
-  return Math.min(300, 5 * 2 ** Math.max(0, receiveCount - 1));
+/** Seconds a message that failed unexpectedly stays hidden before its next try. */
+export function retryDelaySeconds(receiveCount: number, firstSeconds = 5): number {
+  // 5, 10, 20, 40 … s with the default: the redrive budget is spent over minutes, not seconds.
+  return Math.min(300, firstSeconds * 2 ** Math.max(0, receiveCount - 1));
 }

@@ -25,9 +25,22 @@ export const workerConfigSchema = Type.Object({
   }),
   VISIBILITY_TIMEOUT_SECONDS: env.integer({
     default: 30,
-    minimum: 5,
+    minimum: 1,
     maximum: 43_200,
     description: 'How long a received message stays hidden; extended while a batch runs',
+  }),
+  RETRY_DELAY_SECONDS: env.integer({
+    default: 5,
+    minimum: 1,
+    maximum: 300,
+    description:
+      'First delay before a message that failed unexpectedly is received again; doubles per receive',
+  }),
+  ENGINE_PROBE_MAX_INTERVAL_SECONDS: env.integer({
+    default: 10,
+    minimum: 1,
+    maximum: 300,
+    description: 'Longest wait between two DynamoDB probes while receiving is paused for an outage',
   }),
   MAX_CLOCK_SKEW_SECONDS: env.integer({
     default: 300,

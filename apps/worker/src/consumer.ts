@@ -1,8 +1,10 @@
 /**
  * The receive loops: long-poll a batch, keep it hidden while it is processed, then park
- * poison, delete what is done and delay what must be retried. After a batch that could
- * not be written (an engine is down) the loop backs off before receiving again, so an
- * outage does not burn through the messages' receive counts.
+ * poison, delete what is done and delay what failed unexpectedly. Messages that failed
+ * because DynamoDB is down are held instead (queue.md → Worker guarantees, R9): kept
+ * hidden, while no loop receives and one probe with backoff waits for the engine to
+ * answer, then processed again. An outage of any length so costs each in-flight message
+ * one receive, never its whole redrive budget.
  */
 import type { EventQueue, ReceivedMessage } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
@@ -12,24 +14,43 @@ import type { Decision } from './process-batch.ts';
 export type ConsumerOptions = {
   queue: EventQueue;
   process: (messages: readonly ReceivedMessage[]) => Promise<Map<string, Decision>>;
+  /**
+   * Whether DynamoDB answers, asked while receiving is paused; receiving resumes on `ok`.
+   * Failure: `ok: false` (a rejection counts the same).
+   */
+  probe: () => Promise<{ ok: boolean; message: string }>;
   logger: Logger;
   concurrency: number;
   waitSeconds: number;
   visibilityTimeoutSeconds: number;
+  /** First delay of a message that failed unexpectedly (see `retryDelaySeconds`). */
+  retryDelaySeconds: number;
+  /** Longest wait between two probes while paused; they start at 0.5 s and double. */
+  probeMaxIntervalMs: number;
   onParked?: (reason: string) => void;
   onRetried?: (count: number) => void;
   onLoopError?: () => void;
 };
 
+/**
+ * `receiving`: as usual; `paused`: DynamoDB is down, in-flight messages are held and
+ * nothing is received; `failing`: receives (SQS) fail and the loops back off.
+ */
+export type ConsumerState = 'receiving' | 'paused' | 'failing';
+
 export type Consumer = {
   start(): void;
-  /** Stops receiving, lets running batches finish, resolves when every loop has ended. */
+  /**
+   * Stops receiving, lets running batches finish, resolves when every loop has ended.
+   * Held messages are left hidden: they come back after the visibility timeout.
+   */
   stop(): Promise<void>;
-  /** True while the last receive or batch of some loop failed for engine trouble. */
-  readonly healthy: boolean;
+  /** For readiness: anything but `receiving` means no work gets done now. */
+  readonly state: ConsumerState;
 };
 
 const MAX_LOOP_BACKOFF_MS = 30_000;
+const FIRST_PROBE_MS = 500;
 
 function pause(ms: number, signal: AbortSignal) {
   return new Promise<void>((resolve) => {
@@ -44,17 +65,70 @@ function pause(ms: number, signal: AbortSignal) {
   });
 }
 
+/**
+ * The pause of every loop while DynamoDB is down. The first loop with held messages starts
+ * one probe loop, which the others join. Probes back off across pauses until a batch goes
+ * through again, so an engine that answers probes but still fails writes is not hammered.
+ */
+function createEngineGate(options: ConsumerOptions, signal: AbortSignal) {
+  let down: Promise<boolean> | undefined;
+  let probes = 0;
+
+  async function probeUntilUp(context: Record<string, unknown>): Promise<boolean> {
+    options.logger.warn(context, 'DynamoDB unreachable: receiving paused');
+    while (!signal.aborted) {
+      await pause(Math.min(options.probeMaxIntervalMs, FIRST_PROBE_MS * 2 ** probes), signal);
+      if (signal.aborted) break;
+      probes += 1;
+      const check = await options
+        .probe()
+        .catch((error: unknown) => ({ ok: false, message: String(error) }));
+      if (check.ok) {
+        options.logger.info({ probes }, 'DynamoDB answers again: receiving resumed');
+        return true;
+      }
+      options.logger.debug({ probes, reason: check.message }, 'DynamoDB still unreachable');
+    }
+    return false;
+  }
+
+  return {
+    get paused() {
+      return down !== undefined;
+    },
+    /** Resolves at once unless paused, else once DynamoDB answers; false when stopping. */
+    ready: () => down ?? Promise.resolve(!signal.aborted),
+    /** Pauses receiving (unless paused already) until DynamoDB answers; false when stopping. */
+    waitUntilUp(context: Record<string, unknown>) {
+      down ??= probeUntilUp(context).finally(() => {
+        down = undefined;
+      });
+      return down;
+    },
+    /** A batch went through: the next pause starts probing quickly again. */
+    answered() {
+      probes = 0;
+    },
+  };
+}
+
+/**
+ * Creates the receive loops (not started). Failure: nothing rejects out of them; receive
+ * errors are logged and backed off, a batch's failures become its messages' decisions.
+ */
 export function createConsumer(options: ConsumerOptions): Consumer {
   const controller = new AbortController();
+  const signal = controller.signal;
   const loops: Promise<void>[] = [];
+  const engine = createEngineGate(options, signal);
   let failingLoops = 0;
   const { queue, logger } = options;
 
-  /** Keeps a slow batch hidden: re-extends its visibility every third of the timeout. */
-  function keepHidden(messages: readonly ReceivedMessage[]) {
+  /** Keeps the messages `current` names hidden: re-extends them every third of the timeout. */
+  function keepHidden(current: () => readonly ReceivedMessage[]) {
     const every = (options.visibilityTimeoutSeconds * 1000) / 3;
     const timer = setInterval(() => {
-      for (const message of messages) {
+      for (const message of current()) {
         queue
           .changeVisibility(message.receiptHandle, options.visibilityTimeoutSeconds)
           .catch((error: unknown) => {
@@ -68,8 +142,10 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     return () => clearInterval(timer);
   }
 
+  /** Acts on each decision; returns the messages to hold until DynamoDB answers. */
   async function settle(messages: readonly ReceivedMessage[], decisions: Map<string, Decision>) {
     const done: string[] = [];
+    const held: ReceivedMessage[] = [];
     let retried = 0;
     for (const message of messages) {
       const decision = decisions.get(message.messageId) ?? {
@@ -78,6 +154,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       };
       if (decision.kind === 'done') {
         done.push(message.receiptHandle);
+      } else if (decision.kind === 'hold') {
+        held.push(message);
       } else if (decision.kind === 'park') {
         try {
           await queue.park(message, decision.reason, decision.detail);
@@ -102,7 +180,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         retried += 1;
         await queue.changeVisibility(
           message.receiptHandle,
-          retryDelaySeconds(message.receiveCount),
+          retryDelaySeconds(message.receiveCount, options.retryDelaySeconds),
         );
       }
     }
@@ -112,41 +190,51 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       logger.warn({ count: notDeleted.length }, 'processed messages could not be deleted');
     }
     if (retried > 0) options.onRetried?.(retried);
-    return retried;
+    return held;
+  }
+
+  /** Processes one received batch, again and again for what is held, until none is. */
+  async function handle(messages: readonly ReceivedMessage[], index: number) {
+    let pending = messages;
+    const release = keepHidden(() => pending);
+    try {
+      for (;;) {
+        const decisions = await options.process(pending);
+        const held = await settle(pending, decisions);
+        if (held.length === 0) {
+          engine.answered();
+          return;
+        }
+        pending = held;
+        const first = decisions.get(held[0]?.messageId ?? '');
+        const cause = first?.kind === 'hold' ? first.error : undefined;
+        if (!(await engine.waitUntilUp({ err: cause, loop: index, held: held.length }))) return;
+      }
+    } finally {
+      release();
+    }
   }
 
   async function loop(index: number) {
-    const signal = controller.signal;
     let failures = 0;
     let failing = false;
     const setFailing = (value: boolean) => {
       if (value !== failing) failingLoops += value ? 1 : -1;
       failing = value;
     };
-    while (!signal.aborted) {
-      let retried = 0;
+    // While DynamoDB is down a receive would only spend a message's receive count.
+    while ((await engine.ready()) && !signal.aborted) {
       try {
         const messages = await queue.receive(10, options.waitSeconds, signal);
-        if (messages.length === 0) continue;
-        const release = keepHidden(messages);
-        try {
-          const decisions = await options.process(messages);
-          retried = await settle(messages, decisions);
-        } finally {
-          release();
-        }
-      } catch (error) {
-        retried = 1;
-        options.onLoopError?.();
-        logger.error({ err: error, loop: index }, 'receive loop error; backing off');
-      }
-      if (retried > 0) {
-        failures += 1;
-        setFailing(true);
-        await pause(Math.min(MAX_LOOP_BACKOFF_MS, 250 * 2 ** failures), signal);
-      } else {
+        if (messages.length > 0) await handle(messages, index);
         failures = 0;
         setFailing(false);
+      } catch (error) {
+        failures += 1;
+        setFailing(true);
+        options.onLoopError?.();
+        logger.error({ err: error, loop: index }, 'receive loop error; backing off');
+        await pause(Math.min(MAX_LOOP_BACKOFF_MS, 250 * 2 ** failures), signal);
       }
     }
     setFailing(false);
@@ -160,8 +248,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       controller.abort();
       await Promise.all(loops);
     },
-    get healthy() {
-      return failingLoops === 0;
+    get state() {
+      if (engine.paused) return 'paused';
+      return failingLoops > 0 ? 'failing' : 'receiving';
     },
   };
 }

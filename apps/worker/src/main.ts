@@ -9,9 +9,10 @@ import {
   createDynamoSchedulerStore,
   createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
-import { createEngineReadiness } from '@schedmon/adapters/health';
+import { checkDynamoTable, createEngineReadiness } from '@schedmon/adapters/health';
 import { createNotifier } from '@schedmon/adapters/slack';
 import { createSqsEventQueue } from '@schedmon/adapters/sqs';
+import type { ComponentCheck } from '@schedmon/domain';
 import { summarizeReadiness } from '@schedmon/domain';
 import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
 import {
@@ -22,6 +23,7 @@ import {
 } from '@schedmon/runtime';
 import { createAlertOutbox } from './alert-outbox.ts';
 import { loadWorkerConfig } from './config.ts';
+import type { ConsumerState } from './consumer.ts';
 import { createConsumer } from './consumer.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { processBatch } from './process-batch.ts';
@@ -64,6 +66,21 @@ const consumer = createConsumer({
   concurrency: config.WORKER_CONCURRENCY,
   waitSeconds: config.RECEIVE_WAIT_SECONDS,
   visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
+  retryDelaySeconds: config.RETRY_DELAY_SECONDS,
+  probeMaxIntervalMs: config.ENGINE_PROBE_MAX_INTERVAL_SECONDS * 1000,
+  // Receiving resumes once every table the worker writes answers again.
+  probe: async () => {
+    const tables = [
+      config.DYNAMODB_TABLE_SCHEDULERS,
+      config.DYNAMODB_TABLE_STATUS_HISTORY,
+      config.DYNAMODB_TABLE_STATE,
+    ];
+    const checks = await Promise.all(
+      tables.map((table) => checkDynamoTable(clients.dynamodb, table)),
+    );
+    const down = checks.find((check) => check.status !== 'up');
+    return { ok: down === undefined, message: down?.message ?? 'DynamoDB reachable' };
+  },
   onParked: (reason) => metrics.poison(reason),
   onRetried: (count) => metrics.retried(count),
   process: (messages) =>
@@ -95,12 +112,22 @@ const alertRetry = setInterval(() => {
 lifecycle.add({ name: 'alert-retry', stop: () => clearInterval(alertRetry) });
 
 const engines = createEngineReadiness({
+  logger,
   dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_SCHEDULERS },
   sqs: { client: clients.sqs, queueUrl: config.SQS_QUEUE_URL },
 });
+const CONSUMER_CHECKS: Record<ConsumerState, Omit<ComponentCheck, 'lastChecked'>> = {
+  receiving: { status: 'up', message: 'receiving' },
+  paused: {
+    status: 'down',
+    message: 'receiving paused until DynamoDB answers; in-flight messages kept hidden',
+  },
+  failing: { status: 'down', message: 'receives failing; the loops back off' },
+};
 let slackCheck: { at: number; ok: boolean; message: string } | undefined;
 const ops = await startOpsServer({
   port: config.METRICS_PORT,
+  host: config.HOST,
   version: config.APP_VERSION,
   registry,
   readiness: async () => {
@@ -110,6 +137,7 @@ const ops = await startOpsServer({
     }
     return summarizeReadiness({
       ...report.components,
+      consumer: { ...CONSUMER_CHECKS[consumer.state], lastChecked: new Date().toISOString() },
       slack: {
         status: slackCheck.ok ? 'up' : 'down',
         message: slackCheck.message,

@@ -13,6 +13,7 @@ import type {
   SchedulerStore,
 } from '@schedmon/domain';
 import {
+  alertKey,
   compareOrder,
   formatTimestamp,
   historyRowOf,
@@ -21,12 +22,11 @@ import {
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 import type { AlertOutbox } from './alert-outbox.ts';
-import { classifyFailure } from './classify.ts';
+import type { FailureDecision } from './classify.ts';
+import { decideFailure } from './classify.ts';
 
-export type Decision =
-  | { kind: 'done'; outcome: ApplyResult }
-  | { kind: 'park'; reason: string; detail: string }
-  | { kind: 'retry'; error: unknown };
+/** What becomes of one message: deleted (`done`), or as `decideFailure` says. */
+export type Decision = { kind: 'done'; outcome: ApplyResult } | FailureDecision;
 
 /** Where failure alerts go: the outbox that survives Slack outages. */
 export type AlertSink = Pick<AlertOutbox, 'enqueue' | 'deliver'>;
@@ -64,8 +64,8 @@ function logFor(deps: ProcessDeps, message: ReceivedMessage) {
 }
 
 /**
- * Decides every message of the batch. Engine failures never throw out of here: the
- * messages they touch are `retry`, the others go on.
+ * Decides every message of the batch. Store failures never throw out of here: the
+ * messages they touch get `decideFailure`'s decision, the others go on.
  */
 export async function processBatch(
   deps: ProcessDeps,
@@ -96,7 +96,8 @@ export async function processBatch(
   }
 
   // Schedulers are independent; within one, events go in event order, and the first
-  // failure stops the rest of that scheduler's events so they are retried in order.
+  // failure stops the rest of that scheduler's events so they are retried in order. An
+  // event that can never be stored is parked alone: the events after it go on.
   await Promise.all(
     [...groups.values()].map(async (group) => {
       group.sort(byEventOrder);
@@ -107,9 +108,12 @@ export async function processBatch(
               ? await deps.schedulers.applyStatus(item.event, now)
               : await deps.schedulers.applyHeartbeat(item.event);
         } catch (error) {
-          for (const rest of group.slice(index)) {
-            decisions.set(rest.message.messageId, failureDecision(error));
+          const decision = decideFailure(error);
+          if (decision.kind === 'park') {
+            decisions.set(item.message.messageId, decision);
+            continue;
           }
+          for (const rest of group.slice(index)) decisions.set(rest.message.messageId, decision);
           logFor(deps, item.message).warn({ err: error }, 'event not applied; will retry');
           return;
         }
@@ -133,43 +137,58 @@ export async function processBatch(
         !decisions.has(item.message.messageId),
     );
 
-  try {
-    await deps.history.putAll(applied.map((item) => historyRowOf(item.event, deps.retentionDays)));
-  } catch (error) {
-    for (const item of applied) decisions.set(item.message.messageId, failureDecision(error));
-    deps.logger.warn({ err: error, events: applied.length }, 'history not written; will retry');
-    return decisions;
-  }
+  const written = await writeHistory(deps, applied, decisions);
 
   await Promise.all(
-    applied.map(async (item) => {
+    written.map(async (item) => {
       try {
         await recordAlert(deps, item, nowMs);
         decisions.set(item.message.messageId, { kind: 'done', outcome: item.outcome ?? 'applied' });
         deps.onProcessed?.(item.event, item.outcome ?? 'applied', item.message);
       } catch (error) {
-        decisions.set(item.message.messageId, failureDecision(error));
-        logFor(deps, item.message).warn({ err: error }, 'alert not recorded; will retry');
+        const decision = decideFailure(error);
+        decisions.set(item.message.messageId, decision);
+        if (decision.kind !== 'park') {
+          logFor(deps, item.message).warn({ err: error }, 'alert not recorded; will retry');
+        }
       }
     }),
   );
   return decisions;
 }
 
-function failureDecision(error: unknown): Decision {
-  return classifyFailure(error) === 'poison'
-    ? {
-        kind: 'park',
-        reason: 'invalid',
-        detail: error instanceof Error ? error.message : String(error),
-      }
-    : { kind: 'retry', error };
+/**
+ * Writes the history rows of `items` and returns the items whose rows were written; the
+ * others get their decision. Should the store refuse a row it cannot store, the rows are
+ * written one by one, so that row is parked alone and takes no other event with it.
+ */
+async function writeHistory(
+  deps: ProcessDeps,
+  items: readonly Item[],
+  decisions: Map<string, Decision>,
+): Promise<readonly Item[]> {
+  try {
+    await deps.history.putAll(items.map((item) => historyRowOf(item.event, deps.retentionDays)));
+    return items;
+  } catch (error) {
+    const decision = decideFailure(error);
+    if (decision.kind === 'park' && items.length > 1) {
+      const written: Item[] = [];
+      for (const item of items) written.push(...(await writeHistory(deps, [item], decisions)));
+      return written;
+    }
+    for (const item of items) decisions.set(item.message.messageId, decision);
+    if (decision.kind !== 'park') {
+      deps.logger.warn({ err: error, events: items.length }, 'history not written; will retry');
+    }
+    return [];
+  }
 }
 
 /**
- * Puts the alert of a failed status event in the outbox (idempotent per event id), then
- * tries to deliver it at once. Delivery problems never fail the message: the outbox
- * retries them; only failing to record the alert does.
+ * Puts the alert of a failed status event in the outbox (idempotent per scheduler and
+ * event id), then tries to deliver it at once. Delivery problems never fail the message:
+ * the outbox retries them; only failing to record the alert does.
  */
 async function recordAlert(deps: ProcessDeps, item: Item, nowMs: number) {
   const event = item.event;
@@ -198,7 +217,7 @@ async function recordAlert(deps: ProcessDeps, item: Item, nowMs: number) {
     },
   });
   try {
-    await deps.alerts.deliver(event.event_id);
+    await deps.alerts.deliver(alertKey(event.scheduler_id, event.event_id));
   } catch (error) {
     log.warn({ err: error, event_id: event.event_id }, 'alert delivery deferred to the retry loop');
   }

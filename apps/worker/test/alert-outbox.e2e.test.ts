@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createDocumentClient, createDynamoStateStore } from '@schedmon/adapters/dynamodb';
 import { createSlackNotifier } from '@schedmon/adapters/slack';
 import type { Clock } from '@schedmon/domain';
+import { alertKey } from '@schedmon/domain';
 import { createFakeClock } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
@@ -32,6 +33,9 @@ beforeEach(() => {
 });
 
 type LogLine = { level: string; obj: Record<string, unknown>; msg: string };
+
+/** The outbox key of an alert. */
+const keyOf = (alert: AlertInput) => alertKey(alert.scheduler.scheduler_id, alert.eventId);
 
 function failure(job: string, failedAt: string): AlertInput {
   return {
@@ -104,14 +108,14 @@ describe('alert outbox on DynamoDB and the fake Slack', () => {
 
     for (const alert of alerts) {
       expect(await outbox.enqueue(alert)).toBe('created');
-      expect(await outbox.deliver(alert.eventId)).toBe('retry');
+      expect(await outbox.deliver(keyOf(alert))).toBe('retry');
     }
     for (let pass = 0; pass < 5; pass += 1) {
       clock.advance(2 * MINUTE);
       expect((await outbox.deliverDue()).sent).toBe(0);
     }
     for (const alert of alerts) {
-      expect(await outbox.get(alert.eventId)).toMatchObject({
+      expect(await outbox.get(keyOf(alert))).toMatchObject({
         state: 'pending',
         last_error: '503',
       });
@@ -123,7 +127,7 @@ describe('alert outbox on DynamoDB and the fake Slack', () => {
     expect(await outbox.deliverDue()).toMatchObject({ sent: 4, retry: 0 });
     clock.advance(6 * MINUTE);
     expect(await outbox.deliverDue()).toMatchObject({ sent: 0, duplicate: 0 });
-    for (const alert of alerts) expect(await outbox.deliver(alert.eventId)).toBe('duplicate');
+    for (const alert of alerts) expect(await outbox.deliver(keyOf(alert))).toBe('duplicate');
 
     expect(accepted()).toHaveLength(4);
     const texts = fake.messages(CHANNEL).map((message) => message.text ?? '');
@@ -141,8 +145,8 @@ describe('alert outbox on DynamoDB and the fake Slack', () => {
     fake.failNext({ method: 'chat.postMessage', status: 429, retryAfterSeconds: 30 });
 
     await outbox.enqueue(alert);
-    expect(await outbox.deliver(alert.eventId)).toBe('retry');
-    const pending = await outbox.get(alert.eventId);
+    expect(await outbox.deliver(keyOf(alert))).toBe('retry');
+    const pending = await outbox.get(keyOf(alert));
     expect(pending).toMatchObject({ state: 'pending', last_error: 'ratelimited' });
     expect(Date.parse(pending?.next_attempt_at ?? '') - clock.now().getTime()).toBe(30_000);
 
@@ -152,7 +156,7 @@ describe('alert outbox on DynamoDB and the fake Slack', () => {
     clock.advance(1_000);
     expect((await outbox.deliverDue()).sent).toBe(1);
     expect(accepted()).toHaveLength(1);
-    expect(await outbox.get(alert.eventId)).toMatchObject({
+    expect(await outbox.get(keyOf(alert))).toMatchObject({
       state: 'sent',
       ref: { channel: CHANNEL, ts: accepted()[0]?.response?.body.ts },
     });
@@ -165,8 +169,8 @@ describe('alert outbox on DynamoDB and the fake Slack', () => {
     const alert = failure('job-cnf', clock.now().toISOString());
 
     await outbox.enqueue(alert);
-    expect(await outbox.deliver(alert.eventId)).toBe('failed');
-    expect(await outbox.get(alert.eventId)).toMatchObject({
+    expect(await outbox.deliver(keyOf(alert))).toBe('failed');
+    expect(await outbox.get(keyOf(alert))).toMatchObject({
       state: 'failed',
       last_error: 'channel_not_found',
     });
@@ -176,7 +180,7 @@ describe('alert outbox on DynamoDB and the fake Slack', () => {
     });
     clock.advance(10 * MINUTE);
     expect((await outbox.deliverDue()).failed).toBe(0);
-    expect(await outbox.deliver(alert.eventId)).toBe('duplicate');
+    expect(await outbox.deliver(keyOf(alert))).toBe('duplicate');
     expect(posts()).toHaveLength(1);
     expect(outcomes).toEqual(['failed', 'duplicate']);
   });
@@ -196,7 +200,7 @@ describe('alert outbox on DynamoDB and the fake Slack', () => {
     await Promise.all([
       first.outbox.deliverDue(),
       second.outbox.deliverDue(),
-      ...alerts.map((alert) => second.outbox.deliver(alert.eventId)),
+      ...alerts.map((alert) => second.outbox.deliver(keyOf(alert))),
     ]);
 
     expect(accepted()).toHaveLength(jobs.length);

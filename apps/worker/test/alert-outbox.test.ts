@@ -1,5 +1,6 @@
 import type { MessageRef, Notifier, SlackMessage, StateStore } from '@schedmon/domain';
 import {
+  alertKey,
   EngineUnavailableError,
   NotifierError,
   renderFailureAlert,
@@ -18,6 +19,9 @@ const START = '2026-01-15T18:45:00.000Z';
 const ZONE = 'Asia/Jakarta';
 const MAX_AGE_MS = 60 * 60_000;
 const LEASE_MS = 60_000;
+
+/** The outbox key of `failure(eventId)`. */
+const key = (eventId: string) => alertKey('service-a-eod', eventId);
 
 function failure(eventId: string, failedAt = START): AlertInput {
   return {
@@ -95,8 +99,8 @@ describe('alert outbox: enqueue', () => {
     expect(await outbox.enqueue(failure('e1'))).toBe('created');
     expect(await outbox.enqueue(failure('e1'))).toBe('exists');
     const items = await state.list('alert', clock.now().toISOString());
-    expect(items.map((item) => item.sk)).toEqual(['e1']);
-    expect(await outbox.get('e1')).toMatchObject({
+    expect(items.map((item) => item.sk)).toEqual([key('e1')]);
+    expect(await outbox.get(key('e1'))).toMatchObject({
       state: 'pending',
       scheduler_id: 'service-a-eod',
       attempts: 0,
@@ -109,8 +113,27 @@ describe('alert outbox: enqueue', () => {
         zoneLabel: zoneAbbreviation(Date.parse(START), ZONE),
       }),
     });
-    expect((await outbox.get('e1'))?.message.text).toContain('WIB');
-    expect(await pointers()).toEqual(['e1']);
+    expect((await outbox.get(key('e1')))?.message.text).toContain('WIB');
+    expect(await pointers()).toEqual([key('e1')]);
+  });
+
+  it('keeps apart the alerts of two schedulers that reuse an event id', async () => {
+    const { outbox, notifier, pointers } = setup();
+    const other = failure('nightly-run-1');
+    other.scheduler = { ...other.scheduler, scheduler_id: 'service-b-eod' };
+    expect(await outbox.enqueue(failure('nightly-run-1'))).toBe('created');
+    expect(await outbox.enqueue(other)).toBe('created');
+    const keys = [
+      alertKey('service-a-eod', 'nightly-run-1'),
+      alertKey('service-b-eod', 'nightly-run-1'),
+    ];
+    expect((await pointers()).sort()).toEqual(keys);
+    for (const each of keys) expect(await outbox.deliver(each)).toBe('sent');
+    expect(notifier.posted()).toHaveLength(2);
+    expect(await outbox.get(keys[1] ?? '')).toMatchObject({
+      scheduler_id: 'service-b-eod',
+      event_id: 'nightly-run-1',
+    });
   });
 });
 
@@ -118,27 +141,27 @@ describe('alert outbox: deliver', () => {
   it('posts once, records where, and does nothing for a redelivered event', async () => {
     const { outbox, notifier, pointers, outcomes } = setup();
     await outbox.enqueue(failure('e1'));
-    expect(await outbox.deliver('e1')).toBe('sent');
+    expect(await outbox.deliver(key('e1'))).toBe('sent');
     const posted = notifier.posted();
     expect(posted).toHaveLength(1);
-    expect(await outbox.get('e1')).toMatchObject({ state: 'sent', ref: posted[0]?.ref });
+    expect(await outbox.get(key('e1'))).toMatchObject({ state: 'sent', ref: posted[0]?.ref });
     expect(await pointers()).toEqual([]);
 
     expect(await outbox.enqueue(failure('e1'))).toBe('exists');
-    expect(await outbox.deliver('e1')).toBe('duplicate');
+    expect(await outbox.deliver(key('e1'))).toBe('duplicate');
     expect(notifier.posted()).toHaveLength(1);
     expect(await pointers()).toEqual([]);
     expect(outcomes).toEqual(['sent', 'duplicate']);
-    expect(await outbox.deliver('unknown')).toBe('missing');
+    expect(await outbox.deliver(key('unknown'))).toBe('missing');
   });
 
   it('posts once when two workers deliver the same alert at the same time', async () => {
     const { outbox, worker, notifier } = setup();
     await outbox.enqueue(failure('e1'));
     const results = await Promise.all([
-      outbox.deliver('e1'),
-      worker().deliver('e1'),
-      outbox.deliver('e1'),
+      outbox.deliver(key('e1')),
+      worker().deliver(key('e1')),
+      outbox.deliver(key('e1')),
     ]);
     expect(results.filter((result) => result === 'sent')).toHaveLength(1);
     for (const result of results.filter((result) => result !== 'sent')) {
@@ -152,8 +175,8 @@ describe('alert outbox: deliver', () => {
     await outbox.enqueue(failure('e1'));
     notifier.failNext(new NotifierError('503', true), 2);
 
-    expect(await outbox.deliver('e1')).toBe('retry');
-    const first = await outbox.get('e1');
+    expect(await outbox.deliver(key('e1'))).toBe('retry');
+    const first = await outbox.get(key('e1'));
     expect(first).toMatchObject({ state: 'pending', attempts: 1, last_error: '503' });
     expect(first?.lease_until).toBeUndefined();
     const firstDelay = Date.parse(first?.next_attempt_at ?? '') - clock.now().getTime();
@@ -163,17 +186,17 @@ describe('alert outbox: deliver', () => {
 
     // Not before its time: no post is even tried.
     clock.advance(firstDelay - 1);
-    expect(await outbox.deliver('e1')).toBe('not_due');
+    expect(await outbox.deliver(key('e1'))).toBe('not_due');
     clock.advance(1);
-    expect(await outbox.deliver('e1')).toBe('retry');
-    const second = await outbox.get('e1');
+    expect(await outbox.deliver(key('e1'))).toBe('retry');
+    const second = await outbox.get(key('e1'));
     const secondDelay = Date.parse(second?.next_attempt_at ?? '') - clock.now().getTime();
     expect(second?.attempts).toBe(2);
     expect(secondDelay).toBeGreaterThanOrEqual(4_000);
     expect(secondDelay).toBeLessThanOrEqual(8_000);
 
     clock.advance(secondDelay);
-    expect(await outbox.deliver('e1')).toBe('sent');
+    expect(await outbox.deliver(key('e1'))).toBe('sent');
     expect(notifier.posted()).toHaveLength(1);
     expect(outcomes).toEqual(['retry', 'retry', 'sent']);
   });
@@ -183,11 +206,11 @@ describe('alert outbox: deliver', () => {
     await outbox.enqueue(failure('e1'));
     notifier.failNext(new NotifierError('503', true), 3);
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      clock.set((await outbox.get('e1'))?.next_attempt_at ?? START);
-      expect(await outbox.deliver('e1')).toBe('retry');
+      clock.set((await outbox.get(key('e1')))?.next_attempt_at ?? START);
+      expect(await outbox.deliver(key('e1'))).toBe('retry');
     }
     const delay =
-      Date.parse((await outbox.get('e1'))?.next_attempt_at ?? '') - clock.now().getTime();
+      Date.parse((await outbox.get(key('e1')))?.next_attempt_at ?? '') - clock.now().getTime();
     expect(delay).toBeGreaterThanOrEqual(45_000);
     expect(delay).toBeLessThanOrEqual(90_000);
   });
@@ -196,20 +219,20 @@ describe('alert outbox: deliver', () => {
     const { outbox, notifier, clock } = setup();
     await outbox.enqueue(failure('e1'));
     notifier.failNext(new NotifierError('ratelimited', true, { retryAfterMs: 120_000 }));
-    expect(await outbox.deliver('e1')).toBe('retry');
-    expect((await outbox.get('e1'))?.next_attempt_at).toBe('2026-01-15T18:47:00.000Z');
+    expect(await outbox.deliver(key('e1'))).toBe('retry');
+    expect((await outbox.get(key('e1')))?.next_attempt_at).toBe('2026-01-15T18:47:00.000Z');
     clock.advance(119_999);
-    expect(await outbox.deliver('e1')).toBe('not_due');
+    expect(await outbox.deliver(key('e1'))).toBe('not_due');
     clock.advance(1);
-    expect(await outbox.deliver('e1')).toBe('sent');
+    expect(await outbox.deliver(key('e1'))).toBe('sent');
   });
 
   it('gives up on a refusal at once: failed, logged, never retried', async () => {
     const { outbox, notifier, clock, outcomes, lines, pointers } = setup();
     await outbox.enqueue(failure('e1'));
     notifier.failNext(new NotifierError('channel_not_found', false));
-    expect(await outbox.deliver('e1')).toBe('failed');
-    expect(await outbox.get('e1')).toMatchObject({
+    expect(await outbox.deliver(key('e1'))).toBe('failed');
+    expect(await outbox.get(key('e1'))).toMatchObject({
       state: 'failed',
       attempts: 1,
       last_error: 'channel_not_found',
@@ -220,7 +243,7 @@ describe('alert outbox: deliver', () => {
     expect(await pointers()).toEqual([]);
 
     clock.advance(10 * 60_000);
-    expect(await outbox.deliver('e1')).toBe('duplicate');
+    expect(await outbox.deliver(key('e1'))).toBe('duplicate');
     expect((await outbox.deliverDue()).sent).toBe(0);
     expect(notifier.posted()).toHaveLength(0);
   });
@@ -230,14 +253,14 @@ describe('alert outbox: deliver', () => {
     // Failed ten minutes before the worker saw it.
     await outbox.enqueue(failure('e1', '2026-01-15T18:35:00.000Z'));
     notifier.failNext(new NotifierError('503', true));
-    expect(await outbox.deliver('e1')).toBe('retry');
+    expect(await outbox.deliver(key('e1'))).toBe('retry');
     clock.set('2026-01-15T19:34:59.999Z');
-    expect(await outbox.deliver('e1')).toBe('sent');
+    expect(await outbox.deliver(key('e1'))).toBe('sent');
 
     await outbox.enqueue(failure('e2', '2026-01-15T18:35:00.000Z'));
     clock.set('2026-01-15T19:35:00.000Z');
-    expect(await outbox.deliver('e2')).toBe('expired');
-    expect(await outbox.get('e2')).toMatchObject({ state: 'expired' });
+    expect(await outbox.deliver(key('e2'))).toBe('expired');
+    expect(await outbox.get(key('e2'))).toMatchObject({ state: 'expired' });
     expect(notifier.posted()).toHaveLength(1);
     expect(outcomes).toEqual(['retry', 'sent', 'expired']);
     expect(lines.find((line) => line.level === 'error')?.obj).toMatchObject({ eventId: 'e2' });
@@ -250,29 +273,29 @@ describe('alert outbox: deliver', () => {
     const dying = worker({ notifier: gated.notifier, owner: 'worker-1' });
     await outbox.enqueue(failure('e1'));
 
-    const stuck = dying.deliver('e1');
+    const stuck = dying.deliver(key('e1'));
     await until(async () => gated.gates.length === 1);
-    expect(await outbox.get('e1')).toMatchObject({ state: 'posting', owner: 'worker-1' });
+    expect(await outbox.get(key('e1'))).toMatchObject({ state: 'posting', owner: 'worker-1' });
 
     // While the lease runs, other workers leave it alone.
     clock.advance(LEASE_MS - 1);
-    expect(await outbox.deliver('e1')).toBe('in_progress');
+    expect(await outbox.deliver(key('e1'))).toBe('in_progress');
     expect((await outbox.deliverDue()).in_progress).toBe(1);
 
     clock.advance(1);
-    expect(await outbox.deliver('e1')).toBe('uncertain');
-    expect(await outbox.get('e1')).toMatchObject({ state: 'uncertain' });
+    expect(await outbox.deliver(key('e1'))).toBe('uncertain');
+    expect(await outbox.get(key('e1'))).toMatchObject({ state: 'uncertain' });
     expect(notifier.posted()).toHaveLength(0);
     const logged = lines.find((line) => line.level === 'error');
     expect(logged?.msg).toContain('may not have been delivered');
     expect(logged?.obj).toMatchObject({ eventId: 'e1', owner: 'worker-1' });
-    expect(await outbox.deliver('e1')).toBe('duplicate');
+    expect(await outbox.deliver(key('e1'))).toBe('duplicate');
     expect(await state.list('alert-outbox', clock.now().toISOString())).toEqual([]);
 
     // Had the worker not died but only failed late, the alert still is not retried.
     gated.gates[0]?.fail(new NotifierError('timeout', true));
     expect(await stuck).toBe('duplicate');
-    expect(await outbox.get('e1')).toMatchObject({ state: 'uncertain' });
+    expect(await outbox.get(key('e1'))).toMatchObject({ state: 'uncertain' });
     expect(outcomes).toEqual(['uncertain', 'duplicate', 'duplicate']);
   });
 
@@ -280,24 +303,27 @@ describe('alert outbox: deliver', () => {
     const { outbox, worker, notifier, clock } = setup();
     const gated = gatedNotifier(notifier);
     await outbox.enqueue(failure('e1'));
-    const slow = worker({ notifier: gated.notifier }).deliver('e1');
+    const slow = worker({ notifier: gated.notifier }).deliver(key('e1'));
     await until(async () => gated.gates.length === 1);
     clock.advance(LEASE_MS);
-    expect(await outbox.deliver('e1')).toBe('uncertain');
+    expect(await outbox.deliver(key('e1'))).toBe('uncertain');
     gated.gates[0]?.release();
     expect(await slow).toBe('sent');
-    expect(await outbox.get('e1')).toMatchObject({ state: 'sent', ref: notifier.posted()[0]?.ref });
+    expect(await outbox.get(key('e1'))).toMatchObject({
+      state: 'sent',
+      ref: notifier.posted()[0]?.ref,
+    });
   });
 
   it('treats an unexpected error from the notifier as uncertain (it may have posted)', async () => {
     const { outbox, worker, notifier, outcomes } = setup();
     const gated = gatedNotifier(notifier);
     await outbox.enqueue(failure('e1'));
-    const broken = worker({ notifier: gated.notifier }).deliver('e1');
+    const broken = worker({ notifier: gated.notifier }).deliver(key('e1'));
     await until(async () => gated.gates.length === 1);
     gated.gates[0]?.fail(new TypeError('bug'));
     expect(await broken).toBe('uncertain');
-    expect(await outbox.deliver('e1')).toBe('duplicate');
+    expect(await outbox.deliver(key('e1'))).toBe('duplicate');
     expect(outcomes).toEqual(['uncertain', 'duplicate']);
   });
 
@@ -307,10 +333,10 @@ describe('alert outbox: deliver', () => {
     const broken: StateStore = { ...state, replace: () => Promise.reject(down) };
     const outbox = worker({ state: broken });
     await outbox.enqueue(failure('e1'));
-    await expect(outbox.deliver('e1')).rejects.toBe(down);
+    await expect(outbox.deliver(key('e1'))).rejects.toBe(down);
     expect(notifier.posted()).toHaveLength(0);
     // Once the engine is back, the next pass delivers it.
-    expect(await worker().deliver('e1')).toBe('sent');
+    expect(await worker().deliver(key('e1'))).toBe('sent');
   });
 });
 
@@ -318,13 +344,13 @@ describe('alert outbox: deliverDue', () => {
   it('delivers only the due alerts, and the others when their time comes', async () => {
     const { outbox, notifier, clock, pointers } = setup();
     for (const id of ['a', 'b', 'c']) await outbox.enqueue(failure(id));
-    expect(await outbox.deliver('b')).toBe('sent');
+    expect(await outbox.deliver(key('b'))).toBe('sent');
     notifier.failNext(new NotifierError('ratelimited', true, { retryAfterMs: 30_000 }));
-    expect(await outbox.deliver('a')).toBe('retry');
+    expect(await outbox.deliver(key('a'))).toBe('retry');
 
     expect(await outbox.deliverDue()).toMatchObject({ sent: 1, retry: 0, not_due: 0 });
-    expect(await outbox.get('c')).toMatchObject({ state: 'sent' });
-    expect(await pointers()).toEqual(['a']);
+    expect(await outbox.get(key('c'))).toMatchObject({ state: 'sent' });
+    expect(await pointers()).toEqual([key('a')]);
     expect(notifier.posted()).toHaveLength(2);
 
     clock.advance(30_000);
@@ -340,7 +366,7 @@ describe('alert outbox: deliverDue', () => {
     notifier.failNext(new NotifierError('503', true), 1);
     expect(await outbox.deliverDue()).toMatchObject({ retry: 1, sent: 0 });
     const attempts = await Promise.all(
-      ['a', 'b', 'c'].map(async (id) => (await outbox.get(id))?.attempts),
+      ['a', 'b', 'c'].map(async (id) => (await outbox.get(key(id)))?.attempts),
     );
     expect(attempts).toEqual([1, 0, 0]);
 
@@ -355,10 +381,10 @@ describe('alert outbox: deliverDue', () => {
     const { outbox, worker, notifier, clock, pointers } = setup();
     const gated = gatedNotifier(notifier);
     await outbox.enqueue(failure('a'));
-    const stuck = worker({ notifier: gated.notifier }).deliver('a');
+    const stuck = worker({ notifier: gated.notifier }).deliver(key('a'));
     await until(async () => gated.gates.length === 1);
     await outbox.enqueue(failure('b'));
-    await outbox.deliver('b');
+    await outbox.deliver(key('b'));
     await outbox.enqueue(failure('b')); // a redelivery puts the pointer back
     clock.advance(LEASE_MS);
     expect(await outbox.deliverDue()).toMatchObject({ uncertain: 1, duplicate: 1, sent: 0 });

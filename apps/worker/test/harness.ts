@@ -4,7 +4,11 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+} from '@aws-sdk/client-sqs';
 import {
   createDocumentClient,
   createDynamoHistoryStore,
@@ -122,6 +126,40 @@ export const waitDrained = (environment: TestEnvironment, timeoutMs: number) =>
 
 export const deadLetterDepth = (environment: TestEnvironment) =>
   depth(environment, environment.deadLetterQueueUrl);
+
+/**
+ * Every message in the DLQ with the attributes the worker parked it with, and its event
+ * id when the body has one. Receiving hides them from further reads for a while.
+ */
+export async function readDeadLetters(environment: TestEnvironment) {
+  const parked: { body: string; eventId: string; reason: string; detail: string }[] = [];
+  for (;;) {
+    const batch = await environment.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: environment.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    if (!batch.Messages?.length) return parked;
+    for (const message of batch.Messages) {
+      const body = message.Body ?? '';
+      let eventId = '';
+      try {
+        eventId = String((JSON.parse(body) as { event_id?: unknown }).event_id ?? '');
+      } catch {
+        // Not JSON: parked as such, with no event id to name.
+      }
+      parked.push({
+        body,
+        eventId,
+        reason: message.MessageAttributes?.reason?.StringValue ?? '',
+        detail: message.MessageAttributes?.detail?.StringValue ?? '',
+      });
+    }
+  }
+}
 
 /** The environment's scheduler and history stores, to seed and to check what the worker did. */
 export function storesOf(environment: TestEnvironment) {

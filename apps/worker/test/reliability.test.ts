@@ -185,6 +185,61 @@ describe('R3: the DynamoDB engine stopped for 30 s during flow', () => {
   }, 240_000);
 });
 
+describe('R9: the DynamoDB engine stopped for longer than the redrive budget', () => {
+  // Time compressed: messages hidden 2 s, unexpected failures retried after 1, 2, 4, 8 s,
+  // probes at most 1 s apart. Retried on that schedule, an in-flight message has failed
+  // its fifth receive about 15 s into the outage, and the redrive policy parks it on the
+  // sixth: the 20 s outage below is to this test what 10 minutes are to the defaults.
+  const R9_OUTAGE_MS = 20_000;
+
+  it('pauses receiving and keeps in-flight messages hidden: nothing lost, nothing parked', async () => {
+    const events = makeEvents('r9', 20, 3, 1_000_000);
+    const { schedulers } = stores();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        schedulers.register(
+          { scheduler_id: `r9-job-${i}`, service_name: 'Reliability', job_name: `Job ${i}` },
+          ago(3_600_000),
+        ),
+      ),
+    );
+    const worker = await start({
+      VISIBILITY_TIMEOUT_SECONDS: '2',
+      RETRY_DELAY_SECONDS: '1',
+      ENGINE_PROBE_MAX_INTERVAL_SECONDS: '1',
+      LOG_LEVEL: 'info',
+    });
+    const logged = (message: string) => worker.logs.some((line) => line.msg === message);
+    const readiness = async () => {
+      const response = await fetch(`http://127.0.0.1:${worker.port}/health/ready`);
+      return (await response.json()) as { components: Record<string, { status: string }> };
+    };
+    const restore = await environment().interrupt('dynamodb');
+    let during: Awaited<ReturnType<typeof readiness>>;
+    try {
+      await sendEvents(environment(), events.slice(0, 40));
+      // The outage has reached the worker once it has messages it could not apply.
+      await waitFor(() => logged('event not applied; will retry'), 'a failed apply', 20_000);
+      await new Promise((resolve) => setTimeout(resolve, R9_OUTAGE_MS));
+      during = await readiness();
+    } finally {
+      await restore();
+    }
+    // Receiving resumed: what is sent after the outage is processed too.
+    await sendEvents(environment(), events.slice(40));
+    await waitDrained(environment(), 40_000);
+    expect(await deadLetterDepth(environment())).toBe(0);
+    await expectStoredExactly(events);
+    expect(during.components.consumer?.status).toBe('down');
+    expect(logged('DynamoDB unreachable: receiving paused')).toBe(true);
+    expect(logged('DynamoDB answers again: receiving resumed')).toBe(true);
+    await waitFor(
+      async () => (await readiness()).components.consumer?.status === 'up',
+      'the consumer ready again',
+    );
+  }, 90_000);
+});
+
 describe('R5: Slack answers 5xx and 429 for a while', () => {
   it(
     'delivers every failure alert exactly once after recovery',

@@ -1,6 +1,5 @@
 // The worker process on the real engines and the fake Slack server: ordering and
 // idempotence (R2), poison messages (R7, queue half), failure alerts.
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { QueueMessage, StatusMessage } from '@schedmon/domain';
 import { compareOrder } from '@schedmon/domain';
 import { seededRandom } from '@schedmon/domain/fakes';
@@ -12,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerProcess } from './harness.ts';
 import {
   deadLetterDepth,
+  readDeadLetters,
   sendEvents,
   sendRaw,
   startWorker,
@@ -173,25 +173,7 @@ describe('worker: poison messages (R7, queue half)', () => {
     await sendRaw(environment(), interleaved);
     await waitDrained(environment(), 60_000);
 
-    const parked: { body: string; reason: string; detail: string }[] = [];
-    for (;;) {
-      const batch = await environment().clients.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: environment().deadLetterQueueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 0,
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (!batch.Messages?.length) break;
-      for (const message of batch.Messages) {
-        parked.push({
-          body: message.Body ?? '',
-          reason: message.MessageAttributes?.reason?.StringValue ?? '',
-          detail: message.MessageAttributes?.detail?.StringValue ?? '',
-        });
-      }
-    }
+    const parked = await readDeadLetters(environment());
     expect(parked).toHaveLength(all.length);
     for (const [body, reason] of all) {
       const found = parked.find((message) => message.body === body && message.reason === reason);
@@ -241,5 +223,37 @@ describe('worker: failure alerts', () => {
     const text = JSON.stringify(posts[0]?.body);
     expect(text).toContain('<@U0ONCALL>');
     expect(text).not.toContain('<!channel>');
+  }, 90_000);
+
+  it('posts one alert per scheduler when two schedulers report the same event id', async () => {
+    const { schedulers } = stores();
+    const ids = ['nightly.team-a:backup', 'nightly.team-b:backup'];
+    for (const id of ids)
+      await schedulers.register(
+        { scheduler_id: id, service_name: 'Nightly', job_name: id },
+        minutesAgo(30),
+      );
+    // One producer library, one id scheme: both jobs call their run `nightly-run-1`.
+    const failures: QueueMessage[] = ids.map((id) => ({
+      v: 1,
+      type: 'status',
+      event_id: 'nightly-run-1',
+      scheduler_id: id,
+      service_name: 'Nightly',
+      job_name: id,
+      status: 'failed',
+      timestamp: minutesAgo(1),
+      error_message: `${id} broke`,
+    }));
+    worker = await startWorker(environment(), slackEnv());
+    await sendEvents(environment(), [...failures, ...failures]);
+    await waitDrained(environment(), 30_000);
+    const postsOf = (id: string) =>
+      slack
+        .callsOf('chat.postMessage')
+        .filter((call) => call.response?.body.ok === true)
+        .filter((call) => JSON.stringify(call.body).includes(`${id} broke`));
+    await waitFor(() => ids.every((id) => postsOf(id).length >= 1), 'an alert per scheduler');
+    for (const id of ids) expect(postsOf(id), id).toHaveLength(1);
   }, 90_000);
 });

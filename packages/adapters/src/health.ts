@@ -11,34 +11,64 @@ import { summarizeReadiness } from '@schedmon/domain';
 
 type Probe = (signal: AbortSignal) => Promise<unknown>;
 
-async function probe(name: string, run: Probe, timeoutMs: number): Promise<ComponentCheck> {
+/** Where a probe's full error goes: the log, never the public readiness answer. */
+export type ProbeLogger = { warn(details: Record<string, unknown>, message: string): void };
+
+/**
+ * What may be said publicly of a failed probe: a timeout, an error code (ECONNREFUSED) or
+ * an SDK error name (AccessDeniedException). Error messages are never shown: AWS puts
+ * account ids and role ARNs in them.
+ */
+function publicReason(error: unknown, timeoutMs: number): string {
+  if (!(error instanceof Error)) return 'unexpected error';
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^E[A-Z_]{2,30}$/.test(code)) return code;
+  return /^[A-Za-z]{1,64}$/.test(error.name) ? error.name : 'unexpected error';
+}
+
+async function probe(
+  name: string,
+  run: Probe,
+  timeoutMs: number,
+  logger: ProbeLogger | undefined,
+): Promise<ComponentCheck> {
   const lastChecked = new Date().toISOString();
   try {
     await run(AbortSignal.timeout(timeoutMs));
     return { status: 'up', message: `${name} reachable`, lastChecked };
   } catch (error) {
-    const reason =
-      error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-        ? `no answer within ${timeoutMs} ms`
-        : error instanceof Error
-          ? `${error.name}: ${error.message}`
-          : String(error);
+    const reason = publicReason(error, timeoutMs);
+    logger?.warn({ err: error, component: name }, `${name} readiness probe failed`);
     return { status: 'down', message: `${name} unreachable (${reason})`, lastChecked };
   }
 }
 
 /** Up when the table can be described. Failure is a `down` result, never a throw. */
-export function checkDynamoTable(client: DynamoDBClient, tableName: string, timeoutMs = 1_000) {
+export function checkDynamoTable(
+  client: DynamoDBClient,
+  tableName: string,
+  timeoutMs = 1_000,
+  logger?: ProbeLogger,
+) {
   return probe(
     'DynamoDB',
     (abortSignal) =>
       client.send(new DescribeTableCommand({ TableName: tableName }), { abortSignal }),
     timeoutMs,
+    logger,
   );
 }
 
 /** Up when the queue's attributes can be read. Failure is a `down` result, never a throw. */
-export function checkQueue(client: SQSClient, queueUrl: string, timeoutMs = 1_000) {
+export function checkQueue(
+  client: SQSClient,
+  queueUrl: string,
+  timeoutMs = 1_000,
+  logger?: ProbeLogger,
+) {
   return probe(
     'SQS',
     (abortSignal) =>
@@ -50,6 +80,7 @@ export function checkQueue(client: SQSClient, queueUrl: string, timeoutMs = 1_00
         { abortSignal },
       ),
     timeoutMs,
+    logger,
   );
 }
 
@@ -59,6 +90,8 @@ export type EngineReadinessOptions = {
   /** Checked when given: the queue's attributes must be readable. */
   sqs?: { client: SQSClient; queueUrl: string };
   timeoutMs?: number;
+  /** Gets each failed probe's full error; the report says only what is down. */
+  logger?: ProbeLogger;
   /** Reuse a result this long, so frequent probes do not load the engines (default 2 s). */
   cacheMs?: number;
 };
@@ -71,17 +104,17 @@ export function createEngineReadiness(
   options: EngineReadinessOptions,
 ): () => Promise<ReadinessReport> {
   const cacheMs = options.cacheMs ?? 2_000;
-  const { dynamodb, sqs, timeoutMs } = options;
+  const { dynamodb, sqs, timeoutMs, logger } = options;
   let cached: { at: number; report: Promise<ReadinessReport> } | undefined;
   const checkAll = async () => {
     const components: Record<string, ComponentCheck> = {};
     await Promise.all([
       dynamodb &&
-        checkDynamoTable(dynamodb.client, dynamodb.tableName, timeoutMs).then((check) => {
+        checkDynamoTable(dynamodb.client, dynamodb.tableName, timeoutMs, logger).then((check) => {
           components.dynamodb = check;
         }),
       sqs &&
-        checkQueue(sqs.client, sqs.queueUrl, timeoutMs).then((check) => {
+        checkQueue(sqs.client, sqs.queueUrl, timeoutMs, logger).then((check) => {
           components.sqs = check;
         }),
     ]);

@@ -41,11 +41,13 @@ Options:
   --url, --api-key       see schedmon --help
 
 The command's stdout and stdin are untouched; its stderr is passed through and its last
-20 lines go into the error message of a failure. SIGTERM, SIGINT and SIGHUP are passed to
-the command. The exit code is the command's own, or 128 + n when signal n ended it
-(SIGTERM: 143); 127 when the command cannot be found, 126 when it cannot be executed.
-When the api cannot be reached the command still runs: a warning goes to stderr, and
-reporting gives up after a few seconds at the end.
+20 lines, secrets of common shapes replaced by [REDACTED], go into the error message of a
+failure. The command gets schedmon's environment without the SCHEDMON_* variables (the
+API key stays with schedmon). SIGTERM, SIGINT and SIGHUP are passed to the command. The
+exit code is the command's own, or 128 + n when signal n ended it (SIGTERM: 143); 127
+when the command cannot be found, 126 when it cannot be executed. When the api cannot be
+reached the command still runs: a warning goes to stderr, and reporting gives up after a
+few seconds at the end.
 
 Example:
   SCHEDMON_URL=http://localhost:3000 SCHEDMON_API_KEY=… \\

@@ -7,6 +7,7 @@ import { eodConfigOf, eodScheduleConfig, loadConfig, slackConfig } from '@schedm
 import { Type } from '@sinclair/typebox';
 import type { SchedmonClient } from './http-client.ts';
 import { renderTerminalTable, wantsColor } from './terminal-table.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -47,7 +48,7 @@ export async function showStatus(
   if (watchMs === undefined) {
     const listed = await client.listSchedulers();
     if (!listed.ok) {
-      io.stderr.write(`schedmon: ${listed.error.message}\n`);
+      io.stderr.write(`schedmon: ${terminalSafe(listed.error.message)}\n`);
       return 1;
     }
     io.stdout.write(renderTerminalTable(listed.value, Date.now(), eod, { color }));
@@ -62,7 +63,7 @@ export async function showStatus(
       // On a terminal the table is redrawn in place; in a pipe each refresh follows the last.
       io.stdout.write(io.stdout.isTTY ? CLEAR_SCREEN + table + footer : `${table}${footer}\n`);
     } else {
-      io.stderr.write(`schedmon: ${listed.error.message}\n`);
+      io.stderr.write(`schedmon: ${terminalSafe(listed.error.message)}\n`);
     }
   } while (await sleep(watchMs, signal));
   return 0;
@@ -94,15 +95,20 @@ function formatDuration(ms: number | null): string {
     : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-/** History rows as aligned text: time (UTC), event, duration, first line of the error. */
+/**
+ * History rows as aligned text: time (UTC), event, duration, first line of the error, each
+ * cell made terminal-safe (the api's answer is producer text).
+ */
 export function formatHistory(rows: readonly HistoryEntry[]): string {
   if (rows.length === 0) return 'No events.\n';
-  const cells = rows.map((row) => [
-    row.timestamp,
-    row.type === 'heartbeat' ? 'heartbeat' : (row.status ?? ''),
-    formatDuration(row.execution_time_ms),
-    (row.error_message ?? '').split('\n')[0]?.slice(0, 120) ?? '',
-  ]);
+  const cells = rows.map((row) =>
+    [
+      row.timestamp,
+      row.type === 'heartbeat' ? 'heartbeat' : (row.status ?? ''),
+      formatDuration(row.execution_time_ms),
+      (row.error_message ?? '').split(/\r?\n/)[0]?.slice(0, 120) ?? '',
+    ].map((cell) => terminalSafe(cell)),
+  );
   const heading = ['Time (UTC)', 'Event', 'Took', 'Error'];
   const widths = heading.map((title, column) =>
     Math.max(title.length, ...cells.map((row) => row[column]?.length ?? 0)),
@@ -124,11 +130,14 @@ export async function showHistory(
 ): Promise<number> {
   const result = await client.history(schedulerId, { limit: options.limit });
   if (!result.ok) {
-    io.stderr.write(`schedmon: ${result.error.message}\n`);
+    io.stderr.write(`schedmon: ${terminalSafe(result.error.message)}\n`);
     return 1;
   }
+  // JSON.stringify escapes C0 but leaves DEL, C1 and bidi controls raw in strings.
   io.stdout.write(
-    options.json ? `${JSON.stringify(result.value, null, 2)}\n` : formatHistory(result.value),
+    options.json
+      ? `${terminalSafe(JSON.stringify(result.value, null, 2), { newlines: true })}\n`
+      : formatHistory(result.value),
   );
   return 0;
 }

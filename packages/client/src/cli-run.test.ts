@@ -1,6 +1,6 @@
 import { MAX_ERROR_MESSAGE_LENGTH } from '@schedmon/domain';
 import { describe, expect, it } from 'vitest';
-import { exitCodeOf, failureMessage } from './cli-run.ts';
+import { exitCodeOf, failureMessage, jobEnvironment } from './cli-run.ts';
 
 const startError = (code: string) => Object.assign(new Error(`spawn job ${code}`), { code });
 
@@ -29,5 +29,39 @@ describe('how a run ends', () => {
     expect(message).toHaveLength(MAX_ERROR_MESSAGE_LENGTH);
     expect(message.startsWith('exit code 1; last lines of stderr:\n…')).toBe(true);
     expect(message.endsWith(lines.at(-1) ?? '')).toBe(true);
+  });
+
+  it('redacts secrets in the stderr tail before it becomes the error message', () => {
+    const tail = ['connecting to postgres://app:hunter2@db:5432/x', 'Authorization: Bearer abc123'];
+    expect(failureMessage({ code: 1, signal: null }, tail)).toBe(
+      [
+        'exit code 1; last lines of stderr:',
+        'connecting to postgres://app:[REDACTED]@db:5432/x',
+        'Authorization: Bearer [REDACTED]',
+      ].join('\n'),
+    );
+  });
+
+  it('redacts before cutting to the limit, so a cut never uncovers part of a secret', () => {
+    const secret = `token=${'s'.repeat(MAX_ERROR_MESSAGE_LENGTH)}`;
+    const message = failureMessage({ code: 1, signal: null }, ['first', secret, 'last']);
+    expect(message).not.toContain('sss');
+    expect(message).toBe('exit code 1; last lines of stderr:\nfirst\ntoken=[REDACTED]\nlast');
+  });
+});
+
+describe('the command’s environment', () => {
+  it('is the wrapper’s own without the SCHEDMON_* variables, the API key among them', () => {
+    expect(
+      jobEnvironment({
+        PATH: '/bin',
+        SCHEDMON_URL: 'http://api',
+        SCHEDMON_API_KEY: 'key',
+        schedmon_api_key: 'key',
+        SCHEDMON_ANYTHING: 'x',
+        MY_SCHEDMON_SETTING: 'kept',
+        EMPTY: undefined,
+      }),
+    ).toEqual({ PATH: '/bin', MY_SCHEDMON_SETTING: 'kept' });
   });
 });

@@ -12,8 +12,10 @@ import { MAX_ERROR_MESSAGE_LENGTH, MAX_EXECUTION_TIME_MS } from '@schedmon/domai
 import { signalExitCode } from './cli-options.ts';
 import type { SchedmonClient, StatusUpdate } from './http-client.ts';
 import { createLineTail } from './line-tail.ts';
+import { redactSecrets } from './redact-secrets.ts';
 import type { SchedmonResult } from './result.ts';
 import { SchedmonClientError } from './result.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 export type RunSettings = {
   /** Undefined when no api is configured: the command runs unreported. */
@@ -59,8 +61,9 @@ export function exitCodeOf(outcome: CommandOutcome): number {
 }
 
 /**
- * The `error_message` of a failed run: why it ended, then the tail of its stderr, cut from
- * the front to the api's limit (the last lines say the most).
+ * The `error_message` of a failed run: why it ended, then the tail of its stderr with
+ * secrets redacted (it is stored, shown in Slack and in every operator's terminal), cut
+ * from the front to the api's limit (the last lines say the most).
  */
 export function failureMessage(outcome: CommandOutcome, stderrTail: readonly string[]): string {
   const reason = outcome.error
@@ -70,15 +73,36 @@ export function failureMessage(outcome: CommandOutcome, stderrTail: readonly str
       : `exit code ${outcome.code}`;
   if (stderrTail.length === 0) return reason;
   const head = `${reason}; last lines of stderr:\n`;
-  const body = stderrTail.join('\n');
+  // Redacted whole, before the cut: a key block spans lines, and a cut must not uncover
+  // the rest of a secret whose start it removed.
+  const body = redactSecrets(stderrTail.join('\n'));
   const room = MAX_ERROR_MESSAGE_LENGTH - head.length;
   return head + (body.length > room ? `…${body.slice(body.length - room + 1)}` : body);
+}
+
+// Case-insensitively: Windows' variable names are.
+const OWN_VARIABLE = /^SCHEDMON_/i;
+
+/**
+ * The command's environment: the wrapper's own without the `SCHEDMON_*` variables. The
+ * API key is the wrapper's, not the job's: a job that logs or forwards its environment
+ * must not leak it, and a job that needs one gets its own variable.
+ */
+export function jobEnvironment(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(environment).filter(
+      ([name, value]) => value !== undefined && !OWN_VARIABLE.test(name),
+    ),
+  );
 }
 
 function startCommand(command: readonly string[], stderr: NodeJS.WritableStream) {
   const [program = '', ...args] = command;
   const tail = createLineTail(STDERR_TAIL_LINES);
-  const child: ChildProcess = spawn(program, args, { stdio: ['inherit', 'inherit', 'pipe'] });
+  const child: ChildProcess = spawn(program, args, {
+    stdio: ['inherit', 'inherit', 'pipe'],
+    env: jobEnvironment(process.env),
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     tail.push(chunk);
     stderr.write(chunk);
@@ -110,7 +134,8 @@ function startCommand(command: readonly string[], stderr: NodeJS.WritableStream)
  */
 export async function runMonitored(settings: RunSettings): Promise<number> {
   const { client, schedulerId: id, stderr } = settings;
-  const warn = (text: string) => stderr.write(`schedmon: warning: ${text}\n`);
+  // Warnings carry the api's answers: producer text, or any server's with a wrong URL.
+  const warn = (text: string) => stderr.write(`schedmon: warning: ${terminalSafe(text)}\n`);
   const startedAt = new Date();
   const started = performance.now();
   const { child, tail, ended } = startCommand(settings.command, stderr);
@@ -122,7 +147,9 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
 
   const cannotStart = (outcome: CommandOutcome) => {
     if (outcome.error)
-      stderr.write(`schedmon: could not start ${settings.command[0]}: ${outcome.error.message}\n`);
+      stderr.write(
+        `schedmon: ${terminalSafe(`could not start ${settings.command[0]}: ${outcome.error.message}`)}\n`,
+      );
   };
   if (!client) {
     const outcome = await ended;

@@ -18,6 +18,7 @@ import {
 } from './cli-options.ts';
 import { runMonitored } from './cli-run.ts';
 import { createSchedmonClient } from './http-client.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 const environment = process.env;
 const COMMANDS = new Set<string>(['run', 'status', 'history']);
@@ -66,7 +67,7 @@ async function run(args: string[]): Promise<number> {
   const connection = connectionOf(values, environment);
   if ('missing' in connection) {
     process.stderr.write(
-      `schedmon: warning: monitoring is off (missing ${connection.missing.join('; ')}): the command runs unreported\n`,
+      `schedmon: warning: monitoring is off (missing ${terminalSafe(connection.missing.join('; '))}): the command runs unreported\n`,
     );
   }
   return runMonitored({
@@ -195,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
     if (!usage) throw error;
     const topic = command !== undefined && COMMANDS.has(command) ? `${command} ` : '';
     process.stderr.write(
-      `schedmon: ${(error as Error).message}\nRun "schedmon ${topic}--help" for usage.\n`,
+      `schedmon: ${terminalSafe((error as Error).message)}\nRun "schedmon ${topic}--help" for usage.\n`,
     );
     return USAGE_EXIT_CODE;
   }

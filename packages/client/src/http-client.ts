@@ -1,7 +1,8 @@
 /**
  * The typed HTTP client of the schedmon api (docs/api.md): every call is bounded in time,
  * retried with backoff on 429, 5xx and network errors (honouring `Retry-After`), and by
- * default resolves to a result instead of throwing into the caller's job.
+ * default resolves to a result instead of throwing into the caller's job. Redirects are
+ * refused, never followed, so the API key only ever goes to `baseUrl`.
  */
 import { randomUUID } from 'node:crypto';
 import type { HistoryEntry, Registration, SchedulerRecord, Status } from '@schedmon/domain';
@@ -70,6 +71,8 @@ export type SchedmonClient<Throws extends boolean = false> = {
 };
 
 const RETRY_BASE_MS = 250;
+// The statuses fetch would follow.
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
  * Exponential backoff with jitter: attempt 1 waits 125–250 ms, then 250–500, 500–1000 …,
@@ -137,7 +140,8 @@ function problemsOf(body: unknown): string[] | undefined {
  * Failure: each method resolves `{ ok: false, error }` (reported to `onError`) or, with
  * `throwOnError: true`, rejects with `SchedmonClientError`; `code` says which kind
  * (`HTTP_ERROR` with `status` and the api's `problems`, `NETWORK_ERROR`, `TIMEOUT`,
- * `ABORTED`). Retried: 429, 5xx, timeouts and network errors, `retries` times. A retried
+ * `ABORTED`). A redirect is an `HTTP_ERROR` with the 3xx status, not followed and not
+ * retried. Retried: 429, 5xx, timeouts and network errors, `retries` times. A retried
  * status write the api did receive becomes a second event with the same content (see
  * docs/producers.md → Retries).
  */
@@ -194,6 +198,10 @@ export function createSchedmonClient<Throws extends boolean = false>(
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        // Redirects are never followed: fetch would send `x-api-key` along to wherever the
+        // answer points, another host included. The api never redirects, so a redirect
+        // means a wrong base URL (http for https, a proxy's login page): it fails below.
+        redirect: 'manual',
         signal,
       });
       text = await response.text();
@@ -208,6 +216,17 @@ export function createSchedmonClient<Throws extends boolean = false>(
       return fail('NETWORK_ERROR', `${what} failed: ${networkReason(error)}`, true, {
         cause: error,
       });
+    }
+
+    // `opaqueredirect` (status 0) is what a browser's fetch gives instead of the 3xx.
+    if (response.type === 'opaqueredirect' || REDIRECT_STATUSES.has(response.status)) {
+      const location = response.headers.get('location') ?? 'an unnamed location';
+      return fail(
+        'HTTP_ERROR',
+        `${what} answered ${response.status}, a redirect to ${location.slice(0, 200)}: not followed, so the API key goes nowhere else; set the base URL to the api's own address`,
+        false,
+        { status: response.status },
+      );
     }
 
     let body: unknown;

@@ -13,6 +13,7 @@ import {
   tonightRows,
   zoneAbbreviation,
 } from '@schedmon/domain';
+import { terminalSafe } from './terminal-text.ts';
 
 const SEPARATOR = ' │ ';
 const HEADING = ['Service', 'Job Name', 'Status'].join(SEPARATOR);
@@ -34,9 +35,13 @@ export function wantsColor(
   return stream.isTTY === true && (environment.NO_COLOR ?? '') === '';
 }
 
-// Slack's mrkdwn escapes, undone: the terminal shows producer text as it was sent.
-function unescapeMrkdwn(text: string): string {
-  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+// Slack's mrkdwn escapes undone, so the terminal shows producer text as it was sent; and
+// made terminal-safe, though the Slack renderer already drops controls: this file owes the
+// terminal its own guarantee.
+function plainText(text: string): string {
+  return terminalSafe(
+    text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&'),
+  );
 }
 
 function colourOf(status: string): string {
@@ -77,15 +82,15 @@ export function renderTerminalTable(
     const body = lines.slice(index === 0 ? 2 : 1, -1);
     for (const line of body) {
       if (line === HEADING) continue;
-      const [service = '', job = '', ...status] = unescapeMrkdwn(line).split(SEPARATOR);
+      const [service = '', job = '', ...status] = plainText(line).split(SEPARATOR);
       // An error message may contain the separator too: the status cell is all the rest.
       if (status.length > 0) rows.push([service, job, status.join(SEPARATOR)]);
-      else notes.push(unescapeMrkdwn(line));
+      else notes.push(plainText(line));
     }
   }
   const paint = (text: string, code: string) =>
     options.color ? `${code}${text}${ANSI.reset}` : text;
-  const out = [paint(unescapeMrkdwn(title), ANSI.bold), counts, ''];
+  const out = [paint(plainText(title), ANSI.bold), counts, ''];
   if (rows.length > 0) {
     const widths = [0, 1].map((column) =>
       Math.max(

@@ -1,8 +1,11 @@
 // `schedmon run`, `status` and `history` as real processes against the real api and
 // worker on the local engines: what ends up in the record and the history is what the
 // worker applied from the CLI's reports.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findFreePort, waitFor } from '@schedmon/local';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +16,20 @@ const environment = useTestEnvironment();
 // The node running the tests itself: `node` on the PATH may be a shell wrapper, which
 // would take the forwarded signal in the job's place.
 const NODE = process.execPath;
+// Jobs that run until their test says so, so no test bets on a timer outlasting a race.
+const releases = mkdtempSync(join(tmpdir(), 'schedmon-cli-test-'));
+
+/** A job (`node -e` script) that runs until `release()` creates its file. */
+function releasableJob(name: string) {
+  const file = join(releases, name);
+  const script = `const f = ${JSON.stringify(file)}; const t = setInterval(() => { if (require('node:fs').existsSync(f)) clearInterval(t); }, 50);`;
+  return {
+    script,
+    release: () => {
+      if (!existsSync(file)) writeFileSync(file, '');
+    },
+  };
+}
 
 describe('the schedmon CLI against the running stack', () => {
   let stack: Stack;
@@ -25,6 +42,7 @@ describe('the schedmon CLI against the running stack', () => {
 
   afterAll(async () => {
     await stack?.stop();
+    rmSync(releases, { recursive: true, force: true });
   });
 
   it('runs a command that succeeds: registers, reports running then completed, exits 0', async () => {
@@ -105,28 +123,26 @@ describe('the schedmon CLI against the running stack', () => {
   });
 
   it('sends heartbeats while the command runs past two intervals', async () => {
+    const job = releasableJob('beat');
     const cli = spawnCli(
-      [
-        'run',
-        '--id',
-        'cli-beat',
-        '--heartbeat',
-        '1s',
-        '--',
-        NODE,
-        '-e',
-        'setTimeout(() => {}, 2600)',
-      ],
+      ['run', '--id', 'cli-beat', '--heartbeat', '1s', '--', NODE, '-e', job.script],
       env,
     );
+    let beats: { timestamp: string }[];
+    try {
+      // The job runs until two heartbeats are in the history, however slow the machine.
+      beats = await waitFor(async () => {
+        const rows = await stack.client.history('cli-beat');
+        const found = rows.ok ? rows.value.filter((row) => row.type === 'heartbeat') : [];
+        return found.length >= 2 ? found : undefined;
+      }, 'two heartbeat rows');
+    } finally {
+      job.release();
+    }
     expect((await cli.exited).code).toBe(0);
     const record = await waitForRecord(stack.client, 'cli-beat', (r) => r.status === 'completed');
-    expect(record.execution_time_ms).toBeGreaterThanOrEqual(2600);
-    const beats = await waitFor(async () => {
-      const rows = await stack.client.history('cli-beat');
-      const found = rows.ok ? rows.value.filter((row) => row.type === 'heartbeat') : [];
-      return found.length >= 2 ? found : undefined;
-    }, 'two heartbeat rows');
+    // The second heartbeat went out at least one interval after the first, both mid-run.
+    expect(record.execution_time_ms).toBeGreaterThan(1_000);
     const latest = await waitForRecord(stack.client, 'cli-beat', (r) => r.last_heartbeat !== null);
     // Status events move last_heartbeat too, so it is at least the latest heartbeat's time.
     expect((latest.last_heartbeat ?? '') >= (beats[0]?.timestamp ?? '~')).toBe(true);
@@ -146,7 +162,8 @@ describe('the schedmon CLI against the running stack', () => {
   });
 
   it('reports running late, then heartbeats, when the api comes back during the run', async () => {
-    // The api is reachable only through a port that starts listening a second late.
+    // The api is reachable only through a port that starts listening once the CLI has
+    // given up reporting `running`; the job runs until a heartbeat got through.
     const port = await findFreePort();
     const sockets = new Set<Socket>();
     const proxy = createServer((socket) => {
@@ -158,37 +175,38 @@ describe('the schedmon CLI against the running stack', () => {
       }
       socket.pipe(upstream).pipe(socket);
     });
+    const job = releasableJob('late');
     const cli = spawnCli(
-      [
-        'run',
-        '--id',
-        'cli-late',
-        '--heartbeat',
-        '400ms',
-        '--',
-        NODE,
-        '-e',
-        'setTimeout(() => {}, 3000)',
-      ],
+      ['run', '--id', 'cli-late', '--heartbeat', '400ms', '--', NODE, '-e', job.script],
       { SCHEDMON_URL: `http://127.0.0.1:${port}`, SCHEDMON_API_KEY: API_KEY },
     );
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await waitFor(
+        () => cli.stderr().includes('the command runs anyway'),
+        'the warning that running could not be reported',
+      );
       await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+      // A tick reports running late, and the ticks after it send heartbeats.
+      await waitFor(async () => {
+        const found = await stack.client.history('cli-late');
+        return found.ok && found.value.some((row) => row.type === 'heartbeat');
+      }, 'a heartbeat row');
+      job.release();
       expect((await cli.exited).code).toBe(0);
     } finally {
+      job.release();
+      await cli.exited;
       for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => proxy.close(resolve));
+      if (proxy.listening) await new Promise((resolve) => proxy.close(resolve));
     }
-    expect(cli.stderr()).toContain('the command runs anyway');
     const record = await waitForRecord(stack.client, 'cli-late', (r) => r.status === 'completed');
     expect(record.last_heartbeat).not.toBeNull();
     const rows = await waitFor(async () => {
       const found = await stack.client.history('cli-late');
-      return found.ok && found.value.some((row) => row.type === 'heartbeat')
+      return found.ok && found.value.some((row) => row.status === 'completed')
         ? found.value
         : undefined;
-    }, 'a heartbeat row');
+    }, 'the completed row');
     expect(rows.filter((row) => row.type === 'status').map((row) => row.status)).toEqual([
       'completed',
       'running',
@@ -235,11 +253,80 @@ describe('the schedmon CLI against the running stack', () => {
     expect((await cli.exited).code).toBe(0);
     const lines = cli.stdout().trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Time \(UTC\)\s+Event\s+Took/);
-    expect(lines.slice(1)).toHaveLength(3);
-    expect(lines[1]).toContain('completed');
+    // The api's newest three, in its order: a heartbeat still in flight when the job
+    // ended carries the api's later time, so `completed` need not be the first.
+    const newest = await stack.client.history('cli-beat', { limit: 3 });
+    expect(newest.ok).toBe(true);
+    expect(lines.slice(1).map((line) => line.split(/\s+/)[1])).toEqual(
+      newest.ok ? newest.value.map((row) => row.status ?? row.type) : [],
+    );
+    expect(lines.join('\n')).toContain('completed');
 
     const unknown = spawnCli(['history', 'no-such-job'], env);
     expect((await unknown.exited).code).toBe(1);
     expect(unknown.stderr()).toContain('answered 404: Scheduler no-such-job not found');
+  });
+
+  it('hands the command its environment without the SCHEDMON_* variables', async () => {
+    const cli = spawnCli(
+      [
+        'run',
+        '--id',
+        'cli-env',
+        '--heartbeat',
+        '0',
+        '--',
+        NODE,
+        '-e',
+        'process.stdout.write(JSON.stringify(process.env))',
+      ],
+      { ...env, SCHEDMON_EXTRA: 'x', JOB_SETTING: 'kept' },
+    );
+    expect((await cli.exited).code).toBe(0);
+    const seen = JSON.parse(cli.stdout()) as Record<string, string>;
+    expect(seen.JOB_SETTING).toBe('kept');
+    expect(Object.keys(seen).filter((name) => /^schedmon_/i.test(name))).toEqual([]);
+    expect(cli.stdout()).not.toContain(API_KEY);
+    // The run itself was reported with the key the job no longer sees.
+    await waitForRecord(stack.client, 'cli-env', (r) => r.status === 'completed');
+  });
+
+  it('redacts secrets in the stderr tail it reports, and passes stderr through as it came', async () => {
+    const lines = [
+      'DATABASE_URL=postgres://app:hunter2@db.internal:5432/app',
+      'Authorization: Bearer tok-0123456789',
+      'using AKIAIOSFODNN7EXAMPLE',
+      'client_secret=abc123 went wrong',
+    ];
+    const script = `for (const line of ${JSON.stringify(lines)}) console.error(line); process.exit(1)`;
+    const cli = spawnCli(['run', '--id', 'cli-secrets', '--', NODE, '-e', script], env);
+    expect((await cli.exited).code).toBe(1);
+    expect(cli.stderr()).toContain(lines.join('\n'));
+    const record = await waitForRecord(stack.client, 'cli-secrets', (r) => r.status === 'failed');
+    expect(record.error_message).toBe(
+      [
+        'exit code 1; last lines of stderr:',
+        'DATABASE_URL=postgres://app:[REDACTED]@db.internal:5432/app',
+        'Authorization: Bearer [REDACTED]',
+        'using [REDACTED]',
+        'client_secret=[REDACTED] went wrong',
+      ].join('\n'),
+    );
+  });
+
+  it('prints history --json with metadata’s C1 and bidi controls escaped, the JSON unchanged', async () => {
+    const job = { scheduler_id: 'cli-meta', service_name: 'Service M', job_name: 'Meta' };
+    expect((await stack.client.register(job)).ok).toBe(true);
+    const metadata = { note: 'a\u009b31mred\u0085\u007f\u202eb', '\u009dkey': 'x' };
+    expect((await stack.client.status({ ...job, status: 'completed', metadata })).ok).toBe(true);
+    await waitFor(async () => {
+      const rows = await stack.client.history('cli-meta');
+      return rows.ok && rows.value.length === 1;
+    }, 'the history row');
+    const cli = spawnCli(['history', 'cli-meta', '--json'], env);
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.stdout()).not.toMatch(/[\u007f-\u009f\u202a-\u202e]/);
+    expect(cli.stdout()).toContain('"note": "a\\u009b31mred\\u0085\\u007f\\u202eb"');
+    expect((JSON.parse(cli.stdout()) as { metadata: unknown }[])[0]?.metadata).toEqual(metadata);
   });
 });

@@ -42,6 +42,7 @@ beforeAll(async () => {
     readiness: async () => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,
+      authFailuresPerMinute: 30,
       bodyLimitBytes: 65_536,
       maxClockSkewMs: 300_000,
       knownSchedulerTtlMs: 30_000,

@@ -6,12 +6,22 @@
 import type { MessageRef } from './ports.ts';
 import type { FailureAlertInput } from './slack-messages.ts';
 
-/** Partition of the alert items; the sort key is the failure event's id. */
+/** Partition of the alert items; the sort key is `alertKey` of the failure event. */
 export const ALERT_PARTITION = 'alert';
 
-/** Partition of one night's acknowledgements; the sort key is the failure event's id. */
+/** Partition of one night's acknowledgements; the sort key is `alertKey` of the failure. */
 export function acknowledgementPartition(businessDate: string): string {
   return `ack#${businessDate}`;
+}
+
+/**
+ * The sort key of every per-failure marker (the alert item, its outbox pointer, its
+ * acknowledgement): scheduler and event, never the event id alone, since producers may
+ * reuse event ids across schedulers (queue.md → Worker guarantees). Scheduler ids never
+ * contain `#`, so no two pairs share a key.
+ */
+export function alertKey(schedulerId: string, eventId: string): string {
+  return `${schedulerId}#${eventId}`;
 }
 
 /** What the Slack app needs of an alert item to redraw it acknowledged. */

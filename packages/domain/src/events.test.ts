@@ -108,6 +108,49 @@ describe('parseQueueMessage', () => {
     if (!parsed.ok) expect(parsed.detail.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['an integer past 2^53', '1736900000000000000', 'metadata.n'],
+    ['a magnitude DynamoDB refuses', '1e-200', 'metadata.n'],
+    ['an overflow to Infinity', '1e999', 'metadata.n'],
+    ['a negative overflow in an array', '[1, -1e999]', 'metadata.n[1]'],
+    ['a nested unsafe integer', '{"deep": 9007199254740993}', 'metadata.n.deep'],
+  ])('refuses metadata with %s, naming the field', (_name, number, field) => {
+    const body = `${JSON.stringify({ ...base, status: 'failed', error_message: 'x' }).slice(0, -1)},"metadata":{"n":${number}}}`;
+    const parsed = parse(body);
+    expect(parsed).toMatchObject({ ok: false, reason: 'invalid' });
+    if (!parsed.ok) expect(parsed.detail).toContain(`${field} must be a number that can be stored`);
+  });
+
+  it.each([
+    ['the largest safe integer', Number.MAX_SAFE_INTEGER],
+    ['the smallest safe integer', Number.MIN_SAFE_INTEGER],
+    ['a small decimal', 1.5e-100],
+    ['a large decimal', 123456.789],
+    ['zero', 0],
+  ])('accepts metadata with %s', (_name, n) => {
+    expect(parse({ ...base, metadata: { n, list: [n] } }).ok).toBe(true);
+  });
+
+  it.each([
+    ['an escape sequence in error_message', { error_message: 'a\u001b[31mred' }],
+    ['a C1 control in error_message', { error_message: 'a\u009bb' }],
+    ['a lone surrogate in error_message', { error_message: 'a\ud800b' }],
+    ['a lone surrogate in a name', { job_name: 'job \udc00' }],
+    ['a lone surrogate in metadata', { metadata: { note: 'x\ud800' } }],
+    ['a lone surrogate in a metadata key', { metadata: { 'k\ud800': 1 } }],
+  ])('refuses %s', (_name, fields) => {
+    expect(parse({ ...base, status: 'failed', error_message: 'x', ...fields })).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
+  });
+
+  it('keeps tab, newline and astral characters in error_message', () => {
+    const error_message = 'line 1\n\tline 2 😀';
+    const parsed = parse({ ...base, status: 'failed', error_message });
+    expect(parsed).toMatchObject({ ok: true, event: { error_message } });
+  });
+
   it('names each problem readably', () => {
     const parsed = parse({ ...base, status: 'done', execution_time_ms: 'fast' });
     expect(parsed.ok).toBe(false);

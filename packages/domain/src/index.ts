@@ -1,6 +1,7 @@
 export {
   ALERT_PARTITION,
   acknowledgementPartition,
+  alertKey,
   type StoredAlert,
 } from './alerts.ts';
 export {

@@ -32,7 +32,15 @@ const TIMESTAMP_FORMAT = 'iso-timestamp';
 const ISO_TIMESTAMP_PATTERN =
   '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$';
 const ISO_TIMESTAMP = new RegExp(ISO_TIMESTAMP_PATTERN);
-const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$/;
+// Linear-time: the domain is dot-separated labels that contain no dot, so there is only
+// one way to split it and no input can make the engine backtrack (quality.md → bad input).
+const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:.]+(?:\.[^\s@<>()",;:.]+)+$/;
+export const MAX_EMAIL_LENGTH = 320;
+
+/** Whether `value` is an email address; the length is checked before the pattern runs. */
+export function isEmailAddress(value: string): boolean {
+  return value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value);
+}
 
 /** Parses an ISO 8601 timestamp with offset to epoch ms, or undefined when it is not one. */
 export function parseTimestamp(value: string): number | undefined {
@@ -46,10 +54,16 @@ export function formatTimestamp(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-if (!FormatRegistry.Has(EMAIL_FORMAT)) FormatRegistry.Set(EMAIL_FORMAT, (v) => EMAIL.test(v));
+if (!FormatRegistry.Has(EMAIL_FORMAT)) FormatRegistry.Set(EMAIL_FORMAT, isEmailAddress);
 if (!FormatRegistry.Has(TIMESTAMP_FORMAT)) {
   FormatRegistry.Set(TIMESTAMP_FORMAT, (value) => parseTimestamp(value) !== undefined);
 }
+
+// Text patterns refuse lone surrogates and mean the same with or without RegExp's `u`
+// flag (TypeBox runs them without, most JSON Schema validators with). Each alternative
+// starts with a different code unit, which keeps the match linear.
+const SURROGATES = '\\uD800-\\uDFFF';
+const SURROGATE_PAIR = '[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]';
 
 export const SchedulerIdSchema = Type.String({
   minLength: 1,
@@ -62,8 +76,10 @@ export const SchedulerIdSchema = Type.String({
 export const NameSchema = Type.String({
   minLength: 1,
   maxLength: 255,
-  // At least one visible character, and no C0/C1 control characters anywhere.
-  pattern: '^(?=.*\\S)[^\\u0000-\\u001F\\u007F-\\u009F]*$',
+  // At least one visible character; no C0/C1 control characters and no lone surrogates
+  // (not valid Unicode, so no store or terminal can take them).
+  pattern: `^(?=.*\\S)(?:[^\\u0000-\\u001F\\u007F-\\u009F${SURROGATES}]|${SURROGATE_PAIR})*$`,
+  'x-problem': 'it needs a visible character, and no control characters or lone surrogates',
 });
 
 export const StatusSchema = Type.Union(
@@ -78,14 +94,19 @@ export const TimestampSchema = Type.String({
   description: 'ISO 8601 with offset or Z',
 });
 
-export const OwnerEmailSchema = Type.String({ format: EMAIL_FORMAT, maxLength: 320 });
+export const OwnerEmailSchema = Type.String({ format: EMAIL_FORMAT, maxLength: MAX_EMAIL_LENGTH });
 export const AlertUserIdSchema = Type.String({
   pattern: '^[UWS][A-Z0-9]{2,}$',
   maxLength: 64,
   description: 'Slack user (U…/W…) or user group (S…) id to mention on alerts',
 });
 export const ExecutionTimeMsSchema = Type.Integer({ minimum: 0, maximum: MAX_EXECUTION_TIME_MS });
-export const ErrorMessageSchema = Type.String({ maxLength: MAX_ERROR_MESSAGE_LENGTH });
+export const ErrorMessageSchema = Type.String({
+  maxLength: MAX_ERROR_MESSAGE_LENGTH,
+  // No C0/C1 control characters except tab and newline: the text reaches terminals.
+  pattern: `^(?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F${SURROGATES}]|${SURROGATE_PAIR})*$`,
+  'x-problem': 'no control characters except tab and newline, and no lone surrogates',
+});
 export const MetadataSchema = Type.Record(Type.String(), Type.Unknown(), {
   description: `JSON object, ≤ ${MAX_METADATA_BYTES} bytes serialized, nesting depth ≤ ${MAX_METADATA_DEPTH}`,
 });
@@ -128,7 +149,18 @@ export const RegistrationSchema = Type.Object(
 );
 export type Registration = Static<typeof RegistrationSchema>;
 
-/** One problem with metadata, or undefined: size and depth are not expressible in JSON Schema. */
+/**
+ * The smallest and largest magnitudes DynamoDB stores as a number (1E-130 and just under
+ * 1E126); anything outside is refused by the engine, not rounded.
+ */
+const DYNAMO_MIN_MAGNITUDE = 1e-130;
+const DYNAMO_MAX_MAGNITUDE = 1e126;
+
+/**
+ * One problem with metadata, or undefined: size, depth, and numbers that cannot be stored
+ * exactly (http-api.md → metadata) are not expressible in JSON Schema. The size is
+ * checked first, so the walk below never sees more than 16 KiB of JSON.
+ */
 export function metadataProblem(metadata: unknown): string | undefined {
   let serialized: string;
   try {
@@ -139,17 +171,40 @@ export function metadataProblem(metadata: unknown): string | undefined {
   if (new TextEncoder().encode(serialized).length > MAX_METADATA_BYTES) {
     return `metadata must be at most ${MAX_METADATA_BYTES} bytes serialized`;
   }
-  if (depthOf(metadata) > MAX_METADATA_DEPTH) {
+  return valueProblem(metadata, 'metadata', 0);
+}
+
+/** The first problem in one metadata value at `path`, `depth` objects deep. */
+function valueProblem(value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value === 'number') return numberProblem(value, path);
+  if (typeof value === 'string') {
+    return value.isWellFormed() ? undefined : `${path} must be valid Unicode (a lone surrogate)`;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth + 1 > MAX_METADATA_DEPTH) {
     return `metadata must be nested at most ${MAX_METADATA_DEPTH} levels deep`;
+  }
+  const entries = Array.isArray(value)
+    ? value.map((item, index) => [`${path}[${index}]`, item] as const)
+    : Object.entries(value).map(([key, item]) => [`${path}.${key}`, item] as const);
+  for (const [childPath, child] of entries) {
+    if (!childPath.isWellFormed()) return `${path} has a key that is not valid Unicode`;
+    const problem = valueProblem(child, childPath, depth + 1);
+    if (problem) return problem;
   }
   return undefined;
 }
 
-function depthOf(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  let deepest = 0;
-  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child));
-  return deepest + 1;
+/** Numbers a JSON reader gets back as they were sent, and DynamoDB stores at all. */
+function numberProblem(value: number, path: string): string | undefined {
+  const magnitude = Math.abs(value);
+  const storable =
+    Number.isFinite(value) &&
+    (Number.isInteger(value)
+      ? Number.isSafeInteger(value)
+      : magnitude >= DYNAMO_MIN_MAGNITUDE && magnitude < DYNAMO_MAX_MAGNITUDE);
+  if (storable) return undefined;
+  return `${path} must be a number that can be stored exactly: finite, an integer within ±2^53 (send larger ones as strings), magnitude at least 1e-130`;
 }
 
 /** A new scheduler's record: `pending` since `now` (http-api.md → register). */

@@ -41,7 +41,10 @@ export function describeError(error: ValueError): string {
       }
       if (error.type === ValueErrorType.StringFormat)
         return `${field} must be a valid ${schema.format}`;
-      return `${field} has characters that are not allowed (${schema.pattern})`;
+      // A schema may say in words what its pattern refuses (`x-problem`), else it is shown.
+      return typeof schema['x-problem'] === 'string'
+        ? `${field} has characters that are not allowed: ${schema['x-problem']}`
+        : `${field} has characters that are not allowed (${schema.pattern})`;
     case ValueErrorType.Union: {
       const choices = literalChoices(error);
       if (choices) return `${field} must be one of ${choices.join(', ')}`;

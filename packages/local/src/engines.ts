@@ -2,6 +2,7 @@
  * The embedded local engines: dynalite for DynamoDB and fauxqs for SQS, in this process.
  * Tests start them in memory on free ports; `pnpm start` starts them on fixed ports with
  * their data under `.data/`, so a restart keeps schedulers, history and queued events.
+ * They have no authentication, so they listen on loopback only, whatever HOST says.
  */
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -97,12 +98,18 @@ export function createDynamoEngine(options: EngineOptions = {}): Engine {
 /**
  * An SQS engine (fauxqs, Node ≥ 22.5). Its queue URLs name a host that does not resolve,
  * so SQS clients must be given `endpoint` explicitly.
- * Note: fauxqs binds all interfaces, not only loopback; clients use 127.0.0.1.
  * Failure: `start()` rejects when the port is taken.
  */
 export function createSqsEngine(options: EngineOptions = {}): Engine {
   return restartableEngine('sqs', options, async (port, dataDir) => {
-    const server = await startFauxqs({ port, logger: false, ...(dataDir ? { dataDir } : {}) });
+    const server = await startFauxqs({
+      port,
+      // `listenHost` is the project's patch (patches/fauxqs@2.4.1.patch): fauxqs itself
+      // always listens on every interface.
+      listenHost: LOOPBACK,
+      logger: false,
+      ...(dataDir ? { dataDir } : {}),
+    });
     return { port: server.port, stop: () => server.stop() };
   });
 }

@@ -11,6 +11,6 @@ export {
 } from './engines.ts';
 export { launch, type RunningSystem } from './launcher.ts';
 export { type LauncherConfig, launcherConfigSchema } from './launcher-config.ts';
-export { findFreePort } from './ports.ts';
+export { acceptsConnections, externalAddresses, findFreePort } from './ports.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 export { waitFor } from './wait.ts';

@@ -14,6 +14,7 @@ const {
   LOG_PRETTY,
   NODE_ENV,
   APP_VERSION,
+  HOST,
 } = commonConfig;
 
 const port = (fallback: number, description: string) =>
@@ -36,6 +37,7 @@ export const launcherConfigSchema = Type.Object({
   DYNAMODB_TABLE_STATUS_HISTORY,
   DYNAMODB_TABLE_STATE,
   SHUTDOWN_TIMEOUT_MS,
+  HOST,
   PORT: port(3000, 'HTTP port of the api'),
   WORKER_METRICS_PORT: port(3001, 'pnpm start: METRICS_PORT given to the worker'),
   CRON_METRICS_PORT: port(3002, 'pnpm start: METRICS_PORT given to the cron app'),

@@ -14,6 +14,7 @@ import { APPS } from './apps.ts';
 import type { LocalEngines } from './engines.ts';
 import { startLocalEngines } from './engines.ts';
 import type { LauncherConfig } from './launcher-config.ts';
+import { canListen } from './ports.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -24,6 +25,35 @@ export type RunningSystem = {
 };
 
 type Endpoints = { dynamodb: string; sqs: string; engines: LocalEngines | undefined };
+
+/** A port the system needs: who wants it, and the variable that moves it. */
+type PortClaim = { port: number; host: string; owner: string; variable: string };
+
+/** Thrown by `launch` when a port it needs is taken; the message is the one line to show. */
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+
+  constructor({ port, owner, variable }: PortClaim) {
+    super(
+      `port ${port} is in use (${owner}, ${variable}); stop the other process or set ${variable} to a free port`,
+    );
+  }
+}
+
+function portClaims(config: LauncherConfig): PortClaim[] {
+  const apps = [
+    { port: config.PORT, owner: 'api', variable: 'PORT' },
+    { port: config.WORKER_METRICS_PORT, owner: 'worker', variable: 'WORKER_METRICS_PORT' },
+    { port: config.CRON_METRICS_PORT, owner: 'cron', variable: 'CRON_METRICS_PORT' },
+  ].map((claim) => ({ ...claim, host: config.HOST }));
+  // The engines listen on loopback whatever HOST says (engines.ts), unless both are given.
+  const engines = [
+    { port: config.DYNAMODB_LOCAL_PORT, owner: 'DynamoDB engine', variable: 'DYNAMODB_LOCAL_PORT' },
+    { port: config.SQS_LOCAL_PORT, owner: 'SQS engine', variable: 'SQS_LOCAL_PORT' },
+  ].map((claim) => ({ ...claim, host: '127.0.0.1' }));
+  const startsEngines = !(config.DYNAMODB_ENDPOINT && config.SQS_ENDPOINT);
+  return [...apps, ...(startsEngines ? engines : [])].filter(({ port }) => port !== 0);
+}
 
 async function startEnginesUnlessGiven(config: LauncherConfig, logger: Logger): Promise<Endpoints> {
   if (config.DYNAMODB_ENDPOINT && config.SQS_ENDPOINT) {
@@ -71,15 +101,19 @@ function waitForExit(child: ChildProcess): Promise<number> {
 }
 
 /**
- * Starts the system. Failure: rejects if an engine cannot start (e.g. its port is taken)
- * or provisioning fails; once running, an app that exits on its own stops everything else
- * and `stopped` resolves with 1.
+ * Starts the system. Failure: rejects with `PortInUseError`, before starting anything, when
+ * a port it needs is taken; rejects if an engine cannot start or provisioning fails; once
+ * running, an app that exits on its own stops everything else and `stopped` resolves with 1.
  */
 export async function launch(
   config: LauncherConfig,
   logger: Logger,
   baseEnv: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningSystem> {
+  // Checked up front: an app that finds its port taken would only print a stack trace.
+  for (const claim of portClaims(config)) {
+    if (!(await canListen(claim.port, claim.host))) throw new PortInUseError(claim);
+  }
   const endpoints = await startEnginesUnlessGiven(config, logger);
   const clients = createAwsClients({
     region: config.AWS_REGION,

@@ -1,15 +1,19 @@
 // `pnpm start` (the root script runs this file on the repository's Node 24).
 import { createAppLogger, loadConfigOrExit } from '@schedmon/runtime';
-import { launch } from './launcher.ts';
+import { launch, PortInUseError } from './launcher.ts';
 import { launcherConfigSchema } from './launcher-config.ts';
 
 const config = loadConfigOrExit('pnpm start', launcherConfigSchema);
 const logger = createAppLogger('local', config);
 
+const system = await launch(config, logger).catch((error: unknown) => {
+  if (!(error instanceof PortInUseError)) throw error;
+  process.stderr.write(`pnpm start: ${error.message}\n`);
+  process.exit(1);
+});
 if (!process.env.API_KEYS) {
   logger.info(`No API_KEYS set: use the development key "${config.API_KEYS}" in x-api-key`);
 }
-const system = await launch(config, logger);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     void system.stop(signal);

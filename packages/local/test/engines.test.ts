@@ -23,7 +23,7 @@ import {
 } from '@schedmon/resources';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalEngines } from '../src/index.ts';
-import { startLocalEngines } from '../src/index.ts';
+import { acceptsConnections, externalAddresses, startLocalEngines } from '../src/index.ts';
 
 const names: ResourceNames = { ...DEFAULT_RESOURCE_NAMES };
 
@@ -59,6 +59,17 @@ describe('embedded engines in memory', () => {
     expect(startMs).toBeLessThan(2_000);
     expect(engines.dynamodb.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(engines.sqs.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  // They have no authentication: nothing but this machine may reach them.
+  it.skipIf(externalAddresses().length === 0)('listen on loopback only', async () => {
+    for (const engine of [engines.dynamodb, engines.sqs]) {
+      const port = Number(new URL(engine.endpoint).port);
+      expect(await acceptsConnections('127.0.0.1', port), engine.name).toBe(true);
+      for (const address of externalAddresses()) {
+        expect(await acceptsConnections(address, port), `${engine.name} on ${address}`).toBe(false);
+      }
+    }
   });
 
   it('provisions the history table with its sort key, idempotently', async () => {

@@ -3,16 +3,23 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findFreePort, waitFor } from '../src/index.ts';
+import { acceptsConnections, externalAddresses, findFreePort, waitFor } from '../src/index.ts';
 
 const startScript = fileURLToPath(new URL('../src/start.ts', import.meta.url));
 
-type LogLine = { msg?: string; childPid?: number; name?: string };
+type LogLine = {
+  msg?: string;
+  childPid?: number;
+  name?: string;
+  dynamodb?: string;
+  sqs?: string;
+};
 
 type Launched = {
   launcher: ChildProcess;
@@ -22,6 +29,8 @@ type Launched = {
   exited: Promise<number | null>;
   ports: Record<'api' | 'worker' | 'cron', number>;
   dataDir: string;
+  /** What the launcher wrote to stderr, when started with `stderr: 'pipe'`. */
+  stderr: () => string;
 };
 
 function isAlive(pid: number) {
@@ -33,7 +42,10 @@ function isAlive(pid: number) {
   }
 }
 
-async function launch(): Promise<Launched> {
+async function launch(
+  env: Record<string, string> = {},
+  stderr: 'inherit' | 'pipe' = 'inherit',
+): Promise<Launched> {
   const dataDir = await mkdtemp(join(tmpdir(), 'schedmon-start-'));
   const ports = {
     api: await findFreePort(),
@@ -53,8 +65,13 @@ async function launch(): Promise<Launched> {
       DATA_DIR: dataDir,
       // Bounds each app's stop, so a stop stuck on a dead engine cannot outlast the test.
       SHUTDOWN_TIMEOUT_MS: '5000',
+      ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', stderr],
+  });
+  let errors = '';
+  launcher.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
   const lines: LogLine[] = [];
@@ -68,8 +85,33 @@ async function launch(): Promise<Launched> {
       lines.push({ msg: line });
     }
   });
-  return { launcher, lines, outputClosed, exited, ports, dataDir };
+  return { launcher, lines, outputClosed, exited, ports, dataDir, stderr: () => errors };
 }
+
+/** The ports of the three apps and of the two embedded engines, as the launcher logged them. */
+function listeningPorts({ ports, lines }: Launched) {
+  const engines = lines.find((line) => line.msg === 'embedded engines started');
+  return {
+    apps: Object.values(ports),
+    engines: [engines?.dynamodb, engines?.sqs].map((endpoint) =>
+      Number(new URL(endpoint ?? '').port),
+    ),
+  };
+}
+
+/** Whether every port answers on this machine's network addresses (true) or none does (false). */
+async function reachableFromOutside(ports: number[]) {
+  const answers = await Promise.all(
+    externalAddresses().flatMap((address) =>
+      ports.map((port) => acceptsConnections(address, port)),
+    ),
+  );
+  if (answers.every(Boolean)) return true;
+  if (!answers.some(Boolean)) return false;
+  return 'some';
+}
+
+const hasNetwork = externalAddresses().length > 0;
 
 async function waitUntilHealthy(ports: Launched['ports']) {
   for (const [app, port] of Object.entries(ports)) {
@@ -107,6 +149,11 @@ describe('pnpm start', () => {
     const childPids = lines.flatMap((line) => (line.childPid ? [line.childPid] : []));
     expect(childPids).toHaveLength(3);
     expect(lines.some((line) => line.msg?.includes('local-dev-key'))).toBe(true);
+    if (hasNetwork) {
+      // Loopback only by default: no other machine reaches the apps or the engines.
+      const { apps, engines } = listeningPorts(launched);
+      expect(await reachableFromOutside([...apps, ...engines])).toBe(false);
+    }
 
     launcher.kill('SIGINT');
     expect(await exited).toBe(0);
@@ -118,6 +165,41 @@ describe('pnpm start', () => {
     await launched.outputClosed;
     const stoppedApps = lines.filter((line) => line.msg === 'stopped').map((line) => line.name);
     expect(stoppedApps.sort()).toEqual(['api', 'cron', 'worker']);
+  });
+
+  it.skipIf(!hasNetwork)(
+    'listens on every interface with HOST=0.0.0.0, engines excepted',
+    async () => {
+      launched = await launch({ HOST: '0.0.0.0' });
+      await waitUntilHealthy(launched.ports);
+      const { apps, engines } = listeningPorts(launched);
+      expect(await reachableFromOutside(apps)).toBe(true);
+      expect(await reachableFromOutside(engines)).toBe(false);
+      launched.launcher.kill('SIGINT');
+      expect(await launched.exited).toBe(0);
+    },
+  );
+
+  it('says which port is busy, for what and how to move it, when a port is taken', async () => {
+    const busy = createServer();
+    const port = await findFreePort();
+    await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+    try {
+      for (const [variable, owner] of [
+        ['PORT', 'api'],
+        ['DYNAMODB_LOCAL_PORT', 'DynamoDB engine'],
+      ] as const) {
+        launched = await launch({ [variable]: String(port) }, 'pipe');
+        expect(await launched.exited, variable).toBe(1);
+        expect(launched.stderr()).toBe(
+          `pnpm start: port ${port} is in use (${owner}, ${variable}); stop the other process or set ${variable} to a free port\n`,
+        );
+        await rm(launched.dataDir, { recursive: true, force: true });
+        launched = undefined;
+      }
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 
   it('leaves no app running when the launcher itself is killed (kill -9)', {

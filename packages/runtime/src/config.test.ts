@@ -481,6 +481,7 @@ describe('commonConfig', () => {
       SQS_DLQ_URL: undefined,
       HISTORY_RETENTION_DAYS: 30,
       SHUTDOWN_TIMEOUT_MS: 10000,
+      HOST: '127.0.0.1',
     });
   });
 

@@ -226,6 +226,11 @@ export const commonConfig = Object.freeze({
     minimum: 1,
     description: 'Milliseconds allowed for a graceful stop before exiting',
   }),
+  HOST: env.string({
+    default: '127.0.0.1',
+    description:
+      'Address the api and the worker/cron health ports listen on; 0.0.0.0 for all interfaces',
+  }),
 });
 
 /** Turns trimmed, non-empty text into a candidate value, or `undefined` if it does not parse. */

@@ -59,6 +59,14 @@ describe('ops server', () => {
     expect((await fetch(`${url}/health`, { method: 'POST' })).status).toBe(405);
   });
 
+  it('listens on loopback unless given another host', async () => {
+    server = await startOpsServer({ port: 0, version: 'x' });
+    expect(server.host).toBe('127.0.0.1');
+    await server.close();
+    server = await startOpsServer({ port: 0, host: '0.0.0.0', version: 'x' });
+    expect(server.host).toBe('0.0.0.0');
+  });
+
   it('refuses to start on a port that is taken', async () => {
     const first = await start();
     await expect(

@@ -10,6 +10,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export type OpsServerOptions = {
   port: number;
+  /** Address to listen on; loopback (127.0.0.1) when absent. */
   host?: string;
   version: string;
   /** Checks behind `/health/ready`; without it the process is ready while it runs. */
@@ -17,7 +18,13 @@ export type OpsServerOptions = {
   registry?: Registry;
 };
 
-export type OpsServer = { url: string; port: number; close(): Promise<void> };
+export type OpsServer = {
+  url: string;
+  /** The address it listens on. */
+  host: string;
+  port: number;
+  close(): Promise<void>;
+};
 
 /** A metrics registry with Node's default process metrics. */
 export function createMetricsRegistry(prefix = 'schedmon_'): Registry {
@@ -88,13 +95,14 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port, options.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const { address: host, port } = server.address() as AddressInfo;
   return {
+    host,
     port,
     url: `http://127.0.0.1:${port}`,
     close: () =>

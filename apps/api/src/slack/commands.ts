@@ -1,13 +1,16 @@
 /**
  * What the `/schedmon` slash command answers: tonight's table, one scheduler with its last
- * history rows, or help. Pure rendering over the stores; unknown input answers help.
+ * history rows, or help. Pure rendering over the stores; unknown input answers help, and
+ * every piece of the user's text shown back goes through `safeText`.
  */
 import type { EodConfig, HistoryStore, SchedulerStore, SlackMessage } from '@schedmon/domain';
 import {
+  compileValidator,
   escapeMrkdwn,
   formatBusinessDate,
   formatWallTime,
   renderStatusTable,
+  SchedulerIdSchema,
   safeText,
   slotOf,
   tonightRows,
@@ -23,9 +26,13 @@ export type CommandDeps = {
 const HELP_TEXT = [
   '*/schedmon* — the EOD monitor',
   '• `/schedmon status` — tonight’s table (only you see it)',
-  '• `/schedmon show <scheduler_id>` — one scheduler and its last 10 events',
+  // `<` and `>` as entities: raw, Slack reads `<scheduler_id>` as a link and drops it.
+  '• `/schedmon show &lt;scheduler_id&gt;` — one scheduler and its last 10 events',
   '• `/schedmon help` — this help',
 ].join('\n');
+
+// The id rule the api registers schedulers by, so no id is looked up that cannot exist.
+const schedulerId = compileValidator(SchedulerIdSchema);
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
@@ -51,6 +58,13 @@ async function statusMessage(deps: CommandDeps, nowMs: number): Promise<SlackMes
     text: `${first.text}\n${note}`,
     blocks: [...first.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: note }] }],
   };
+}
+
+function notASchedulerId(argument: string): SlackMessage {
+  const shown = safeText(argument, { max: 60 });
+  return helpMessage(
+    `${shown ? `\`${shown}\`` : 'That'} is not a scheduler id: ids are 1–255 letters, digits, \`.\`, \`_\`, \`:\` or \`-\`, starting with a letter or digit.`,
+  );
 }
 
 async function showMessage(
@@ -102,9 +116,11 @@ export async function answerCommand(
     case 'status':
       return statusMessage(deps, nowMs);
     case 'show':
-      return argument
+      if (!argument) return helpMessage('Which scheduler? `/schedmon show &lt;scheduler_id&gt;`');
+      // Checked before the lookup: the table refuses an oversized key with an error, not a miss.
+      return schedulerId.check(argument)
         ? showMessage(deps, argument, nowMs)
-        : helpMessage('Which scheduler? `/schedmon show <scheduler_id>`');
+        : notASchedulerId(argument);
     case '':
     case 'help':
       return helpMessage();

@@ -2,13 +2,20 @@
  * The Slack app (eod-slack.md → The Slack app), served by the api at `POST /slack/events`
  * with @slack/bolt behind a small receiver, so there is one HTTP server. Every request's
  * signature is checked on the raw body before anything runs; a bad one answers 401.
+ *
+ * Slack is answered as soon as a listener acks; the work after the ack runs on, tracked,
+ * and the app's close waits for it. Bolt holds no token: every Web API call goes through
+ * the `Notifier`, with its timeouts, its error classification and no token in any log.
  */
-import type { Clock, StateStore, StoredAlert } from '@schedmon/domain';
+import { createSlackNotifier } from '@schedmon/adapters/slack';
+import type { Clock, Notifier, StateStore, StoredAlert } from '@schedmon/domain';
 import {
   ACKNOWLEDGE_ACTION_ID,
   ALERT_PARTITION,
   acknowledgementPartition,
+  alertKey,
   formatTimestamp,
+  NotifierError,
   parseAcknowledgeButtonValue,
   renderFailureAlert,
   slotOf,
@@ -26,6 +33,7 @@ export type SlackAppDeps = CommandDeps & {
   clock: Clock;
   logger: Logger;
   signingSecret: string;
+  /** The bot token, given to the notifier only. */
   botToken: string;
   /** Another Slack-compatible Web API (tests); unset means Slack. */
   apiUrl?: string | undefined;
@@ -34,6 +42,13 @@ export type SlackAppDeps = CommandDeps & {
 /** Bolt's receiver contract, fed by the Fastify route instead of a server of its own. */
 class FastifyReceiver implements Receiver {
   app: App | undefined;
+  readonly #logger: Logger;
+  // The listeners' work after their ack, which stop() waits for so a shutdown cuts none short.
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
 
   init(app: App) {
     this.app = app;
@@ -41,33 +56,55 @@ class FastifyReceiver implements Receiver {
 
   async start() {}
 
-  async stop() {}
+  /** Resolves once the work every listener went on with after its ack has ended. */
+  async stop() {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+  }
 
-  /** Runs the listeners and resolves with what they acknowledged with. */
-  async dispatch(body: Record<string, unknown>): Promise<unknown> {
-    let response: unknown;
+  /**
+   * Runs the listeners and resolves with what they acknowledged with as soon as they ack
+   * (Slack's 3 s deadline is for the ack, not for the work after it), or when they end
+   * without one. A failure before the ack rejects; one after it can only be logged.
+   */
+  dispatch(body: Record<string, unknown>): Promise<unknown> {
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    let acked = false;
     const event: ReceiverEvent = {
       body,
       ack: async (answer?: unknown) => {
-        response = answer;
+        acked = true;
+        resolve(answer);
       },
     };
-    await this.app?.processEvent(event);
-    return response;
+    const run: Promise<void> = Promise.resolve()
+      .then(() => this.app?.processEvent(event))
+      .then(
+        () => resolve(undefined),
+        (error: unknown) => {
+          if (!acked) reject(error);
+          else this.#logger.error({ err: error }, 'Slack listener failed after its ack');
+        },
+      )
+      .finally(() => this.#inFlight.delete(run));
+    this.#inFlight.add(run);
+    return promise;
   }
 }
 
 const ACK_DAYS = 8;
 
-async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver) {
+// The edits run after the ack, but a shutdown (SHUTDOWN_TIMEOUT_MS, 10 s by default) waits
+// for them: two tries of 3 s and one short rate-limit wait stay within it.
+const EDIT_TUNING = { timeoutMs: 3_000, retries: 1, maxRetryWaitMs: 1_000 };
+
+async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver, notifier: Notifier) {
   // Loaded only when the Slack app is on: Bolt costs ~18 MB of memory an api without it need not pay.
   const { App } = await import('@slack/bolt');
   const bolt = new App({
     receiver,
-    token: deps.botToken,
-    // No auth.test at start-up: the api must start even while Slack is unreachable.
-    tokenVerificationEnabled: false,
-    ...(deps.apiUrl ? { clientOptions: { slackApiUrl: deps.apiUrl } } : {}),
+    // No token for Bolt, so its own client (30 minutes of retries, errors that log the
+    // token) has nothing to call Slack with, and no auth.test runs before a listener.
+    authorize: async () => ({}),
     logger: {
       debug: () => undefined,
       info: () => undefined,
@@ -77,6 +114,10 @@ async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver) {
       getLevel: () => 'info' as never,
       setName: () => undefined,
     },
+  });
+  // Rethrown unlogged: the route (a 500) or the receiver (after the ack) logs it, once.
+  bolt.error(async (error) => {
+    throw error;
   });
 
   bolt.command('/schedmon', async ({ command, ack }) => {
@@ -88,7 +129,8 @@ async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver) {
     });
   });
 
-  bolt.action(ACKNOWLEDGE_ACTION_ID, async ({ ack, body, action, client }) => {
+  bolt.action(ACKNOWLEDGE_ACTION_ID, async ({ ack, body, action }) => {
+    // First and at once: the receiver answers Slack on it, and the rest may take longer.
     await ack();
     const value = parseAcknowledgeButtonValue((action as { value?: string }).value ?? '');
     const userId = body.user.id;
@@ -98,7 +140,9 @@ async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver) {
     }
     const nowMs = deps.clock.now().getTime();
     const now = formatTimestamp(nowMs);
-    const alert = (await deps.state.get(ALERT_PARTITION, value.event_id, now))?.data as
+    // Keyed by scheduler and event: producers reuse event ids across schedulers.
+    const key = alertKey(value.scheduler_id, value.event_id);
+    const alert = (await deps.state.get(ALERT_PARTITION, key, now))?.data as
       | StoredAlert
       | undefined;
     const failedMs = alert?.failed_at ? Date.parse(alert.failed_at) : nowMs;
@@ -106,30 +150,57 @@ async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver) {
       Number.isFinite(failedMs) ? failedMs : nowMs,
       deps.eod,
     ).businessDate;
+    const partition = acknowledgementPartition(businessDate);
     const recorded = await deps.state.putIfAbsent(
       {
-        pk: acknowledgementPartition(businessDate),
-        sk: value.event_id,
-        data: { scheduler_id: value.scheduler_id, user_id: userId, at: now },
+        pk: partition,
+        sk: key,
+        data: {
+          scheduler_id: value.scheduler_id,
+          event_id: value.event_id,
+          user_id: userId,
+          at: now,
+        },
         expires_at: Math.floor(nowMs / 1000) + ACK_DAYS * 86_400,
       },
       now,
     );
-    // A second click (or Slack's retry of the first) changes nothing.
-    if (!recorded) return;
-    deps.logger.info({ event_id: value.event_id, userId }, 'failure acknowledged');
+    // A second click (or Slack's retry of the first) changes nothing recorded, but redraws
+    // the alert as the first click left it: a button is only still there to click when
+    // that redraw did not reach Slack.
+    let acknowledgement = { userId, at: now };
+    if (recorded) {
+      deps.logger.info({ event_id: value.event_id, userId }, 'failure acknowledged');
+    } else {
+      const first = (await deps.state.get(partition, key, now))?.data as
+        | { user_id?: string; at?: string }
+        | undefined;
+      if (!first?.user_id || !first.at) return;
+      acknowledgement = { userId: first.user_id, at: first.at };
+      deps.logger.info(
+        { event_id: value.event_id, userId, acknowledgedBy: first.user_id },
+        'already acknowledged: nothing changed',
+      );
+    }
     const container = (body as { container?: { channel_id?: string; message_ts?: string } })
       .container;
     const channel = container?.channel_id ?? (body as { channel?: { id?: string } }).channel?.id;
     const ts = container?.message_ts ?? (body as { message?: { ts?: string } }).message?.ts;
     if (!alert?.input || !channel || !ts) return;
-    const message = renderFailureAlert({ ...alert.input, acknowledgement: { userId, at: now } });
-    await client.chat.update({
-      channel,
-      ts,
-      text: message.text,
-      blocks: [...message.blocks] as never,
-    });
+    const message = renderFailureAlert({ ...alert.input, acknowledgement });
+    try {
+      await notifier.update({ channel, ts }, message);
+    } catch (error) {
+      // The acknowledgement stands (the 06:00 summary lists it); only the redraw is missing.
+      deps.logger.warn(
+        {
+          event_id: value.event_id,
+          userId,
+          reason: error instanceof NotifierError ? error.reason : 'unexpected',
+        },
+        'acknowledged, but the alert could not be redrawn',
+      );
+    }
   });
   return bolt;
 }
@@ -145,8 +216,15 @@ function parseBody(contentType: string, raw: string): Record<string, unknown> {
 
 /** Registers `POST /slack/events` (its own body parsing: the signature needs the raw body). */
 export async function slackRoutes(scope: FastifyInstance, deps: SlackAppDeps) {
-  const receiver = new FastifyReceiver();
-  await createBolt(deps, receiver);
+  const receiver = new FastifyReceiver(deps.logger);
+  const notifier = createSlackNotifier({
+    token: deps.botToken,
+    apiUrl: deps.apiUrl,
+    logger: deps.logger,
+    ...EDIT_TUNING,
+  });
+  await createBolt(deps, receiver, notifier);
+  scope.addHook('onClose', () => receiver.stop());
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser(
     ['application/x-www-form-urlencoded', 'application/json'],

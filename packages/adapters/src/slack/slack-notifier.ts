@@ -10,8 +10,11 @@ import type { NotifierLogger } from './notifier-logger.ts';
 export type SlackNotifierOptions = {
   /** The bot token (`xoxb-…`). Never logged. */
   token: string;
-  /** The channel id messages are posted to. */
-  channel: string;
+  /**
+   * The channel id messages are posted to. Without one the notifier only edits (the Slack
+   * app redraws messages where they are) and `post` rejects with `channel_not_set`.
+   */
+  channel?: string;
   /** Base URL of a Slack-compatible Web API (`SLACK_API_URL`); Slack's own when omitted. */
   apiUrl?: string;
   /** Where each call's outcome is logged; nothing is logged when omitted. */
@@ -98,6 +101,8 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
 
   return {
     async post(message: SlackMessage): Promise<MessageRef> {
+      // Not retryable: a setup mistake, the same on every try.
+      if (channel === undefined) throw new NotifierError('channel_not_set', false);
       const result = await call(
         'chat.postMessage',
         () =>

@@ -1,0 +1,29 @@
+import type { HistoryEntry } from '@schedmon/domain';
+import { describe, expect, it } from 'vitest';
+import { formatHistory } from './cli-read.ts';
+
+const entry = (fields: Partial<HistoryEntry>): HistoryEntry => ({
+  id: 'e1',
+  scheduler_id: 'job-a',
+  type: 'status',
+  status: 'failed',
+  timestamp: '2026-01-15T01:00:00.000Z',
+  execution_time_ms: 1_500,
+  error_message: null,
+  metadata: null,
+  run_id: null,
+  ...fields,
+});
+
+describe('formatHistory', () => {
+  it('shows the first line of an error with its control characters escaped', () => {
+    const error_message =
+      '\u001b[2J\u001b]8;;https://evil.example\u0007click me\u001b]8;;\u0007\tthen\u009b31m\rover\nsecond line';
+    const text = formatHistory([entry({ error_message })]);
+    expect(text.split('\n')).toEqual([
+      'Time (UTC)                Event   Took   Error',
+      '2026-01-15T01:00:00.000Z  failed  1.5 s  \\u001b[2J\\u001b]8;;https://evil.example\\u0007click me\\u001b]8;;\\u0007 then\\u009b31m\\u000dover',
+      '',
+    ]);
+  });
+});
