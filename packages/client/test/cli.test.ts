@@ -10,7 +10,7 @@ import { findFreePort, waitFor } from '@schedmon/local';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from './stack.ts';
-import { API_KEY, spawnCli, startStack, waitForRecord } from './stack.ts';
+import { API_KEY, spawnCli, startStack, waitForRecord, windowAroundNow } from './stack.ts';
 
 const environment = useTestEnvironment();
 // The node running the tests itself: `node` on the PATH may be a shell wrapper, which
@@ -214,15 +214,7 @@ describe('the schedmon CLI against the running stack', () => {
   });
 
   it('shows tonight’s table in Slack’s order, without colours in a pipe', async () => {
-    // A window around now, so the statuses just reported count as tonight's whatever the hour.
-    const start = new Date(Date.now() - 30 * 60_000);
-    const hhmm = (date: Date) => date.toISOString().slice(11, 16);
-    const cli = spawnCli(['status'], {
-      ...env,
-      EOD_TIMEZONE: 'UTC',
-      EOD_WINDOW_START: hhmm(start),
-      EOD_WINDOW_END: hhmm(new Date(start.getTime() + 2 * 3_600_000)),
-    });
+    const cli = spawnCli(['status'], { ...env, ...windowAroundNow() });
     expect((await cli.exited).code).toBe(0);
     const out = cli.stdout();
     expect(out).toMatch(/^📊 EOD Process Status — /);

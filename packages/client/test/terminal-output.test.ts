@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli } from './stack.ts';
+import { spawnCli, windowAroundNow } from './stack.ts';
 
 // C0 (ESC, BEL, CR, BS…) but the newlines ending lines, DEL, C1 (8-bit CSI, OSC, NEL…),
 // line separators and bidi controls.
@@ -89,14 +89,7 @@ describe('producer text on the terminal', () => {
   });
 
   it('status shows the table without anything that drives the terminal', async () => {
-    const start = new Date(Date.now() - 30 * 60_000);
-    const hhmm = (date: Date) => date.toISOString().slice(11, 16);
-    const cli = spawnCli(['status'], {
-      ...env,
-      EOD_TIMEZONE: 'UTC',
-      EOD_WINDOW_START: hhmm(start),
-      EOD_WINDOW_END: hhmm(new Date(start.getTime() + 2 * 3_600_000)),
-    });
+    const cli = spawnCli(['status'], { ...env, ...windowAroundNow() });
     expect((await cli.exited).code).toBe(0);
     expect(cli.stdout()).toContain('❌ Failed');
     expect(cli.stdout()).not.toMatch(DRIVES_A_TERMINAL);
