@@ -14,7 +14,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import Fastify, { LogController } from 'fastify';
 import type { ApiKey } from './auth.ts';
 import { authenticate, DEV_API_KEY, isLoopbackAddress, sha256 } from './auth.ts';
-import { createAuthFailureLimiter } from './auth-failures.ts';
+import { clientKey, createAuthFailureLimiter } from './auth-failures.ts';
 import { errorBody, HttpError, installErrorHandling } from './errors.ts';
 import { createKnownSchedulers } from './known-schedulers.ts';
 import type { ApiMetrics } from './plugins/metrics.ts';
@@ -48,6 +48,11 @@ export type AppDeps = {
     maxClockSkewMs: number;
     knownSchedulerTtlMs: number;
   };
+  /**
+   * Proxies whose `X-Forwarded-For` names the client (addresses or CIDRs): the address
+   * that auth failures are counted by. Unset: the connection's peer.
+   */
+  trustProxy?: readonly string[] | undefined;
   /** When set, `/metrics` needs it in `x-api-key`. */
   metricsApiKey?: string | undefined;
   metrics?: ApiMetrics;
@@ -73,6 +78,7 @@ export function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance,
     bodyLimit: deps.limits.bodyLimitBytes,
+    ...(deps.trustProxy?.length ? { trustProxy: [...deps.trustProxy] } : {}),
     genReqId: requestIdOf,
     logController: new LogController({
       requestIdLogLabel: 'request_id',
@@ -185,7 +191,8 @@ export function buildApp(deps: AppDeps) {
       const failures = createAuthFailureLimiter({ max: deps.limits.authFailuresPerMinute });
       v1.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
         const nowMs = deps.clock.now().getTime();
-        const blockedFor = failures.blockedFor(request.ip, nowMs);
+        const client = clientKey(request.ip);
+        const blockedFor = failures.blockedFor(client, nowMs);
         if (blockedFor > 0) {
           reply.header('retry-after', String(blockedFor));
           throw new HttpError(
@@ -195,16 +202,16 @@ export function buildApp(deps: AppDeps) {
         }
         const given = request.headers['x-api-key'];
         if (typeof given !== 'string' || given === '') {
-          failures.record(request.ip, nowMs);
+          failures.record(client, nowMs);
           throw new HttpError(401, 'Missing API key in x-api-key header');
         }
         const key = authenticate(deps.keys, given);
         if (!key) {
-          failures.record(request.ip, nowMs);
+          failures.record(client, nowMs);
           throw new HttpError(401, 'Invalid API key');
         }
         if (key.loopbackOnly && !isLoopbackAddress(request.ip)) {
-          failures.record(request.ip, nowMs);
+          failures.record(client, nowMs);
           throw new HttpError(
             403,
             `The development key ${DEV_API_KEY} is accepted only from this machine; set API_KEYS to reach the api from elsewhere`,

@@ -23,6 +23,24 @@ export type AuthFailureLimits = {
 
 type Window = { startMs: number; count: number };
 
+/**
+ * What failures are counted by: an IPv4 address, or an IPv6 address's /64 (one host is
+ * usually given a whole /64, so counting single addresses would let it guess freely).
+ */
+export function clientKey(address: string): string {
+  if (!address.includes(':') || address.startsWith('::ffff:')) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = address.includes('::')
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
 /** A fixed window per address, starting at its first failure; memory is bounded. */
 export function createAuthFailureLimiter(limits: AuthFailureLimits): AuthFailureLimiter {
   const windowMs = limits.windowMs ?? 60_000;

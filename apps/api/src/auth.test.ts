@@ -10,7 +10,7 @@ import {
   parseScope,
   sha256,
 } from './auth.ts';
-import { createAuthFailureLimiter } from './auth-failures.ts';
+import { clientKey, createAuthFailureLimiter } from './auth-failures.ts';
 
 function keyWith(...scopes: string[]): ApiKey {
   const file = JSON.stringify([{ name: 'k', sha256: sha256('secret').toString('hex'), scopes }]);
@@ -63,7 +63,7 @@ describe('isAllowed', () => {
     expect(hasAnyAccess(keyWith('read:a-*'), 'write')).toBe(false);
   });
 
-  it.each(['admin', 'write:', 'write:*x', 'write:-bad', 'read:a b', 'READ'])(
+  it.each(['write:', 'write:*x', 'write:-bad', 'read:a b', 'READ', 'delete'])(
     'refuses the scope %j in a keys file',
     (scope) => {
       expect(() => keyWith(scope)).toThrow(/API_KEYS_FILE is invalid/);
@@ -116,5 +116,19 @@ describe('createAuthFailureLimiter', () => {
     expect(limiter.blockedFor('a', 0)).toBe(0);
     expect(limiter.blockedFor('b', 0)).toBeGreaterThan(0);
     expect(limiter.blockedFor('c', 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('clientKey', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['::ffff:203.0.113.7', '::ffff:203.0.113.7'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::9', '2001:db8:1:2::/64'],
+    ['2001:0DB8:0001:0002:ffff::1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('counts %s as %s', (address, key) => {
+    expect(clientKey(address)).toBe(key);
   });
 });

@@ -44,6 +44,12 @@ export const apiConfigSchema = Type.Object({
     minimum: 1,
     description: 'Requests with a missing or unknown API key allowed per client address per minute',
   }),
+  TRUST_PROXY: Type.Optional(
+    env.list({
+      description:
+        'Proxies (addresses, CIDRs, or loopback/uniquelocal) whose X-Forwarded-For gives the client address; unset trusts none',
+    }),
+  ),
   BODY_LIMIT_BYTES: env.integer({
     default: 65_536,
     minimum: 1_024,

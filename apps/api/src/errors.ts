@@ -20,9 +20,18 @@ export type ErrorBody = {
 const STATUS_OF_CODE: Record<ErrorCode, number> = {
   SCHEDULER_NOT_FOUND: 404,
   VALIDATION_FAILED: 400,
+  VALUE_UNSTORABLE: 400,
   ENGINE_UNAVAILABLE: 503,
   QUEUE_REFUSED: 503,
   NOTIFIER_FAILED: 503,
+};
+
+// Codes whose own message is for the log only (engine text, account ids, table names).
+const PUBLIC_MESSAGE_OF_CODE: Partial<Record<ErrorCode, string>> = {
+  VALUE_UNSTORABLE: 'A value in the request cannot be stored',
+  ENGINE_UNAVAILABLE: 'Service temporarily unavailable, retry later',
+  QUEUE_REFUSED: 'Service temporarily unavailable, retry later',
+  NOTIFIER_FAILED: 'Service temporarily unavailable, retry later',
 };
 
 /** An error the api raises itself with a status and a message meant for the caller. */
@@ -68,10 +77,7 @@ function describe(error: FastifyError): { statusCode: number; message: string | 
   if (error instanceof ValidationError) return { statusCode: 400, message: [...error.problems] };
   if (error instanceof DomainError) {
     const statusCode = STATUS_OF_CODE[error.code];
-    return {
-      statusCode,
-      message: statusCode === 503 ? 'Service temporarily unavailable, retry later' : error.message,
-    };
+    return { statusCode, message: PUBLIC_MESSAGE_OF_CODE[error.code] ?? error.message };
   }
   if (error instanceof HttpError) return { statusCode: error.statusCode, message: error.message };
   if (error.code === 'FST_ERR_VALIDATION' && error.validation) {

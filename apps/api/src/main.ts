@@ -70,6 +70,7 @@ const app = buildApp({
     knownSchedulerTtlMs: config.KNOWN_SCHEDULER_CACHE_SECONDS * 1000,
   },
   metricsApiKey: config.METRICS_API_KEY,
+  trustProxy: config.TRUST_PROXY,
 });
 
 lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });

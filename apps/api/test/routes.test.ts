@@ -1,5 +1,6 @@
 import type { QueueMessage } from '@schedmon/domain';
-import { QueueRefusedError } from '@schedmon/domain';
+import { QueueRefusedError, UnstorableValueError } from '@schedmon/domain';
+import { createMemorySchedulerStore } from '@schedmon/domain/fakes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEV_API_KEY, loadApiKeys, sha256 } from '../src/auth.ts';
 import {
@@ -137,6 +138,36 @@ describe('access rules', () => {
     expect((await list(app, 'full-access-key', '203.0.113.8')).statusCode).toBe(200);
     clock.advance(60_000);
     expect((await list(app, 'full-access-key', '203.0.113.7')).statusCode).toBe(200);
+  });
+
+  it('counts failures by the forwarded client address behind a trusted proxy only', async () => {
+    const { app } = setup({ trustProxy: ['127.0.0.1'] });
+    const viaProxy = (client: string, remoteAddress = '127.0.0.1') =>
+      app.inject({
+        method: 'GET',
+        url: '/api/v1/schedulers',
+        headers: { 'x-forwarded-for': client },
+        remoteAddress,
+      });
+    for (let i = 0; i < 30; i += 1) expect((await viaProxy('198.51.100.1')).statusCode).toBe(401);
+    expect((await viaProxy('198.51.100.1')).statusCode).toBe(429);
+    // Another client behind the same proxy is not locked out by the first one's guesses.
+    expect((await viaProxy('198.51.100.2')).statusCode).toBe(401);
+    // An untrusted peer's X-Forwarded-For is ignored: it cannot pick its own address.
+    for (let i = 0; i < 30; i += 1) {
+      await viaProxy(`192.0.2.${i}`, '203.0.113.9');
+    }
+    expect((await viaProxy('192.0.2.200', '203.0.113.9')).statusCode).toBe(429);
+  });
+
+  it('refuses the development key forwarded from elsewhere by a trusted local proxy', async () => {
+    const { app } = setup({ keys: loadApiKeys([DEV_API_KEY]), trustProxy: ['127.0.0.1'] });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/schedulers',
+      headers: { ...headers(DEV_API_KEY), 'x-forwarded-for': '198.51.100.1' },
+    });
+    expect(response.statusCode).toBe(403);
   });
 
   it('accepts the development key from this machine only', async () => {
@@ -396,6 +427,25 @@ describe('PUT /api/v1/schedulers/{id}/status', () => {
       });
     expect((await send('disk \u001b]8;;http://evil\u0007full')).statusCode).toBe(400);
     expect((await send('line 1\n\tline 2')).statusCode).toBe(202);
+  });
+
+  it('answers a value the store refuses with a 400 that keeps the engine text out', async () => {
+    const refusing = createMemorySchedulerStore();
+    refusing.register = async () => {
+      throw new UnstorableValueError(
+        'DynamoDB register cannot store the value: ValidationException: table arn:aws:dynamodb:eu-west-1:123456789012:table/schedulers',
+      );
+    };
+    const { app } = setup({ schedulers: refusing });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/schedulers/register',
+      headers: headers(),
+      payload: registration(),
+    });
+    expect(response.statusCode).toBe(400);
+    expect(errorBodyOf(response).message).toBe('A value in the request cannot be stored');
+    expect(response.body).not.toContain('123456789012');
   });
 
   it('answers 503 and not 202 when the queue refuses the event', async () => {

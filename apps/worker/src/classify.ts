@@ -8,7 +8,7 @@
  * - `retry`: anything unexpected: received again after a growing delay; the redrive policy
  *   parks it after `maxReceiveCount` receives, so nothing loops forever.
  */
-import { EngineUnavailableError, ValidationError } from '@schedmon/domain';
+import { EngineUnavailableError, UnstorableValueError } from '@schedmon/domain';
 
 /** What becomes of a message whose processing failed with some error. */
 export type FailureDecision =
@@ -18,8 +18,7 @@ export type FailureDecision =
 
 /** Decides a failure. Parse-time refusals never get here: they are parked where parsed. */
 export function decideFailure(error: unknown): FailureDecision {
-  // Thrown by a store, a ValidationError means the value cannot be stored as it is.
-  if (error instanceof ValidationError) {
+  if (error instanceof UnstorableValueError) {
     return { kind: 'park', reason: 'unstorable', detail: error.message };
   }
   if (error instanceof EngineUnavailableError) return { kind: 'hold', error };

@@ -51,6 +51,11 @@ export type Consumer = {
 
 const MAX_LOOP_BACKOFF_MS = 30_000;
 const FIRST_PROBE_MS = 500;
+/** Holds in a row after which DynamoDB answered at once, before a batch is let go. */
+const MAX_HOLDS_WITHOUT_OUTAGE = 3;
+/** Holds of one batch at all (a flapping engine) before it is let go all the same. */
+const MAX_HOLDS = 20;
+const PROBES_PER_WARNING = 10;
 
 function pause(ms: number, signal: AbortSignal) {
   return new Promise<void>((resolve) => {
@@ -71,11 +76,13 @@ function pause(ms: number, signal: AbortSignal) {
  * through again, so an engine that answers probes but still fails writes is not hammered.
  */
 function createEngineGate(options: ConsumerOptions, signal: AbortSignal) {
-  let down: Promise<boolean> | undefined;
+  let down: Promise<number | undefined> | undefined;
   let probes = 0;
 
-  async function probeUntilUp(context: Record<string, unknown>): Promise<boolean> {
+  /** The probes that failed before DynamoDB answered; undefined when stopping. */
+  async function probeUntilUp(context: Record<string, unknown>): Promise<number | undefined> {
     options.logger.warn(context, 'DynamoDB unreachable: receiving paused');
+    let failed = 0;
     while (!signal.aborted) {
       await pause(Math.min(options.probeMaxIntervalMs, FIRST_PROBE_MS * 2 ** probes), signal);
       if (signal.aborted) break;
@@ -85,11 +92,14 @@ function createEngineGate(options: ConsumerOptions, signal: AbortSignal) {
         .catch((error: unknown) => ({ ok: false, message: String(error) }));
       if (check.ok) {
         options.logger.info({ probes }, 'DynamoDB answers again: receiving resumed');
-        return true;
+        return failed;
       }
-      options.logger.debug({ probes, reason: check.message }, 'DynamoDB still unreachable');
+      failed += 1;
+      // Said at warn now and then (not each probe), so a pause that lasts says why.
+      const level = failed % PROBES_PER_WARNING === 1 ? 'warn' : 'debug';
+      options.logger[level]({ probes, reason: check.message }, 'DynamoDB still unreachable');
     }
-    return false;
+    return undefined;
   }
 
   return {
@@ -97,8 +107,11 @@ function createEngineGate(options: ConsumerOptions, signal: AbortSignal) {
       return down !== undefined;
     },
     /** Resolves at once unless paused, else once DynamoDB answers; false when stopping. */
-    ready: () => down ?? Promise.resolve(!signal.aborted),
-    /** Pauses receiving (unless paused already) until DynamoDB answers; false when stopping. */
+    ready: async () => (down ? (await down) !== undefined : !signal.aborted),
+    /**
+     * Pauses receiving (unless paused already) until DynamoDB answers. Resolves with the
+     * probes that failed meanwhile (0: it answered at once), undefined when stopping.
+     */
     waitUntilUp(context: Record<string, unknown>) {
       down ??= probeUntilUp(context).finally(() => {
         down = undefined;
@@ -142,6 +155,24 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     return () => clearInterval(timer);
   }
 
+  /** Hides a message for its next try, later with each receive (the redrive budget). */
+  const delay = (message: ReceivedMessage) =>
+    queue.changeVisibility(
+      message.receiptHandle,
+      retryDelaySeconds(message.receiveCount, options.retryDelaySeconds),
+    );
+
+  const delayOrLog = (message: ReceivedMessage) =>
+    delay(message).catch((error: unknown) => {
+      // It reappears after the visibility timeout instead: sooner, but not lost.
+      logger.warn({ err: error, message_id: message.messageId }, 'could not delay message');
+    });
+
+  async function retryLater(messages: readonly ReceivedMessage[]) {
+    for (const message of messages) await delayOrLog(message);
+    options.onRetried?.(messages.length);
+  }
+
   /** Acts on each decision; returns the messages to hold until DynamoDB answers. */
   async function settle(messages: readonly ReceivedMessage[], decisions: Map<string, Decision>) {
     const done: string[] = [];
@@ -178,10 +209,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         );
       } else {
         retried += 1;
-        await queue.changeVisibility(
-          message.receiptHandle,
-          retryDelaySeconds(message.receiveCount, options.retryDelaySeconds),
-        );
+        await delayOrLog(message);
       }
     }
     const notDeleted = done.length > 0 ? await queue.delete(done) : [];
@@ -196,6 +224,8 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   /** Processes one received batch, again and again for what is held, until none is. */
   async function handle(messages: readonly ReceivedMessage[], index: number) {
     let pending = messages;
+    let unexplained = 0;
+    let holds = 0;
     const release = keepHidden(() => pending);
     try {
       for (;;) {
@@ -208,7 +238,25 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         pending = held;
         const first = decisions.get(held[0]?.messageId ?? '');
         const cause = first?.kind === 'hold' ? first.error : undefined;
-        if (!(await engine.waitUntilUp({ err: cause, loop: index, held: held.length }))) return;
+        const failedProbes = await engine.waitUntilUp({
+          err: cause,
+          loop: index,
+          held: held.length,
+        });
+        if (failedProbes === undefined) return;
+        // Held again and again while DynamoDB answers every probe: not an outage but
+        // something about these messages. They go back to the queue's redrive budget, so
+        // they end in the DLQ rather than pausing every loop for ever.
+        unexplained = failedProbes === 0 ? unexplained + 1 : 0;
+        holds += 1;
+        if (unexplained >= MAX_HOLDS_WITHOUT_OUTAGE || holds >= MAX_HOLDS) {
+          logger.warn(
+            { err: cause, loop: index, held: held.length },
+            'held messages fail while DynamoDB answers; retrying them later',
+          );
+          await retryLater(held);
+          return;
+        }
       }
     } finally {
       release();

@@ -3,6 +3,8 @@
 
 import { createSqsEventQueue } from '@schedmon/adapters/sqs';
 import type { ApplyResult, QueueMessage, SchedulerStore, StatusEvent } from '@schedmon/domain';
+import { EngineUnavailableError } from '@schedmon/domain';
+import { waitFor } from '@schedmon/local';
 import { createLogger } from '@schedmon/runtime';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,6 +48,53 @@ function withUnstorableMetadata(store: SchedulerStore): SchedulerStore {
   };
 }
 
+/** The consumer and batch of the worker on the test engines, over `schedulers`. */
+function startConsumer(schedulers: SchedulerStore) {
+  const env = environment();
+  const { history } = storesOf(env);
+  const counts = { parked: [] as string[], retried: 0, loopErrors: 0 };
+  const logger = createLogger({ name: 'worker', level: 'silent', pretty: false });
+  const queue = createSqsEventQueue(env.clients.sqs, {
+    queueUrl: env.queueUrl,
+    deadLetterQueueUrl: env.deadLetterQueueUrl,
+  });
+  const consumer = createConsumer({
+    queue,
+    logger,
+    concurrency: 1,
+    waitSeconds: 1,
+    visibilityTimeoutSeconds: 5,
+    retryDelaySeconds: 1,
+    probeMaxIntervalMs: 1_000,
+    probe: async () => ({ ok: true, message: 'DynamoDB reachable' }),
+    onParked: (reason) => counts.parked.push(reason),
+    onRetried: (count) => {
+      counts.retried += count;
+    },
+    onLoopError: () => {
+      counts.loopErrors += 1;
+    },
+    process: (messages) =>
+      processBatch(
+        {
+          clock: { now: () => new Date() },
+          schedulers,
+          history,
+          alerts: { enqueue: async () => 'created', deliver: async () => 'sent' },
+          logger,
+          maxSkewMs: 300_000,
+          retentionDays: 30,
+          alertMaxAgeMs: 3_600_000,
+          digest: (text) => text,
+        },
+        messages,
+      ),
+  });
+  running = { consumer, queue };
+  consumer.start();
+  return { consumer, counts };
+}
+
 describe('worker: events DynamoDB cannot store', () => {
   it('parks each at once with reason unstorable, applies the rest of the batch, and neither retries nor backs off', async () => {
     const env = environment();
@@ -78,48 +127,8 @@ describe('worker: events DynamoDB cannot store', () => {
     expect(events).toHaveLength(10);
     await sendEvents(env, events);
 
-    const parked: string[] = [];
-    let retried = 0;
-    let loopErrors = 0;
-    const logger = createLogger({ name: 'worker', level: 'silent', pretty: false });
-    const queue = createSqsEventQueue(env.clients.sqs, {
-      queueUrl: env.queueUrl,
-      deadLetterQueueUrl: env.deadLetterQueueUrl,
-    });
-    const consumer = createConsumer({
-      queue,
-      logger,
-      concurrency: 1,
-      waitSeconds: 1,
-      visibilityTimeoutSeconds: 5,
-      retryDelaySeconds: 1,
-      probeMaxIntervalMs: 1_000,
-      probe: async () => ({ ok: true, message: 'DynamoDB reachable' }),
-      onParked: (reason) => parked.push(reason),
-      onRetried: (count) => {
-        retried += count;
-      },
-      onLoopError: () => {
-        loopErrors += 1;
-      },
-      process: (messages) =>
-        processBatch(
-          {
-            clock: { now: () => new Date() },
-            schedulers: withUnstorableMetadata(schedulers),
-            history,
-            alerts: { enqueue: async () => 'created', deliver: async () => 'sent' },
-            logger,
-            maxSkewMs: 300_000,
-            retentionDays: 30,
-            alertMaxAgeMs: 3_600_000,
-            digest: (text) => text,
-          },
-          messages,
-        ),
-    });
-    running = { consumer, queue };
-    consumer.start();
+    const { consumer, counts } = startConsumer(withUnstorableMetadata(schedulers));
+    const { parked } = counts;
     await waitDrained(env, 20_000);
 
     const dead = await readDeadLetters(env);
@@ -131,8 +140,8 @@ describe('worker: events DynamoDB cannot store', () => {
       );
     }
     expect(parked).toEqual(Object.keys(UNSTORABLE).map(() => 'unstorable'));
-    expect(retried).toBe(0);
-    expect(loopErrors).toBe(0);
+    expect(counts.retried).toBe(0);
+    expect(counts.loopErrors).toBe(0);
     expect(consumer.state).toBe('receiving');
 
     const now = new Date().toISOString();
@@ -143,5 +152,49 @@ describe('worker: events DynamoDB cannot store', () => {
     expect((await schedulers.get('unstorable-job'))?.timestamp).toBe(
       new Date(base + 10).toISOString(),
     );
+  }, 60_000);
+});
+
+describe('worker: a message that fails while DynamoDB answers', () => {
+  it('is held a few times, then goes back to the redrive budget, and receiving goes on', async () => {
+    const env = environment();
+    const { schedulers } = storesOf(env);
+    await schedulers.register(
+      { scheduler_id: 'held-job', service_name: 'S', job_name: 'held-job' },
+      new Date(Date.now() - 3_600_000).toISOString(),
+    );
+    // Fails as an outage would, though every probe says DynamoDB is up: something about
+    // this event, not the engine. Holding it for ever would pause every loop for ever.
+    const failing: SchedulerStore = {
+      ...schedulers,
+      async applyStatus(event, now) {
+        if (event.event_id === 'stuck') {
+          throw new EngineUnavailableError('dynamodb', 'fails for this event only');
+        }
+        return schedulers.applyStatus(event, now);
+      },
+    };
+    const base = Date.now() - 60_000;
+    const status = (eventId: string, offset: number): QueueMessage => ({
+      v: 1,
+      type: 'status',
+      event_id: eventId,
+      scheduler_id: 'held-job',
+      service_name: 'S',
+      job_name: 'held-job',
+      status: 'running',
+      timestamp: new Date(base + offset).toISOString(),
+    });
+    await sendEvents(env, [status('stuck', 0)]);
+    const { consumer, counts } = startConsumer(failing);
+    await waitFor(() => counts.retried > 0, 'the held message let go to the queue');
+    // Receiving goes on: a later event is applied while the stuck one waits its turn.
+    await sendEvents(env, [status('later', 1)]);
+    await waitFor(
+      async () => (await schedulers.get('held-job'))?.timestamp === status('later', 1).timestamp,
+      'the later event applied',
+    );
+    expect(consumer.state).toBe('receiving');
+    expect(counts.parked).toEqual([]);
   }, 60_000);
 });

@@ -1,10 +1,13 @@
 // How the DynamoDB adapter reports what the engine cannot store, on the local engine: as
-// a domain ValidationError (nothing to retry) with the SDK's error as `cause`, never as
+// a domain UnstorableValueError (nothing to retry) with the SDK's error as `cause`, never as
 // engine trouble.
+
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { StatusEvent } from '@schedmon/domain';
-import { EngineUnavailableError, ValidationError } from '@schedmon/domain';
+import { EngineUnavailableError, UnstorableValueError } from '@schedmon/domain';
 import { useTestEnvironment } from '@schedmon/testing';
 import { describe, expect, it } from 'vitest';
+import { dynamo } from '../src/dynamodb/errors.ts';
 import {
   createDocumentClient,
   createDynamoHistoryStore,
@@ -41,9 +44,9 @@ async function refusal(write: Promise<unknown>) {
     () => undefined,
     (reason: unknown) => reason,
   );
-  expect(error).toBeInstanceOf(ValidationError);
+  expect(error).toBeInstanceOf(UnstorableValueError);
   expect(error).not.toBeInstanceOf(EngineUnavailableError);
-  return error as ValidationError;
+  return error as UnstorableValueError;
 }
 
 describe('DynamoDB stores given a value the engine cannot store', () => {
@@ -52,7 +55,7 @@ describe('DynamoDB stores given a value the engine cannot store', () => {
     ['NaN (refused by the marshaller)', Number.NaN, /Special numeric value NaN/],
     ['1e-200 (refused by the engine)', 1e-200, /underflow/i],
   ])(
-    'reject %s with a ValidationError keeping the SDK error as cause',
+    'reject %s with an UnstorableValueError keeping the SDK error as cause',
     async (_name, value, text) => {
       const { schedulers, history } = stores();
       await schedulers.register(
@@ -86,4 +89,28 @@ describe('DynamoDB stores given a value the engine cannot store', () => {
       expect(written.message).toMatch(text);
     },
   );
+});
+
+describe('DynamoDB refusing a request of ours', () => {
+  it('is neither an unstorable value nor engine trouble, so nothing is parked as bad input', async () => {
+    const { clients, names } = environment();
+    const wrongKey = dynamo('UpdateItem', () =>
+      clients.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: names.schedulersTable,
+          Key: { not_the_key: { S: 'x' } },
+          UpdateExpression: 'SET #n = :v',
+          ExpressionAttributeNames: { '#n': 'service_name' },
+          ExpressionAttributeValues: { ':v': { S: 'y' } },
+        }),
+      ),
+    );
+    const error = await wrongKey.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect((error as Error).name).toBe('ValidationException');
+    expect(error).not.toBeInstanceOf(UnstorableValueError);
+    expect(error).not.toBeInstanceOf(EngineUnavailableError);
+  });
 });

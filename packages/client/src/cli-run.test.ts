@@ -1,4 +1,4 @@
-import { MAX_ERROR_MESSAGE_LENGTH } from '@schedmon/domain';
+import { compileValidator, ErrorMessageSchema, MAX_ERROR_MESSAGE_LENGTH } from '@schedmon/domain';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf, failureMessage, jobEnvironment } from './cli-run.ts';
 
@@ -29,6 +29,22 @@ describe('how a run ends', () => {
     expect(message).toHaveLength(MAX_ERROR_MESSAGE_LENGTH);
     expect(message.startsWith('exit code 1; last lines of stderr:\n…')).toBe(true);
     expect(message.endsWith(lines.at(-1) ?? '')).toBe(true);
+  });
+
+  it('turns a coloured, progress-bar, emoji-cut tail into an error message the api accepts', () => {
+    // A cut inside an emoji leaves half a surrogate pair at the start of the kept tail.
+    const lines = [
+      '\u001b[31mERROR\u001b[0m upload failed',
+      `${'😀'.repeat(6_000)}`,
+      '\u001b[2K\r 40% \u001b]8;;http://x\u0007log\u001b]8;;\u0007\u0007',
+    ];
+    const message = failureMessage({ code: 1, signal: null }, lines);
+    expect(ErrorMessageSchema.maxLength).toBe(MAX_ERROR_MESSAGE_LENGTH);
+    expect(compileValidator(ErrorMessageSchema).check(message)).toBe(true);
+    expect(message.endsWith('\r 40% log')).toBe(true);
+    expect(failureMessage({ code: 1, signal: null }, [lines[0] ?? ''])).toContain(
+      'ERROR upload failed',
+    );
   });
 
   it('redacts secrets in the stderr tail before it becomes the error message', () => {

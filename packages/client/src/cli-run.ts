@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { SchedulerRecord } from '@schedmon/domain';
-import { MAX_ERROR_MESSAGE_LENGTH, MAX_EXECUTION_TIME_MS } from '@schedmon/domain';
+import { MAX_ERROR_MESSAGE_LENGTH, MAX_EXECUTION_TIME_MS, toErrorMessage } from '@schedmon/domain';
 import { signalExitCode } from './cli-options.ts';
 import type { SchedmonClient, StatusUpdate } from './http-client.ts';
 import { createLineTail } from './line-tail.ts';
@@ -75,9 +75,13 @@ export function failureMessage(outcome: CommandOutcome, stderrTail: readonly str
   const head = `${reason}; last lines of stderr:\n`;
   // Redacted whole, before the cut: a key block spans lines, and a cut must not uncover
   // the rest of a secret whose start it removed.
-  const body = redactSecrets(stderrTail.join('\n'));
+  // Made acceptable too: a job's colours, progress-bar returns and a line cut inside an
+  // emoji must not turn the report of its failure into a 400.
+  const body = toErrorMessage(redactSecrets(stderrTail.join('\n')));
   const room = MAX_ERROR_MESSAGE_LENGTH - head.length;
-  return head + (body.length > room ? `…${body.slice(body.length - room + 1)}` : body);
+  return toErrorMessage(
+    head + (body.length > room ? `…${body.slice(body.length - room + 1)}` : body),
+  );
 }
 
 // Case-insensitively: Windows' variable names are.

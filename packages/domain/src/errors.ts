@@ -5,6 +5,7 @@
 export type ErrorCode =
   | 'SCHEDULER_NOT_FOUND'
   | 'VALIDATION_FAILED'
+  | 'VALUE_UNSTORABLE'
   | 'ENGINE_UNAVAILABLE'
   | 'QUEUE_REFUSED'
   | 'NOTIFIER_FAILED';
@@ -36,6 +37,18 @@ export class ValidationError extends DomainError {
     super('VALIDATION_FAILED', problems.join('; '));
     this.name = 'ValidationError';
     this.problems = problems;
+  }
+}
+
+/**
+ * The store refused a value as it is (DynamoDB's `ValidationException`, or its SDK could
+ * not encode it): retrying the same value cannot help. The worker parks the message with
+ * reason `unstorable`; the api answers 400 without the engine's text.
+ */
+export class UnstorableValueError extends DomainError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('VALUE_UNSTORABLE', message, options);
+    this.name = 'UnstorableValueError';
   }
 }
 

@@ -13,7 +13,7 @@ import {
 } from './events.ts';
 import { shuffled } from './fakes.ts';
 import type { SchedulerRecord } from './scheduler.ts';
-import { newSchedulerRecord } from './scheduler.ts';
+import { MAX_ERROR_MESSAGE_LENGTH, newSchedulerRecord, toErrorMessage } from './scheduler.ts';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 const NOW = Date.parse('2026-01-15T01:00:00.000Z');
@@ -145,8 +145,8 @@ describe('parseQueueMessage', () => {
     });
   });
 
-  it('keeps tab, newline and astral characters in error_message', () => {
-    const error_message = 'line 1\n\tline 2 😀';
+  it('keeps tab, line breaks (CRLF too) and astral characters in error_message', () => {
+    const error_message = 'line 1\r\n\tline 2 😀';
     const parsed = parse({ ...base, status: 'failed', error_message });
     expect(parsed).toMatchObject({ ok: true, event: { error_message } });
   });
@@ -319,5 +319,31 @@ describe('history rows', () => {
     expect(row.sk).toBe('2026-01-15T00:00:00.000Z#e1');
     expect(row.expires_at).toBe(Date.parse('2026-02-14T00:00:00.000Z') / 1000);
     expect(row).toMatchObject({ id: 'e1', type: 'status', status: 'running' });
+  });
+});
+
+describe('toErrorMessage', () => {
+  const acceptable = (text: string) =>
+    parse({ ...base, status: 'failed', error_message: text }).ok === true;
+
+  it.each([
+    ['colours', '\u001b[31mERROR\u001b[0m disk full', 'ERROR disk full'],
+    ['a progress bar', '20%\r40%\rdone', '20%\r40%\rdone'],
+    ['a hyperlink', '\u001b]8;;http://x\u0007link\u001b]8;;\u0007', 'link'],
+    ['a bell, a backspace and a C1 CSI', 'a\u0007b\u0008c\u009b2J', 'abc2J'],
+    ['a lone surrogate', 'cut \ud83d', 'cut \ufffd'],
+    ['CRLF line ends', 'at Job.Run()\r\n   at Main()', 'at Job.Run()\r\n   at Main()'],
+  ])('makes %s acceptable', (_name, text, expected) => {
+    expect(acceptable(text)).toBe(text === expected);
+    expect(toErrorMessage(text)).toBe(expected);
+    expect(acceptable(toErrorMessage(text))).toBe(true);
+  });
+
+  it('keeps the end of a text that is too long, within the limit', () => {
+    const text = `${'a'.repeat(20_000)}the error`;
+    const message = toErrorMessage(text);
+    expect(message).toHaveLength(MAX_ERROR_MESSAGE_LENGTH);
+    expect(message.endsWith('the error')).toBe(true);
+    expect(acceptable(message)).toBe(true);
   });
 });

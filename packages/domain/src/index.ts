@@ -37,6 +37,7 @@ export {
   NotifierError,
   QueueRefusedError,
   SchedulerNotFoundError,
+  UnstorableValueError,
   ValidationError,
 } from './errors.ts';
 export {
@@ -136,6 +137,7 @@ export {
   StatusSchema,
   TERMINAL_STATUSES,
   TimestampSchema,
+  toErrorMessage,
 } from './scheduler.ts';
 export {
   ACKNOWLEDGE_ACTION_ID,

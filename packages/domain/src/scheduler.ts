@@ -103,14 +103,38 @@ export const AlertUserIdSchema = Type.String({
 export const ExecutionTimeMsSchema = Type.Integer({ minimum: 0, maximum: MAX_EXECUTION_TIME_MS });
 export const ErrorMessageSchema = Type.String({
   maxLength: MAX_ERROR_MESSAGE_LENGTH,
-  // No C0/C1 control characters except tab and newline: the text reaches terminals.
-  pattern: `^(?:[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F${SURROGATES}]|${SURROGATE_PAIR})*$`,
-  'x-problem': 'no control characters except tab and newline, and no lone surrogates',
+  // No C0/C1 control characters but tab, line feed and carriage return (Windows stack
+  // traces end lines with CRLF): the text reaches terminals and Slack.
+  pattern: `^(?:[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F${SURROGATES}]|${SURROGATE_PAIR})*$`,
+  'x-problem': 'no control characters but tab and line breaks, and no lone surrogates',
 });
 export const MetadataSchema = Type.Record(Type.String(), Type.Unknown(), {
   description: `JSON object, ≤ ${MAX_METADATA_BYTES} bytes serialized, nesting depth ≤ ${MAX_METADATA_DEPTH}`,
 });
 export const RunIdSchema = Type.String({ minLength: 1, maxLength: MAX_RUN_ID_LENGTH });
+
+// Terminal escape sequences a job's output carries (colours, cursor moves, hyperlinks):
+// CSI `ESC [ params intermediates final` and OSC `ESC ] … BEL|ST`. Each part's characters
+// are disjoint from the next one's, so matching is linear.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+const ESCAPE_SEQUENCE = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)?/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+const REFUSED_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+/**
+ * Any text as an `error_message` the api accepts: escape sequences and the control
+ * characters it refuses removed, lone surrogates replaced, at most the allowed length
+ * (the end kept: that is where the error is). For producers that forward a job's output,
+ * such as `schedmon run` with its stderr tail. Never fails.
+ */
+export function toErrorMessage(text: string): string {
+  const clean = text.replace(ESCAPE_SEQUENCE, '').replace(REFUSED_CONTROL, '');
+  const cut =
+    clean.length > MAX_ERROR_MESSAGE_LENGTH
+      ? `…${clean.slice(clean.length - MAX_ERROR_MESSAGE_LENGTH + 1)}`
+      : clean;
+  return cut.toWellFormed();
+}
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -150,11 +174,11 @@ export const RegistrationSchema = Type.Object(
 export type Registration = Static<typeof RegistrationSchema>;
 
 /**
- * The smallest and largest magnitudes DynamoDB stores as a number (1E-130 and just under
- * 1E126); anything outside is refused by the engine, not rounded.
+ * The smallest magnitude DynamoDB stores as a number (1E-130): smaller ones are refused by
+ * the engine, not rounded. (Its largest, just under 1E126, is past 2^53, so no number that
+ * passes the integer rule below reaches it.)
  */
 const DYNAMO_MIN_MAGNITUDE = 1e-130;
-const DYNAMO_MAX_MAGNITUDE = 1e126;
 
 /**
  * One problem with metadata, or undefined: size, depth, and numbers that cannot be stored
@@ -200,9 +224,7 @@ function numberProblem(value: number, path: string): string | undefined {
   const magnitude = Math.abs(value);
   const storable =
     Number.isFinite(value) &&
-    (Number.isInteger(value)
-      ? Number.isSafeInteger(value)
-      : magnitude >= DYNAMO_MIN_MAGNITUDE && magnitude < DYNAMO_MAX_MAGNITUDE);
+    (Number.isInteger(value) ? Number.isSafeInteger(value) : magnitude >= DYNAMO_MIN_MAGNITUDE);
   if (storable) return undefined;
   return `${path} must be a number that can be stored exactly: finite, an integer within ±2^53 (send larger ones as strings), magnitude at least 1e-130`;
 }

@@ -79,16 +79,65 @@ export type Validator<T> = {
   problems(value: unknown): string[];
 };
 
+/** `schema` without its patterns and formats: the checks that cost nothing, run first. */
+function withoutPatterns<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(withoutPatterns) as T;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: Record<PropertyKey, unknown> = {};
+  // Reflect.ownKeys: TypeBox keeps its kind under a symbol.
+  for (const key of Reflect.ownKeys(schema)) {
+    if (key === 'pattern' || key === 'format') continue;
+    copy[key] = withoutPatterns((schema as Record<PropertyKey, unknown>)[key]);
+  }
+  return copy as T;
+}
+
+const LENGTH_ERRORS: ReadonlySet<ValueErrorType> = new Set([
+  ValueErrorType.StringMaxLength,
+  ValueErrorType.StringMinLength,
+]);
+
+/** A copy of `value` with an empty string at each JSON pointer of `paths`. */
+function emptiedAt(value: unknown, paths: ReadonlySet<string>): unknown {
+  const walk = (node: unknown, path: string): unknown => {
+    if (paths.has(path)) return '';
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, `${path}/${index}`));
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([key, item]) => [
+        key,
+        walk(item, `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`),
+      ]),
+    );
+  };
+  return walk(value, '');
+}
+
 /** Compiles `schema` once (the worker validates every message with it). */
 export function compileValidator<T extends TSchema>(
   schema: T,
 ): Validator<import('@sinclair/typebox').Static<T>> {
   const compiled: TypeCheck<T> = TypeCompiler.Compile(schema);
+  const cheap = TypeCompiler.Compile(withoutPatterns(schema));
   return {
     check: (value): value is import('@sinclair/typebox').Static<T> => compiled.Check(value),
     problems(value) {
+      // A value that fails on its length gets that sentence, and no pattern or format
+      // runs on it (quality.md: validation that failed on a length stops there): the rest
+      // is checked with it emptied.
+      const tooLong = new Map<string, ValueError>();
+      for (const error of cheap.Errors(value)) {
+        if (LENGTH_ERRORS.has(error.type) && !tooLong.has(error.path))
+          tooLong.set(error.path, error);
+      }
+      const paths = new Set(tooLong.keys());
+      const rest = paths.size === 0 ? value : emptiedAt(value, paths);
+      const errors = [
+        ...tooLong.values(),
+        ...[...compiled.Errors(rest)].filter((error) => !paths.has(error.path)),
+      ];
       const seen = new Set<string>();
-      for (const error of compiled.Errors(value)) {
+      for (const error of errors) {
         // A union reports each variant's failure too; the first sentence per field is enough.
         const sentence = describeError(error);
         const field = sentence.split(' ')[0] ?? '';
