@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type {
   Clock,
-  EventQueue,
+  EventProducer,
   HistoryStore,
   ReadinessReport,
   SchedulerStore,
@@ -37,7 +37,8 @@ export type AppDeps = {
   keys: readonly ApiKey[];
   schedulers: SchedulerStore;
   history: HistoryStore;
-  queue: Pick<EventQueue, 'send'>;
+  /** Where accepted status events and heartbeats go. */
+  queue: EventProducer;
   /** Component checks behind `/health/ready`. */
   readiness: () => Promise<ReadinessReport>;
   limits: {

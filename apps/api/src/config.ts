@@ -3,6 +3,7 @@ import {
   commonConfig,
   env,
   eodScheduleConfig,
+  eventIntakeConfig,
   loadConfigOrExit,
   slackConfig,
 } from '@schedmon/runtime';
@@ -56,12 +57,7 @@ export const apiConfigSchema = Type.Object({
     maximum: 1_048_576,
     description: 'Largest request body accepted (413 above)',
   }),
-  MAX_CLOCK_SKEW_SECONDS: env.integer({
-    default: 300,
-    minimum: 0,
-    maximum: 86_400,
-    description: 'How far in the future an event timestamp may be',
-  }),
+  ...eventIntakeConfig,
   KNOWN_SCHEDULER_CACHE_SECONDS: env.integer({
     default: 30,
     minimum: 0,

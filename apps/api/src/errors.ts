@@ -18,7 +18,6 @@ export type ErrorBody = {
 };
 
 const STATUS_OF_CODE: Record<ErrorCode, number> = {
-  SCHEDULER_NOT_FOUND: 404,
   VALIDATION_FAILED: 400,
   VALUE_UNSTORABLE: 400,
   ENGINE_UNAVAILABLE: 503,

@@ -8,8 +8,8 @@ import {
   createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
-import { createSqsEventQueue } from '@schedmon/adapters/sqs';
-import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
+import { createSqsEventProducer } from '@schedmon/adapters/sqs';
+import { createAwsClients } from '@schedmon/resources';
 import { createAppLogger, eodConfigOf, handleShutdown } from '@schedmon/runtime';
 import { buildApp } from './app.ts';
 import { loadApiConfig } from './config.ts';
@@ -23,10 +23,7 @@ const clients = createAwsClients({
   sqsEndpoint: config.SQS_ENDPOINT,
 });
 const documents = createDocumentClient(clients.dynamodb);
-const queue = createSqsEventQueue(clients.sqs, {
-  queueUrl: config.SQS_QUEUE_URL,
-  deadLetterQueueUrl: config.SQS_DLQ_URL ?? deadLetterQueueUrlOf(config.SQS_QUEUE_URL),
-});
+const queue = createSqsEventProducer(clients.sqs, { queueUrl: config.SQS_QUEUE_URL });
 const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS);
 const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
 const clock = { now: () => new Date() };

@@ -3,6 +3,7 @@
  * definition; the same schemas validate, serialize and make the OpenAPI document.
  */
 import {
+  HeartbeatBodySchema,
   HistoryEntrySchema,
   RegistrationSchema,
   SchedulerIdSchema,
@@ -35,13 +36,8 @@ export {
   StatusBodySchema,
 } from '@schedmon/domain';
 
-export const HeartbeatBodySchema = Type.Union([
-  Type.Object(
-    { scheduler_id: SchedulerIdSchema, timestamp: Type.Optional(TimestampSchema) },
-    { additionalProperties: false },
-  ),
-  Type.Null(),
-]);
+/** A heartbeat may come without a body (or with `null`): then it is for the path's id, now. */
+export const HeartbeatRequestBodySchema = Type.Union([HeartbeatBodySchema, Type.Null()]);
 
 export const ListQuerySchema = Type.Object(
   {

@@ -1,8 +1,8 @@
-import type { EventQueue, ReadinessReport } from '@schedmon/domain';
+import type { ReadinessReport } from '@schedmon/domain';
 import {
   createFakeClock,
-  createMemoryEventQueue,
   createMemoryHistoryStore,
+  createMemoryQueue,
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
 import { createLogger } from '@schedmon/runtime';
@@ -29,7 +29,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
   const clock = createFakeClock(NOW);
   const schedulers = createMemorySchedulerStore();
   const history = createMemoryHistoryStore();
-  const queue = createMemoryEventQueue({ clock });
+  const queue = createMemoryQueue({ clock });
   const deps: AppDeps = {
     logger: createLogger({ name: 'api', level: 'silent', pretty: false }),
     version: '1.2.3',
@@ -37,7 +37,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     keys: loadApiKeys([FULL_KEY], keysFile),
     schedulers,
     history,
-    queue,
+    queue: queue.producer,
     readiness: async (): Promise<ReadinessReport> => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,
@@ -53,7 +53,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     clock,
     schedulers,
     history,
-    queue: queue as EventQueue & typeof queue,
+    queue,
   };
 }
 

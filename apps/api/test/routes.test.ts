@@ -317,7 +317,7 @@ describe('PUT /api/v1/schedulers/{id}/status', () => {
       timestamp: '2026-01-15T00:42:10.120Z',
       accepted_at: '2026-01-15T01:00:00.000Z',
     });
-    const [message] = await queue.receive(10, 0);
+    const [message] = await queue.consumer.receive(10, 0);
     expect(message?.attributes).toEqual({ request_id: 'req-42', source: 'http' });
     expect(JSON.parse(message?.body ?? '{}') as QueueMessage).toEqual({
       v: 1,
@@ -493,7 +493,7 @@ describe('POST /api/v1/schedulers/{id}/heartbeat', () => {
       payload: { scheduler_id: 'service-a-eod', timestamp: '2026-01-15T00:59:00Z' },
     });
     expect(timed.json().timestamp).toBe('2026-01-15T00:59:00.000Z');
-    const messages = await queue.receive(10, 0);
+    const messages = await queue.consumer.receive(10, 0);
     expect(messages.map((message) => JSON.parse(message.body).type)).toEqual([
       'heartbeat',
       'heartbeat',

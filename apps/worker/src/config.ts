@@ -1,4 +1,10 @@
-import { commonConfig, env, loadConfigOrExit, slackConfig } from '@schedmon/runtime';
+import {
+  commonConfig,
+  env,
+  eventIntakeConfig,
+  loadConfigOrExit,
+  slackConfig,
+} from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
@@ -42,12 +48,7 @@ export const workerConfigSchema = Type.Object({
     maximum: 300,
     description: 'Longest wait between two DynamoDB probes while receiving is paused for an outage',
   }),
-  MAX_CLOCK_SKEW_SECONDS: env.integer({
-    default: 300,
-    minimum: 0,
-    maximum: 86_400,
-    description: 'How far in the future an event timestamp may be',
-  }),
+  ...eventIntakeConfig,
   ALERT_MAX_AGE_MINUTES: env.integer({
     default: 60,
     minimum: 1,

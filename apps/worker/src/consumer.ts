@@ -6,13 +6,14 @@
  * answer, then processed again. An outage of any length so costs each in-flight message
  * one receive, never its whole redrive budget.
  */
-import type { EventQueue, ReceivedMessage } from '@schedmon/domain';
+import type { EventConsumer, ReceivedMessage } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 import { retryDelaySeconds } from './classify.ts';
 import type { Decision } from './process-batch.ts';
 
 export type ConsumerOptions = {
-  queue: EventQueue;
+  /** The event queue's receiving side: receive, delete, changeVisibility, park. */
+  queue: EventConsumer;
   process: (messages: readonly ReceivedMessage[]) => Promise<Map<string, Decision>>;
   /**
    * Whether DynamoDB answers, asked while receiving is paused; receiving resumes on `ok`.

@@ -11,7 +11,7 @@ import {
 } from '@schedmon/adapters/dynamodb';
 import { checkDynamoTable, createEngineReadiness } from '@schedmon/adapters/health';
 import { createNotifier } from '@schedmon/adapters/slack';
-import { createSqsEventQueue } from '@schedmon/adapters/sqs';
+import { createSqsEventConsumer } from '@schedmon/adapters/sqs';
 import type { ComponentCheck } from '@schedmon/domain';
 import { summarizeReadiness } from '@schedmon/domain';
 import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
@@ -38,7 +38,7 @@ const clients = createAwsClients({
   sqsEndpoint: config.SQS_ENDPOINT,
 });
 const documents = createDocumentClient(clients.dynamodb);
-const queue = createSqsEventQueue(clients.sqs, {
+const queue = createSqsEventConsumer(clients.sqs, {
   queueUrl: config.SQS_QUEUE_URL,
   deadLetterQueueUrl: config.SQS_DLQ_URL ?? deadLetterQueueUrlOf(config.SQS_QUEUE_URL),
 });

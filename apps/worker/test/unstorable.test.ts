@@ -1,7 +1,7 @@
 // Events DynamoDB cannot store (queue.md → Poison is parked): the worker's receive loop,
 // batch and classification in this process, on the real queue and DynamoDB engines.
 
-import { createSqsEventQueue } from '@schedmon/adapters/sqs';
+import { createSqsEventConsumer } from '@schedmon/adapters/sqs';
 import type { ApplyResult, QueueMessage, SchedulerStore, StatusEvent } from '@schedmon/domain';
 import { EngineUnavailableError } from '@schedmon/domain';
 import { waitFor } from '@schedmon/local';
@@ -54,7 +54,7 @@ function startConsumer(schedulers: SchedulerStore) {
   const { history } = storesOf(env);
   const counts = { parked: [] as string[], retried: 0, loopErrors: 0 };
   const logger = createLogger({ name: 'worker', level: 'silent', pretty: false });
-  const queue = createSqsEventQueue(env.clients.sqs, {
+  const queue = createSqsEventConsumer(env.clients.sqs, {
     queueUrl: env.queueUrl,
     deadLetterQueueUrl: env.deadLetterQueueUrl,
   });

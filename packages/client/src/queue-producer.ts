@@ -1,18 +1,21 @@
 /**
  * Sends events straight to the SQS status queue (docs/queue.md), for producers that skip
- * the HTTP hop. Validation, micro-batching and FIFO ids are the api's own producer's:
- * `createSqsEventQueue` from the adapters.
+ * the HTTP hop. Messages are built as the api builds its own (`buildStatusMessage`,
+ * `buildHeartbeatMessage`: UUIDv7 ids), and validation, micro-batching and FIFO ids are
+ * the api's own producer's: `createSqsEventProducer` from the adapters.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsEventQueue } from '@schedmon/adapters/sqs';
+import { createSqsEventProducer } from '@schedmon/adapters/sqs';
 import type {
-  HeartbeatMessage,
+  HeartbeatMessageFields,
   MessageAttributes,
   QueueMessage,
-  StatusMessage,
+  StatusMessageFields,
 } from '@schedmon/domain';
 import {
+  buildHeartbeatMessage,
+  buildStatusMessage,
   EngineUnavailableError,
   futureSkewProblem,
   QueueRefusedError,
@@ -22,17 +25,11 @@ import {
 import type { ErrorReporter, Returned, SchedmonResult } from './result.ts';
 import { SchedmonClientError, settle, warnOnConsole } from './result.ts';
 
-/** What the producer adds itself: `v`, `type`, and `accepted_at` (never set by producers). */
-type Added = 'v' | 'type' | 'accepted_at' | 'event_id' | 'timestamp';
+/** A status event's fields; `event_id` defaults to a new UUIDv7, `timestamp` to now. */
+export type StatusFields = StatusMessageFields;
 
-/** A status event's fields; `event_id` defaults to a random UUID, `timestamp` to now. */
-export type StatusFields = Omit<StatusMessage, Added> & { event_id?: string; timestamp?: string };
-
-/** A heartbeat's fields; `event_id` defaults to a random UUID, `timestamp` to now. */
-export type HeartbeatFields = Omit<HeartbeatMessage, Added> & {
-  event_id?: string;
-  timestamp?: string;
-};
+/** A heartbeat's fields; `event_id` defaults to a new UUIDv7, `timestamp` to now. */
+export type HeartbeatFields = HeartbeatMessageFields;
 
 /** What SQS said: the event's id (to find it in history) and the SQS message id. */
 export type Sent = { event_id: string; message_id: string };
@@ -75,10 +72,8 @@ export type QueueProducer<Throws extends boolean = false> = {
 export function createQueueProducer<Throws extends boolean = false>(
   options: QueueProducerOptions<Throws>,
 ): QueueProducer<Throws> {
-  const queue = createSqsEventQueue(options.sqs, {
+  const queue = createSqsEventProducer(options.sqs, {
     queueUrl: options.queueUrl,
-    // Only the worker parks messages; a producer never touches the dead-letter queue.
-    deadLetterQueueUrl: options.queueUrl,
     ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
   });
   const maxSkewMs = (options.maxClockSkewSeconds ?? 300) * 1000;
@@ -121,27 +116,16 @@ export function createQueueProducer<Throws extends boolean = false>(
     }
   };
 
+  // A new event id's time is when the event was built, as on the api.
+  const context = () => ({ now: Date.now(), random: randomBytes });
+
   return {
     async status(fields) {
-      const { event_id, timestamp, ...rest } = fields;
-      const message: StatusMessage = {
-        v: 1,
-        type: 'status',
-        event_id: event_id ?? randomUUID(),
-        ...rest,
-        timestamp: timestamp ?? new Date().toISOString(),
-      };
+      const message = buildStatusMessage(fields, context());
       return settle(await send(message), throwOnError, onError);
     },
     async heartbeat(fields) {
-      const { event_id, timestamp, ...rest } = fields;
-      const message: HeartbeatMessage = {
-        v: 1,
-        type: 'heartbeat',
-        event_id: event_id ?? randomUUID(),
-        ...rest,
-        timestamp: timestamp ?? new Date().toISOString(),
-      };
+      const message = buildHeartbeatMessage(fields, context());
       return settle(await send(message), throwOnError, onError);
     },
     close: () => queue.close(),

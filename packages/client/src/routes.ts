@@ -6,7 +6,7 @@
  */
 import {
   HeartbeatAcceptedSchema,
-  HeartbeatMessageSchema,
+  HeartbeatBodySchema,
   HistoryEntrySchema,
   RegistrationSchema,
   SchedulerRecordSchema,
@@ -17,15 +17,6 @@ import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
 export type { HeartbeatAccepted, StatusAccepted, StatusBody } from '@schedmon/domain';
-
-/** The body of `POST /schedulers/{id}/heartbeat`; `timestamp` defaults to now on the api. */
-export const HeartbeatBodySchema = Type.Object(
-  {
-    scheduler_id: HeartbeatMessageSchema.properties.scheduler_id,
-    timestamp: Type.Optional(HeartbeatMessageSchema.properties.timestamp),
-  },
-  { additionalProperties: false },
-);
 
 /** A route: method, OpenAPI path template, and the schemas of its body and success answer. */
 export type Route = {

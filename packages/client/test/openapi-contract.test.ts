@@ -4,8 +4,8 @@
 import { buildApp } from '@schedmon/api';
 import {
   createFakeClock,
-  createMemoryEventQueue,
   createMemoryHistoryStore,
+  createMemoryQueue,
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
 import { createLogger } from '@schedmon/runtime';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     keys: [],
     schedulers: createMemorySchedulerStore(),
     history: createMemoryHistoryStore(),
-    queue: createMemoryEventQueue({ clock }),
+    queue: createMemoryQueue({ clock }).producer,
     readiness: async () => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,

@@ -3,8 +3,9 @@
  * worker (which posts alerts), the Slack app (Acknowledge button) and the cron app (which
  * lists acknowledgements in the 06:00 summary).
  */
+
+import type { FailureAlertInput } from './failure-alert-message.ts';
 import type { MessageRef } from './ports.ts';
-import type { FailureAlertInput } from './slack-messages.ts';
 
 /** Partition of the alert items; the sort key is `alertKey` of the failure event. */
 export const ALERT_PARTITION = 'alert';

@@ -1,55 +1,37 @@
 /**
  * The EOD window in its own time zone (eod-slack.md → Schedule, Tonight's status, Alerts →
- * Stale): wall clock ↔ instant, business dates, the actions due in a night, the status a
- * scheduler shows tonight, and staleness.
+ * Stale): business dates, the actions due in a night, the status a scheduler shows tonight,
+ * and staleness. Wall clock ↔ instant and its DST rules live in `zoned-time.ts`.
  *
- * Pure and independent of the host: the current instant is always a parameter, wall times
- * come only from `Intl.DateTimeFormat` with an explicit `timeZone`, and `Date` is used only
- * through its UTC methods, so the process's `TZ` never changes a result.
+ * Pure and independent of the host: the current instant is always a parameter, and wall
+ * times come only from `zoned-time.ts`, so the process's `TZ` never changes a result.
  *
- * DST rules, used everywhere below:
- * - A wall time that does not exist (spring-forward gap) is shifted forward by the length of
- *   the gap, like `java.time` and Temporal's `compatible`: 02:30 in New York on 8 Mar 2026
- *   is 03:30 EDT, and a time at the start of the gap (02:00) becomes the first instant after
- *   it (03:00 EDT).
- * - A wall time that happens twice (fall-back) is its earlier instant (the one in summer time).
- * - Update slots are wall-clock times; a slot whose shifted time coincides with (or falls
- *   before) an earlier slot merges into it, and a repeated wall hour runs once, at its first
- *   occurrence. So London's spring-forward night has 5 h and four updates, its fall-back
- *   night 7 h and five updates with two real hours between the 01:00 and 02:00 updates.
+ * Update slots are wall-clock times; a slot whose shifted time coincides with (or falls
+ * before) an earlier slot merges into it, and a repeated wall hour runs once, at its first
+ * occurrence. So London's spring-forward night has 5 h and four updates, its fall-back night
+ * 7 h and five updates with two real hours between the 01:00 and 02:00 updates.
  */
 import type { SchedulerRecord, Status } from './scheduler.ts';
 import { formatTimestamp, parseTimestamp } from './scheduler.ts';
-
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
-const MINUTES_PER_DAY = 24 * 60;
-
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIME_PATTERN = /^([01]\d|2[0-3]):([0-5]\d)$/;
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+import type { TableRow } from './table-rows.ts';
+import {
+  addDays,
+  formatMinutes,
+  HOUR_MS,
+  instantOf,
+  isWallTime,
+  isZone,
+  MINUTE_MS,
+  MINUTES_PER_DAY,
+  parseTime,
+  wallDate,
+} from './zoned-time.ts';
 
 /**
  * How long after the window end the final action stays due, so a cron app that missed it
  * still runs it when it starts before `EOD_WINDOW_END + 6h` (eod-slack.md → Catch-up).
  */
 export const FINAL_CATCH_UP_HOURS = 6;
-
-/** A wall-clock reading in a zone. `weekday` is ISO: 1 = Monday … 7 = Sunday. */
-export type WallClock = {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  ms: number;
-  weekday: number;
-};
-
-/** A wall-clock date (`YYYY-MM-DD`) and time (`HH:MM`, 24-hour) in some zone. */
-export type WallTime = { date: string; time: string };
 
 /** The EOD schedule's settings (operations.md: `EOD_*`, `STALE_CHECK_*`, `HEARTBEAT_*`). */
 export type EodConfig = {
@@ -106,64 +88,6 @@ export type Staleness =
   | { stale: false }
   | { stale: true; lastActivity: string; minutesSilent: number };
 
-// Building a DateTimeFormat costs far more than using one; zones are few, so keep them.
-const wallFormatters = new Map<string, Intl.DateTimeFormat>();
-const nameFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function wallFormatter(zone: string): Intl.DateTimeFormat {
-  let formatter = wallFormatters.get(zone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    wallFormatters.set(zone, formatter);
-  }
-  return formatter;
-}
-
-/**
- * The wall clock in `zone` at an instant (epoch ms), to the millisecond.
- * Throws a RangeError for an unknown zone or an instant outside the `Date` range.
- */
-export function wallClock(instantMs: number, zone: string): WallClock {
-  const fields = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (const part of wallFormatter(zone).formatToParts(instantMs)) {
-    if (part.type in fields) fields[part.type as keyof typeof fields] = Number(part.value);
-  }
-  // Older ICU builds write midnight as 24 even with h23.
-  if (fields.hour === 24) fields.hour = 0;
-  const ms = ((instantMs % 1000) + 1000) % 1000;
-  return { ...fields, ms, weekday: isoWeekday(fields.year, fields.month, fields.day) };
-}
-
-/**
- * The instant (epoch ms) of a wall time in `zone`. A time in a spring-forward gap is shifted
- * forward by the gap's length; a time repeated by a fall-back is its earlier instant.
- * Throws a RangeError for a malformed or impossible date or time, or an unknown zone.
- */
-export function instantOf(wall: WallTime, zone: string): number {
-  const { year, month, day } = parseDate(wall.date);
-  const minutes = parseTime(wall.time);
-  const local = utcMs(year, month, day, Math.floor(minutes / 60), minutes % 60, 0, 0);
-  // The offsets a day either side cover both sides of any transition near this wall time.
-  const before = offsetMs(local - DAY_MS, zone);
-  const after = offsetMs(local + DAY_MS, zone);
-  const matches = [before, after]
-    .map((offset) => local - offset)
-    .filter((candidate) => offsetMs(candidate, zone) === local - candidate);
-  if (matches.length > 0) return Math.min(...matches);
-  // No offset reads back as this wall time: it is in a gap. Reading it with the offset from
-  // before the gap lands the same distance past the gap's end.
-  return local - before;
-}
-
 /**
  * The window of the night that starts on `businessDate` (a `YYYY-MM-DD` in the EOD zone).
  * The end is on the next day when `windowEnd` is not after `windowStart`; in the odd case
@@ -188,8 +112,7 @@ export function windowFor(businessDate: string, config: EodConfig): EodWindow {
  * 15 Jan and of 16 Jan respectively. Throws a RangeError for a config it cannot read.
  */
 export function currentOrNextWindow(instantMs: number, config: EodConfig): EodWindow {
-  const wall = wallClock(instantMs, config.timeZone);
-  const today = formatDate(wall.year, wall.month, wall.day);
+  const today = wallDate(instantMs, config.timeZone);
   // A window is shorter than a day, so one containing the instant started yesterday or
   // today (wall date), and the next one starts today or tomorrow.
   const windows = [-1, 0, 1].map((days) => windowFor(addDays(today, days), config));
@@ -217,7 +140,7 @@ export function isInWindow(instantMs: number, config: EodConfig): boolean {
  * Every slot of a night in time order: `post` at the window start (index 0), an `update`
  * every `updateEveryMinutes` of wall-clock time after it while strictly before the end, and
  * `final` at the window end. Wall slots skipped or repeated by DST follow the rules at the
- * top of this file. Throws a RangeError for a config it cannot read.
+ * top of this file and of `zoned-time.ts`. Throws a RangeError for a config it cannot read.
  */
 export function slotsOf(businessDate: string, config: EodConfig): readonly EodSlot[] {
   const key = JSON.stringify([
@@ -329,48 +252,6 @@ export function staleness(
   };
 }
 
-/** `HH:MM` (24-hour) of the instant in `zone`. Throws a RangeError for an unknown zone. */
-export function formatWallTime(instantMs: number, zone: string): string {
-  const wall = wallClock(instantMs, zone);
-  return formatMinutes(wall.hour * 60 + wall.minute);
-}
-
-/** `15 Jan 2026` for `2026-01-15`, in English whatever the host locale. Throws a RangeError
- * for anything but a real `YYYY-MM-DD` date. */
-export function formatBusinessDate(businessDate: string): string {
-  const { year, month, day } = parseDate(businessDate);
-  return `${day} ${MONTHS[month - 1] ?? month} ${year}`;
-}
-
-// ICU only knows Indonesia's zones as GMT+7/+8/+9; ops read WIB/WITA/WIT. The offset check
-// keeps a historical instant (other offsets before 1964) from getting a wrong name.
-const INDONESIAN_ZONES = new Map<string, { abbreviation: string; offsetMs: number }>([
-  ['Asia/Jakarta', { abbreviation: 'WIB', offsetMs: 7 * HOUR_MS }],
-  ['Asia/Pontianak', { abbreviation: 'WIB', offsetMs: 7 * HOUR_MS }],
-  ['Asia/Makassar', { abbreviation: 'WITA', offsetMs: 8 * HOUR_MS }],
-  ['Asia/Ujung_Pandang', { abbreviation: 'WITA', offsetMs: 8 * HOUR_MS }],
-  ['Asia/Jayapura', { abbreviation: 'WIT', offsetMs: 9 * HOUR_MS }],
-]);
-
-/**
- * The zone's short name at the instant: WIB/WITA/WIT for Indonesia, else ICU's short name
- * (`EST`, `BST`), or `GMT+4` where neither US nor British English has one.
- * Throws a RangeError for an unknown zone.
- */
-export function zoneAbbreviation(instantMs: number, zone: string): string {
-  const canonical = wallFormatter(zone).resolvedOptions().timeZone;
-  const indonesian = INDONESIAN_ZONES.get(canonical) ?? INDONESIAN_ZONES.get(zone);
-  if (indonesian !== undefined && offsetMs(instantMs, zone) === indonesian.offsetMs) {
-    return indonesian.abbreviation;
-  }
-  // en-US names American zones (EST) and en-GB European ones (BST, CEST); each writes the
-  // other's as GMT±N.
-  const american = shortZoneName(instantMs, zone, 'en-US');
-  if (!/^GMT[+-]/.test(american)) return american;
-  const british = shortZoneName(instantMs, zone, 'en-GB');
-  return /^GMT[+-]/.test(british) ? american : british;
-}
-
 /**
  * Everything wrong with an EOD config, one readable line each; empty when it is usable.
  * Checks the zone, `HH:MM` times, start ≠ end, whole-number intervals ≥ 1, intervals not
@@ -432,29 +313,8 @@ function remember<T>(cache: Map<string, T>, key: string, compute: () => T): T {
   return value;
 }
 
-function shortZoneName(instantMs: number, zone: string, locale: string): string {
-  const key = `${locale}|${zone}`;
-  let formatter = nameFormatters.get(key);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat(locale, { timeZone: zone, timeZoneName: 'short' });
-    nameFormatters.set(key, formatter);
-  }
-  return (
-    formatter.formatToParts(instantMs).find((part) => part.type === 'timeZoneName')?.value ?? zone
-  );
-}
-
-function isZone(zone: string): boolean {
-  try {
-    wallFormatter(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function timeOrProblem(name: string, value: string, problems: string[]): number | undefined {
-  if (typeof value === 'string' && TIME_PATTERN.test(value)) return parseTime(value);
+  if (isWallTime(value)) return parseTime(value);
   problems.push(`${name}: '${value}' is not a 24-hour HH:MM time`);
   return undefined;
 }
@@ -466,70 +326,6 @@ function wallLengthMinutes(startMinutes: number, endMinutes: number): number {
     : endMinutes - startMinutes + MINUTES_PER_DAY;
 }
 
-/** The zone's offset from UTC at the instant (wall clock read as UTC, minus the instant). */
-function offsetMs(instantMs: number, zone: string): number {
-  const wall = wallClock(instantMs, zone);
-  return (
-    utcMs(wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, wall.ms) - instantMs
-  );
-}
-
-function utcMs(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  second: number,
-  ms: number,
-): number {
-  // setUTCFullYear, unlike Date.UTC, does not read years 0–99 as 1900–1999.
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, ms);
-  return date.getTime();
-}
-
-function isoWeekday(year: number, month: number, day: number): number {
-  const weekday = new Date(utcMs(year, month, day, 0, 0, 0, 0)).getUTCDay();
-  return weekday === 0 ? 7 : weekday;
-}
-
-function parseDate(value: string): { year: number; month: number; day: number } {
-  const match = DATE_PATTERN.exec(value);
-  if (match !== null) {
-    const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-    const date = new Date(utcMs(year, month, day, 0, 0, 0, 0));
-    // Date rolls 30 Feb over into March; a real date reads back unchanged.
-    if (date.getUTCMonth() + 1 === month && date.getUTCDate() === day) return { year, month, day };
-  }
-  throw new RangeError(`'${value}' is not a calendar date (YYYY-MM-DD)`);
-}
-
-function parseTime(value: string): number {
-  const match = TIME_PATTERN.exec(value);
-  if (match === null) throw new RangeError(`'${value}' is not a 24-hour HH:MM time`);
-  return Number(match[1]) * 60 + Number(match[2]);
-}
-
-function addDays(date: string, days: number): string {
-  const { year, month, day } = parseDate(date);
-  const shifted = new Date(utcMs(year, month, day, 0, 0, 0, 0) + days * DAY_MS);
-  return formatDate(shifted.getUTCFullYear(), shifted.getUTCMonth() + 1, shifted.getUTCDate());
-}
-
-function formatDate(year: number, month: number, day: number): string {
-  return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
-}
-
-function formatMinutes(minutes: number): string {
-  return `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
-}
-
-function pad2(value: number): string {
-  return String(value).padStart(2, '0');
-}
-
 /**
  * The rows of tonight's table as of `instantMs`: each scheduler with the status it shows
  * tonight and, when it is running and silent too long, how long.
@@ -538,11 +334,7 @@ export function tonightRows(
   records: readonly SchedulerRecord[],
   instantMs: number,
   config: EodConfig,
-): {
-  scheduler: SchedulerRecord;
-  status: Status;
-  stale: { minutesSilent: number; lastActivity: string } | null;
-}[] {
+): TableRow[] {
   return records.map((scheduler) => {
     const status = tonightStatus(scheduler, instantMs, config);
     const stale = staleness({ ...scheduler, status }, instantMs, config);

@@ -3,7 +3,6 @@
  * HTTP; the api maps codes to statuses in one table, the worker to retry-or-park.
  */
 export type ErrorCode =
-  | 'SCHEDULER_NOT_FOUND'
   | 'VALIDATION_FAILED'
   | 'VALUE_UNSTORABLE'
   | 'ENGINE_UNAVAILABLE'
@@ -17,16 +16,6 @@ export class DomainError extends Error {
     super(message, options);
     this.code = code;
     this.name = 'DomainError';
-  }
-}
-
-export class SchedulerNotFoundError extends DomainError {
-  readonly schedulerId: string;
-
-  constructor(schedulerId: string) {
-    super('SCHEDULER_NOT_FOUND', `Scheduler ${schedulerId} not found`);
-    this.name = 'SchedulerNotFoundError';
-    this.schedulerId = schedulerId;
   }
 }
 

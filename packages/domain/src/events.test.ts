@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { OrderKey, StatusEvent } from './events.ts';
 import {
+  buildHeartbeatMessage,
+  buildStatusMessage,
   compareOrder,
   decideHeartbeat,
   decideStatus,
@@ -10,8 +12,10 @@ import {
   PLACEHOLDER_ORDER_KEY,
   parseQueueMessage,
   recordWithStatus,
+  uuidv7,
+  validateQueueMessage,
 } from './events.ts';
-import { shuffled } from './fakes.ts';
+import { seededRandom, shuffled } from './fakes.ts';
 import type { SchedulerRecord } from './scheduler.ts';
 import { MAX_ERROR_MESSAGE_LENGTH, newSchedulerRecord, toErrorMessage } from './scheduler.ts';
 
@@ -345,5 +349,74 @@ describe('toErrorMessage', () => {
     expect(message).toHaveLength(MAX_ERROR_MESSAGE_LENGTH);
     expect(message.endsWith('the error')).toBe(true);
     expect(acceptable(message)).toBe(true);
+  });
+});
+
+describe('building messages', () => {
+  /** Seeded random bytes, so a failing case replays. */
+  const bytesFrom = (seed: number) => {
+    const next = seededRandom(seed);
+    return (size: number) => Uint8Array.from({ length: size }, () => Math.floor(next() * 256));
+  };
+  const context = { now: NOW, random: bytesFrom(7) };
+  const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it('makes UUIDv7 ids that carry the time and sort by it', () => {
+    const id = uuidv7(NOW, bytesFrom(1));
+    expect(id).toMatch(UUID_V7);
+    expect(Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)).toBe(NOW);
+    const ids = [NOW + 1, NOW, NOW + 1_000, NOW - 1].map((ms, i) => uuidv7(ms, bytesFrom(i)));
+    expect([...ids].sort()).toEqual([ids[3], ids[1], ids[0], ids[2]]);
+    expect(uuidv7(NOW, bytesFrom(1))).not.toBe(uuidv7(NOW, bytesFrom(2)));
+  });
+
+  it('builds a valid status message: new id, stored timestamp, no accepted_at for a producer', () => {
+    const message = buildStatusMessage(
+      {
+        scheduler_id: 'service-a-eod',
+        service_name: 'Service A',
+        job_name: 'EOD',
+        status: 'running',
+        timestamp: '2026-01-15T07:42:10.12+07:00',
+      },
+      context,
+    );
+    expect(message).toEqual({
+      v: 1,
+      type: 'status',
+      event_id: expect.stringMatching(UUID_V7),
+      scheduler_id: 'service-a-eod',
+      service_name: 'Service A',
+      job_name: 'EOD',
+      status: 'running',
+      timestamp: '2026-01-15T00:42:10.120Z',
+    });
+    expect(Object.keys(message)[0]).toBe('v');
+    expect(validateQueueMessage(message).ok).toBe(true);
+  });
+
+  it('keeps a given event id, defaults the timestamp to now, and stamps accepted_at for the api', () => {
+    const heartbeat = buildHeartbeatMessage(
+      { scheduler_id: 'service-a-eod', event_id: 'beat-1' },
+      { ...context, accepted: true },
+    );
+    expect(heartbeat).toEqual({
+      v: 1,
+      type: 'heartbeat',
+      event_id: 'beat-1',
+      scheduler_id: 'service-a-eod',
+      timestamp: '2026-01-15T01:00:00.000Z',
+      accepted_at: '2026-01-15T01:00:00.000Z',
+    });
+    expect(validateQueueMessage(heartbeat).ok).toBe(true);
+  });
+
+  it('leaves an invalid timestamp as given, for validation to name', () => {
+    const message = buildHeartbeatMessage(
+      { scheduler_id: 'service-a-eod', timestamp: 'yesterday' },
+      context,
+    );
+    expect(message.timestamp).toBe('yesterday');
+    expect(validateQueueMessage(message)).toMatchObject({ ok: false, reason: 'invalid' });
   });
 });

@@ -252,6 +252,109 @@ export function parseQueueMessage(body: string, options: ParseOptions): ParsedMe
 }
 
 // ---------------------------------------------------------------------------------------
+// Building messages: the one way every producer (api, client, bench) makes a queue
+// message, so event ids, and with them the order of events at equal timestamps, agree.
+
+/** `size` random bytes: `crypto.randomBytes` in production, a seeded source in tests. */
+export type RandomBytes = (size: number) => Uint8Array;
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix time in ms, then 74 random bits from `random`, so
+ * ids sort by the time the event was built. The random source is passed in because the
+ * domain does no I/O.
+ */
+export function uuidv7(nowMs: number, random: RandomBytes): string {
+  const bytes = new Uint8Array(16);
+  bytes.set(random(10).subarray(0, 10), 6);
+  let time = Math.trunc(nowMs);
+  for (let index = 5; index >= 0; index -= 1) {
+    bytes[index] = time % 256;
+    time = Math.floor(time / 256);
+  }
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** What the builder sets: the version, the type, `accepted_at`, and defaults for the rest. */
+type BuiltFields = 'v' | 'type' | 'event_id' | 'timestamp' | 'accepted_at';
+
+/** A status event as a producer gives it; `event_id` defaults to a new UUIDv7, `timestamp` to now. */
+export type StatusMessageFields = Omit<StatusMessage, BuiltFields> & {
+  event_id?: string;
+  timestamp?: string;
+};
+
+/** A heartbeat as a producer gives it; `event_id` defaults to a new UUIDv7, `timestamp` to now. */
+export type HeartbeatMessageFields = Omit<HeartbeatMessage, BuiltFields> & {
+  event_id?: string;
+  timestamp?: string;
+};
+
+/** When and by whom a message is built. */
+export type MessageContext = {
+  /** Now, epoch ms (from the Clock port): the default timestamp and a new id's time. */
+  now: number;
+  /** The random part of a new event id. */
+  random: RandomBytes;
+  /**
+   * Set by the api only: stamps `accepted_at` = now, from which the worker measures lag.
+   * Direct producers never set it (queue.md).
+   */
+  accepted?: boolean;
+};
+
+/**
+ * A valid timestamp in its stored form (UTC with milliseconds); anything else is kept as
+ * given, so that validation names it instead of the builder hiding it behind "now".
+ */
+function timestampOf(timestamp: string | undefined, now: number): string {
+  if (timestamp === undefined) return formatTimestamp(now);
+  const ms = parseTimestamp(timestamp);
+  return ms === undefined ? timestamp : formatTimestamp(ms);
+}
+
+const acceptedAtOf = (context: MessageContext) =>
+  context.accepted ? { accepted_at: formatTimestamp(context.now) } : {};
+
+/**
+ * The queue message of a status event: version and type set, the producer's `event_id`
+ * or a new UUIDv7, the timestamp (default now) in its stored form. It does not validate:
+ * send it through an `EventProducer`, which does (`validateQueueMessage`).
+ */
+export function buildStatusMessage(
+  fields: StatusMessageFields,
+  context: MessageContext,
+): StatusMessage & { event_id: string } {
+  const { event_id, timestamp, ...rest } = fields;
+  return {
+    v: QUEUE_MESSAGE_VERSION,
+    type: 'status',
+    event_id: event_id ?? uuidv7(context.now, context.random),
+    ...rest,
+    timestamp: timestampOf(timestamp, context.now),
+    ...acceptedAtOf(context),
+  };
+}
+
+/** The queue message of a heartbeat, built as `buildStatusMessage` builds a status's. */
+export function buildHeartbeatMessage(
+  fields: HeartbeatMessageFields,
+  context: MessageContext,
+): HeartbeatMessage & { event_id: string } {
+  const { event_id, timestamp, ...rest } = fields;
+  return {
+    v: QUEUE_MESSAGE_VERSION,
+    type: 'heartbeat',
+    event_id: event_id ?? uuidv7(context.now, context.random),
+    ...rest,
+    timestamp: timestampOf(timestamp, context.now),
+    ...acceptedAtOf(context),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
 // Ordering: which event the current record shows.
 
 /** What the current record's position in event order is made of. */

@@ -9,7 +9,8 @@ import { decideHeartbeat, decideStatus, recordWithStatus, validateQueueMessage }
 import type {
   ApplyResult,
   Clock,
-  EventQueue,
+  EventConsumer,
+  EventProducer,
   HistoryQuery,
   HistoryStore,
   MessageAttributes,
@@ -196,16 +197,29 @@ type QueuedMessage = {
   receiptHandle: string | undefined;
 };
 
+/** The in-memory queue: its two roles over one store of messages, and what tests read. */
+export type MemoryQueue = {
+  /** For the code under test that sends (the api). */
+  producer: EventProducer;
+  /** For the code under test that receives (the worker's loops). */
+  consumer: EventConsumer;
+  /** Every message now in the dead-letter queue, oldest first. */
+  deadLetters(): ReceivedMessage[];
+  /** Messages on the main queue, visible or not. */
+  depth(): number;
+};
+
 /**
  * An in-memory queue with visibility timeouts, receive counts and a DLQ that takes a
  * message after `maxReceiveCount` receives, like the SQS redrive policy. Time comes from
- * `clock`; `receive` does not wait (it is for use-case tests, not for timing).
+ * `clock`; `receive` does not wait (it is for use-case tests, not for timing). Each user
+ * gets the role it needs, as from the SQS adapter's two factories.
  */
-export function createMemoryEventQueue(options: {
+export function createMemoryQueue(options: {
   clock: Clock;
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
-}): EventQueue & { deadLetters(): ReceivedMessage[]; depth(): number } {
+}): MemoryQueue {
   const visibilityMs = (options.visibilityTimeoutSeconds ?? 30) * 1000;
   const maxReceiveCount = options.maxReceiveCount ?? 5;
   const queue: QueuedMessage[] = [];
@@ -221,7 +235,7 @@ export function createMemoryEventQueue(options: {
     sentAt: message.sentAt,
   });
   const byHandle = (handle: string) => queue.findIndex((m) => m.receiptHandle === handle);
-  return {
+  const producer: EventProducer = {
     async send(message: QueueMessage, attributes: MessageAttributes = {}) {
       const validated = validateQueueMessage(message);
       if (!validated.ok) throw new ValidationError(validated.problems);
@@ -238,6 +252,8 @@ export function createMemoryEventQueue(options: {
       });
       return { messageId };
     },
+  };
+  const consumer: EventConsumer = {
     async receive(max, _waitSeconds, signal) {
       if (signal?.aborted) return [];
       const received: ReceivedMessage[] = [];
@@ -284,6 +300,10 @@ export function createMemoryEventQueue(options: {
       const index = byHandle(message.receiptHandle);
       if (index !== -1) queue.splice(index, 1);
     },
+  };
+  return {
+    producer,
+    consumer,
     deadLetters: () => dead.map(asReceived),
     depth: () => queue.length,
   };

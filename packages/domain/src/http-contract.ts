@@ -4,7 +4,7 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { StatusMessageSchema } from './events.ts';
+import { HeartbeatMessageSchema, StatusMessageSchema } from './events.ts';
 import { StatusSchema } from './scheduler.ts';
 
 /** The body of `PUT /schedulers/{id}/status`: the queue message minus what the api adds. */
@@ -14,6 +14,18 @@ export const StatusBodySchema = Type.Omit(
   { additionalProperties: false },
 );
 export type StatusBody = Static<typeof StatusBodySchema>;
+
+/**
+ * The body of `POST /schedulers/{id}/heartbeat`, when there is one: `timestamp` defaults
+ * to now on the api.
+ */
+export const HeartbeatBodySchema = Type.Object(
+  {
+    scheduler_id: HeartbeatMessageSchema.properties.scheduler_id,
+    timestamp: Type.Optional(HeartbeatMessageSchema.properties.timestamp),
+  },
+  { additionalProperties: false },
+);
 
 /** The api's 202 answer to a status. */
 export const StatusAcceptedSchema = Type.Object({

@@ -13,9 +13,6 @@ export {
   type EodWindow,
   eodConfigProblems,
   FINAL_CATCH_UP_HOURS,
-  formatBusinessDate,
-  formatWallTime,
-  instantOf,
   isInWindow,
   type SlotKind,
   type Staleness,
@@ -24,11 +21,7 @@ export {
   staleness,
   tonightRows,
   tonightStatus,
-  type WallClock,
-  type WallTime,
-  wallClock,
   windowFor,
-  zoneAbbreviation,
 } from './eod.ts';
 export {
   DomainError,
@@ -36,12 +29,13 @@ export {
   type ErrorCode,
   NotifierError,
   QueueRefusedError,
-  SchedulerNotFoundError,
   UnstorableValueError,
   ValidationError,
 } from './errors.ts';
 export {
   type ApplyOutcome,
+  buildHeartbeatMessage,
+  buildStatusMessage,
   canonicalJson,
   compareOrder,
   decideHeartbeat,
@@ -51,11 +45,13 @@ export {
   futureSkewProblem,
   type HeartbeatEvent,
   type HeartbeatMessage,
+  type HeartbeatMessageFields,
   HeartbeatMessageSchema,
   type HistoryEntry,
   HistoryEntrySchema,
   type HistoryRow,
   historyRowOf,
+  type MessageContext,
   type OrderKey,
   orderKeyOf,
   type ParsedMessage,
@@ -65,17 +61,34 @@ export {
   QUEUE_MESSAGE_VERSION,
   type QueueMessage,
   QueueMessageSchema,
+  type RandomBytes,
   type RejectReason,
   recordWithStatus,
   type SchedulerEvent,
   type StatusEvent,
   type StatusMessage,
+  type StatusMessageFields,
   StatusMessageSchema,
   statusRuleProblems,
   toEvent,
   toHistoryEntry,
+  uuidv7,
   validateQueueMessage,
 } from './events.ts';
+export {
+  ACKNOWLEDGE_ACTION_ID,
+  type AcknowledgeButtonValue,
+  acknowledgeButtonValue,
+  type FailureAcknowledgement,
+  type FailureAlertInput,
+  parseAcknowledgeButtonValue,
+  renderFailureAlert,
+} from './failure-alert-message.ts';
+export {
+  type Acknowledgement,
+  type FinalSummaryInput,
+  renderFinalSummary,
+} from './final-summary-message.ts';
 export {
   type ComponentCheck,
   type ComponentStatus,
@@ -87,6 +100,7 @@ export {
 export {
   type HeartbeatAccepted,
   HeartbeatAcceptedSchema,
+  HeartbeatBodySchema,
   type StatusAccepted,
   StatusAcceptedSchema,
   type StatusBody,
@@ -95,7 +109,8 @@ export {
 export type {
   ApplyResult,
   Clock,
-  EventQueue,
+  EventConsumer,
+  EventProducer,
   HistoryQuery,
   HistoryStore,
   MessageAttributes,
@@ -139,27 +154,7 @@ export {
   TimestampSchema,
   toErrorMessage,
 } from './scheduler.ts';
-export {
-  ACKNOWLEDGE_ACTION_ID,
-  type AcknowledgeButtonValue,
-  type Acknowledgement,
-  acknowledgeButtonValue,
-  type FailureAcknowledgement,
-  type FailureAlertInput,
-  type FinalSummaryInput,
-  MESSAGE_BUDGET,
-  parseAcknowledgeButtonValue,
-  renderFailureAlert,
-  renderFinalSummary,
-  renderStaleWarning,
-  renderStatusTable,
-  type StaleInfo,
-  type StaleWarningInput,
-  type StatusTableInput,
-  type TableRow,
-  TEXT_LENGTHS,
-  type TitleLabels,
-} from './slack-messages.ts';
+export { MESSAGE_BUDGET, TEXT_LENGTHS, type TitleLabels } from './slack-blocks.ts';
 export {
   ELLIPSIS,
   escapeMrkdwn,
@@ -169,4 +164,16 @@ export {
   safeText,
   truncate,
 } from './slack-text.ts';
-export { compileValidator, describeError, type Validator } from './validation.ts';
+export { renderStaleWarning, type StaleWarningInput } from './stale-warning-message.ts';
+export { renderStatusTable, type StatusTableInput } from './status-table-message.ts';
+export type { StaleInfo, TableRow } from './table-rows.ts';
+export { compileValidator, type Validator } from './validation.ts';
+export {
+  formatBusinessDate,
+  formatWallTime,
+  instantOf,
+  type WallClock,
+  type WallTime,
+  wallClock,
+  zoneAbbreviation,
+} from './zoned-time.ts';

@@ -133,14 +133,27 @@ export type ReceivedMessage = {
 };
 
 /**
- * The event queue and its dead-letter queue.
+ * The sending side of the event queue: what every producer of events needs (the api, the
+ * client's direct producer). A producer knows nothing of the dead-letter queue.
  *
- * Failure: `QueueRefusedError` when a message is not accepted (send), or
+ * Failure: `ValidationError` when the message breaks the contract or the queue's limits
+ * (nothing is sent), `QueueRefusedError` when the queue does not accept it, or
  * `EngineUnavailableError` when the queue cannot be reached; a send resolves only once
  * the queue has accepted that very message.
  */
-export type EventQueue = {
+export type EventProducer = {
   send(message: QueueMessage, attributes?: MessageAttributes): Promise<{ messageId: string }>;
+};
+
+/**
+ * The receiving side of the event queue and its dead-letter queue: what the worker's
+ * receive loops need.
+ *
+ * Failure: `EngineUnavailableError` when a queue cannot be reached, `QueueRefusedError`
+ * when it refuses the call; a message whose handling failed stays on the queue and comes
+ * back after its visibility timeout, so nothing is lost.
+ */
+export type EventConsumer = {
   /** Long-polls up to `max` (≤ 10) messages, waiting up to `waitSeconds`. */
   receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<ReceivedMessage[]>;
   /** Deletes handled messages; returns the receipt handles that could not be deleted. */

@@ -20,7 +20,7 @@ function literalChoices(error: ValueError): string[] | undefined {
 }
 
 /** One readable sentence for one TypeBox error. */
-export function describeError(error: ValueError): string {
+function sentenceOf(error: ValueError): string {
   const field = fieldName(error.path);
   const schema = error.schema as Record<string, unknown>;
   switch (error.type) {
@@ -139,7 +139,7 @@ export function compileValidator<T extends TSchema>(
       const seen = new Set<string>();
       for (const error of errors) {
         // A union reports each variant's failure too; the first sentence per field is enough.
-        const sentence = describeError(error);
+        const sentence = sentenceOf(error);
         const field = sentence.split(' ')[0] ?? '';
         if (![...seen].some((known) => known.split(' ')[0] === field)) seen.add(sentence);
       }

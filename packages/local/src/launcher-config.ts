@@ -1,3 +1,4 @@
+import { DEFAULT_RESOURCE_NAMES } from '@schedmon/resources';
 import { commonConfig, env } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
@@ -48,7 +49,7 @@ export const launcherConfigSchema = Type.Object({
     description: 'pnpm start: directory of the embedded engines’ data, kept across restarts',
   }),
   SQS_QUEUE_NAME: env.string({
-    default: 'schedmon-events',
+    default: DEFAULT_RESOURCE_NAMES.queueName,
     description: 'pnpm start: name of the event queue it provisions (.fifo for FIFO)',
   }),
   API_KEYS: env.secret(

@@ -1,7 +1,7 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from './aws.ts';
+export { DEFAULT_RESOURCE_NAMES, type ResourceNames } from './names.ts';
 export {
   createTableInput,
-  DEFAULT_RESOURCE_NAMES,
   deadLetterQueueUrlOf,
   type KeyAttribute,
   MAX_RECEIVE_COUNT,
@@ -11,7 +11,6 @@ export {
   type QueueDefinition,
   type QueuePairDefinition,
   queueDefinitions,
-  type ResourceNames,
   type TableDefinition,
   TTL_ATTRIBUTE,
   tableDefinitions,

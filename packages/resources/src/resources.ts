@@ -19,22 +19,7 @@ import {
   QueueDoesNotExist,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
-
-/** Names of the three tables and the queue pair. */
-export type ResourceNames = {
-  schedulersTable: string;
-  historyTable: string;
-  stateTable: string;
-  queueName: string;
-};
-
-/** The names `pnpm start` and a default deployment use (operations.md, queue.md). */
-export const DEFAULT_RESOURCE_NAMES: ResourceNames = Object.freeze({
-  schedulersTable: 'schedulers',
-  historyTable: 'scheduler_status_history',
-  stateTable: 'scheduler_monitor_state',
-  queueName: 'schedmon-events',
-});
+import type { ResourceNames } from './names.ts';
 
 /** Attribute DynamoDB's TTL reads (epoch seconds) on the tables whose rows expire. */
 export const TTL_ATTRIBUTE = 'expires_at';

@@ -2,15 +2,11 @@ export {
   ConfigError,
   type ConfigProblem,
   type ConfigVariable,
-  commonConfig,
   describeConfig,
   env,
-  eodConfigOf,
-  eodScheduleConfig,
   loadConfig,
-  slackConfig,
   type VariableOptions,
-} from './config.ts';
+} from './env-schema.ts';
 export { handleShutdown, type Lifecycle, type Stoppable } from './lifecycle.ts';
 export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS } from './logger.ts';
 export {
@@ -20,3 +16,10 @@ export {
   startOpsServer,
 } from './ops-server.ts';
 export { createAppLogger, loadConfigOrExit } from './start.ts';
+export {
+  commonConfig,
+  eodConfigOf,
+  eodScheduleConfig,
+  eventIntakeConfig,
+  slackConfig,
+} from './variables.ts';

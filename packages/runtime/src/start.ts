@@ -1,7 +1,9 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import { ConfigError, loadConfig } from './config.ts';
+import { Type } from '@sinclair/typebox';
+import { ConfigError, loadConfig } from './env-schema.ts';
 import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
+import { commonConfig } from './variables.ts';
 
 /**
  * Loads an app's configuration at start, or stops the process with the one message that
@@ -22,15 +24,12 @@ export function loadConfigOrExit<T extends TObject>(
   }
 }
 
-type LoggingConfig = {
-  NODE_ENV: string;
-  LOG_LEVEL: string;
-  LOG_PRETTY?: boolean | undefined;
-  APP_VERSION: string;
-};
+const { NODE_ENV, LOG_LEVEL, LOG_PRETTY, APP_VERSION } = commonConfig;
+// The common variables the logger is built from.
+const loggingVariables = Type.Object({ NODE_ENV, LOG_LEVEL, LOG_PRETTY, APP_VERSION });
 
 /** The app's root logger from the common variables: pretty by default in development. */
-export function createAppLogger(appName: string, config: LoggingConfig): Logger {
+export function createAppLogger(appName: string, config: Static<typeof loggingVariables>): Logger {
   return createLogger({
     name: appName,
     level: config.LOG_LEVEL,

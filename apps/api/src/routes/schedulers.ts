@@ -2,16 +2,12 @@
  * /api/v1/schedulers: registration (a synchronous write), status and heartbeat (queued,
  * 202), and the reads.
  */
+import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type {
-  Clock,
-  EventQueue,
-  HeartbeatMessage,
-  HistoryStore,
-  SchedulerStore,
-  StatusMessage,
-} from '@schedmon/domain';
+import type { Clock, EventProducer, HistoryStore, SchedulerStore } from '@schedmon/domain';
 import {
+  buildHeartbeatMessage,
+  buildStatusMessage,
   formatTimestamp,
   futureSkewProblem,
   parseTimestamp,
@@ -24,12 +20,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Access } from '../auth.ts';
 import { hasAnyAccess, isAllowed } from '../auth.ts';
 import { HttpError } from '../errors.ts';
-import { uuidv7 } from '../event-id.ts';
 import type { KnownSchedulers } from '../known-schedulers.ts';
 import {
   ErrorResponseSchema,
   HeartbeatAcceptedSchema,
-  HeartbeatBodySchema,
+  HeartbeatRequestBodySchema,
   HistoryQuerySchema,
   HistoryResponseSchema,
   ListQuerySchema,
@@ -44,7 +39,7 @@ export type SchedulerRoutesDeps = {
   clock: Clock;
   schedulers: SchedulerStore;
   history: HistoryStore;
-  queue: Pick<EventQueue, 'send'>;
+  queue: EventProducer;
   known: KnownSchedulers;
   maxClockSkewMs: number;
   onEnqueued?: (type: 'status' | 'heartbeat') => void;
@@ -116,23 +111,15 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
       if (skew) problems.push(skew);
       if (problems.length > 0) throw new ValidationError(problems);
       if (!(await deps.known.exists(id))) throw notRegistered(id);
-      const accepted_at = formatTimestamp(nowMs);
-      const message: StatusMessage = {
-        v: 1,
-        type: 'status',
-        event_id: uuidv7(nowMs),
-        ...body,
-        timestamp: formatTimestamp(parseTimestamp(body.timestamp) ?? nowMs),
-        accepted_at,
-      };
+      const message = buildStatusMessage(body, { now: nowMs, random: randomBytes, accepted: true });
       await deps.queue.send(message, attributes(request));
       deps.onEnqueued?.('status');
       return reply.code(202).send({
-        event_id: message.event_id ?? '',
+        event_id: message.event_id,
         scheduler_id: id,
         status: message.status,
         timestamp: message.timestamp,
-        accepted_at,
+        accepted_at: message.accepted_at ?? '',
       });
     },
   );
@@ -145,7 +132,7 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
         tags: ['schedulers'],
         security,
         params: SchedulerParamsSchema,
-        body: HeartbeatBodySchema,
+        body: HeartbeatRequestBodySchema,
         response: { 202: HeartbeatAcceptedSchema, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
@@ -164,25 +151,17 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
       if (skew) problems.push(skew);
       if (problems.length > 0) throw new ValidationError(problems);
       if (!(await deps.known.exists(id))) throw notRegistered(id);
-      const accepted_at = formatTimestamp(nowMs);
-      const timestamp = body?.timestamp
-        ? formatTimestamp(parseTimestamp(body.timestamp) ?? nowMs)
-        : accepted_at;
-      const message: HeartbeatMessage = {
-        v: 1,
-        type: 'heartbeat',
-        event_id: uuidv7(nowMs),
-        scheduler_id: id,
-        timestamp,
-        accepted_at,
-      };
+      const message = buildHeartbeatMessage(
+        { scheduler_id: id, timestamp: body?.timestamp },
+        { now: nowMs, random: randomBytes, accepted: true },
+      );
       await deps.queue.send(message, attributes(request));
       deps.onEnqueued?.('heartbeat');
       return reply.code(202).send({
         message: 'Heartbeat recorded' as const,
         scheduler_id: id,
-        timestamp,
-        event_id: message.event_id ?? '',
+        timestamp: message.timestamp,
+        event_id: message.event_id,
       });
     },
   );

@@ -16,7 +16,7 @@ import { dynamo, isConditionFailed } from './errors.ts';
 type StoredScheduler = Partial<SchedulerRecord> & {
   scheduler_id: string;
   /** `orderKeyOf` the last applied event (the placeholder key until the first event). */
-  order_key?: string;
+  order_key: string;
   last_event_id?: string;
 };
 
@@ -66,36 +66,7 @@ export function createDynamoSchedulerStore(
     return result.Item as StoredScheduler | undefined;
   };
 
-  /**
-   * Gives a record written before `order_key` existed the key of its last event, so a
-   * refused event can be tried again (a writer that got there first set the same key).
-   */
-  const upgradeOrderKey = async (item: StoredScheduler) => {
-    const key = orderKeyOf({
-      timestamp: item.timestamp ?? '',
-      status: item.status ?? 'pending',
-      event_id: item.last_event_id ?? null,
-    });
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { scheduler_id: item.scheduler_id },
-          UpdateExpression: 'SET order_key = :order_key',
-          ConditionExpression: 'attribute_exists(scheduler_id) AND attribute_not_exists(order_key)',
-          ExpressionAttributeValues: { ':order_key': key },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) await dynamo('UpdateItem', () => Promise.reject(error));
-    }
-  };
-
-  async function register(
-    registration: Registration,
-    now: string,
-    upgraded: boolean,
-  ): Promise<SchedulerRecord> {
+  async function register(registration: Registration, now: string): Promise<SchedulerRecord> {
     const optional = {
       owner_email: registration.owner_email,
       alert_user_id: registration.alert_user_id,
@@ -124,37 +95,22 @@ export function createDynamoSchedulerStore(
         values[`:${field}`] = value;
       }
     }
-    try {
-      const result = await client.send(
+    const result = await dynamo('UpdateItem', () =>
+      client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { scheduler_id: registration.scheduler_id },
           UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          // The placeholder key is right only for a record that has seen no event: one
-          // written before order_key existed gets the key of its last event first.
-          ConditionExpression:
-            'attribute_not_exists(scheduler_id) OR attribute_exists(order_key) OR attribute_not_exists(last_event_id)',
           ExpressionAttributeNames: { '#status': 'status', '#ts': 'timestamp' },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return toRecord(result.Attributes as StoredScheduler);
-    } catch (error) {
-      if (!isConditionFailed(error) || upgraded) {
-        return dynamo('UpdateItem', () => Promise.reject(error));
-      }
-    }
-    const current = await read(registration.scheduler_id);
-    if (current) await upgradeOrderKey(current);
-    return register(registration, now, true);
+      ),
+    );
+    return toRecord(result.Attributes as StoredScheduler);
   }
 
-  async function applyStatus(
-    event: StatusEvent,
-    now: string,
-    upgraded: boolean,
-  ): Promise<ApplyResult> {
+  async function applyStatus(event: StatusEvent, now: string): Promise<ApplyResult> {
     const set = [
       '#status = :status',
       '#ts = :ts',
@@ -201,15 +157,11 @@ export function createDynamoSchedulerStore(
     // The write was refused; reading afterwards only names why, it decides nothing.
     const current = await read(event.scheduler_id);
     if (!current) return 'not_registered';
-    if (current.order_key === undefined && !upgraded) {
-      await upgradeOrderKey(current);
-      return applyStatus(event, now, true);
-    }
     return current.last_event_id === event.event_id ? 'duplicate' : 'late';
   }
 
   return {
-    register: (registration: Registration, now: string) => register(registration, now, false),
+    register,
 
     async get(schedulerId) {
       const item = await read(schedulerId);
@@ -233,7 +185,7 @@ export function createDynamoSchedulerStore(
         .sort(compareSchedulers);
     },
 
-    applyStatus: (event: StatusEvent, now: string) => applyStatus(event, now, false),
+    applyStatus,
 
     async applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult> {
       try {

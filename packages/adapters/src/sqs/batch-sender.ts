@@ -1,5 +1,5 @@
 /**
- * The micro-batching producer behind `EventQueue.send`: concurrent sends are gathered
+ * The micro-batching producer behind `EventProducer.send`: concurrent sends are gathered
  * into `SendMessageBatch` calls, and each caller hears about its own entry only.
  */
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';

@@ -1,9 +1,15 @@
 /**
- * The SQS adapter: the `EventQueue` port on an SQS queue and its dead-letter queue.
+ * The SQS adapter: the `EventProducer` port on the event queue, and the `EventConsumer`
+ * port on the event queue and its dead-letter queue. Each process makes the role it needs.
  */
 export {
-  createSqsEventQueue,
+  createSqsEventConsumer,
   type QueueDepth,
-  type SqsEventQueue,
-  type SqsEventQueueOptions,
-} from './sqs-event-queue.ts';
+  type SqsEventConsumer,
+  type SqsEventConsumerOptions,
+} from './sqs-event-consumer.ts';
+export {
+  createSqsEventProducer,
+  type SqsEventProducer,
+  type SqsEventProducerOptions,
+} from './sqs-event-producer.ts';

@@ -1,15 +1,19 @@
 /**
- * The `EventQueue` contract: one suite, run against the SQS adapter on the local engine
- * and against the in-memory fake, so the fake cannot drift from the real thing. It uses
- * the port only; the dead-letter queue is read through the harness.
+ * The event queue contract: one suite for the two ports of one queue, `EventProducer`
+ * (what is sent) and `EventConsumer` (what is received, deleted, made visible, parked),
+ * run against the SQS adapter on the local engine and against the in-memory fake, so the
+ * fake cannot drift from the real thing. It uses the ports only; the dead-letter queue is
+ * read through the harness.
  */
-import type { EventQueue, QueueMessage, ReceivedMessage } from '@schedmon/domain';
+import type { EventConsumer, EventProducer, QueueMessage, ReceivedMessage } from '@schedmon/domain';
 import { ValidationError } from '@schedmon/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 export type EventQueueHarness = {
-  /** An empty queue whose DLQ is empty too. */
-  queue: EventQueue;
+  /** Sends to an empty queue whose DLQ is empty too. */
+  producer: EventProducer;
+  /** Receives from that queue; parks into its DLQ. */
+  consumer: EventConsumer;
   /** Takes every message now in the dead-letter queue, so a later read sees only newer ones. */
   readDeadLetters(): Promise<ReceivedMessage[]>;
   /** Releases what `setup` made (timers, clients); called after each test. */
@@ -37,7 +41,7 @@ export function statusMessage(overrides: Partial<QueueMessage> = {}): QueueMessa
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Receives until `count` messages have arrived (a queue may hand them out in parts). */
-async function receiveCount(queue: EventQueue, count: number): Promise<ReceivedMessage[]> {
+async function receiveCount(queue: EventConsumer, count: number): Promise<ReceivedMessage[]> {
   const received: ReceivedMessage[] = [];
   for (let round = 0; round < 10 && received.length < count; round += 1) {
     received.push(...(await queue.receive(10, 1)));
@@ -49,7 +53,7 @@ async function receiveCount(queue: EventQueue, count: number): Promise<ReceivedM
  * True when none of the messages is left on the queue. Making each visible again first
  * tells a deleted message from one merely hidden by its visibility timeout.
  */
-async function goneFromQueue(queue: EventQueue, messages: readonly ReceivedMessage[]) {
+async function goneFromQueue(queue: EventConsumer, messages: readonly ReceivedMessage[]) {
   for (const message of messages) await queue.changeVisibility(message.receiptHandle, 0);
   const left = await queue.receive(10, 0);
   return (
@@ -59,7 +63,7 @@ async function goneFromQueue(queue: EventQueue, messages: readonly ReceivedMessa
 
 /** Registers the contract suite for one implementation; `setup` runs before each test. */
 export function eventQueueContract(name: string, setup: () => Promise<EventQueueHarness>) {
-  describe(`EventQueue contract: ${name}`, () => {
+  describe(`EventProducer and EventConsumer contract: ${name}`, () => {
     let harness: EventQueueHarness | undefined;
     const current = () => {
       if (!harness) throw new Error('setup did not run');
@@ -76,12 +80,12 @@ export function eventQueueContract(name: string, setup: () => Promise<EventQueue
     });
 
     it('delivers a sent message with its attributes and receive count, then deletes it', async () => {
-      const { queue } = current();
+      const { producer, consumer } = current();
       const message = statusMessage();
-      const sent = await queue.send(message, { request_id: 'req-1', source: 'contract' });
+      const sent = await producer.send(message, { request_id: 'req-1', source: 'contract' });
       expect(sent.messageId).toEqual(expect.any(String));
 
-      const [received, ...others] = await receiveCount(queue, 1);
+      const [received, ...others] = await receiveCount(consumer, 1);
       expect(others).toEqual([]);
       expect(received).toMatchObject({
         messageId: sent.messageId,
@@ -92,30 +96,30 @@ export function eventQueueContract(name: string, setup: () => Promise<EventQueue
       expect(received?.sentAt).toBeGreaterThan(0);
 
       const handle = received?.receiptHandle ?? '';
-      expect(await queue.delete([handle])).toEqual([]);
-      expect(await goneFromQueue(queue, received ? [received] : [])).toBe(true);
+      expect(await consumer.delete([handle])).toEqual([]);
+      expect(await goneFromQueue(consumer, received ? [received] : [])).toBe(true);
     });
 
     it('makes a message receivable again with changeVisibility 0, as its second receive', async () => {
-      const { queue } = current();
-      const { messageId } = await queue.send(statusMessage());
-      const [first] = await receiveCount(queue, 1);
+      const { producer, consumer } = current();
+      const { messageId } = await producer.send(statusMessage());
+      const [first] = await receiveCount(consumer, 1);
       expect(first).toMatchObject({ messageId, receiveCount: 1 });
 
-      await queue.changeVisibility(first?.receiptHandle ?? '', 0);
-      const [second] = await receiveCount(queue, 1);
+      await consumer.changeVisibility(first?.receiptHandle ?? '', 0);
+      const [second] = await receiveCount(consumer, 1);
       expect(second).toMatchObject({ messageId, receiveCount: 2 });
       expect(second?.receiptHandle).not.toBe(first?.receiptHandle);
-      expect(await queue.delete([second?.receiptHandle ?? ''])).toEqual([]);
+      expect(await consumer.delete([second?.receiptHandle ?? ''])).toEqual([]);
     });
 
     it('parks a message in the dead-letter queue with reason and detail, off the main queue', async () => {
-      const { queue, readDeadLetters } = current();
-      await queue.send(statusMessage(), { request_id: 'req-poison', source: 'contract' });
-      const [received] = await receiveCount(queue, 1);
+      const { producer, consumer, readDeadLetters } = current();
+      await producer.send(statusMessage(), { request_id: 'req-poison', source: 'contract' });
+      const [received] = await receiveCount(consumer, 1);
       if (!received) throw new Error('nothing received');
 
-      await queue.park(received, 'invalid', 'status must be one of pending, running');
+      await consumer.park(received, 'invalid', 'status must be one of pending, running');
 
       const dead = await readDeadLetters();
       expect(dead).toHaveLength(1);
@@ -126,39 +130,39 @@ export function eventQueueContract(name: string, setup: () => Promise<EventQueue
         reason: 'invalid',
         detail: 'status must be one of pending, running',
       });
-      expect(await goneFromQueue(queue, [received])).toBe(true);
+      expect(await goneFromQueue(consumer, [received])).toBe(true);
     });
 
     it('reports a receipt handle it could not delete, and deletes the others', async () => {
-      const { queue } = current();
-      await queue.send(statusMessage({ scheduler_id: 'contract-a' }));
-      await queue.send(statusMessage({ scheduler_id: 'contract-b' }));
-      const received = await receiveCount(queue, 2);
+      const { producer, consumer } = current();
+      await producer.send(statusMessage({ scheduler_id: 'contract-a' }));
+      await producer.send(statusMessage({ scheduler_id: 'contract-b' }));
+      const received = await receiveCount(consumer, 2);
       expect(received).toHaveLength(2);
 
       // An empty handle is invalid on every engine; engines differ on well-formed unknown
       // ones (SQS reports them, the embedded engine accepts them).
       const handles = received.map((message) => message.receiptHandle);
-      expect(await queue.delete([handles[0] ?? '', '', handles[1] ?? ''])).toEqual(['']);
-      expect(await goneFromQueue(queue, received)).toBe(true);
+      expect(await consumer.delete([handles[0] ?? '', '', handles[1] ?? ''])).toEqual(['']);
+      expect(await goneFromQueue(consumer, received)).toBe(true);
     });
 
     it('returns at once from a receive whose signal is already aborted', async () => {
-      const { queue } = current();
-      await queue.send(statusMessage());
+      const { producer, consumer } = current();
+      await producer.send(statusMessage());
       const started = performance.now();
-      expect(await queue.receive(10, 20, AbortSignal.abort())).toEqual([]);
+      expect(await consumer.receive(10, 20, AbortSignal.abort())).toEqual([]);
       expect(performance.now() - started).toBeLessThan(500);
-      expect(await receiveCount(queue, 1)).toHaveLength(1);
+      expect(await receiveCount(consumer, 1)).toHaveLength(1);
     });
 
     it('ends a long poll early when its signal aborts', async () => {
-      const { queue } = current();
+      const { consumer } = current();
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), 100);
       const started = performance.now();
       try {
-        expect(await queue.receive(10, 1, controller.signal)).toEqual([]);
+        expect(await consumer.receive(10, 1, controller.signal)).toEqual([]);
         expect(performance.now() - started).toBeLessThan(600);
       } finally {
         clearTimeout(timer);
@@ -169,13 +173,13 @@ export function eventQueueContract(name: string, setup: () => Promise<EventQueue
     });
 
     it('rejects a malformed message with ValidationError and sends nothing', async () => {
-      const { queue } = current();
+      const { producer, consumer } = current();
       const malformed = { v: 1, type: 'status', scheduler_id: 'x' } as unknown as QueueMessage;
-      await expect(queue.send(malformed)).rejects.toBeInstanceOf(ValidationError);
-      await expect(queue.send(statusMessage({ v: 2 } as never))).rejects.toBeInstanceOf(
+      await expect(producer.send(malformed)).rejects.toBeInstanceOf(ValidationError);
+      await expect(producer.send(statusMessage({ v: 2 } as never))).rejects.toBeInstanceOf(
         ValidationError,
       );
-      expect(await queue.receive(10, 0)).toEqual([]);
+      expect(await consumer.receive(10, 0)).toEqual([]);
     });
   });
 }

@@ -1,7 +1,6 @@
 /**
- * The `EventQueue` port on SQS: a micro-batching producer for the api, and the consumer
- * primitives the worker builds its receive loops on (receive, delete, changeVisibility,
- * park), plus queue depths for metrics and readiness.
+ * The `EventConsumer` port on SQS: the primitives the worker builds its receive loops on
+ * (receive, delete, changeVisibility, park), plus queue depths for metrics and readiness.
  */
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import {
@@ -12,21 +11,12 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import type {
-  EventQueue,
-  MessageAttributes,
-  QueueMessage,
-  ReceivedMessage,
-} from '@schedmon/domain';
-import { QueueRefusedError, ValidationError, validateQueueMessage } from '@schedmon/domain';
-import { createBatchSender } from './batch-sender.ts';
+import type { EventConsumer, MessageAttributes, ReceivedMessage } from '@schedmon/domain';
 import { errorName, retrying, toDomainError, withDeadline } from './sqs-calls.ts';
 import {
   attributeProblems,
-  bodyProblem,
   fifoId,
   MAX_ATTRIBUTES,
-  MAX_BATCH_BYTES,
   MAX_BATCH_ENTRIES,
   MAX_MESSAGE_BYTES,
   messageBytes,
@@ -35,40 +25,27 @@ import {
   truncateUtf8,
 } from './sqs-message.ts';
 
-export type SqsEventQueueOptions = {
-  /** The event queue; a URL ending in `.fifo` makes sends set group and deduplication ids. */
+export type SqsEventConsumerOptions = {
+  /** The event queue the worker receives from. */
   queueUrl: string;
   /** Where `park` puts poison messages; FIFO too when its URL ends in `.fifo`. */
   deadLetterQueueUrl: string;
-  /** How long a send waits for others to share its batch call (default 3 ms). */
-  lingerMs?: number;
-  /** `SendMessageBatch` calls running at once; later sends wait their turn (default 8). */
-  maxInFlightBatches?: number;
-  /** Sends waiting for a batch beyond which new ones fail at once (default 10,000). */
-  maxPendingSends?: number;
   /** Tries per call while SQS cannot be reached, on top of the SDK's own (default 2). */
   callAttempts?: number;
-  /** Calls per send while SQS fails it on its side (SenderFault false) (default 3). */
-  entryAttempts?: number;
   /** Deadline of one call, the SDK's retries included; long polls get their wait on top (default 5 s). */
   requestTimeoutMs?: number;
-  /** Bytes one message may take, body and attributes (default 256 KiB, as the queues are made). */
+  /** Bytes one message may take, body and attributes: what `park` fits its attributes in (default 256 KiB). */
   maxMessageBytes?: number;
-  /** Bytes of one batch call's entries together (default 256 KiB). */
-  maxBatchBytes?: number;
 };
 
 /** Approximate message counts of one queue, as SQS reports them. */
 export type QueueDepth = { visible: number; inFlight: number; delayed: number };
 
-/** The port plus what the process that owns it needs: flushing, shutdown and depths. */
-export type SqsEventQueue = EventQueue & {
-  /** Sends every waiting message now and resolves once all sends so far have settled. */
-  flush(): Promise<void>;
+/** The port plus what the process that owns it needs: shutdown and depths. */
+export type SqsEventConsumer = EventConsumer & {
   /**
-   * Graceful shutdown: refuses new sends (`QueueRefusedError`), ends running long polls
-   * (they resolve with no messages), and resolves once every accepted send has settled.
-   * Leaves no timer behind.
+   * Graceful shutdown: ends running long polls (they resolve with no messages) and makes
+   * later receives return none at once.
    */
   close(): Promise<void>;
   /** Depths of the event queue and the DLQ. Failure: as for any call (see the port). */
@@ -171,41 +148,19 @@ function parkAttributes(
 }
 
 /**
- * Creates the SQS event queue.
- *
- * `send` validates the message (`validateQueueMessage`, SQS's size, character and
- * attribute rules) and rejects with `ValidationError` before anything is sent. Valid sends
- * are micro-batched (see `createBatchSender`): each resolves only when SQS accepted that
- * very message, else rejects with `QueueRefusedError` (refused) or
- * `EngineUnavailableError` (SQS unreachable after brief retries). Standard queues may get
- * a duplicate when a retried call had in fact arrived; the worker is idempotent by
- * `event_id`, and FIFO queues drop it by deduplication id.
- *
- * FIFO (queue URL ending in `.fifo`): `MessageGroupId` = `scheduler_id` and
- * `MessageDeduplicationId` = `event_id`, which is then required (`ValidationError`
- * without it). The api always sets one; a direct producer must too, so that a re-sent
- * event is deduplicated by SQS rather than silently reordered or doubled.
+ * Creates the SQS event consumer. A receive returns what SQS handed out, with its receive
+ * count and first-sent time; failures of any call are domain errors (see the port), after
+ * brief retries while SQS cannot be reached.
  */
-export function createSqsEventQueue(
+export function createSqsEventConsumer(
   client: SQSClient,
-  options: SqsEventQueueOptions,
-): SqsEventQueue {
+  options: SqsEventConsumerOptions,
+): SqsEventConsumer {
   const { queueUrl, deadLetterQueueUrl } = options;
-  const fifo = queueUrl.endsWith('.fifo');
   const deadLetterFifo = deadLetterQueueUrl.endsWith('.fifo');
   const requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
   const callAttempts = options.callAttempts ?? 2;
   const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-  const sender = createBatchSender(client, {
-    queueUrl,
-    lingerMs: options.lingerMs ?? 3,
-    maxInFlightBatches: options.maxInFlightBatches ?? 8,
-    maxPendingSends: options.maxPendingSends ?? 10_000,
-    callAttempts,
-    entryAttempts: options.entryAttempts ?? 3,
-    requestTimeoutMs,
-    maxBatchBytes: options.maxBatchBytes ?? MAX_BATCH_BYTES,
-  });
   // Aborted by close(): ends running long polls so shutdown need not wait up to 20 s.
   const closing = new AbortController();
 
@@ -261,44 +216,6 @@ export function createSqsEventQueue(
   };
 
   return {
-    async send(message: QueueMessage, attributes: MessageAttributes = {}) {
-      if (closing.signal.aborted) {
-        throw new QueueRefusedError('The event queue is closed: nothing was sent');
-      }
-      const validated = validateQueueMessage(message);
-      if (!validated.ok) throw new ValidationError(validated.problems);
-      const problems = attributeProblems(attributes);
-      if (fifo && message.event_id === undefined) {
-        problems.push('event_id is required on a FIFO queue (it is the MessageDeduplicationId)');
-      }
-      // The version field first, as the message contract asks of every producer.
-      const { v, ...fields } = message;
-      const body = JSON.stringify({ v, ...fields });
-      const bodyIssue = bodyProblem(body);
-      if (bodyIssue) problems.push(bodyIssue);
-      const messageAttributes = toSqsAttributes(attributes);
-      const bytes = messageBytes(body, messageAttributes);
-      if (bytes > maxMessageBytes) {
-        problems.push(
-          `the message takes ${bytes} bytes with its attributes; the queue takes at most ${maxMessageBytes}`,
-        );
-      }
-      if (problems.length > 0) throw new ValidationError(problems);
-      return sender.enqueue(
-        {
-          MessageBody: body,
-          MessageAttributes: messageAttributes,
-          ...(fifo && message.event_id !== undefined
-            ? {
-                MessageGroupId: fifoId(message.scheduler_id),
-                MessageDeduplicationId: fifoId(message.event_id),
-              }
-            : {}),
-        },
-        bytes,
-      );
-    },
-
     async receive(max: number, waitSeconds: number, signal?: AbortSignal) {
       const stopped = () => signal?.aborted === true || closing.signal.aborted;
       if (stopped()) return [];
@@ -391,11 +308,8 @@ export function createSqsEventQueue(
       );
     },
 
-    flush: () => sender.flush(),
-
     async close() {
       closing.abort();
-      await sender.flush();
     },
 
     async queueDepth() {

@@ -1,3 +1,10 @@
+/**
+ * The engine behind every app's configuration: builders for environment variable schemas
+ * (`env`), strict coercion of the environment's text by schema type, every problem
+ * collected into one `ConfigError` (secret values redacted), and `describeConfig` for
+ * `.env.example` and the docs. It names no variable itself; those are in `variables.ts`
+ * and in each app's `src/config.ts`.
+ */
 import type {
   Static,
   TArray,
@@ -171,67 +178,6 @@ export const env = {
   /** Marks any variable schema as secret: its value never appears in errors or logs. */
   secret: <T extends TSchema>(schema: T): T => CloneType(schema, { secret: true }),
 };
-
-/** Variables every app reads; spread into the app's `Type.Object({ ...commonConfig, … })`. */
-export const commonConfig = Object.freeze({
-  NODE_ENV: env.oneOf(['development', 'test', 'production'], {
-    default: 'development',
-    description: 'Runtime environment; development turns on pretty logs',
-  }),
-  APP_VERSION: env.string({
-    default: '0.1.0',
-    description: 'Version reported in logs and /health',
-  }),
-  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
-    default: 'info',
-    description: 'Lowest log level written',
-  }),
-  LOG_PRETTY: Type.Optional(
-    env.boolean({ description: 'Human-readable logs; unset means pretty only in development' }),
-  ),
-  AWS_REGION: env.string({
-    default: 'ap-southeast-1',
-    description: 'AWS region for DynamoDB and SQS',
-  }),
-  DYNAMODB_ENDPOINT: Type.Optional(
-    env.url({ description: 'DynamoDB endpoint for a local engine; unset means AWS' }),
-  ),
-  DYNAMODB_TABLE_SCHEDULERS: env.string({
-    default: 'schedulers',
-    description: 'Table holding the current state of each scheduler',
-  }),
-  DYNAMODB_TABLE_STATUS_HISTORY: env.string({
-    default: 'scheduler_status_history',
-    description: 'Table holding every status change, kept HISTORY_RETENTION_DAYS',
-  }),
-  DYNAMODB_TABLE_STATE: env.string({
-    default: 'scheduler_monitor_state',
-    description: 'Table holding leases, EOD message references and alert markers',
-  }),
-  SQS_ENDPOINT: Type.Optional(
-    env.url({ description: 'SQS endpoint for a local engine; unset means AWS' }),
-  ),
-  SQS_QUEUE_URL: env.url({ description: 'URL of the queue of scheduler events' }),
-  SQS_DLQ_URL: Type.Optional(
-    env.url({ description: 'URL of the dead-letter queue; unset means not inspected' }),
-  ),
-  HISTORY_RETENTION_DAYS: env.integer({
-    default: 30,
-    minimum: 1,
-    maximum: 3650,
-    description: 'Days status history is kept and returned',
-  }),
-  SHUTDOWN_TIMEOUT_MS: env.integer({
-    default: 10_000,
-    minimum: 1,
-    description: 'Milliseconds allowed for a graceful stop before exiting',
-  }),
-  HOST: env.string({
-    default: '127.0.0.1',
-    description:
-      'Address the api and the worker/cron health ports listen on; 0.0.0.0 for all interfaces',
-  }),
-});
 
 /** Turns trimmed, non-empty text into a candidate value, or `undefined` if it does not parse. */
 type Reader = (text: string) => { value: unknown } | undefined;
@@ -434,86 +380,4 @@ export function describeConfig(schema: TObject): ConfigVariable[] {
     required: property.default === undefined && !KindGuard.IsOptional(property),
     expected: describeExpected(property),
   }));
-}
-
-/** Slack settings of the apps that post (worker and cron); unset token or channel means the log. */
-export const slackConfig = Object.freeze({
-  SLACK_BOT_TOKEN: Type.Optional(
-    env.secret(
-      env.string({ description: 'Slack bot token (xoxb-…); unset means messages go to the log' }),
-    ),
-  ),
-  SLACK_CHANNEL_ID: Type.Optional(
-    env.string({ description: 'Channel the EOD table and the alerts are posted to' }),
-  ),
-  SLACK_ENABLED: env.boolean({
-    default: true,
-    description: 'false sends Slack messages to the log even when a token is set',
-  }),
-  SLACK_API_URL: Type.Optional(
-    env.url({ description: 'Slack-compatible Web API base URL (tests); unset means Slack' }),
-  ),
-  EOD_TIMEZONE: env.timeZone({
-    default: 'Asia/Jakarta',
-    description: 'IANA time zone of the EOD window and of times shown in Slack',
-  }),
-});
-
-/** The EOD window and its rhythm (eod-slack.md → Schedule), for the apps that render it. */
-export const eodScheduleConfig = Object.freeze({
-  EOD_WINDOW_START: env.time({
-    default: '00:00',
-    description: 'Wall time the EOD window starts (table posted)',
-  }),
-  EOD_WINDOW_END: env.time({
-    default: '06:00',
-    description: 'Wall time the EOD window ends (final edit and summary)',
-  }),
-  EOD_UPDATE_EVERY_MINUTES: env.integer({
-    default: 60,
-    minimum: 1,
-    maximum: 1_440,
-    description: 'Minutes between in-place edits of the table inside the window',
-  }),
-  STALE_CHECK_EVERY_MINUTES: env.integer({
-    default: 5,
-    minimum: 1,
-    maximum: 1_440,
-    description: 'Minutes between stale-heartbeat checks inside the window',
-  }),
-  HEARTBEAT_TIMEOUT_MINUTES: env.integer({
-    default: 10,
-    minimum: 1,
-    maximum: 1_440,
-    description: 'A running job silent longer than this is stale',
-  }),
-  EOD_LOOKBACK_HOURS: env.integer({
-    default: 6,
-    minimum: 0,
-    maximum: 18,
-    description: 'A status this long before the window start still counts as tonight',
-  }),
-});
-
-type EodVariables = {
-  EOD_TIMEZONE: string;
-  EOD_WINDOW_START: string;
-  EOD_WINDOW_END: string;
-  EOD_UPDATE_EVERY_MINUTES: number;
-  STALE_CHECK_EVERY_MINUTES: number;
-  HEARTBEAT_TIMEOUT_MINUTES: number;
-  EOD_LOOKBACK_HOURS: number;
-};
-
-/** The EOD rules' view of the configuration. */
-export function eodConfigOf(config: EodVariables) {
-  return {
-    timeZone: config.EOD_TIMEZONE,
-    windowStart: config.EOD_WINDOW_START,
-    windowEnd: config.EOD_WINDOW_END,
-    updateEveryMinutes: config.EOD_UPDATE_EVERY_MINUTES,
-    staleCheckEveryMinutes: config.STALE_CHECK_EVERY_MINUTES,
-    heartbeatTimeoutMinutes: config.HEARTBEAT_TIMEOUT_MINUTES,
-    lookbackHours: config.EOD_LOOKBACK_HOURS,
-  };
 }

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { renderFinalSummary } from './final-summary-message.ts';
+import type { TableRow } from './table-rows.ts';
+import {
+  bigTable,
+  controlSequences,
+  expectValid,
+  HOSTILE,
+  headerOf,
+  LABELS,
+  record,
+  row,
+  STALE,
+  sectionTexts,
+  ZONE,
+} from './test-helpers.ts';
+
+describe('renderFinalSummary', () => {
+  const summary = (
+    rows: TableRow[],
+    acknowledgements = [] as Parameters<typeof renderFinalSummary>[0]['acknowledgements'],
+  ) =>
+    renderFinalSummary({ ...LABELS, timeLabel: '06:00', rows, timeZone: ZONE, acknowledgements });
+
+  it('says all clear when every scheduler completed', () => {
+    const rows = [1, 2, 3].map((i) =>
+      row(record(`c${i}`, { status: 'completed', execution_time_ms: i * 1_000 })),
+    );
+    const message = summary(rows);
+    expectValid([message]);
+    expect(headerOf(message)).toBe('🏁 EOD Summary — 15 Jan 2026 06:00 WIB');
+    expect(sectionTexts(message)[0]).toBe(
+      '✅ 3 completed · 🟡 0 running · ⬜ 0 pending · ❌ 0 failed · ⚠️ 0 stale\n' +
+        '*All clear ✅* — all 3 schedulers completed.',
+    );
+    expect(message.text).toContain('All clear ✅');
+  });
+
+  it('is not all clear with a pending scheduler, nor with none', () => {
+    const rows = [row(record('c', { status: 'completed' })), row(record('p'), 'pending')];
+    expect(summary(rows).text).not.toContain('All clear');
+    expect(summary(rows).text).toContain('*⬜ Not started (1)*\n• Service › p');
+    const empty = summary([]);
+    expect(empty.text).not.toContain('All clear');
+    expect(empty.text).toContain('No schedulers registered.');
+    expectValid([empty]);
+  });
+
+  it('lists total and the 5 slowest execution times', () => {
+    const rows = [1, 7, 3, 9, 5, 2, 8].map((minutes) =>
+      row(record(`job-${minutes}`, { status: 'completed', execution_time_ms: minutes * 60_000 })),
+    );
+    rows.push(row(record('job-f', { status: 'failed', execution_time_ms: 6 * 60_000 })));
+    const times = sectionTexts(summary(rows))[1];
+    expect(times?.split('\n')).toEqual([
+      '*Execution time:* 41 min in total over 8 runs',
+      '*Slowest:*',
+      '1. Service › job-9 — 9 min ✅',
+      '2. Service › job-8 — 8 min ✅',
+      '3. Service › job-7 — 7 min ✅',
+      '4. Service › job-f — 6 min ❌',
+      '5. Service › job-5 — 5 min ✅',
+    ]);
+  });
+
+  it('lists failed, still running and acknowledged schedulers with times in the zone', () => {
+    const rows = [
+      row(
+        record('d', {
+          service_name: 'Service D',
+          job_name: 'Backup',
+          status: 'failed',
+          timestamp: '2026-01-14T18:42:00Z',
+          error_message: 'disk full',
+        }),
+      ),
+      row(
+        record('b', {
+          service_name: 'Service B',
+          job_name: 'Sync',
+          status: 'running',
+          timestamp: '2026-01-14T17:31:00Z',
+        }),
+        'running',
+        STALE,
+      ),
+    ];
+    const message = summary(rows, [
+      { scheduler_id: 'd', event_id: 'e1', user_id: 'U999', at: '2026-01-14T18:55:00Z' },
+      { scheduler_id: 'gone', event_id: 'e2', user_id: '<!channel>', at: '2026-01-14T18:56:00Z' },
+    ]);
+    expectValid([message]);
+    const texts = sectionTexts(message);
+    expect(texts).toContain('*❌ Failed (1)*\n• Service D › Backup — 01:42 (disk full)');
+    expect(texts).toContain(
+      '*🟡 Still running (1)*\n• Service B › Sync — since 00:31 ⚠️ no heartbeat 14 min',
+    );
+    expect(texts).toContain(
+      '*👍 Acknowledged (2)*\n• Service D › Backup — <@U999> at 01:55 WIB\n' +
+        '• `gone` — an unknown user at 01:56 WIB',
+    );
+    expect(new Set(controlSequences(message))).toEqual(new Set(['<@U999>']));
+  });
+
+  it('cuts the lists with "…and N more" for 2,000 failures, within every limit', () => {
+    const rows = bigTable(8_000).map((r, i) =>
+      row(
+        { ...r.scheduler, service_name: HOSTILE, error_message: 'x'.repeat(10_000) },
+        (['failed', 'running', 'pending', 'failed'] as const)[i % 4],
+      ),
+    );
+    const acks = Array.from({ length: 2_000 }, (_, i) => ({
+      scheduler_id: `scheduler-${String(i).padStart(5, '0')}`,
+      event_id: `e${i}`,
+      user_id: 'U1',
+      at: '2026-01-14T19:00:00Z',
+    }));
+    const message = summary(rows, acks);
+    expectValid([message]);
+    const texts = sectionTexts(message);
+    const failedList = texts.find((text) => text.startsWith('*❌ Failed (4000)*')) ?? '';
+    const shown = failedList.split('\n').filter((line) => line.startsWith('• ')).length;
+    expect(shown).toBeGreaterThan(0);
+    expect(failedList).toMatch(new RegExp(`\\n…and ${4_000 - shown} more$`));
+    expect(texts.find((text) => text.startsWith('*🟡 Still running (2000)*'))).toMatch(
+      /…and \d+ more$/,
+    );
+    expect(texts.find((text) => text.startsWith('*👍 Acknowledged (2000)*'))).toMatch(
+      /…and \d+ more$/,
+    );
+    expect(controlSequences(message).every((sequence) => sequence === '<@U1>')).toBe(true);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * The 06:00 summary of a night (eod-slack.md → "The status table message"): counts, execution
+ * times, what failed, still runs or never started, and who acknowledged which failure.
+ */
+import { acknowledgedBy } from './failure-alert-message.ts';
+import type { SlackMessage } from './ports.ts';
+import type { SchedulerRecord } from './scheduler.ts';
+import type { TitleLabels } from './slack-blocks.ts';
+import {
+  headerBlock,
+  headerText,
+  MESSAGE_BUDGET,
+  message,
+  sectionBlock,
+  TEXT_LENGTHS,
+  titleOf,
+} from './slack-blocks.ts';
+import { escapeMrkdwn, safeText } from './slack-text.ts';
+import { formatClock, formatDuration, zoneText } from './slack-times.ts';
+import type { TableRow } from './table-rows.ts';
+import {
+  compareStrings,
+  countRows,
+  formatCounts,
+  NO_SCHEDULERS,
+  orderRows,
+  silence,
+} from './table-rows.ts';
+
+/** One acknowledged failure, as the state table keeps it. */
+export type Acknowledgement = {
+  scheduler_id: string;
+  event_id: string;
+  /** Slack user id. */
+  user_id: string;
+  /** ISO instant. */
+  at: string;
+};
+
+/** Input of `renderFinalSummary`. */
+export type FinalSummaryInput = TitleLabels & {
+  rows: readonly TableRow[];
+  timeZone: string;
+  acknowledgements: readonly Acknowledgement[];
+};
+
+const SUMMARY_TITLE = '🏁 EOD Summary';
+
+/**
+ * The 06:00 summary, one message: counts per status, "All clear ✅" when every scheduler
+ * completed (and there is at least one), total and slowest (top 5) execution times of
+ * tonight's finished runs, the failed, still-running and not-started lists, and the
+ * acknowledgements. Each list is cut with "…and N more" so the message stays within
+ * `MESSAGE_BUDGET`.
+ *
+ * Throws a `RangeError` for an unknown `timeZone`.
+ */
+export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
+  const { rows, timeZone } = input;
+  const zone = zoneText(input.zoneLabel);
+  const counts = countRows(rows);
+  const ordered = orderRows(rows);
+  const header = headerText(titleOf(SUMMARY_TITLE, input), '');
+
+  const overview = [formatCounts(counts)];
+  if (counts.total === 0) overview.push(NO_SCHEDULERS);
+  else if (counts.completed === counts.total) {
+    overview.push(`*All clear ✅* — all ${counts.total} schedulers completed.`);
+  }
+
+  const sections = [overview.join('\n'), executionTimes(rows)];
+  const lists = [
+    summaryList(
+      `*❌ Failed (${counts.failed})*`,
+      ordered.filter((row) => row.status === 'failed'),
+      (row) => {
+        const error = safeText(row.scheduler.error_message, { max: TEXT_LENGTHS.rowError });
+        const at = formatClock(row.scheduler.timestamp, timeZone);
+        return `• ${entryName(row.scheduler)} — ${at}${error.length > 0 ? ` (${error})` : ''}`;
+      },
+    ),
+    summaryList(
+      `*🟡 Still running (${counts.running})*`,
+      ordered.filter((row) => row.status === 'running'),
+      (row) => {
+        const since = `since ${formatClock(row.scheduler.timestamp, timeZone)}`;
+        const stale = row.stale === null ? '' : ` ⚠️ ${silence(row.stale.minutesSilent)}`;
+        return `• ${entryName(row.scheduler)} — ${since}${stale}`;
+      },
+    ),
+    summaryList(
+      `*⬜ Not started (${counts.pending})*`,
+      ordered.filter((row) => row.status === 'pending'),
+      (row) => `• ${entryName(row.scheduler)}`,
+    ),
+    acknowledgementList(input.acknowledgements, rows, timeZone, zone),
+  ].filter((list) => list.count > 0);
+
+  // The lists share what the fixed parts leave, equally, each within one section.
+  const used = header.length + sections.reduce((sum, section) => sum + section.length, 0);
+  const share = Math.floor((MESSAGE_BUDGET.maxBlocksTextChars - used) / Math.max(lists.length, 1));
+  const listBudget = Math.min(MESSAGE_BUDGET.maxSectionChars, share);
+  for (const list of lists) sections.push(listSection(list, listBudget));
+
+  const blocks = [headerBlock(header), ...sections.map((section) => sectionBlock(section))];
+  const text = [escapeMrkdwn(header), ...sections].join('\n\n');
+  return message(text, blocks);
+}
+
+function entryName(scheduler: Pick<SchedulerRecord, 'service_name' | 'job_name'>): string {
+  const service = safeText(scheduler.service_name, { max: TEXT_LENGTHS.rowName });
+  const job = safeText(scheduler.job_name, { max: TEXT_LENGTHS.rowName });
+  return `${service} › ${job}`;
+}
+
+/** Total and slowest execution times of tonight's finished (completed or failed) runs. */
+function executionTimes(rows: readonly TableRow[]): string {
+  const timed = rows.filter(
+    (row) =>
+      (row.status === 'completed' || row.status === 'failed') &&
+      row.scheduler.execution_time_ms !== null,
+  );
+  if (timed.length === 0) return '*Execution time:* no finished run reported one.';
+  const took = (row: TableRow) => row.scheduler.execution_time_ms ?? 0;
+  const total = timed.reduce((sum, row) => sum + took(row), 0);
+  const slowest = orderRows(timed)
+    .sort((a, b) => took(b) - took(a))
+    .slice(0, TEXT_LENGTHS.slowest);
+  const runs = timed.length === 1 ? 'run' : 'runs';
+  return [
+    `*Execution time:* ${formatDuration(total)} in total over ${timed.length} ${runs}`,
+    `*Slowest:*`,
+    ...slowest.map((row, index) => {
+      const mark = row.status === 'failed' ? '❌' : '✅';
+      return `${index + 1}. ${entryName(row.scheduler)} — ${formatDuration(took(row))} ${mark}`;
+    }),
+  ].join('\n');
+}
+
+function acknowledgementList(
+  acknowledgements: readonly Acknowledgement[],
+  rows: readonly TableRow[],
+  timeZone: string,
+  zone: string,
+): SummaryList {
+  const byId = new Map(rows.map((row) => [row.scheduler.scheduler_id, row.scheduler]));
+  const sorted = [...acknowledgements].sort(
+    (a, b) =>
+      compareStrings(a.at, b.at) ||
+      compareStrings(a.scheduler_id, b.scheduler_id) ||
+      compareStrings(a.event_id, b.event_id),
+  );
+  return summaryList(`*👍 Acknowledged (${sorted.length})*`, sorted, (ack) => {
+    const scheduler = byId.get(ack.scheduler_id);
+    const what =
+      scheduler === undefined
+        ? `\`${safeText(ack.scheduler_id, { max: TEXT_LENGTHS.id })}\``
+        : entryName(scheduler);
+    return `• ${what} — ${acknowledgedBy(ack.user_id, ack.at, timeZone, zone)}`;
+  });
+}
+
+/** A titled list of the summary; its lines are built only for the entries shown. */
+type SummaryList = { title: string; count: number; line: (index: number) => string };
+
+function summaryList<T>(
+  title: string,
+  items: readonly T[],
+  line: (item: T) => string,
+): SummaryList {
+  return {
+    title,
+    count: items.length,
+    line: (index) => {
+      const item = items[index];
+      return item === undefined ? '' : line(item);
+    },
+  };
+}
+
+/**
+ * A list cut to `budget` characters and `TEXT_LENGTHS.summaryListEntries` entries, ending
+ * with "…and N more" when anything was left out.
+ */
+function listSection(list: SummaryList, budget: number): string {
+  // Room for the widest "…and N more" line, so adding it never overflows.
+  const reserve = `\n…and ${list.count} more`.length;
+  const kept = [list.title];
+  let used = list.title.length;
+  const shown = Math.min(list.count, TEXT_LENGTHS.summaryListEntries);
+  for (let index = 0; index < shown; index += 1) {
+    const line = list.line(index);
+    if (used + 1 + line.length + reserve > budget) break;
+    kept.push(line);
+    used += 1 + line.length;
+  }
+  const left = list.count - (kept.length - 1);
+  if (left > 0) kept.push(`…and ${left} more`);
+  return kept.join('\n');
+}

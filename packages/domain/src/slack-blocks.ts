@@ -1,0 +1,107 @@
+/**
+ * The Block Kit blocks schedmon's messages are made of, and Slack's limits on them. Every
+ * message (eod-slack.md → "The status table message", "Alerts") is data: blocks plus the
+ * `text` fallback that notifications, screen readers and the log notifier show. Pure: times,
+ * labels and the time zone are parameters.
+ *
+ * All producer text (names, ids, errors) goes through `safeText`; the only mentions are the
+ * ones `mentionFor` builds from validated Slack ids. Producer text never goes into a
+ * `plain_text` object (headers, buttons), which Slack would show unescaped.
+ */
+import type { SlackMessage } from './ports.ts';
+import { plainText, truncate } from './slack-text.ts';
+
+/**
+ * Slack's limits (the fake Slack server enforces the same), each with a margin, so a message
+ * is still accepted should Slack count a little differently than `string.length`.
+ */
+export const MESSAGE_BUDGET = Object.freeze({
+  /** Slack: 50 blocks per message. */
+  maxBlocks: 45,
+  /** Slack: 3,000 characters of a section's text. */
+  maxSectionChars: 2_800,
+  /** Slack: 2,000 characters of each section field. */
+  maxFieldChars: 1_900,
+  /** Slack: 150 characters of a header. */
+  maxHeaderChars: 140,
+  /** Slack: about 12,000 characters of text summed over all blocks of a message. */
+  maxBlocksTextChars: 11_000,
+  /** Slack: 40,000 characters of the top-level `text`. */
+  maxTextChars: 35_000,
+  /** Slack: 2,000 characters of a button's `value`. */
+  maxButtonValueChars: 2_000,
+});
+
+/**
+ * How much a message shows: of each producer string (escaped length, `…` included), and of
+ * the summary's lists.
+ */
+export const TEXT_LENGTHS = Object.freeze({
+  /**
+   * A service or job name in a table row or a summary list: short enough that 50 problem
+   * rows of the longest names still fit the first message.
+   */
+  rowName: 48,
+  /** An error message in a table row or a summary list. */
+  rowError: 100,
+  /** A service or job name in an alert. */
+  alertName: 300,
+  /** A scheduler or event id (the schemas allow 255). */
+  id: 260,
+  /** The error excerpt of a failure alert. */
+  alertError: 1_000,
+  /** One caller-provided title label (date, time, zone). */
+  label: 40,
+  /** Entries per list of the final summary before "…and N more", whatever their length. */
+  summaryListEntries: 50,
+  /** Entries of the slowest-runs list of the final summary. */
+  slowest: 5,
+});
+
+/** The labels of a table or summary title, formatted by the caller in the EOD zone. */
+export type TitleLabels = {
+  /** e.g. `15 Jan 2026`. */
+  businessDateLabel: string;
+  /** e.g. `02:00`. */
+  timeLabel: string;
+  /** e.g. `WIB`. */
+  zoneLabel: string;
+};
+
+/** `title — 15 Jan 2026 02:00 WIB`, leaving out empty labels. */
+export function titleOf(title: string, labels: TitleLabels): string {
+  const { businessDateLabel, timeLabel, zoneLabel } = labels;
+  const when = [businessDateLabel, timeLabel, zoneLabel]
+    .map((label) => plainText(label, TEXT_LENGTHS.label))
+    .filter((label) => label.length > 0)
+    .join(' ');
+  return when.length > 0 ? `${title} — ${when}` : title;
+}
+
+/** A header's text: the title cut so that the title and `suffix` fit Slack's header limit. */
+export function headerText(title: string, suffix: string): string {
+  return `${truncate(title, MESSAGE_BUDGET.maxHeaderChars - suffix.length)}${suffix}`;
+}
+
+/** A message: its blocks, and the `text` fallback cut to Slack's limit. */
+export function message(text: string, blocks: Record<string, unknown>[]): SlackMessage {
+  return { text: truncate(text, MESSAGE_BUDGET.maxTextChars), blocks };
+}
+
+export function headerBlock(text: string): Record<string, unknown> {
+  return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
+}
+
+// `verbatim`: Slack does not auto-link bare URLs or channel names in producer text; manual
+// mentions (ours, `<@U…>`) still work.
+export function mrkdwn(text: string): Record<string, unknown> {
+  return { type: 'mrkdwn', text, verbatim: true };
+}
+
+export function sectionBlock(text: string): Record<string, unknown> {
+  return { type: 'section', text: mrkdwn(text) };
+}
+
+export function contextBlock(text: string): Record<string, unknown> {
+  return { type: 'context', elements: [mrkdwn(text)] };
+}

@@ -1,0 +1,96 @@
+/**
+ * Tonight's rows as the status table and the final summary show them: the row type, their
+ * order (problems first) and their counts.
+ */
+import type { SchedulerRecord, Status } from './scheduler.ts';
+import { wholeMinutes } from './slack-times.ts';
+
+/** A running scheduler's silence, as stale detection found it. */
+export type StaleInfo = {
+  /** Whole minutes since `lastActivity`. */
+  minutesSilent: number;
+  /** ISO instant of the last heartbeat or status. */
+  lastActivity: string;
+};
+
+/** One row of the status table: the record and tonight's status, decided by the caller. */
+export type TableRow = {
+  scheduler: SchedulerRecord;
+  /** Tonight's status (eod-slack.md → "Tonight's status of a scheduler"). */
+  status: Status;
+  /** Set when `status` is `running` and the scheduler is stale; ignored otherwise. */
+  stale: StaleInfo | null;
+};
+
+/** What the table and the summary say when no scheduler is registered. */
+export const NO_SCHEDULERS = 'No schedulers registered.';
+
+type Counts = Record<Status, number> & { stale: number; total: number };
+
+// Problems first (failed, then stale), then running, pending, completed.
+const GROUP_ORDER: Readonly<Record<Status, number>> = {
+  failed: 0,
+  running: 2,
+  pending: 3,
+  completed: 4,
+};
+const STALE_GROUP = 1;
+
+function isStale(row: TableRow): boolean {
+  return row.status === 'running' && row.stale !== null;
+}
+
+/** Stale schedulers are running ones, so they count in `running` too. */
+export function countRows(rows: readonly TableRow[]): Counts {
+  const counts: Counts = { pending: 0, running: 0, completed: 0, failed: 0, stale: 0, total: 0 };
+  for (const row of rows) {
+    counts[row.status] += 1;
+    if (isStale(row)) counts.stale += 1;
+    counts.total += 1;
+  }
+  return counts;
+}
+
+/** The counts line: `✅ 1 completed · 🟡 1 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 1 stale`. */
+export function formatCounts(counts: Counts): string {
+  return [
+    `✅ ${counts.completed} completed`,
+    `🟡 ${counts.running} running`,
+    `⬜ ${counts.pending} pending`,
+    `❌ ${counts.failed} failed`,
+    `⚠️ ${counts.stale} stale`,
+  ].join(' · ');
+}
+
+/**
+ * Rows in display order: by group, then service, job (case-insensitive) and scheduler id, so
+ * the same rows always come out the same.
+ */
+export function orderRows(rows: readonly TableRow[]): TableRow[] {
+  const keyed = rows.map((row) => ({
+    row,
+    group: isStale(row) ? STALE_GROUP : GROUP_ORDER[row.status],
+    service: row.scheduler.service_name.toLowerCase(),
+    job: row.scheduler.job_name.toLowerCase(),
+  }));
+  keyed.sort(
+    (a, b) =>
+      a.group - b.group ||
+      compareStrings(a.service, b.service) ||
+      compareStrings(a.row.scheduler.service_name, b.row.scheduler.service_name) ||
+      compareStrings(a.job, b.job) ||
+      compareStrings(a.row.scheduler.job_name, b.row.scheduler.job_name) ||
+      compareStrings(a.row.scheduler.scheduler_id, b.row.scheduler.scheduler_id),
+  );
+  return keyed.map((entry) => entry.row);
+}
+
+// Code-unit order: the same on every host, unlike `localeCompare`.
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The stale mark of a running row: `no heartbeat 14 min`. */
+export function silence(minutesSilent: number): string {
+  return `no heartbeat ${wholeMinutes(minutesSilent)} min`;
+}
