@@ -1,6 +1,6 @@
 // `pnpm bench [name …] [--duration s] [--connections n]`: runs the benchmarks against the
 // real processes on the local engines, prints a table and writes bench/results/<date>.json.
-// Each figure stands beside a baseline measured in the same run (quality.md).
+// Each figure stands beside a baseline measured in the same run (docs/performance.md).
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

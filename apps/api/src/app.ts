@@ -71,7 +71,7 @@ function requestIdOf(request: { headers: Record<string, string | string[] | unde
 
 /**
  * Builds the api without listening: `main.ts` listens, tests use `inject()`.
- * Routes and error answers follow http-api.md.
+ * Routes and error answers follow docs/api.md.
  */
 export function buildApp(deps: AppDeps) {
   // Typed as Fastify's logger interface, which pino's implements, so plugins accept the app.

@@ -1,5 +1,5 @@
 /**
- * Requests with a missing or unknown API key, counted per client address (http-api.md →
+ * Requests with a missing or unknown API key, counted per client address (docs/api.md →
  * Authentication), so keys cannot be guessed at line rate. Once an address has used up
  * its failures in a window, every `/api/v1` request from it is refused until the window
  * ends, with a valid key or not: letting a valid key through would tell a guesser when it

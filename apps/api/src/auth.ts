@@ -1,5 +1,5 @@
 /**
- * API keys (http-api.md → Authentication): plain keys from `API_KEYS` (all scopes) and
+ * API keys (docs/api.md → Authentication): plain keys from `API_KEYS` (all scopes) and
  * hashed, scoped keys from `API_KEYS_FILE`. Keys are compared as SHA-256 digests in
  * constant time and never kept, logged or echoed in plain text.
  */

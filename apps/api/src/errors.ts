@@ -1,5 +1,5 @@
 /**
- * The one error handler: every non-2xx answer has the error shape of http-api.md, domain
+ * The one error handler: every non-2xx answer has the error shape of docs/api.md, domain
  * error codes map to statuses in one table, and anything unknown is a 500 that says
  * nothing about internals (the log has the cause, with the request id).
  */

@@ -1,5 +1,5 @@
 /**
- * Failure alerts that survive a Slack outage (queue.md §5), posted at most once per failure
+ * Failure alerts that survive a Slack outage (docs/queue.md → guarantee 5), posted at most once per failure
  * event of a scheduler.
  *
  * Each alert is one state-table item (`alert` / `alertKey(scheduler id, event id)`; never

@@ -1,4 +1,4 @@
-// Reliability of the worker on the real engines (quality.md R1, R3, R5): crashes, a
+// Reliability of the worker on the real engines (docs/performance.md R1, R3, R5): crashes, a
 // DynamoDB outage and a Slack outage lose nothing and post no alert twice.
 import type { StatusMessage } from '@schedmon/domain';
 import { compareOrder } from '@schedmon/domain';
@@ -12,7 +12,7 @@ import type { WorkerProcess } from './harness.ts';
 import { deadLetterDepth, sendEvents, startWorker, storesOf, waitDrained } from './harness.ts';
 
 // `pnpm test:reliability` with RELIABILITY_SOAK=1 runs the long variants: 50,000 events
-// through R1 and a 10-minute Slack outage for R5 (quality.md), instead of the CI sizes.
+// through R1 and a 10-minute Slack outage for R5 (docs/performance.md), instead of the CI sizes.
 const SOAK = process.env.RELIABILITY_SOAK === '1';
 const R1_SCHEDULERS = SOAK ? 1_000 : 200;
 const SLACK_OUTAGE_MS = SOAK ? 600_000 : 3_000;

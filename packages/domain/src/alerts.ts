@@ -18,7 +18,7 @@ export function acknowledgementPartition(businessDate: string): string {
 /**
  * The sort key of every per-failure marker (the alert item, its outbox pointer, its
  * acknowledgement): scheduler and event, never the event id alone, since producers may
- * reuse event ids across schedulers (queue.md → Worker guarantees). Scheduler ids never
+ * reuse event ids across schedulers (docs/queue.md → Worker guarantees). Scheduler ids never
  * contain `#`, so no two pairs share a key.
  */
 export function alertKey(schedulerId: string, eventId: string): string {

@@ -1,5 +1,5 @@
 /**
- * The EOD window in its own time zone (eod-slack.md → Schedule, Tonight's status, Alerts →
+ * The EOD window in its own time zone (docs/eod.md → Schedule, Tonight's status, Alerts →
  * Stale): business dates, the actions due in a night, the status a scheduler shows tonight,
  * and staleness. Wall clock ↔ instant and its DST rules live in `zoned-time.ts`.
  *
@@ -29,11 +29,11 @@ import {
 
 /**
  * How long after the window end the final action stays due, so a cron app that missed it
- * still runs it when it starts before `EOD_WINDOW_END + 6h` (eod-slack.md → Catch-up).
+ * still runs it when it starts before `EOD_WINDOW_END + 6h` (docs/eod.md → Catch-up).
  */
 export const FINAL_CATCH_UP_HOURS = 6;
 
-/** The EOD schedule's settings (operations.md: `EOD_*`, `STALE_CHECK_*`, `HEARTBEAT_*`). */
+/** The EOD schedule's settings (docs/configuration.md: `EOD_*`, `STALE_CHECK_*`, `HEARTBEAT_*`). */
 export type EodConfig = {
   /** IANA zone every wall time below is read in. */
   timeZone: string;

@@ -1,5 +1,5 @@
 /**
- * The two event kinds, the queue message contract (queue.md) and the rules that decide
+ * The two event kinds, the queue message contract (docs/queue.md) and the rules that decide
  * what an event does to the current record.
  */
 import type { Static } from '@sinclair/typebox';
@@ -30,7 +30,7 @@ export const EventIdSchema = Type.String({
   description: 'Stable id of the event; derived from the message body when absent',
 });
 
-/** A status update as a queue message (queue.md → Message contract). */
+/** A status update as a queue message (docs/queue.md → Message contract). */
 export const StatusMessageSchema = Type.Object(
   {
     v: Type.Literal(QUEUE_MESSAGE_VERSION),
@@ -300,7 +300,7 @@ export type MessageContext = {
   random: RandomBytes;
   /**
    * Set by the api only: stamps `accepted_at` = now, from which the worker measures lag.
-   * Direct producers never set it (queue.md).
+   * Direct producers never set it (docs/queue.md).
    */
   accepted?: boolean;
 };
@@ -469,7 +469,7 @@ export function historyRowOf(event: SchedulerEvent, retentionDays: number): Hist
   };
 }
 
-/** A history row as the api returns it (http-api.md → history), newest first. */
+/** A history row as the api returns it (docs/api.md → history), newest first. */
 export const HistoryEntrySchema = Type.Object({
   id: Type.String({ description: 'The event id' }),
   scheduler_id: Type.String(),

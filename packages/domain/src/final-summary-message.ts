@@ -1,5 +1,5 @@
 /**
- * The 06:00 summary of a night (eod-slack.md → "The status table message"): counts, execution
+ * The 06:00 summary of a night (docs/eod.md → "The status table message"): counts, execution
  * times, what failed, still runs or never started, and who acknowledged which failure.
  */
 import { acknowledgedBy } from './failure-alert-message.ts';

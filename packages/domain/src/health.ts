@@ -1,5 +1,5 @@
 /**
- * Readiness of a process, from the state of the components it depends on (http-api.md →
+ * Readiness of a process, from the state of the components it depends on (docs/api.md →
  * Operations routes). Shared by the api's Fastify routes and the worker's and cron's ops
  * servers so the three answer `/health/ready` alike.
  */

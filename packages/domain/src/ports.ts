@@ -117,7 +117,7 @@ export type StateStore = {
   releaseLease(name: string, owner: string): Promise<void>;
 };
 
-/** Message attributes carried with an event (queue.md). */
+/** Message attributes carried with an event (docs/queue.md). */
 export type MessageAttributes = Record<string, string>;
 
 /** A message as received from the queue. */

@@ -1,6 +1,6 @@
 /**
  * Readable validation messages from TypeBox schemas, one per problem, naming the field
- * (http-api.md → Error shape: "status must be one of pending, running, completed, failed").
+ * (docs/api.md → Error shape: "status must be one of pending, running, completed, failed").
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { TypeCheck } from '@sinclair/typebox/compiler';
@@ -123,7 +123,7 @@ export function compileValidator<T extends TSchema>(
     check: (value): value is import('@sinclair/typebox').Static<T> => compiled.Check(value),
     problems(value) {
       // A value that fails on its length gets that sentence, and no pattern or format
-      // runs on it (quality.md: validation that failed on a length stops there): the rest
+      // runs on it (docs/security.md: validation that failed on a length stops there): the rest
       // is checked with it emptied.
       const tooLong = new Map<string, ValueError>();
       for (const error of cheap.Errors(value)) {

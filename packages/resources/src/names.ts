@@ -12,7 +12,7 @@ export type ResourceNames = {
 };
 
 /**
- * The names `pnpm start` and a default deployment use (operations.md, queue.md); the
+ * The names `pnpm start` and a default deployment use (docs/configuration.md, docs/queue.md); the
  * `DYNAMODB_TABLE_*` and `SQS_QUEUE_NAME` defaults.
  */
 export const DEFAULT_RESOURCE_NAMES: ResourceNames = Object.freeze({

@@ -4,7 +4,7 @@ import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
-/** Paths pino blanks in every log line: secrets never reach a log (operations.md). */
+/** Paths pino blanks in every log line: secrets never reach a log (docs/configuration.md). */
 export const REDACTED_PATHS = [
   'apiKey',
   'api_key',

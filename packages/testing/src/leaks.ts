@@ -31,7 +31,7 @@ export function describeLeaks(baseline: ResourceCounts, now: ResourceCounts): st
  * close asynchronously) and returns what is still leaked, or an empty list. The wait ends
  * as soon as they have dropped; its bound is generous because a server-side keep-alive
  * timer ends only once the peer's close has been read, which a busy machine delays by
- * seconds (quality.md R11: the suite passes beside a CPU-bound process).
+ * seconds (docs/performance.md R11: the suite passes beside a CPU-bound process).
  */
 export async function findLeaks(baseline: ResourceCounts, settleMs = 5_000): Promise<string[]> {
   const deadline = performance.now() + settleMs;

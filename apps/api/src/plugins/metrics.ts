@@ -1,4 +1,4 @@
-/** The api's Prometheus metrics (operations.md → Observability). */
+/** The api's Prometheus metrics (docs/runbook.md → metrics). */
 import { createMetricsRegistry } from '@schedmon/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';

@@ -1,5 +1,5 @@
 /**
- * The Slack app (eod-slack.md → The Slack app), served by the api at `POST /slack/events`
+ * The Slack app (docs/slack-app.md), served by the api at `POST /slack/events`
  * with @slack/bolt behind a small receiver, so there is one HTTP server. Every request's
  * signature is checked on the raw body before anything runs; a bad one answers 401.
  *

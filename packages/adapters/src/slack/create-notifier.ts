@@ -4,7 +4,7 @@ import type { NotifierLogger } from './notifier-logger.ts';
 import type { SlackNotifierOptions } from './slack-notifier.ts';
 import { createSlackNotifier } from './slack-notifier.ts';
 
-/** The Slack settings of an app's config (eod-slack.md). */
+/** The Slack settings of an app's config (docs/eod.md). */
 export type NotifierConfig = {
   SLACK_BOT_TOKEN?: string | undefined;
   SLACK_CHANNEL_ID?: string | undefined;
