@@ -2,7 +2,8 @@
 // `node src/load.ts '<json options>'` prints autocannon's result as JSON on stdout.
 import autocannon from 'autocannon';
 
-type LoadOptions = {
+/** What load.ts reads from its one argument, as JSON. */
+export type LoadOptions = {
   url: string;
   connections: number;
   durationSeconds: number;

@@ -3,9 +3,10 @@
 // producer flushes what it holds, then the SDK clients close.
 import {
   createDocumentClient,
+  createDynamoAcknowledgementStore,
+  createDynamoAlertStore,
   createDynamoHistoryStore,
   createDynamoSchedulerStore,
-  createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
 import { createSqsEventProducer } from '@schedmon/adapters/sqs';
@@ -32,7 +33,8 @@ const slackApp =
     ? {
         schedulers,
         history,
-        state: createDynamoStateStore(documents, config.DYNAMODB_TABLE_STATE),
+        alerts: createDynamoAlertStore(documents, config.DYNAMODB_TABLE_STATE),
+        acknowledgements: createDynamoAcknowledgementStore(documents, config.DYNAMODB_TABLE_STATE),
         eod: eodConfigOf(config),
         clock,
         logger,

@@ -32,7 +32,6 @@ export const RegisterBodySchema = RegistrationSchema;
 export {
   HeartbeatAcceptedSchema,
   StatusAcceptedSchema,
-  type StatusBody,
   StatusBodySchema,
 } from '@schedmon/domain';
 

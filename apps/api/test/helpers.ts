@@ -13,7 +13,7 @@ import { loadApiKeys, sha256 } from '../src/auth.ts';
 export const FULL_KEY = 'full-access-key';
 export const READ_KEY = 'read-only-key';
 export const SERVICE_A_KEY = 'service-a-writer';
-export const NOW = '2026-01-15T01:00:00.000Z';
+const NOW = '2026-01-15T01:00:00.000Z';
 
 const keysFile = JSON.stringify([
   { name: 'reader', sha256: sha256(READ_KEY).toString('hex'), scopes: ['read'] },

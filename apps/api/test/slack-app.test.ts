@@ -3,18 +3,18 @@
 import { Writable } from 'node:stream';
 import {
   createDocumentClient,
+  createDynamoAcknowledgementStore,
+  createDynamoAlertStore,
   createDynamoHistoryStore,
   createDynamoSchedulerStore,
-  createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
 import { createSlackNotifier } from '@schedmon/adapters/slack';
 import type { MessageRef, Notifier } from '@schedmon/domain';
 import {
-  ALERT_PARTITION,
   acknowledgeButtonValue,
-  acknowledgementPartition,
   alertKey,
   DEFAULT_EOD_CONFIG,
+  newAlert,
   renderFailureAlert,
 } from '@schedmon/domain';
 import { createFakeClock } from '@schedmon/domain/fakes';
@@ -62,13 +62,14 @@ const stores = () => {
   return {
     schedulers: createDynamoSchedulerStore(documents, names.schedulersTable),
     history: createDynamoHistoryStore(documents, names.historyTable),
-    state: createDynamoStateStore(documents, names.stateTable),
+    alerts: createDynamoAlertStore(documents, names.stateTable),
+    acknowledgements: createDynamoAcknowledgementStore(documents, names.stateTable),
   };
 };
 
 /** The api with its Slack app on the real engines, talking to Slack at `apiUrl`. */
 function buildSlackApp(apiUrl: string) {
-  const { schedulers, history, state } = stores();
+  const { schedulers, history, alerts, acknowledgements } = stores();
   return buildApp({
     logger,
     version: 'test',
@@ -88,7 +89,8 @@ function buildSlackApp(apiUrl: string) {
     slack: {
       schedulers,
       history,
-      state,
+      alerts,
+      acknowledgements,
       eod: DEFAULT_EOD_CONFIG,
       clock,
       logger,
@@ -279,12 +281,16 @@ async function postAlert(eventId: string, schedulerId = SCHEDULER): Promise<Mess
     scheduler: { ...ALERT_INPUT.scheduler, scheduler_id: schedulerId },
   };
   const ref = await worker.post(renderFailureAlert(input));
-  await stores().state.put({
-    pk: ALERT_PARTITION,
-    sk: alertKey(schedulerId, eventId),
-    data: { state: 'sent', input, ref, failed_at: '2026-01-14T18:42:00.000Z' },
-    expires_at: 1_900_000_000,
-  });
+  const failedAt = '2026-01-14T18:42:00.000Z';
+  const alert = newAlert(
+    { schedulerId, eventId, message: renderFailureAlert(input), input, failedAt },
+    failedAt,
+  );
+  await stores().alerts.create(
+    { ...alert, state: 'sent', ref, finished_at: failedAt },
+    1_900_000_000,
+    NOW.toISOString(),
+  );
   return ref;
 }
 
@@ -319,14 +325,8 @@ async function timed(target: ReturnType<typeof buildApp>, request: ReturnType<ty
   return { response, ms: performance.now() - started };
 }
 
-const acknowledgementOf = async (eventId: string, schedulerId = SCHEDULER) =>
-  (
-    await stores().state.get(
-      acknowledgementPartition('2026-01-15'),
-      alertKey(schedulerId, eventId),
-      NOW.toISOString(),
-    )
-  )?.data;
+const acknowledgementOf = (eventId: string, schedulerId = SCHEDULER) =>
+  stores().acknowledgements.get('2026-01-15', alertKey(schedulerId, eventId), NOW.toISOString());
 
 const logged = (message: string, eventId: string) =>
   waitFor(

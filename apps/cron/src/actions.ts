@@ -1,23 +1,24 @@
 /**
  * The EOD actions of the cron app (docs/eod.md → Schedule): post tonight's table, edit
  * it in place, the final edit and summary, stale warnings, and the history sweep. Each is
- * idempotent per business date and slot through the state table, so a restart, a catch-up
+ * idempotent per business date and slot through the `EodRunStore`, so a restart, a catch-up
  * or a second replica never posts a second table, edit or summary.
  */
 import type {
+  AcknowledgementStore,
   Clock,
   EodConfig,
+  EodMarker,
+  EodRunStore,
   EodSlot,
   HistoryStore,
   MessageRef,
   Notifier,
   SchedulerStore,
   SlackMessage,
-  StateStore,
   TableRow,
 } from '@schedmon/domain';
 import {
-  acknowledgementPartition,
   formatBusinessDate,
   formatTimestamp,
   formatWallTime,
@@ -38,7 +39,8 @@ export type Action = (typeof ACTIONS)[number];
 export type ActionDeps = {
   schedulers: SchedulerStore;
   history: HistoryStore;
-  state: StateStore;
+  eodRuns: EodRunStore;
+  acknowledgements: AcknowledgementStore;
   notifier: Notifier;
   clock: Clock;
   eod: EodConfig;
@@ -51,10 +53,7 @@ const DAY_SECONDS = 86_400;
 // Markers outlive the night comfortably, then the table's TTL (or the sweep) drops them.
 const MARKER_DAYS = 8;
 
-const partition = (businessDate: string) => `eod#${businessDate}`;
 const expiresAt = (nowMs: number) => Math.floor(nowMs / 1000) + MARKER_DAYS * DAY_SECONDS;
-
-type TableRefs = { refs: MessageRef[] };
 
 async function tableRows(deps: ActionDeps, atMs: number): Promise<TableRow[]> {
   return tonightRows(await deps.schedulers.list(), atMs, deps.eod);
@@ -68,37 +67,26 @@ function labels(deps: ActionDeps, businessDate: string, atMs: number) {
   };
 }
 
-async function readRefs(deps: ActionDeps, businessDate: string, now: string) {
-  const item = await deps.state.get(partition(businessDate), 'table', now);
-  return (item?.data as TableRefs | undefined)?.refs;
+function readRefs(deps: ActionDeps, businessDate: string, now: string) {
+  return deps.eodRuns.tableRefs(businessDate, now);
 }
 
 async function saveRefs(deps: ActionDeps, businessDate: string, refs: MessageRef[], nowMs: number) {
-  await deps.state.put({
-    pk: partition(businessDate),
-    sk: 'table',
-    data: { refs, saved_at: formatTimestamp(nowMs) },
-    expires_at: expiresAt(nowMs),
-  });
+  await deps.eodRuns.saveTableRefs(businessDate, refs, formatTimestamp(nowMs), expiresAt(nowMs));
 }
 
-/** Runs `work` once per (business date, key): a marker is written after it succeeds. */
+/** Runs `work` once per (business date, step): the step is marked done after it succeeds. */
 async function once(
   deps: ActionDeps,
   businessDate: string,
-  key: string,
+  marker: EodMarker,
   nowMs: number,
   work: () => Promise<void>,
 ): Promise<boolean> {
   const now = formatTimestamp(nowMs);
-  if (await deps.state.get(partition(businessDate), key, now)) return false;
+  if (await deps.eodRuns.isDone(businessDate, marker, now)) return false;
   await work();
-  await deps.state.put({
-    pk: partition(businessDate),
-    sk: key,
-    data: { done_at: now },
-    expires_at: expiresAt(nowMs),
-  });
+  await deps.eodRuns.markDone(businessDate, marker, now, expiresAt(nowMs));
   return true;
 }
 
@@ -146,17 +134,6 @@ async function editTable(deps: ActionDeps, businessDate: string, atMs: number, f
   return updated;
 }
 
-async function acknowledgements(deps: ActionDeps, businessDate: string, now: string) {
-  const items = await deps.state.list(acknowledgementPartition(businessDate), now);
-  return items.map((item) => ({
-    scheduler_id: String(item.data.scheduler_id ?? ''),
-    // The key is `alertKey(scheduler, event)`; before it was, it was the event id alone.
-    event_id: String(item.data.event_id ?? item.sk),
-    user_id: String(item.data.user_id ?? ''),
-    at: String(item.data.at ?? ''),
-  }));
-}
-
 /**
  * Runs one action as of `atMs` for the night that instant belongs to.
  * `force` (ops' `once post`) posts a fresh table even if tonight already has one.
@@ -188,24 +165,27 @@ export async function runAction(
       return result(`posted ${messages.length} message(s)`);
     }
     case 'update': {
-      const key = `update#${slot.kind === 'update' ? slot.index : `at-${now}`}`;
-      const ran = await once(deps, businessDate, key, atMs, async () => {
+      const marker: EodMarker = {
+        kind: 'update',
+        slot: slot.kind === 'update' ? String(slot.index) : `at-${now}`,
+      };
+      const ran = await once(deps, businessDate, marker, atMs, async () => {
         await editTable(deps, businessDate, atMs, false);
       });
       return result(ran ? 'table updated' : 'slot already updated');
     }
     case 'final': {
-      const edited = await once(deps, businessDate, 'final', atMs, async () => {
+      const edited = await once(deps, businessDate, { kind: 'final' }, atMs, async () => {
         await editTable(deps, businessDate, atMs, true);
       });
-      const summarized = await once(deps, businessDate, 'summary', atMs, async () => {
+      const summarized = await once(deps, businessDate, { kind: 'summary' }, atMs, async () => {
         const rows = await tableRows(deps, atMs);
         await deps.notifier.post(
           renderFinalSummary({
             rows,
             timeZone: deps.eod.timeZone,
             ...labels(deps, businessDate, atMs),
-            acknowledgements: await acknowledgements(deps, businessDate, now),
+            acknowledgements: await deps.acknowledgements.list(businessDate, now),
           }),
         );
       });
@@ -218,9 +198,13 @@ export async function runAction(
       let warned = 0;
       for (const row of await tableRows(deps, atMs)) {
         if (!row.stale) continue;
-        // One warning per episode: new activity starts a new episode with a new key.
-        const key = `stale#${row.scheduler.scheduler_id}#${row.stale.lastActivity}`;
-        const ran = await once(deps, businessDate, key, atMs, async () => {
+        // One warning per episode: new activity starts a new episode.
+        const marker: EodMarker = {
+          kind: 'stale',
+          schedulerId: row.scheduler.scheduler_id,
+          lastActivity: row.stale.lastActivity,
+        };
+        const ran = await once(deps, businessDate, marker, atMs, async () => {
           await deps.notifier.post(
             renderStaleWarning({
               scheduler: row.scheduler,
@@ -262,7 +246,7 @@ export async function tick(deps: ActionDeps, atMs: number): Promise<ActionResult
     results.push(await runAction(deps, 'final', atMs));
   } else {
     // Outside the window: the daily sweep, once per night.
-    await once(deps, slot.businessDate, 'sweep', atMs, async () => {
+    await once(deps, slot.businessDate, { kind: 'sweep' }, atMs, async () => {
       results.push(await runAction(deps, 'sweep', atMs));
     });
   }

@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
   createDocumentClient,
+  createDynamoAcknowledgementStore,
+  createDynamoEodRunStore,
   createDynamoHistoryStore,
+  createDynamoLeaseStore,
   createDynamoSchedulerStore,
-  createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
 import { createNotifier } from '@schedmon/adapters/slack';
@@ -41,12 +43,12 @@ const clients = createAwsClients({
   dynamodbEndpoint: config.DYNAMODB_ENDPOINT,
 });
 const documents = createDocumentClient(clients.dynamodb);
-const state = createDynamoStateStore(documents, config.DYNAMODB_TABLE_STATE);
 const notifier = createNotifier(config, logger);
 const deps: ActionDeps = {
   schedulers: createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS),
   history: createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY),
-  state,
+  eodRuns: createDynamoEodRunStore(documents, config.DYNAMODB_TABLE_STATE),
+  acknowledgements: createDynamoAcknowledgementStore(documents, config.DYNAMODB_TABLE_STATE),
   notifier,
   clock: { now: () => new Date() },
   eod,
@@ -97,7 +99,7 @@ const leaderGauge = new Gauge({
 });
 const runner = createCronRunner({
   deps,
-  state,
+  leases: createDynamoLeaseStore(documents, config.DYNAMODB_TABLE_STATE),
   owner: `cron-${randomUUID()}`,
   leaseTtlSeconds: config.LEASE_TTL_SECONDS,
   logger,

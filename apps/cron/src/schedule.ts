@@ -1,9 +1,8 @@
 /**
- * The cron app's lifecycle: one leader among replicas through the lease in the state
- * table, and a tick every minute (node-cron, in the EOD zone) that runs whatever the EOD
+ * The cron app's lifecycle: one leader among replicas through a `LeaseStore` lease, and a tick every minute (node-cron, in the EOD zone) that runs whatever the EOD
  * rules say is due. A replica that becomes leader ticks at once, which is the catch-up.
  */
-import type { StateStore } from '@schedmon/domain';
+import type { LeaseStore } from '@schedmon/domain';
 import { formatTimestamp } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 import type { ScheduledTask } from 'node-cron';
@@ -11,11 +10,11 @@ import cron from 'node-cron';
 import type { ActionDeps, ActionResult } from './actions.ts';
 import { tick } from './actions.ts';
 
-export const LEASE_NAME = 'cron-leader';
+const LEASE_NAME = 'cron-leader';
 
 export type CronRunnerOptions = {
   deps: ActionDeps;
-  state: StateStore;
+  leases: LeaseStore;
   owner: string;
   leaseTtlSeconds: number;
   logger: Logger;
@@ -35,7 +34,7 @@ export type CronRunner = {
 };
 
 export function createCronRunner(options: CronRunnerOptions): CronRunner {
-  const { deps, state, owner, logger } = options;
+  const { deps, leases, owner, logger } = options;
   let leader = false;
   let task: ScheduledTask | undefined;
   let leaseTimer: NodeJS.Timeout | undefined;
@@ -53,7 +52,7 @@ export function createCronRunner(options: CronRunnerOptions): CronRunner {
 
   async function tryLead() {
     const nowMs = deps.clock.now().getTime();
-    const held = await state.acquireLease(
+    const held = await leases.acquire(
       LEASE_NAME,
       owner,
       Math.floor(nowMs / 1000) + options.leaseTtlSeconds,
@@ -133,7 +132,7 @@ export function createCronRunner(options: CronRunnerOptions): CronRunner {
       await round;
       await running;
       if (leader) {
-        await state.releaseLease(LEASE_NAME, owner).catch(() => undefined);
+        await leases.release(LEASE_NAME, owner).catch(() => undefined);
         setLeader(false);
       }
     },

@@ -2,13 +2,15 @@
 // driven minute by minute with an injected clock.
 import {
   createDocumentClient,
+  createDynamoAcknowledgementStore,
+  createDynamoEodRunStore,
   createDynamoHistoryStore,
+  createDynamoLeaseStore,
   createDynamoSchedulerStore,
-  createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
 import { createSlackNotifier } from '@schedmon/adapters/slack';
 import type { EodConfig, HistoryRow } from '@schedmon/domain';
-import { acknowledgementPartition, DEFAULT_EOD_CONFIG } from '@schedmon/domain';
+import { DEFAULT_EOD_CONFIG } from '@schedmon/domain';
 import { createFakeClock } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
@@ -51,9 +53,8 @@ function depsFor(
         (await schedulers.list(filter)).filter((record) => record.scheduler_id.startsWith(prefix)),
     },
     history: createDynamoHistoryStore(documents, names.historyTable),
-    state: {
-      ...createDynamoStateStore(documents, names.stateTable),
-    },
+    eodRuns: createDynamoEodRunStore(documents, names.stateTable),
+    acknowledgements: createDynamoAcknowledgementStore(documents, names.stateTable),
     notifier: createSlackNotifier({ token: 'xoxb-test', channel: CHANNEL, apiUrl: slack.url }),
     clock,
     eod,
@@ -63,7 +64,16 @@ function depsFor(
 
 /** One cron replica on `deps`, with a 30 s lease. */
 const replicaOf = (deps: ActionDeps, owner: string) =>
-  createCronRunner({ deps, state: deps.state, owner, leaseTtlSeconds: 30, logger: deps.logger });
+  createCronRunner({
+    deps,
+    leases: createDynamoLeaseStore(
+      createDocumentClient(environment().clients.dynamodb),
+      environment().names.stateTable,
+    ),
+    owner,
+    leaseTtlSeconds: 30,
+    logger: deps.logger,
+  });
 
 const wib = (date: string, time: string) => Date.parse(`${date}T${time}:00.000+07:00`);
 
@@ -270,16 +280,17 @@ describe('the 06:00 summary', () => {
       { scheduler_id: 'n9-job', service_name: 'S', job_name: 'J' },
       new Date(wib('2026-01-24', '20:00')).toISOString(),
     );
-    await deps.state.put({
-      pk: acknowledgementPartition('2026-01-25'),
-      sk: 'n9-fail',
-      data: {
+    await deps.acknowledgements.record(
+      '2026-01-25',
+      {
         scheduler_id: 'n9-job',
+        event_id: 'n9-fail',
         user_id: 'U0ACKER',
         at: new Date(wib('2026-01-25', '01:55')).toISOString(),
       },
-      expires_at: Math.floor(wib('2026-01-30', '00:00') / 1000),
-    });
+      Math.floor(wib('2026-01-30', '00:00') / 1000),
+      new Date(wib('2026-01-25', '06:00')).toISOString(),
+    );
     await runAction(deps, 'final', wib('2026-01-25', '06:00'));
     const summary = posts().find((call) => /summary/i.test(textOf(call)));
     expect(textOf(summary ?? { body: {} })).toContain('<@U0ACKER>');

@@ -8,7 +8,11 @@
  * - `retry`: anything unexpected: received again after a growing delay; the redrive policy
  *   parks it after `maxReceiveCount` receives, so nothing loops forever.
  */
-import { EngineUnavailableError, UnstorableValueError } from '@schedmon/domain';
+import {
+  EngineUnavailableError,
+  exponentialBackoffMs,
+  UnstorableValueError,
+} from '@schedmon/domain';
 
 /** What becomes of a message whose processing failed with some error. */
 export type FailureDecision =
@@ -28,5 +32,5 @@ export function decideFailure(error: unknown): FailureDecision {
 /** Seconds a message that failed unexpectedly stays hidden before its next try. */
 export function retryDelaySeconds(receiveCount: number, firstSeconds = 5): number {
   // 5, 10, 20, 40 … s with the default: the redrive budget is spent over minutes, not seconds.
-  return Math.min(300, firstSeconds * 2 ** Math.max(0, receiveCount - 1));
+  return exponentialBackoffMs(receiveCount, { baseMs: firstSeconds * 1000, maxMs: 300_000 }) / 1000;
 }

@@ -7,6 +7,7 @@
  * one receive, never its whole redrive budget.
  */
 import type { EventConsumer, ReceivedMessage } from '@schedmon/domain';
+import { exponentialBackoffMs } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 import { retryDelaySeconds } from './classify.ts';
 import type { Decision } from './process-batch.ts';
@@ -85,7 +86,11 @@ function createEngineGate(options: ConsumerOptions, signal: AbortSignal) {
     options.logger.warn(context, 'DynamoDB unreachable: receiving paused');
     let failed = 0;
     while (!signal.aborted) {
-      await pause(Math.min(options.probeMaxIntervalMs, FIRST_PROBE_MS * 2 ** probes), signal);
+      const interval = exponentialBackoffMs(probes + 1, {
+        baseMs: FIRST_PROBE_MS,
+        maxMs: options.probeMaxIntervalMs,
+      });
+      await pause(interval, signal);
       if (signal.aborted) break;
       probes += 1;
       const check = await options
@@ -283,7 +288,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         setFailing(true);
         options.onLoopError?.();
         logger.error({ err: error, loop: index }, 'receive loop error; backing off');
-        await pause(Math.min(MAX_LOOP_BACKOFF_MS, 250 * 2 ** failures), signal);
+        // 500 ms after the first failure, doubling up to the cap.
+        await pause(
+          exponentialBackoffMs(failures, { baseMs: 500, maxMs: MAX_LOOP_BACKOFF_MS }),
+          signal,
+        );
       }
     }
     setFailing(false);

@@ -5,9 +5,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   createDocumentClient,
+  createDynamoAlertStore,
   createDynamoHistoryStore,
   createDynamoSchedulerStore,
-  createDynamoStateStore,
 } from '@schedmon/adapters/dynamodb';
 import { checkDynamoTable, createEngineReadiness } from '@schedmon/adapters/health';
 import { createNotifier } from '@schedmon/adapters/slack';
@@ -44,13 +44,13 @@ const queue = createSqsEventConsumer(clients.sqs, {
 });
 const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS);
 const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
-const state = createDynamoStateStore(documents, config.DYNAMODB_TABLE_STATE);
+const alertStore = createDynamoAlertStore(documents, config.DYNAMODB_TABLE_STATE);
 const notifier = createNotifier(config, logger);
 const registry = createMetricsRegistry();
 const metrics = createWorkerMetrics(registry, () => queue.queueDepth());
 const alertMaxAgeMs = config.ALERT_MAX_AGE_MINUTES * 60_000;
 const alerts = createAlertOutbox({
-  state,
+  alerts: alertStore,
   notifier,
   clock,
   logger,

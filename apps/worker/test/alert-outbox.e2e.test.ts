@@ -2,7 +2,7 @@
 // the Slack notifier to the fake Slack server. Time is an injected clock, so backoffs pass
 // at once; Slack's answers are real HTTP.
 import { randomUUID } from 'node:crypto';
-import { createDocumentClient, createDynamoStateStore } from '@schedmon/adapters/dynamodb';
+import { createDocumentClient, createDynamoAlertStore } from '@schedmon/adapters/dynamodb';
 import { createSlackNotifier } from '@schedmon/adapters/slack';
 import type { Clock } from '@schedmon/domain';
 import { alertKey } from '@schedmon/domain';
@@ -62,9 +62,9 @@ function worker(clock: Clock, options: { channel?: string } = {}) {
   };
   const logger = { info: at('info'), warn: at('warn'), error: at('error') };
   const { clients, names } = environment();
-  const state = createDynamoStateStore(createDocumentClient(clients.dynamodb), names.stateTable);
+  const alerts = createDynamoAlertStore(createDocumentClient(clients.dynamodb), names.stateTable);
   const outbox = createAlertOutbox({
-    state,
+    alerts,
     // No inline rate-limit waits: the outbox's own retry is what is under test.
     notifier: createSlackNotifier({
       token: 'xoxb-test-token',
@@ -81,7 +81,7 @@ function worker(clock: Clock, options: { channel?: string } = {}) {
     onOutcome: (outcome) => outcomes.push(outcome),
   });
   const pointers = async () =>
-    (await state.list('alert-outbox', clock.now().toISOString())).map((item) => item.sk);
+    (await alerts.scheduled(clock.now().toISOString())).map((pointer) => pointer.key);
   return { outbox, lines, outcomes, pointers };
 }
 

@@ -1,4 +1,4 @@
-import type { MessageRef, Notifier, SlackMessage, StateStore } from '@schedmon/domain';
+import type { AlertStore, MessageRef, Notifier, SlackMessage } from '@schedmon/domain';
 import {
   alertKey,
   EngineUnavailableError,
@@ -8,8 +8,8 @@ import {
 } from '@schedmon/domain';
 import {
   createFakeClock,
+  createMemoryAlertStore,
   createMemoryNotifier,
-  createMemoryStateStore,
 } from '@schedmon/domain/fakes';
 import { describe, expect, it } from 'vitest';
 import type { AlertInput, AlertOutboxDeps, AlertOutcome } from '../src/alert-outbox.ts';
@@ -44,7 +44,7 @@ type LogLine = { level: 'info' | 'warn' | 'error'; obj: Record<string, unknown>;
 /** One worker's outbox over shared fakes; `worker()` adds another on the same store. */
 function setup(overrides: Partial<AlertOutboxDeps> = {}) {
   const clock = createFakeClock(START);
-  const state = createMemoryStateStore();
+  const alerts = createMemoryAlertStore();
   const notifier = createMemoryNotifier();
   const lines: LogLine[] = [];
   const outcomes: AlertOutcome[] = [];
@@ -53,7 +53,7 @@ function setup(overrides: Partial<AlertOutboxDeps> = {}) {
   };
   const worker = (more: Partial<AlertOutboxDeps> = {}) =>
     createAlertOutbox({
-      state,
+      alerts,
       notifier,
       clock,
       logger: { info: at('info'), warn: at('warn'), error: at('error') },
@@ -65,8 +65,8 @@ function setup(overrides: Partial<AlertOutboxDeps> = {}) {
       ...more,
     });
   const pointers = async () =>
-    (await state.list('alert-outbox', clock.now().toISOString())).map((item) => item.sk);
-  return { clock, state, notifier, lines, outcomes, outbox: worker(), worker, pointers };
+    (await alerts.scheduled(clock.now().toISOString())).map((pointer) => pointer.key);
+  return { clock, alerts, notifier, lines, outcomes, outbox: worker(), worker, pointers };
 }
 
 /** A notifier whose posts wait until the test lets them go, to stop a worker mid-post. */
@@ -95,11 +95,10 @@ async function until(check: () => Promise<boolean>) {
 
 describe('alert outbox: enqueue', () => {
   it('records one alert per event id, with the rendered message, and a pointer', async () => {
-    const { outbox, state, clock, pointers } = setup();
+    const { outbox, alerts, clock, pointers } = setup();
     expect(await outbox.enqueue(failure('e1'))).toBe('created');
     expect(await outbox.enqueue(failure('e1'))).toBe('exists');
-    const items = await state.list('alert', clock.now().toISOString());
-    expect(items.map((item) => item.sk)).toEqual([key('e1')]);
+    expect((await alerts.get(key('e1'), clock.now().toISOString()))?.version).toBe(1);
     expect(await outbox.get(key('e1'))).toMatchObject({
       state: 'pending',
       scheduler_id: 'service-a-eod',
@@ -268,7 +267,7 @@ describe('alert outbox: deliver', () => {
   });
 
   it('marks an alert uncertain, not re-posted, when its poster died mid-post', async () => {
-    const { outbox, worker, state, notifier, clock, outcomes, lines } = setup();
+    const { outbox, worker, notifier, clock, outcomes, lines, pointers } = setup();
     const gated = gatedNotifier(notifier);
     const dying = worker({ notifier: gated.notifier, owner: 'worker-1' });
     await outbox.enqueue(failure('e1'));
@@ -290,7 +289,7 @@ describe('alert outbox: deliver', () => {
     expect(logged?.msg).toContain('may not have been delivered');
     expect(logged?.obj).toMatchObject({ eventId: 'e1', owner: 'worker-1' });
     expect(await outbox.deliver(key('e1'))).toBe('duplicate');
-    expect(await state.list('alert-outbox', clock.now().toISOString())).toEqual([]);
+    expect(await pointers()).toEqual([]);
 
     // Had the worker not died but only failed late, the alert still is not retried.
     gated.gates[0]?.fail(new NotifierError('timeout', true));
@@ -328,10 +327,10 @@ describe('alert outbox: deliver', () => {
   });
 
   it('lets state-table trouble reject with EngineUnavailableError, nothing posted', async () => {
-    const { state, worker, notifier } = setup();
+    const { alerts, worker, notifier } = setup();
     const down = new EngineUnavailableError('dynamodb', 'DynamoDB Query failed');
-    const broken: StateStore = { ...state, replace: () => Promise.reject(down) };
-    const outbox = worker({ state: broken });
+    const broken: AlertStore = { ...alerts, replace: () => Promise.reject(down) };
+    const outbox = worker({ alerts: broken });
     await outbox.enqueue(failure('e1'));
     await expect(outbox.deliver(key('e1'))).rejects.toBe(down);
     expect(notifier.posted()).toHaveLength(0);

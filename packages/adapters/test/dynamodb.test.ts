@@ -1,20 +1,30 @@
-import { EngineUnavailableError } from '@schedmon/domain';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { alertKey, EngineUnavailableError } from '@schedmon/domain';
 import {
+  createMemoryAcknowledgementStore,
+  createMemoryAlertStore,
+  createMemoryEodRunStore,
   createMemoryHistoryStore,
+  createMemoryLeaseStore,
   createMemorySchedulerStore,
-  createMemoryStateStore,
 } from '@schedmon/domain/fakes';
 import { useTestEnvironment } from '@schedmon/testing';
 import { describe, expect, it } from 'vitest';
 import {
   createDocumentClient,
+  createDynamoAcknowledgementStore,
+  createDynamoAlertStore,
+  createDynamoEodRunStore,
   createDynamoHistoryStore,
+  createDynamoLeaseStore,
   createDynamoSchedulerStore,
-  createDynamoStateStore,
 } from '../src/dynamodb/index.ts';
+import { acknowledgementStoreContract } from './contracts/acknowledgement-store.ts';
+import { alertStoreContract } from './contracts/alert-store.ts';
+import { eodRunStoreContract } from './contracts/eod-run-store.ts';
 import { historyRow, historyStoreContract } from './contracts/history-store.ts';
+import { leaseStoreContract } from './contracts/lease-store.ts';
 import { schedulerStoreContract, statusEvent } from './contracts/scheduler-store.ts';
-import { stateStoreContract } from './contracts/state-store.ts';
 
 const environment = useTestEnvironment();
 const documentClient = () => createDocumentClient(environment().clients.dynamodb);
@@ -27,10 +37,88 @@ historyStoreContract('in memory', createMemoryHistoryStore);
 historyStoreContract('DynamoDB', () =>
   createDynamoHistoryStore(documentClient(), environment().names.historyTable),
 );
-stateStoreContract('in memory', createMemoryStateStore);
-stateStoreContract('DynamoDB', () =>
-  createDynamoStateStore(documentClient(), environment().names.stateTable),
+// The state-table roles: one table, each role's keys built in its own adapter file.
+const stateTable = () => environment().names.stateTable;
+alertStoreContract('in memory', createMemoryAlertStore);
+alertStoreContract('DynamoDB', () => createDynamoAlertStore(documentClient(), stateTable()));
+acknowledgementStoreContract('in memory', createMemoryAcknowledgementStore);
+acknowledgementStoreContract('DynamoDB', () =>
+  createDynamoAcknowledgementStore(documentClient(), stateTable()),
 );
+leaseStoreContract('in memory', createMemoryLeaseStore);
+leaseStoreContract('DynamoDB', () => createDynamoLeaseStore(documentClient(), stateTable()));
+eodRunStoreContract('in memory', createMemoryEodRunStore);
+eodRunStoreContract('DynamoDB', () => createDynamoEodRunStore(documentClient(), stateTable()));
+
+describe('state-table items stored before the role ports', () => {
+  const NOW = '2026-01-15T00:00:00.000Z';
+  const put = (item: Record<string, unknown>) =>
+    documentClient().send(new PutCommand({ TableName: stateTable(), Item: item }));
+
+  it('reads an acknowledgement keyed by the event id alone, without an event_id', async () => {
+    const night = `2026-01-15-legacy-${Date.now()}`;
+    await put({
+      pk: `ack#${night}`,
+      sk: 'old-fail',
+      data: { scheduler_id: 'job-a', user_id: 'U0ACKER', at: NOW },
+      expires_at: 1_900_000_000,
+    });
+    const acknowledgements = createDynamoAcknowledgementStore(documentClient(), stateTable());
+    expect(await acknowledgements.list(night, NOW)).toEqual([
+      { scheduler_id: 'job-a', event_id: 'old-fail', user_id: 'U0ACKER', at: NOW },
+    ]);
+  });
+
+  it('reads the EOD table refs, the markers and the alert items at their old keys', async () => {
+    const night = `2026-01-15-legacy-${Date.now()}`;
+    const ref = { channel: 'C1', ts: '1.0' };
+    await put({
+      pk: `eod#${night}`,
+      sk: 'table',
+      data: { refs: [ref], saved_at: NOW },
+      expires_at: 1_900_000_000,
+    });
+    await put({
+      pk: `eod#${night}`,
+      sk: 'update#3',
+      data: { done_at: NOW },
+      expires_at: 1_900_000_000,
+    });
+    const runs = createDynamoEodRunStore(documentClient(), stateTable());
+    expect(await runs.tableRefs(night, NOW)).toEqual([ref]);
+    expect(await runs.isDone(night, { kind: 'update', slot: '3' }, NOW)).toBe(true);
+
+    const key = alertKey(`job-${night}`, 'e1');
+    const alert = {
+      state: 'sent',
+      scheduler_id: `job-${night}`,
+      event_id: 'e1',
+      message: { text: 'failed', blocks: [] },
+      created_at: NOW,
+      failed_at: NOW,
+      attempts: 0,
+      next_attempt_at: NOW,
+      ref,
+    };
+    await put({ pk: 'alert', sk: key, data: alert, expires_at: 1_900_000_000, version: 2 });
+    await put({
+      pk: 'alert-outbox',
+      sk: key,
+      data: { next_attempt_at: NOW },
+      expires_at: 1_900_000_000,
+    });
+    const alerts = createDynamoAlertStore(documentClient(), stateTable());
+    expect(await alerts.get(key, NOW)).toEqual({ alert, version: 2 });
+    expect(await alerts.scheduled(NOW)).toContainEqual({ key, nextAttemptAt: NOW });
+  });
+
+  it('rejects an alert item that breaks its schema, naming it', async () => {
+    const key = alertKey(`job-corrupt-${Date.now()}`, 'e1');
+    await put({ pk: 'alert', sk: key, data: { state: 'sent' }, expires_at: 1_900_000_000 });
+    const alerts = createDynamoAlertStore(documentClient(), stateTable());
+    await expect(alerts.get(key, NOW)).rejects.toThrow(`stored alert ${key}`);
+  });
+});
 
 describe('DynamoDB stores while the engine is down', () => {
   it('reject with EngineUnavailableError, keeping the SDK error as cause, and work after', async () => {

@@ -37,7 +37,7 @@ export type RunSettings = {
 };
 
 /** Lines of the command's stderr that go into a failure's `error_message`. */
-export const STDERR_TAIL_LINES = 20;
+const STDERR_TAIL_LINES = 20;
 /** How long to wait for the command's stderr to close after it exited (a grandchild may hold it). */
 const STDERR_GRACE_MS = 1_000;
 const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;

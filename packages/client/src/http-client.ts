@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HistoryEntry, Registration, SchedulerRecord, Status } from '@schedmon/domain';
+import { exponentialBackoffMs } from '@schedmon/domain';
 import type { ClientErrorCode, ErrorReporter, Returned, SchedmonResult } from './result.ts';
 import { SchedmonClientError, settle, warnOnConsole } from './result.ts';
 import type { HeartbeatAccepted, RouteName, StatusAccepted, StatusBody } from './routes.ts';
@@ -79,8 +80,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * so many jobs hit by the same outage do not come back in lockstep.
  */
 export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = RETRY_BASE_MS * 2 ** (attempt - 1);
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return Math.round(exponentialBackoffMs(attempt, { baseMs: RETRY_BASE_MS, jitter: true, random }));
 }
 
 /** `Retry-After` in ms (seconds or an HTTP date), or undefined when absent or unreadable. */

@@ -3,6 +3,9 @@
  * that test the real adapters run against these, so they behave alike.
  */
 
+import type { Acknowledgement, AlertRecord } from './alerts.ts';
+import { alertKey } from './alerts.ts';
+import type { EodMarker } from './eod-runs.ts';
 import { NotifierError, ValidationError } from './errors.ts';
 import type { HeartbeatEvent, HistoryRow, OrderKey, QueueMessage, StatusEvent } from './events.ts';
 import { decideHeartbeat, decideStatus, recordWithStatus, validateQueueMessage } from './events.ts';
@@ -20,11 +23,16 @@ import type {
   SchedulerFilter,
   SchedulerStore,
   SlackMessage,
-  StateItem,
-  StateStore,
 } from './ports.ts';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
 import { compareSchedulers, newSchedulerRecord } from './scheduler.ts';
+import type {
+  AcknowledgementStore,
+  AlertStore,
+  EodRunStore,
+  LeaseStore,
+  ScheduledAlert,
+} from './state-ports.ts';
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
@@ -136,53 +144,112 @@ export function createMemoryHistoryStore(): HistoryStore & { all(): HistoryRow[]
   };
 }
 
-export function createMemoryStateStore(): StateStore {
-  const items = new Map<string, StateItem>();
-  const keyOf = (pk: string, sk: string) => `${pk}\u0000${sk}`;
-  const live = (item: StateItem | undefined, now: string) =>
-    item && item.expires_at >= epochSeconds(now) ? structuredClone(item) : undefined;
-  const leaseKey = (name: string) => keyOf('lease', name);
+/** Something stored until `expiresAt` (epoch seconds), as the state table keeps it. */
+type Expiring<T> = { value: T; expiresAt: number };
+
+const byKey = <T>(entries: Iterable<[string, T]>) =>
+  [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+export function createMemoryAlertStore(): AlertStore {
+  const alerts = new Map<string, Expiring<{ alert: AlertRecord; version: number }>>();
+  const pointers = new Map<string, Expiring<string>>();
+  const live = <T>(entry: Expiring<T> | undefined, now: string) =>
+    entry && entry.expiresAt >= epochSeconds(now) ? entry : undefined;
   return {
-    async get(pk, sk, now) {
-      return live(items.get(keyOf(pk, sk)), now);
+    async get(key, now) {
+      const entry = live(alerts.get(key), now);
+      return entry && structuredClone(entry.value);
     },
-    async list(pk, now) {
-      return [...items.values()]
-        .filter((item) => item.pk === pk)
-        .flatMap((item) => live(item, now) ?? [])
-        .sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
-    },
-    async put(item) {
-      items.set(keyOf(item.pk, item.sk), structuredClone(item));
-    },
-    async putIfAbsent(item, now) {
-      if (live(items.get(keyOf(item.pk, item.sk)), now)) return false;
-      items.set(keyOf(item.pk, item.sk), structuredClone(item));
+    async create(alert, expiresAt, now) {
+      const key = alertKey(alert.scheduler_id, alert.event_id);
+      if (live(alerts.get(key), now)) return false;
+      alerts.set(key, { value: { alert: structuredClone(alert), version: 1 }, expiresAt });
       return true;
     },
-    async delete(pk, sk) {
-      items.delete(keyOf(pk, sk));
-    },
-    async replace(item, expectedVersion, now) {
-      const current = live(items.get(keyOf(item.pk, item.sk)), now);
-      const matches =
-        expectedVersion === null
-          ? current === undefined
-          : current !== undefined && (current.version ?? 0) === expectedVersion;
-      if (!matches) return false;
-      const version = (expectedVersion ?? 0) + 1;
-      items.set(keyOf(item.pk, item.sk), { ...structuredClone(item), version });
+    async replace(alert, expectedVersion, now) {
+      const key = alertKey(alert.scheduler_id, alert.event_id);
+      const entry = live(alerts.get(key), now);
+      if (entry?.value.version !== expectedVersion) return false;
+      entry.value = { alert: structuredClone(alert), version: expectedVersion + 1 };
       return true;
     },
-    async acquireLease(name, owner, expiresAt, now) {
-      const current = live(items.get(leaseKey(name)), now);
-      if (current && current.data.owner !== owner) return false;
-      items.set(leaseKey(name), { pk: 'lease', sk: name, data: { owner }, expires_at: expiresAt });
+    async schedule(key, nextAttemptAt, expiresAt) {
+      pointers.set(key, { value: nextAttemptAt, expiresAt });
+    },
+    async unschedule(key) {
+      pointers.delete(key);
+    },
+    async scheduled(now) {
+      return byKey(pointers).flatMap(([key, entry]): ScheduledAlert[] =>
+        live(entry, now) ? [{ key, nextAttemptAt: entry.value }] : [],
+      );
+    },
+  };
+}
+
+export function createMemoryAcknowledgementStore(): AcknowledgementStore {
+  const nights = new Map<string, Map<string, Expiring<Acknowledgement>>>();
+  const night = (businessDate: string) => {
+    const found = nights.get(businessDate) ?? new Map<string, Expiring<Acknowledgement>>();
+    nights.set(businessDate, found);
+    return found;
+  };
+  const live = (entry: Expiring<Acknowledgement> | undefined, now: string) =>
+    entry && entry.expiresAt >= epochSeconds(now) ? structuredClone(entry.value) : undefined;
+  return {
+    async record(businessDate, acknowledgement, expiresAt, now) {
+      const key = alertKey(acknowledgement.scheduler_id, acknowledgement.event_id);
+      if (live(night(businessDate).get(key), now)) return false;
+      night(businessDate).set(key, { value: structuredClone(acknowledgement), expiresAt });
       return true;
     },
-    async releaseLease(name, owner) {
-      const current = items.get(leaseKey(name));
-      if (current?.data.owner === owner) items.delete(leaseKey(name));
+    async get(businessDate, key, now) {
+      return live(night(businessDate).get(key), now);
+    },
+    async list(businessDate, now) {
+      return byKey(night(businessDate)).flatMap(([, entry]) => live(entry, now) ?? []);
+    },
+  };
+}
+
+export function createMemoryLeaseStore(): LeaseStore {
+  const leases = new Map<string, Expiring<string>>();
+  return {
+    async acquire(name, owner, expiresAt, now) {
+      const current = leases.get(name);
+      if (current && current.expiresAt >= epochSeconds(now) && current.value !== owner) {
+        return false;
+      }
+      leases.set(name, { value: owner, expiresAt });
+      return true;
+    },
+    async release(name, owner) {
+      if (leases.get(name)?.value === owner) leases.delete(name);
+    },
+  };
+}
+
+export function createMemoryEodRunStore(): EodRunStore {
+  const tables = new Map<string, Expiring<MessageRef[]>>();
+  const done = new Map<string, Expiring<string>>();
+  const markerOf = (businessDate: string, marker: EodMarker) =>
+    `${businessDate}\u0000${JSON.stringify(marker)}`;
+  return {
+    async tableRefs(businessDate, now) {
+      const entry = tables.get(businessDate);
+      return entry && entry.expiresAt >= epochSeconds(now)
+        ? structuredClone(entry.value)
+        : undefined;
+    },
+    async saveTableRefs(businessDate, refs, _savedAt, expiresAt) {
+      tables.set(businessDate, { value: structuredClone([...refs]), expiresAt });
+    },
+    async isDone(businessDate, marker, now) {
+      const entry = done.get(markerOf(businessDate, marker));
+      return entry !== undefined && entry.expiresAt >= epochSeconds(now);
+    },
+    async markDone(businessDate, marker, doneAt, expiresAt) {
+      done.set(markerOf(businessDate, marker), { value: doneAt, expiresAt });
     },
   };
 }

@@ -2,6 +2,7 @@
  * The 06:00 summary of a night (docs/eod.md → "The status table message"): counts, execution
  * times, what failed, still runs or never started, and who acknowledged which failure.
  */
+import type { Acknowledgement } from './alerts.ts';
 import { acknowledgedBy } from './failure-alert-message.ts';
 import type { SlackMessage } from './ports.ts';
 import type { SchedulerRecord } from './scheduler.ts';
@@ -26,16 +27,6 @@ import {
   orderRows,
   silence,
 } from './table-rows.ts';
-
-/** One acknowledged failure, as the state table keeps it. */
-export type Acknowledgement = {
-  scheduler_id: string;
-  event_id: string;
-  /** Slack user id. */
-  user_id: string;
-  /** ISO instant. */
-  at: string;
-};
 
 /** Input of `renderFinalSummary`. */
 export type FinalSummaryInput = TitleLabels & {

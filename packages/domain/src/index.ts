@@ -1,9 +1,30 @@
 export {
-  ALERT_PARTITION,
-  acknowledgementPartition,
+  type AcknowledgeDeps,
+  type AcknowledgeRequest,
+  type AcknowledgeResult,
+  acknowledgeAlert,
+} from './acknowledge.ts';
+export {
+  type Acknowledgement,
+  AcknowledgementSchema,
+  type AlertEffect,
+  type AlertOutcome,
+  AlertPointerSchema,
+  type AlertRecord,
+  AlertRecordSchema,
+  type AlertState,
+  type AlertStep,
+  type AlertTransition,
   alertKey,
-  type StoredAlert,
+  giveUpAlert,
+  type NewAlert,
+  newAlert,
+  nextAlertStep,
+  overridesSettled,
+  recordAlertSent,
+  scheduleAlertRetry,
 } from './alerts.ts';
+export { type BackoffOptions, exponentialBackoffMs } from './backoff.ts';
 export {
   businessDateOf,
   currentOrNextWindow,
@@ -23,6 +44,13 @@ export {
   tonightStatus,
   windowFor,
 } from './eod.ts';
+export {
+  type EodMarker,
+  type EodMarkerRecord,
+  type EodTableRefs,
+  EodTableRefsSchema,
+  type LeaseRecord,
+} from './eod-runs.ts';
 export {
   DomainError,
   EngineUnavailableError,
@@ -85,7 +113,6 @@ export {
   renderFailureAlert,
 } from './failure-alert-message.ts';
 export {
-  type Acknowledgement,
   type FinalSummaryInput,
   renderFinalSummary,
 } from './final-summary-message.ts';
@@ -120,8 +147,6 @@ export type {
   SchedulerFilter,
   SchedulerStore,
   SlackMessage,
-  StateItem,
-  StateStore,
 } from './ports.ts';
 export {
   AlertUserIdSchema,
@@ -165,6 +190,14 @@ export {
   truncate,
 } from './slack-text.ts';
 export { renderStaleWarning, type StaleWarningInput } from './stale-warning-message.ts';
+export type {
+  AcknowledgementStore,
+  AlertStore,
+  EodRunStore,
+  LeaseStore,
+  ScheduledAlert,
+  VersionedAlert,
+} from './state-ports.ts';
 export { renderStatusTable, type StatusTableInput } from './status-table-message.ts';
 export type { StaleInfo, TableRow } from './table-rows.ts';
 export { compileValidator, type Validator } from './validation.ts';

@@ -1,7 +1,8 @@
 /**
- * The ports: what the use-cases need from the outside world. Adapters implement them on
- * DynamoDB, SQS and Slack; `fakes.ts` implements them in memory. One contract suite per
- * port runs against both, so the fakes cannot drift from the real thing.
+ * The ports: what the use-cases need from the outside world (the state table's roles are
+ * in `state-ports.ts`). Adapters implement them on DynamoDB, SQS and Slack; `fakes.ts`
+ * implements them in memory. One contract suite per port runs against both, so the fakes
+ * cannot drift from the real thing.
  */
 import type {
   ApplyOutcome,
@@ -69,52 +70,6 @@ export type HistoryStore = {
   query(schedulerId: string, query: HistoryQuery): Promise<HistoryRow[]>;
   /** Deletes rows expired before `now` (the local engine has no TTL). Returns how many. */
   deleteExpired(now: string): Promise<number>;
-};
-
-/** A state item: leases, EOD message references, alert and stale-warning markers. */
-export type StateItem = {
-  pk: string;
-  sk: string;
-  data: Record<string, unknown>;
-  /** Epoch seconds after which the item no longer exists (DynamoDB TTL; reads filter it). */
-  expires_at: number;
-  /**
-   * Optimistic-concurrency version, set by `replace`. `put` and `putIfAbsent` store the
-   * item's own `version` as given; an item stored without one reads back without one and
-   * counts as version 0 for `replace`.
-   */
-  version?: number;
-};
-
-/**
- * The state table: small items addressed by `pk`/`sk`.
- *
- * Failure: `EngineUnavailableError` for engine trouble; a lost race is not an error, it is
- * `false` from the conditional methods.
- */
-export type StateStore = {
-  get(pk: string, sk: string, now: string): Promise<StateItem | undefined>;
-  /** Every unexpired item of a partition, by `sk`. */
-  list(pk: string, now: string): Promise<StateItem[]>;
-  put(item: StateItem): Promise<void>;
-  /** Creates the item only if none exists (or the existing one has expired): true if it did. */
-  putIfAbsent(item: StateItem, now: string): Promise<boolean>;
-  delete(pk: string, sk: string): Promise<void>;
-  /**
-   * Compare-and-set: writes `item` with `version = (expectedVersion ?? 0) + 1` only if the
-   * stored item is live and has version `expectedVersion` (absent version = 0), or, for
-   * `expectedVersion` null, only if there is no live item. `item.version` is ignored.
-   * False when the condition did not hold: someone else changed (or created, or the
-   * expiry removed) the item first; re-read and decide again.
-   */
-  replace(item: StateItem, expectedVersion: number | null, now: string): Promise<boolean>;
-  /**
-   * Takes or renews the lease `name` for `owner` until `expiresAt` (epoch seconds): true
-   * when `owner` holds it afterwards (free, expired, or already its own).
-   */
-  acquireLease(name: string, owner: string, expiresAt: number, now: string): Promise<boolean>;
-  /** Gives the lease up if `owner` holds it, so a standby can take over at once. */
-  releaseLease(name: string, owner: string): Promise<void>;
 };
 
 /** Message attributes carried with an event (docs/queue.md). */

@@ -35,10 +35,10 @@ const ISO_TIMESTAMP = new RegExp(ISO_TIMESTAMP_PATTERN);
 // Linear-time: the domain is dot-separated labels that contain no dot, so there is only
 // one way to split it and no input can make the engine backtrack (docs/security.md → bad input).
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:.]+(?:\.[^\s@<>()",;:.]+)+$/;
-export const MAX_EMAIL_LENGTH = 320;
+const MAX_EMAIL_LENGTH = 320;
 
 /** Whether `value` is an email address; the length is checked before the pattern runs. */
-export function isEmailAddress(value: string): boolean {
+function isEmailAddress(value: string): boolean {
   return value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value);
 }
 

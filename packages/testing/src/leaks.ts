@@ -6,7 +6,7 @@
  * their own, while a leaked server, child process or timer is what keeps a test run or a
  * production process from exiting.
  */
-export const WATCHED_RESOURCES = ['Timeout', 'TCPServerWrap', 'ProcessWrap', 'Immediate'] as const;
+const WATCHED_RESOURCES = ['Timeout', 'TCPServerWrap', 'ProcessWrap', 'Immediate'] as const;
 
 export type ResourceCounts = Record<(typeof WATCHED_RESOURCES)[number], number>;
 

@@ -36,7 +36,7 @@ const schedulerId = compileValidator(SchedulerIdSchema);
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
-export function helpMessage(prefix?: string): SlackMessage {
+function helpMessage(prefix?: string): SlackMessage {
   const text = prefix ? `${prefix}\n\n${HELP_TEXT}` : HELP_TEXT;
   return { text, blocks: [section(text)] };
 }

@@ -8,17 +8,11 @@
  * the `Notifier`, with its timeouts, its error classification and no token in any log.
  */
 import { createSlackNotifier } from '@schedmon/adapters/slack';
-import type { Clock, Notifier, StateStore, StoredAlert } from '@schedmon/domain';
+import type { AcknowledgementStore, AlertStore, Clock, Notifier } from '@schedmon/domain';
 import {
   ACKNOWLEDGE_ACTION_ID,
-  ALERT_PARTITION,
-  acknowledgementPartition,
-  alertKey,
-  formatTimestamp,
-  NotifierError,
+  acknowledgeAlert,
   parseAcknowledgeButtonValue,
-  renderFailureAlert,
-  slotOf,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
@@ -29,7 +23,8 @@ import { answerCommand } from './commands.ts';
 import { verifySlackSignature } from './signature.ts';
 
 export type SlackAppDeps = CommandDeps & {
-  state: StateStore;
+  alerts: AlertStore;
+  acknowledgements: AcknowledgementStore;
   clock: Clock;
   logger: Logger;
   signingSecret: string;
@@ -91,8 +86,6 @@ class FastifyReceiver implements Receiver {
   }
 }
 
-const ACK_DAYS = 8;
-
 // The edits run after the ack, but a shutdown (SHUTDOWN_TIMEOUT_MS, 10 s by default) waits
 // for them: two tries of 3 s and one short rate-limit wait stay within it.
 const EDIT_TUNING = { timeoutMs: 3_000, retries: 1, maxRetryWaitMs: 1_000 };
@@ -138,66 +131,32 @@ async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver, notifie
       deps.logger.warn({ userId }, 'Acknowledge with an unreadable button value');
       return;
     }
-    const nowMs = deps.clock.now().getTime();
-    const now = formatTimestamp(nowMs);
-    // Keyed by scheduler and event: producers reuse event ids across schedulers.
-    const key = alertKey(value.scheduler_id, value.event_id);
-    const alert = (await deps.state.get(ALERT_PARTITION, key, now))?.data as
-      | StoredAlert
-      | undefined;
-    const failedMs = alert?.failed_at ? Date.parse(alert.failed_at) : nowMs;
-    const businessDate = slotOf(
-      Number.isFinite(failedMs) ? failedMs : nowMs,
-      deps.eod,
-    ).businessDate;
-    const partition = acknowledgementPartition(businessDate);
-    const recorded = await deps.state.putIfAbsent(
-      {
-        pk: partition,
-        sk: key,
-        data: {
-          scheduler_id: value.scheduler_id,
-          event_id: value.event_id,
-          user_id: userId,
-          at: now,
-        },
-        expires_at: Math.floor(nowMs / 1000) + ACK_DAYS * 86_400,
-      },
-      now,
-    );
-    // A second click (or Slack's retry of the first) changes nothing recorded, but redraws
-    // the alert as the first click left it: a button is only still there to click when
-    // that redraw did not reach Slack.
-    let acknowledgement = { userId, at: now };
-    if (recorded) {
-      deps.logger.info({ event_id: value.event_id, userId }, 'failure acknowledged');
-    } else {
-      const first = (await deps.state.get(partition, key, now))?.data as
-        | { user_id?: string; at?: string }
-        | undefined;
-      if (!first?.user_id || !first.at) return;
-      acknowledgement = { userId: first.user_id, at: first.at };
-      deps.logger.info(
-        { event_id: value.event_id, userId, acknowledgedBy: first.user_id },
-        'already acknowledged: nothing changed',
-      );
-    }
     const container = (body as { container?: { channel_id?: string; message_ts?: string } })
       .container;
     const channel = container?.channel_id ?? (body as { channel?: { id?: string } }).channel?.id;
     const ts = container?.message_ts ?? (body as { message?: { ts?: string } }).message?.ts;
-    if (!alert?.input || !channel || !ts) return;
-    const message = renderFailureAlert({ ...alert.input, acknowledgement });
-    try {
-      await notifier.update({ channel, ts }, message);
-    } catch (error) {
+    const result = await acknowledgeAlert(
+      { alerts: deps.alerts, acknowledgements: deps.acknowledgements, notifier, eod: deps.eod },
+      {
+        schedulerId: value.scheduler_id,
+        eventId: value.event_id,
+        userId,
+        now: deps.clock.now().getTime(),
+        ref: channel && ts ? { channel, ts } : undefined,
+      },
+    );
+    if (result.recorded) {
+      deps.logger.info({ event_id: value.event_id, userId }, 'failure acknowledged');
+    } else if (result.acknowledgement) {
+      deps.logger.info(
+        { event_id: value.event_id, userId, acknowledgedBy: result.acknowledgement.user_id },
+        'already acknowledged: nothing changed',
+      );
+    }
+    if (typeof result.redraw === 'object') {
       // The acknowledgement stands (the 06:00 summary lists it); only the redraw is missing.
       deps.logger.warn(
-        {
-          event_id: value.event_id,
-          userId,
-          reason: error instanceof NotifierError ? error.reason : 'unexpected',
-        },
+        { event_id: value.event_id, userId, reason: result.redraw.failed },
         'acknowledged, but the alert could not be redrawn',
       );
     }

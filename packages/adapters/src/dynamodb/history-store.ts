@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, paginateScan, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { HistoryQuery, HistoryRow, HistoryStore } from '@schedmon/domain';
-import { EngineUnavailableError } from '@schedmon/domain';
+import { EngineUnavailableError, exponentialBackoffMs } from '@schedmon/domain';
 import { dynamo, withoutNulls } from './errors.ts';
 
 const BATCH_SIZE = 25;
@@ -51,7 +51,9 @@ async function batchWrite(
           `BatchWriteItem left ${pending.length} items unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`,
         );
       }
-      if (attempt > 1) await sleep(Math.min(1_000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      // The first retry waits 50–100 ms, doubling up to 0.5–1 s.
+      if (attempt > 1)
+        await sleep(exponentialBackoffMs(attempt - 1, { baseMs: 100, maxMs: 1_000, jitter: true }));
       const result = await dynamo('BatchWriteItem', () =>
         client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } })),
       );

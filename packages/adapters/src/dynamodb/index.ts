@@ -1,10 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+export { createDynamoAcknowledgementStore } from './acknowledgement-store.ts';
+export { createDynamoAlertStore } from './alert-store.ts';
+export { createDynamoEodRunStore } from './eod-run-store.ts';
 export { dynamo, isConditionFailed } from './errors.ts';
 export { createDynamoHistoryStore } from './history-store.ts';
+export { createDynamoLeaseStore } from './lease-store.ts';
 export { createDynamoSchedulerStore } from './scheduler-store.ts';
-export { createDynamoStateStore } from './state-store.ts';
 
 /** The document client every store uses: plain JS values, `undefined` attributes dropped. */
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {

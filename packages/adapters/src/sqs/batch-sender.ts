@@ -20,7 +20,7 @@ export type BatchSenderOptions = {
 };
 
 /** One entry without its batch `Id`, which the sender assigns. */
-export type OutgoingMessage = Omit<SendMessageBatchRequestEntry, 'Id'>;
+type OutgoingMessage = Omit<SendMessageBatchRequestEntry, 'Id'>;
 
 type Entry = {
   request: SendMessageBatchRequestEntry;

@@ -2,7 +2,7 @@
  * How every SQS call is made: bounded in time, retried briefly when the engine is the
  * problem, and its SDK error turned into a domain error at this boundary.
  */
-import { EngineUnavailableError, QueueRefusedError } from '@schedmon/domain';
+import { EngineUnavailableError, exponentialBackoffMs, QueueRefusedError } from '@schedmon/domain';
 
 // Throttling arrives as a 4xx, yet it is the engine, not the request, that is the problem.
 const THROTTLING = new Set(['ThrottlingException', 'RequestThrottled', 'KmsThrottled']);
@@ -30,7 +30,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 /** `Name: message` of an SDK error, for domain error messages and logs. */
-export function describeError(error: unknown): string {
+function describeError(error: unknown): string {
   const shape = (error ?? {}) as SdkErrorShape;
   return `${shape.name ?? 'Error'}: ${shape.message ?? String(error)}`;
 }
@@ -94,8 +94,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** Exponential backoff with jitter from 50 ms: 25–50, 50–100, 100–200 ms, … */
 export function backoffMs(attempt: number): number {
-  const ceiling = 50 * 2 ** (attempt - 1);
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  return Math.round(exponentialBackoffMs(attempt, { baseMs: 50, jitter: true }));
 }
 
 /**

@@ -2,7 +2,7 @@ import type { MessageRef, Notifier, SlackMessage } from '@schedmon/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /** A message as the sink behind a notifier holds it now. */
-export type DeliveredMessage = {
+type DeliveredMessage = {
   text: string;
   /** `undefined` when the sink keeps only the text (the log). */
   blocks?: readonly unknown[];

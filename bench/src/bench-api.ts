@@ -1,0 +1,81 @@
+import type { BenchOptions, BenchOutcome, Row } from './bench.ts';
+import { withEngines } from './engines.ts';
+import { memoryBreakdown, sampleRss } from './memory.ts';
+import { spawnApi, spawnBareServer, stop, waitHealthy } from './processes.ts';
+import type { LoadResult } from './run-load.ts';
+import { runLoad } from './run-load.ts';
+import { registerSchedulers } from './schedulers.ts';
+
+/** P1 (accepted status writes/s, p99) and P5 for the api, beside a bare Fastify 202 route. */
+export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
+  const { connections, durationSeconds, schedulerCount } = options;
+  return withEngines(async (_engines, engineEnv) => {
+    const { api, url, apiKey } = await spawnApi(engineEnv);
+    try {
+      await waitHealthy(`${url}/health`);
+      await registerSchedulers(url, apiKey, schedulerCount);
+      const load = { connections, durationSeconds, apiKey, schedulers: schedulerCount };
+      const peakRss = sampleRss(api.pid ?? 0);
+      const measured = await runLoad({ ...load, url, target: 'status' });
+      const apiRssMb = peakRss();
+      const apiMemory = await memoryBreakdown(url);
+
+      const bare = await spawnBareServer();
+      let baseline: LoadResult;
+      try {
+        await waitHealthy(`${bare.url}/bare/x`).catch(() => undefined);
+        baseline = await runLoad({ ...load, url: bare.url, target: 'bare' });
+      } finally {
+        await stop(bare.server);
+      }
+      const rps = measured.requests.average;
+      const rows: Row[] = [
+        {
+          bar: 'P1 api accepted status writes/s',
+          figure: rps.toFixed(0),
+          baseline: baseline.requests.average.toFixed(0),
+          ratio: (rps / baseline.requests.average).toFixed(2),
+          target: '≥ 3000',
+          met: rps >= 3000,
+        },
+        {
+          bar: 'P1 api p99 latency (ms)',
+          figure: String(measured.latency.p99),
+          baseline: String(baseline.latency.p99),
+          ratio: (measured.latency.p99 / Math.max(1, baseline.latency.p99)).toFixed(2),
+          target: '≤ 50',
+          met: measured.latency.p99 <= 50,
+        },
+        {
+          bar: 'P1 api p50 latency (ms)',
+          figure: String(measured.latency.p50),
+          baseline: String(baseline.latency.p50),
+          ratio: (measured.latency.p50 / Math.max(1, baseline.latency.p50)).toFixed(2),
+          target: '',
+          met: null,
+        },
+        {
+          bar: 'P5 api peak RSS (MB)',
+          figure: apiRssMb.toFixed(0),
+          baseline: '',
+          ratio: '',
+          target: '≤ 150',
+          met: apiRssMb <= 150,
+        },
+      ];
+      const errors = measured.errors + measured.timeouts + measured.non2xx;
+      if (errors > 0)
+        rows.push({
+          bar: 'P1 api failed requests',
+          figure: String(errors),
+          baseline: '',
+          ratio: '',
+          target: '0',
+          met: false,
+        });
+      return { rows, data: { measured, baseline, apiRssMb, apiMemory } };
+    } finally {
+      await stop(api);
+    }
+  });
+}

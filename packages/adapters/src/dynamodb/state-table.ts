@@ -1,0 +1,200 @@
+/**
+ * What every store on the state table shares: live-item reads (an item past `expires_at`
+ * counts as absent, since TTL deletes late, or never on the local engine), partition
+ * queries and conditional writes. It builds no keys: each store's file owns its own.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { compileValidator, ValidationError } from '@schedmon/domain';
+import { dynamo, isConditionFailed } from './errors.ts';
+
+/** An item of the state table as stored. */
+export type StateTableItem = {
+  pk: string;
+  sk: string;
+  data: Record<string, unknown>;
+  /** Epoch seconds after which the item no longer exists. */
+  expires_at: number;
+  /** Optimistic-concurrency version; an item without one counts as version 0. */
+  version?: number;
+};
+
+export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+const toItem = (item: Record<string, unknown>): StateTableItem => ({
+  pk: String(item.pk),
+  sk: String(item.sk),
+  data: (item.data as Record<string, unknown> | undefined) ?? {},
+  expires_at: Number(item.expires_at ?? 0),
+  ...(typeof item.version === 'number' && { version: item.version }),
+});
+
+/** Checks an item's `data` against its schema on read: what is stored is what was written. */
+export function dataReader<T extends Parameters<typeof compileValidator>[0]>(
+  what: string,
+  schema: T,
+) {
+  const validator = compileValidator(schema);
+  return (item: StateTableItem) => {
+    const data: unknown = item.data;
+    if (!validator.check(data)) {
+      throw new ValidationError(
+        validator.problems(data).map((problem) => `stored ${what} ${item.sk}: ${problem}`),
+      );
+    }
+    return data;
+  };
+}
+
+/** The state table's calls, for the stores built on it. */
+export function stateTable(client: DynamoDBDocumentClient, tableName: string) {
+  /** A conditional put: true if written, false if the condition did not hold. */
+  const conditionalPut = async (
+    item: StateTableItem,
+    condition: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ) => {
+    try {
+      await dynamo('PutItem', () =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: values,
+            ...(names ? { ExpressionAttributeNames: names } : {}),
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  };
+
+  return {
+    conditionalPut,
+
+    async get(pk: string, sk: string, now: string): Promise<StateTableItem | undefined> {
+      const result = await dynamo('GetItem', () =>
+        client.send(
+          new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }),
+        ),
+      );
+      const item = result.Item ? toItem(result.Item) : undefined;
+      return item && item.expires_at >= epochSeconds(now) ? item : undefined;
+    },
+
+    /** Every live item of a partition, by `sk`. */
+    async list(pk: string, now: string): Promise<StateTableItem[]> {
+      const items: StateTableItem[] = [];
+      const pages = paginateQuery(
+        { client },
+        {
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+        },
+      );
+      await dynamo('Query', async () => {
+        for await (const page of pages) {
+          for (const item of page.Items ?? []) items.push(toItem(item));
+        }
+      });
+      const nowSeconds = epochSeconds(now);
+      return items.filter((item) => item.expires_at >= nowSeconds);
+    },
+
+    async put(item: StateTableItem): Promise<void> {
+      await dynamo('PutItem', () =>
+        client.send(new PutCommand({ TableName: tableName, Item: item })),
+      );
+    },
+
+    /** Creates the item only if none is live: true if it did. */
+    putIfAbsent(item: StateTableItem, now: string): Promise<boolean> {
+      return conditionalPut(item, 'attribute_not_exists(pk) OR expires_at < :now', {
+        ':now': epochSeconds(now),
+      });
+    },
+
+    /**
+     * Compare-and-set of `data` on a live item at `expectedVersion` (absent = 0), keeping
+     * its expiry: the version becomes `expectedVersion + 1`. False if the condition failed.
+     */
+    async replaceData(
+      pk: string,
+      sk: string,
+      data: Record<string, unknown>,
+      expectedVersion: number,
+      now: string,
+    ): Promise<boolean> {
+      // Version 0 is also an item that never had a version.
+      const versionMatches =
+        expectedVersion === 0 ? '(attribute_not_exists(#v) OR #v = :expected)' : '#v = :expected';
+      try {
+        await dynamo('UpdateItem', () =>
+          client.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { pk, sk },
+              UpdateExpression: 'SET #data = :data, #v = :next',
+              ConditionExpression: `attribute_exists(pk) AND expires_at >= :now AND ${versionMatches}`,
+              ExpressionAttributeNames: { '#data': 'data', '#v': 'version' },
+              ExpressionAttributeValues: {
+                ':data': data,
+                ':next': expectedVersion + 1,
+                ':expected': expectedVersion,
+                ':now': epochSeconds(now),
+              },
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailed(error)) return false;
+        throw error;
+      }
+    },
+
+    /** Deletes the item; with a condition, false when it did not hold (nothing deleted). */
+    async delete(
+      pk: string,
+      sk: string,
+      condition?: {
+        expression: string;
+        names: Record<string, string>;
+        values: Record<string, unknown>;
+      },
+    ): Promise<boolean> {
+      try {
+        await dynamo('DeleteItem', () =>
+          client.send(
+            new DeleteCommand({
+              TableName: tableName,
+              Key: { pk, sk },
+              ...(condition && {
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: condition.names,
+                ExpressionAttributeValues: condition.values,
+              }),
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        if (condition && isConditionFailed(error)) return false;
+        throw error;
+      }
+    },
+  };
+}

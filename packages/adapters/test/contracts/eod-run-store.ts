@@ -1,0 +1,62 @@
+// The EodRunStore contract: run against the in-memory fake and the DynamoDB adapter.
+import { randomUUID } from 'node:crypto';
+import type { EodMarker, EodRunStore } from '@schedmon/domain';
+import { describe, expect, it } from 'vitest';
+
+const NOW = '2026-01-15T00:00:00.000Z';
+const NOW_SECONDS = Date.parse(NOW) / 1000;
+const after = (seconds: number) => new Date((NOW_SECONDS + seconds) * 1000).toISOString();
+
+export function eodRunStoreContract(name: string, setup: () => EodRunStore) {
+  describe(`EodRunStore contract: ${name}`, () => {
+    const newNight = () => `2026-01-15-${randomUUID()}`;
+
+    it("keeps tonight's table messages in order, replaced on each save, until they expire", async () => {
+      const store = setup();
+      const night = newNight();
+      expect(await store.tableRefs(night, NOW)).toBeUndefined();
+      const first = { channel: 'C1', ts: '1.0' };
+      const second = { channel: 'C1', ts: '2.0' };
+      await store.saveTableRefs(night, [first], NOW, NOW_SECONDS + 60);
+      await store.saveTableRefs(night, [first, second], NOW, NOW_SECONDS + 10);
+      expect(await store.tableRefs(night, NOW)).toEqual([first, second]);
+      expect(await store.tableRefs(newNight(), NOW)).toBeUndefined();
+      expect(await store.tableRefs(night, after(11))).toBeUndefined();
+    });
+
+    it('marks each step done per night, apart from every other step', async () => {
+      const store = setup();
+      const night = newNight();
+      const steps: EodMarker[] = [
+        { kind: 'update', slot: '1' },
+        { kind: 'update', slot: '2' },
+        { kind: 'final' },
+        { kind: 'summary' },
+        { kind: 'sweep' },
+        { kind: 'stale', schedulerId: 'job-a', lastActivity: NOW },
+        { kind: 'stale', schedulerId: 'job-a', lastActivity: after(60) },
+      ];
+      for (const step of steps) expect(await store.isDone(night, step, NOW)).toBe(false);
+      await store.markDone(night, { kind: 'update', slot: '1' }, NOW, NOW_SECONDS + 60);
+      await store.markDone(
+        night,
+        { kind: 'stale', schedulerId: 'job-a', lastActivity: NOW },
+        NOW,
+        NOW_SECONDS + 10,
+      );
+      const done = await Promise.all(steps.map((step) => store.isDone(night, step, NOW)));
+      expect(done).toEqual([true, false, false, false, false, true, false]);
+      expect(await store.isDone(newNight(), { kind: 'update', slot: '1' }, NOW)).toBe(false);
+      expect(
+        await store.isDone(
+          night,
+          { kind: 'stale', schedulerId: 'job-a', lastActivity: NOW },
+          after(11),
+        ),
+      ).toBe(false);
+      // The table's messages are not a step.
+      await store.saveTableRefs(night, [], NOW, NOW_SECONDS + 60);
+      expect(await store.isDone(night, { kind: 'final' }, NOW)).toBe(false);
+    });
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * What the cron app keeps per night in the state table (docs/eod.md → Schedule): where
+ * tonight's table messages are, and which once-per-night steps are done, so a restart, a
+ * catch-up or a second replica never posts a second table, edit, summary or warning.
+ */
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+
+/** A once-per-night step of the EOD schedule. */
+export type EodMarker =
+  /** One edit slot: its index, or `at-<instant>` for an edit outside the slots. */
+  | { kind: 'update'; slot: string }
+  | { kind: 'final' }
+  | { kind: 'summary' }
+  | { kind: 'sweep' }
+  /** One stale episode of a scheduler: new activity starts a new one. */
+  | { kind: 'stale'; schedulerId: string; lastActivity: string };
+
+/** Tonight's table messages as stored, in order. */
+export const EodTableRefsSchema = Type.Object({
+  refs: Type.Array(Type.Object({ channel: Type.String(), ts: Type.String() })),
+  /** When they were last saved (ISO). */
+  saved_at: Type.String(),
+});
+export type EodTableRefs = Static<typeof EodTableRefsSchema>;
+
+/** A done step, as stored. */
+const EodMarkerRecordSchema = Type.Object({ done_at: Type.String() });
+export type EodMarkerRecord = Static<typeof EodMarkerRecordSchema>;
+
+/** The cron leadership lease, as stored: who holds it (until the item's expiry). */
+const LeaseRecordSchema = Type.Object({ owner: Type.String() });
+export type LeaseRecord = Static<typeof LeaseRecordSchema>;

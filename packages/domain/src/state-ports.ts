@@ -1,0 +1,110 @@
+/**
+ * The ports of the state table (one DynamoDB table, `pk`/`sk`/`expires_at`): each says
+ * what it keeps in domain words, and exactly one adapter file builds its keys. Kept apart
+ * from `ports.ts` because their records (in `alerts.ts`) render through it.
+ */
+import type { Acknowledgement, AlertRecord } from './alerts.ts';
+import type { EodMarker } from './eod-runs.ts';
+import type { MessageRef } from './ports.ts';
+
+/** An alert as read, with the version a compare-and-set write must name. */
+export type VersionedAlert = { alert: AlertRecord; version: number };
+
+/** An outbox pointer: an unfinished alert (by `alertKey`) and when it is next due. */
+export type ScheduledAlert = { key: string; nextAttemptAt: string };
+
+/**
+ * Failure alerts, one per failure event of a scheduler (addressed by `alertKey` of its
+ * scheduler and event), and the outbox pointers of the unfinished ones, so due alerts are
+ * found without a scan. Items past their expiry count as absent.
+ *
+ * Failure: `EngineUnavailableError` for engine trouble; a lost race is not an error, it is
+ * `false` from `create` and `replace`.
+ */
+export type AlertStore = {
+  /** The live alert of `key` and its version, or `undefined`. */
+  get(key: string, now: string): Promise<VersionedAlert | undefined>;
+  /**
+   * Stores a new alert at version 1, kept until `expiresAt` (epoch seconds), unless a live
+   * one exists for its scheduler and event: true if it did.
+   */
+  create(alert: AlertRecord, expiresAt: number, now: string): Promise<boolean>;
+  /**
+   * Compare-and-set: writes `alert` over the live alert of its key at version
+   * `expectedVersion` (an item stored without one counts as 0), keeping its expiry; the
+   * stored version becomes `expectedVersion + 1`. False when someone else changed it first
+   * (or it expired): re-read and decide again.
+   */
+  replace(alert: AlertRecord, expectedVersion: number, now: string): Promise<boolean>;
+  /** Sets the outbox pointer of `key` (a hint: the alert is the truth), until `expiresAt`. */
+  schedule(key: string, nextAttemptAt: string, expiresAt: number): Promise<void>;
+  /** Drops the outbox pointer of `key`, if any. */
+  unschedule(key: string): Promise<void>;
+  /** Every live outbox pointer, by key. */
+  scheduled(now: string): Promise<ScheduledAlert[]>;
+};
+
+/**
+ * Who acknowledged which failure alert, per business date (the night the failure belongs
+ * to), one per `alertKey`: the first click counts, later ones change nothing.
+ *
+ * Failure: `EngineUnavailableError` for engine trouble.
+ */
+export type AcknowledgementStore = {
+  /**
+   * Records `acknowledgement` for the night `businessDate` until `expiresAt` (epoch
+   * seconds) unless that alert is already acknowledged: true if it was recorded.
+   */
+  record(
+    businessDate: string,
+    acknowledgement: Acknowledgement,
+    expiresAt: number,
+    now: string,
+  ): Promise<boolean>;
+  /** The acknowledgement of the alert of `key` on that night, or `undefined`. */
+  get(businessDate: string, key: string, now: string): Promise<Acknowledgement | undefined>;
+  /** Every acknowledgement of that night, by key. */
+  list(businessDate: string, now: string): Promise<Acknowledgement[]>;
+};
+
+/**
+ * Named leases with one owner at a time, until they expire (the cron leadership).
+ *
+ * Failure: `EngineUnavailableError` for engine trouble; losing the lease is `false`.
+ */
+export type LeaseStore = {
+  /**
+   * Takes or renews the lease `name` for `owner` until `expiresAt` (epoch seconds): true
+   * when `owner` holds it afterwards (free, expired, or already its own).
+   */
+  acquire(name: string, owner: string, expiresAt: number, now: string): Promise<boolean>;
+  /** Gives the lease up if `owner` holds it, so a standby can take over at once. */
+  release(name: string, owner: string): Promise<void>;
+};
+
+/**
+ * What the EOD schedule keeps per business date: tonight's table messages and the
+ * once-per-night steps already done. Items expire after `expiresAt` (epoch seconds).
+ *
+ * Failure: `EngineUnavailableError` for engine trouble.
+ */
+export type EodRunStore = {
+  /** Tonight's table messages in order, or `undefined` before the table is posted. */
+  tableRefs(businessDate: string, now: string): Promise<MessageRef[] | undefined>;
+  /** Replaces tonight's table messages (saved after every post, so none is lost). */
+  saveTableRefs(
+    businessDate: string,
+    refs: readonly MessageRef[],
+    savedAt: string,
+    expiresAt: number,
+  ): Promise<void>;
+  /** True if the step was marked done that night. */
+  isDone(businessDate: string, marker: EodMarker, now: string): Promise<boolean>;
+  /** Marks the step done that night. */
+  markDone(
+    businessDate: string,
+    marker: EodMarker,
+    doneAt: string,
+    expiresAt: number,
+  ): Promise<void>;
+};
