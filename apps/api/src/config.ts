@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   commonConfig,
+  DEFAULT_PORTS,
   env,
   eodScheduleConfig,
   eventIntakeConfig,
@@ -12,8 +13,11 @@ import { Type } from '@sinclair/typebox';
 import type { ApiKey } from './auth.ts';
 import { loadApiKeys } from './auth.ts';
 
+// The api only sends to the queue; parking is the worker's.
+const { SQS_DLQ_URL, ...apiCommonConfig } = commonConfig;
+
 export const apiConfigSchema = Type.Object({
-  ...commonConfig,
+  ...apiCommonConfig,
   ...slackConfig,
   ...eodScheduleConfig,
   SLACK_SIGNING_SECRET: Type.Optional(
@@ -24,7 +28,7 @@ export const apiConfigSchema = Type.Object({
     ),
   ),
   PORT: env.integer({
-    default: 3000,
+    default: DEFAULT_PORTS.api,
     minimum: 0,
     maximum: 65535,
     description: 'HTTP port of the api',

@@ -1,5 +1,6 @@
 import {
   commonConfig,
+  DEFAULT_PORTS,
   env,
   eodScheduleConfig,
   loadConfigOrExit,
@@ -16,7 +17,7 @@ export const cronConfigSchema = Type.Object({
   ...slackConfig,
   ...eodScheduleConfig,
   METRICS_PORT: env.integer({
-    default: 3002,
+    default: DEFAULT_PORTS.cron,
     minimum: 0,
     maximum: 65535,
     description: 'Port of the /health, /health/ready and /metrics of the worker or cron app',

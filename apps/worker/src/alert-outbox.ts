@@ -35,6 +35,7 @@ import {
   recordAlertSent,
   renderFailureAlert,
   scheduleAlertRetry,
+  ValidationError,
   zoneAbbreviation,
 } from '@schedmon/domain';
 
@@ -167,9 +168,10 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
   }
 
   const backoffMs = (attempts: number, retryAfterMs: number | undefined) => {
-    const exponential = exponentialBackoffMs(attempts, { baseMs: retryBaseMs, maxMs: retryMaxMs });
     // Jitter spreads the retries of many alerts (and workers) after an outage ends.
-    const jittered = Math.round(exponential * (0.5 + Math.random() / 2));
+    const jittered = Math.round(
+      exponentialBackoffMs(attempts, { baseMs: retryBaseMs, maxMs: retryMaxMs, jitter: true }),
+    );
     return Math.max(retryAfterMs ?? 0, jittered);
   };
 
@@ -250,11 +252,29 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
     return false;
   }
 
+  /**
+   * The alert of `key`, or undefined when there is none or its item cannot be read as an
+   * alert (a schema the store refuses): such an item could never be delivered, and left
+   * scheduled it would stand first in every retry pass, ahead of alerts that can.
+   */
+  async function readable(key: string, now: string) {
+    try {
+      return await alerts.get(key, now);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      logger.error(
+        { err: error, key },
+        'an alert item cannot be read; it is dropped from the outbox',
+      );
+      return undefined;
+    }
+  }
+
   async function deliver(key: string): Promise<DeliverResult> {
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const now = clock.now();
       const iso = now.toISOString();
-      const found = await alerts.get(key, iso);
+      const found = await readable(key, iso);
       if (found === undefined) {
         await alerts.unschedule(key);
         return 'missing';
@@ -354,8 +374,18 @@ export function createAlertOutbox(deps: AlertOutboxDeps): AlertOutbox {
         .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
         .slice(0, limit);
       for (const { key } of due) {
-        const result = await deliver(key);
+        let result: DeliverResult;
+        try {
+          result = await deliver(key);
+        } catch (error) {
+          // One alert's trouble (its item, the store) must not keep the others behind it
+          // from being tried; it is tried again next pass.
+          logger.warn({ err: error, key }, 'alert retry failed; trying it again next pass');
+          counts.retry += 1;
+          continue;
+        }
         counts[result] += 1;
+        // Slack is refusing: the rest would be refused too, so they wait for the next pass.
         if (result === 'retry') break;
       }
       return counts;

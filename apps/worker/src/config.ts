@@ -1,5 +1,6 @@
 import {
   commonConfig,
+  DEFAULT_PORTS,
   env,
   eventIntakeConfig,
   loadConfigOrExit,
@@ -12,7 +13,7 @@ export const workerConfigSchema = Type.Object({
   ...commonConfig,
   ...slackConfig,
   METRICS_PORT: env.integer({
-    default: 3001,
+    default: DEFAULT_PORTS.worker,
     minimum: 0,
     maximum: 65535,
     description: 'Port of the /health, /health/ready and /metrics of the worker or cron app',

@@ -4,6 +4,7 @@ import {
   EngineUnavailableError,
   NotifierError,
   renderFailureAlert,
+  ValidationError,
   zoneAbbreviation,
 } from '@schedmon/domain';
 import {
@@ -357,6 +358,53 @@ describe('alert outbox: deliverDue', () => {
     expect(await pointers()).toEqual([]);
     expect(notifier.posted()).toHaveLength(3);
     expect(await outbox.deliverDue()).toMatchObject({ sent: 0, duplicate: 0 });
+  });
+
+  it('drops an alert item that cannot be read, and delivers the others behind it', async () => {
+    const { alerts, notifier, clock, lines, worker, pointers } = setup();
+    // A store whose item for one key fails its schema, as a hand-edited or foreign item would.
+    const unreadable: AlertStore = {
+      ...alerts,
+      get: async (k, now) => {
+        if (k === key('bad')) throw new ValidationError([`alert ${k} is not an alert item`]);
+        return alerts.get(k, now);
+      },
+    };
+    const outbox = worker({ alerts: unreadable });
+    await alerts.schedule(key('bad'), '2000-01-01T00:00:00.000Z', 1_900_000_000);
+    await outbox.enqueue(failure('good'));
+    clock.advance(1);
+    expect(await outbox.deliverDue()).toMatchObject({ missing: 1, sent: 1 });
+    expect(notifier.posted()).toHaveLength(1);
+    expect(await pointers()).toEqual([]);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        msg: 'an alert item cannot be read; it is dropped from the outbox',
+      }),
+    );
+  });
+
+  it('goes on past an alert whose store call fails, and tries it again next pass', async () => {
+    const { alerts, notifier, clock, worker, pointers } = setup();
+    let broken = true;
+    const flaky: AlertStore = {
+      ...alerts,
+      get: async (k, now) => {
+        if (broken && k === key('first')) throw new EngineUnavailableError('dynamodb', 'down');
+        return alerts.get(k, now);
+      },
+    };
+    const outbox = worker({ alerts: flaky });
+    await outbox.enqueue(failure('first'));
+    clock.advance(1);
+    await outbox.enqueue(failure('second'));
+    clock.advance(1);
+    expect(await outbox.deliverDue()).toMatchObject({ retry: 1, sent: 1 });
+    expect(await pointers()).toEqual([key('first')]);
+    broken = false;
+    expect(await outbox.deliverDue()).toMatchObject({ sent: 1 });
+    expect(notifier.posted()).toHaveLength(2);
   });
 
   it('stops a pass at the first retry, leaving the rest due, and honours the limit', async () => {

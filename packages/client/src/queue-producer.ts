@@ -16,6 +16,7 @@ import type {
 import {
   buildHeartbeatMessage,
   buildStatusMessage,
+  DEFAULT_MAX_CLOCK_SKEW_SECONDS,
   EngineUnavailableError,
   futureSkewProblem,
   QueueRefusedError,
@@ -41,7 +42,7 @@ export type QueueProducerOptions<Throws extends boolean = false> = {
   queueUrl: string;
   /** The `source` message attribute: your producer's name, for the worker's logs. */
   source?: string;
-  /** How far ahead a timestamp may be: the workers' `MAX_CLOCK_SKEW_SECONDS` (default 300). */
+  /** How far ahead a timestamp may be: the workers' `MAX_CLOCK_SKEW_SECONDS` (same default). */
   maxClockSkewSeconds?: number;
   /** How long a send waits for others to share its `SendMessageBatch` (default 3 ms). */
   lingerMs?: number;
@@ -76,7 +77,7 @@ export function createQueueProducer<Throws extends boolean = false>(
     queueUrl: options.queueUrl,
     ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
   });
-  const maxSkewMs = (options.maxClockSkewSeconds ?? 300) * 1000;
+  const maxSkewMs = (options.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS) * 1000;
   const attributes: MessageAttributes =
     options.source === undefined ? {} : { source: options.source };
   const throwOnError = (options.throwOnError ?? false) as Throws;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { acknowledgeAlert } from './acknowledge.ts';
 import { alertKey, newAlert } from './alerts.ts';
 import { DEFAULT_EOD_CONFIG } from './eod.ts';
-import { NotifierError } from './errors.ts';
+import { NotifierError, ValidationError } from './errors.ts';
 import { renderFailureAlert } from './failure-alert-message.ts';
 import {
   createMemoryAcknowledgementStore,
@@ -87,5 +87,29 @@ describe('acknowledgeAlert', () => {
       ref: undefined,
     });
     expect(unknown).toMatchObject({ recorded: true, redraw: 'skipped' });
+  });
+
+  it('records the click when the alert item cannot be read, and skips the redraw', async () => {
+    const { deps, ref } = await setup();
+    const unreadable = {
+      ...deps,
+      alerts: {
+        ...deps.alerts,
+        get: async () => {
+          throw new ValidationError(['not an alert item']);
+        },
+      },
+    };
+    const result = await acknowledgeAlert(unreadable, {
+      schedulerId: 'job-a',
+      eventId: 'e1',
+      userId: 'U0ACK',
+      now: CLICK,
+      ref,
+    });
+    expect(result).toMatchObject({ recorded: true, redraw: 'skipped' });
+    expect(
+      await deps.acknowledgements.get(NIGHT, alertKey('job-a', 'e1'), iso(CLICK)),
+    ).toMatchObject({ user_id: 'U0ACK' });
   });
 });

@@ -6,7 +6,7 @@ import type { Acknowledgement } from './alerts.ts';
 import { alertKey } from './alerts.ts';
 import type { EodConfig } from './eod.ts';
 import { slotOf } from './eod.ts';
-import { NotifierError } from './errors.ts';
+import { NotifierError, ValidationError } from './errors.ts';
 import { renderFailureAlert } from './failure-alert-message.ts';
 import type { MessageRef, Notifier } from './ports.ts';
 import type { AcknowledgementStore, AlertStore } from './state-ports.ts';
@@ -59,7 +59,15 @@ export async function acknowledgeAlert(
 ): Promise<AcknowledgeResult> {
   const now = new Date(request.now).toISOString();
   const key = alertKey(request.schedulerId, request.eventId);
-  const alert = (await deps.alerts.get(key, now))?.alert;
+  // An alert item that cannot be read must not cost the click: it is recorded all the same
+  // (for tonight), only the redraw is skipped.
+  const alert = await deps.alerts.get(key, now).then(
+    (found) => found?.alert,
+    (error: unknown) => {
+      if (error instanceof ValidationError) return undefined;
+      throw error;
+    },
+  );
   // The night the failure belongs to, which lists it in its 06:00 summary.
   const failedMs = alert ? Date.parse(alert.failed_at) : request.now;
   const businessDate = slotOf(

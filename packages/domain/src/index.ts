@@ -151,6 +151,7 @@ export type {
 export {
   AlertUserIdSchema,
   compareSchedulers,
+  DEFAULT_MAX_CLOCK_SKEW_SECONDS,
   ErrorMessageSchema,
   ExecutionTimeMsSchema,
   formatTimestamp,

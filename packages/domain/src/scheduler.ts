@@ -24,6 +24,8 @@ export const MAX_ERROR_MESSAGE_LENGTH = 10_000;
 export const MAX_METADATA_BYTES = 16 * 1024;
 export const MAX_METADATA_DEPTH = 8;
 export const MAX_RUN_ID_LENGTH = 128;
+/** How far in the future a timestamp may be unless configured (`MAX_CLOCK_SKEW_SECONDS`). */
+export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 300;
 
 const EMAIL_FORMAT = 'email';
 const TIMESTAMP_FORMAT = 'iso-timestamp';

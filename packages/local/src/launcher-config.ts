@@ -1,5 +1,5 @@
 import { DEFAULT_RESOURCE_NAMES } from '@schedmon/resources';
-import { commonConfig, env } from '@schedmon/runtime';
+import { commonConfig, DEFAULT_PORTS, env } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
@@ -39,9 +39,9 @@ export const launcherConfigSchema = Type.Object({
   DYNAMODB_TABLE_STATE,
   SHUTDOWN_TIMEOUT_MS,
   HOST,
-  PORT: port(3000, 'HTTP port of the api'),
-  WORKER_METRICS_PORT: port(3001, 'pnpm start: METRICS_PORT given to the worker'),
-  CRON_METRICS_PORT: port(3002, 'pnpm start: METRICS_PORT given to the cron app'),
+  PORT: port(DEFAULT_PORTS.api, 'HTTP port of the api'),
+  WORKER_METRICS_PORT: port(DEFAULT_PORTS.worker, 'pnpm start: METRICS_PORT given to the worker'),
+  CRON_METRICS_PORT: port(DEFAULT_PORTS.cron, 'pnpm start: METRICS_PORT given to the cron app'),
   DYNAMODB_LOCAL_PORT: port(8000, 'pnpm start: port of the embedded DynamoDB engine'),
   SQS_LOCAL_PORT: port(9324, 'pnpm start: port of the embedded SQS engine'),
   DATA_DIR: env.string({

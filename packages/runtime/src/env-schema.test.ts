@@ -1,18 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from './config-test-helpers.ts';
 import type { ConfigProblem } from './env-schema.ts';
-import { ConfigError, describeConfig, env, loadConfig } from './env-schema.ts';
-
-/** Runs the loader and returns the ConfigError it throws, failing the test if it does not. */
-function problemsOf(schema: Parameters<typeof loadConfig>[0], given: Record<string, string>) {
-  try {
-    loadConfig(schema, given);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
-}
+import { describeConfig, env, loadConfig } from './env-schema.ts';
 
 describe('loadConfig: booleans', () => {
   const schema = Type.Object({ FLAG: env.boolean({ description: 'a flag' }) });

@@ -18,6 +18,7 @@ export {
 export { createAppLogger, loadConfigOrExit } from './start.ts';
 export {
   commonConfig,
+  DEFAULT_PORTS,
   eodConfigOf,
   eodScheduleConfig,
   eventIntakeConfig,

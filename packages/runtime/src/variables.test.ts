@@ -1,18 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ConfigError, describeConfig, env, loadConfig } from './env-schema.ts';
+import { problemsOf } from './config-test-helpers.ts';
+import { describeConfig, env, loadConfig } from './env-schema.ts';
 import { commonConfig } from './variables.ts';
-
-/** Runs the loader and returns the ConfigError it throws, failing the test if it does not. */
-function problemsOf(schema: Parameters<typeof loadConfig>[0], given: Record<string, string>) {
-  try {
-    loadConfig(schema, given);
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
-}
 
 describe('commonConfig', () => {
   const schema = Type.Object({ ...commonConfig });

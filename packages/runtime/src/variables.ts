@@ -5,13 +5,16 @@
  * `DEFAULT_EOD_CONFIG`.
  */
 import type { EodConfig } from '@schedmon/domain';
-import { DEFAULT_EOD_CONFIG } from '@schedmon/domain';
+import { DEFAULT_EOD_CONFIG, DEFAULT_MAX_CLOCK_SKEW_SECONDS } from '@schedmon/domain';
 // The names alone, not the package index: a program that only reads its configuration
 // (`schedmon status`) should not load the AWS SDK.
 import { DEFAULT_RESOURCE_NAMES } from '@schedmon/resources/names';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { env } from './env-schema.ts';
+
+/** Where each app listens unless told otherwise; `pnpm start` uses the same. */
+export const DEFAULT_PORTS = Object.freeze({ api: 3000, worker: 3001, cron: 3002 });
 
 /** Variables every app reads; spread into the app's `Type.Object({ ...commonConfig, … })`. */
 export const commonConfig = Object.freeze({
@@ -139,7 +142,7 @@ export const eodScheduleConfig = Object.freeze({
  */
 export const eventIntakeConfig = Object.freeze({
   MAX_CLOCK_SKEW_SECONDS: env.integer({
-    default: 300,
+    default: DEFAULT_MAX_CLOCK_SKEW_SECONDS,
     minimum: 0,
     maximum: 86_400,
     description: 'How far in the future an event timestamp may be',
