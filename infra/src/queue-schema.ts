@@ -1,5 +1,5 @@
 /**
- * The published JSON Schema of the queue message (docs/queue.md → Message contract), generated
+ * The published JSON Schema of the queue message (docs/queue.md), generated
  * from the TypeBox schema in packages/domain; a test fails when the committed file drifts.
  */
 import { QueueMessageSchema } from '@schedmon/domain';

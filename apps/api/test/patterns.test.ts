@@ -1,5 +1,5 @@
 /**
- * docs/security.md → bad input: no input makes the api spend more than a few milliseconds, so
+ * Bad input (docs/security.md): no input makes the api spend more than a few milliseconds, so
  * every pattern and format it validates with must run in linear time. This test finds
  * them all (the OpenAPI document of every route, the queue message, the keys file, the
  * config schemas, every registered format) and times each on the inputs that make

@@ -1,5 +1,5 @@
 /**
- * The EOD actions of the cron app (docs/eod.md → Schedule): post tonight's table, edit
+ * The EOD actions of the cron app (docs/eod.md): post tonight's table, edit
  * it in place, the final edit and summary, stale warnings, and the history sweep. Each is
  * idempotent per business date and slot through the `EodRunStore`, so a restart, a catch-up
  * or a second replica never posts a second table, edit or summary.

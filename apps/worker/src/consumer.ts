@@ -1,7 +1,7 @@
 /**
  * The receive loops: long-poll a batch, keep it hidden while it is processed, then park
  * poison, delete what is done and delay what failed unexpectedly. Messages that failed
- * because DynamoDB is down are held instead (docs/queue.md → Worker guarantees, R9): kept
+ * because DynamoDB is down are held instead (docs/queue.md): kept
  * hidden, while no loop receives and one probe with backoff waits for the engine to
  * answer, then processed again. An outage of any length so costs each in-flight message
  * one receive, never its whole redrive budget.

@@ -1,4 +1,4 @@
-/** The worker's metrics (docs/queue.md → Processing; docs/runbook.md → metrics). */
+/** The worker's metrics (docs/queue.md; docs/runbook.md → metrics). */
 import type { SchedulerEvent } from '@schedmon/domain';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';

@@ -1,4 +1,4 @@
-// Events DynamoDB cannot store (docs/queue.md → Poison is parked): the worker's receive loop,
+// Events DynamoDB cannot store (docs/queue.md): the worker's receive loop,
 // batch and classification in this process, on the real queue and DynamoDB engines.
 
 import { createSqsEventConsumer } from '@schedmon/adapters/sqs';

@@ -143,7 +143,7 @@ function problemsOf(body: unknown): string[] | undefined {
  * `ABORTED`). A redirect is an `HTTP_ERROR` with the 3xx status, not followed and not
  * retried. Retried: 429, 5xx, timeouts and network errors, `retries` times. A retried
  * status write the api did receive becomes a second event with the same content (see
- * docs/producers.md → Retries).
+ * docs/producers.md).
  */
 export function createSchedmonClient<Throws extends boolean = false>(
   options: ClientOptions<Throws>,

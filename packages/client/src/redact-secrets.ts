@@ -4,8 +4,7 @@
  * on every operator's terminal. Redaction is best effort over common shapes; it is no
  * reason to print secrets.
  *
- * Every pattern runs in linear time on any input (docs/security.md → "every pattern is
- * linear-time"): each one starts only where its first character class begins a run (a
+ * Every pattern runs in linear time on any input (docs/security.md): each one starts only where its first character class begins a run (a
  * negative lookbehind), its repeats are bounded or have one way to match, and none nests
  * quantifiers. `redact-secrets.test.ts` runs each on 100 KB of pathological input.
  */

@@ -2,7 +2,7 @@
  * Producer text on an operator's terminal. Error messages, names and metadata come from
  * any job (and, with a wrong `--url`, from any server): every CLI output path puts them
  * through `terminalSafe`, so no escape sequence, hyperlink, bell or cursor move a
- * producer wrote ever reaches the terminal (docs/security.md → "Bad input never gets in").
+ * producer wrote ever reaches the terminal (docs/security.md).
  */
 
 // C0 controls (ESC, BEL, CR, BS, …), DEL and the C1 controls (8-bit CSI, OSC, NEL, …)

@@ -18,7 +18,7 @@ import type { MessageRef, SlackMessage } from './ports.ts';
 /**
  * The identity of every per-failure record (the alert, its outbox pointer, its
  * acknowledgement): scheduler and event, never the event id alone, since producers may
- * reuse event ids across schedulers (docs/queue.md → Worker guarantees). Scheduler ids never
+ * reuse event ids across schedulers (docs/queue.md). Scheduler ids never
  * contain `#`, so no two pairs share a key.
  */
 export function alertKey(schedulerId: string, eventId: string): string {

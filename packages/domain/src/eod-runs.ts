@@ -1,5 +1,5 @@
 /**
- * What the cron app keeps per night in the state table (docs/eod.md → Schedule): where
+ * What the cron app keeps per night in the state table (docs/eod.md): where
  * tonight's table messages are, and which once-per-night steps are done, so a restart, a
  * catch-up or a second replica never posts a second table, edit, summary or warning.
  */

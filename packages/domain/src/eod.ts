@@ -1,6 +1,5 @@
 /**
- * The EOD window in its own time zone (docs/eod.md → Schedule, Tonight's status, Alerts →
- * Stale): business dates, the actions due in a night, the status a scheduler shows tonight,
+ * The EOD window in its own time zone (docs/eod.md): business dates, the actions due in a night, the status a scheduler shows tonight,
  * and staleness. Wall clock ↔ instant and its DST rules live in `zoned-time.ts`.
  *
  * Pure and independent of the host: the current instant is always a parameter, and wall
@@ -29,7 +28,7 @@ import {
 
 /**
  * How long after the window end the final action stays due, so a cron app that missed it
- * still runs it when it starts before `EOD_WINDOW_END + 6h` (docs/eod.md → Catch-up).
+ * still runs it when it starts before `EOD_WINDOW_END + 6h` (docs/eod.md).
  */
 export const FINAL_CATCH_UP_HOURS = 6;
 

@@ -30,7 +30,7 @@ export const EventIdSchema = Type.String({
   description: 'Stable id of the event; derived from the message body when absent',
 });
 
-/** A status update as a queue message (docs/queue.md → Message contract). */
+/** A status update as a queue message (docs/queue.md). */
 export const StatusMessageSchema = Type.Object(
   {
     v: Type.Literal(QUEUE_MESSAGE_VERSION),
@@ -469,7 +469,7 @@ export function historyRowOf(event: SchedulerEvent, retentionDays: number): Hist
   };
 }
 
-/** A history row as the api returns it (docs/api.md → history), newest first. */
+/** A history row as the api returns it (docs/api.md), newest first. */
 export const HistoryEntrySchema = Type.Object({
   id: Type.String({ description: 'The event id' }),
   scheduler_id: Type.String(),

@@ -1,5 +1,5 @@
 /**
- * The alert for one failure event (docs/eod.md → "Alerts"), with its Acknowledge button, or
+ * The alert for one failure event (docs/eod.md), with its Acknowledge button, or
  * the same alert once acknowledged, and the button's value both ways.
  *
  * All producer text goes through `safeText`; the only mention is the one `mentionFor` builds

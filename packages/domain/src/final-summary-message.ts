@@ -1,5 +1,5 @@
 /**
- * The 06:00 summary of a night (docs/eod.md → "The status table message"): counts, execution
+ * The 06:00 summary of a night (docs/eod.md): counts, execution
  * times, what failed, still runs or never started, and who acknowledged which failure.
  */
 import type { Acknowledgement } from './alerts.ts';

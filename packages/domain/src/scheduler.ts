@@ -35,7 +35,7 @@ const ISO_TIMESTAMP_PATTERN =
   '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$';
 const ISO_TIMESTAMP = new RegExp(ISO_TIMESTAMP_PATTERN);
 // Linear-time: the domain is dot-separated labels that contain no dot, so there is only
-// one way to split it and no input can make the engine backtrack (docs/security.md → bad input).
+// one way to split it and no input can make the engine backtrack (docs/security.md).
 const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:.]+(?:\.[^\s@<>()",;:.]+)+$/;
 const MAX_EMAIL_LENGTH = 320;
 
@@ -162,7 +162,7 @@ export const SchedulerRecordSchema = Type.Object(
 );
 export type SchedulerRecord = Static<typeof SchedulerRecordSchema>;
 
-/** What registration carries (docs/api.md → POST /schedulers/register). */
+/** What registration carries (docs/api.md). */
 export const RegistrationSchema = Type.Object(
   {
     scheduler_id: SchedulerIdSchema,
@@ -184,7 +184,7 @@ const DYNAMO_MIN_MAGNITUDE = 1e-130;
 
 /**
  * One problem with metadata, or undefined: size, depth, and numbers that cannot be stored
- * exactly (docs/api.md → metadata) are not expressible in JSON Schema. The size is
+ * exactly (docs/api.md) are not expressible in JSON Schema. The size is
  * checked first, so the walk below never sees more than 16 KiB of JSON.
  */
 export function metadataProblem(metadata: unknown): string | undefined {
@@ -231,7 +231,7 @@ function numberProblem(value: number, path: string): string | undefined {
   return `${path} must be a number that can be stored exactly: finite, an integer within ±2^53 (send larger ones as strings), magnitude at least 1e-130`;
 }
 
-/** A new scheduler's record: `pending` since `now` (docs/api.md → register). */
+/** A new scheduler's record: `pending` since `now` (docs/api.md). */
 export function newSchedulerRecord(registration: Registration, now: string): SchedulerRecord {
   return {
     scheduler_id: registration.scheduler_id,

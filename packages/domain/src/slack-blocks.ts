@@ -1,6 +1,6 @@
 /**
  * The Block Kit blocks schedmon's messages are made of, and Slack's limits on them. Every
- * message (docs/eod.md → "The status table message", "Alerts") is data: blocks plus the
+ * message (docs/eod.md) is data: blocks plus the
  * `text` fallback that notifications, screen readers and the log notifier show. Pure: times,
  * labels and the time zone are parameters.
  *

@@ -1,5 +1,5 @@
 /**
- * Text for Slack messages (docs/eod.md → "The status table message"): everything a producer
+ * Text for Slack messages (docs/eod.md): everything a producer
  * sent (names, ids, error messages, metadata) goes through `safeText` before it is put into
  * a message, so it can never mention anyone, become a link, or break the layout. Mentions we
  * add ourselves are built by `mentionFor`, only from validated Slack ids.

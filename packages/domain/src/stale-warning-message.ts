@@ -1,5 +1,5 @@
 /**
- * The warning for one stale episode (docs/eod.md → "Alerts → Stale"): a running scheduler
+ * The warning for one stale episode (docs/eod.md): a running scheduler
  * that has been silent too long.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The living status table (docs/eod.md → "The status table message"): tonight's rows, split
+ * The living status table (docs/eod.md): tonight's rows, split
  * over as many messages as Slack's limits need.
  */
 import type { SlackMessage } from './ports.ts';

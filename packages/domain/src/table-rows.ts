@@ -16,7 +16,7 @@ export type StaleInfo = {
 /** One row of the status table: the record and tonight's status, decided by the caller. */
 export type TableRow = {
   scheduler: SchedulerRecord;
-  /** Tonight's status (docs/eod.md → "Tonight's status of a scheduler"). */
+  /** Tonight's status (docs/eod.md). */
   status: Status;
   /** Set when `status` is `running` and the scheduler is stale; ignored otherwise. */
   stale: StaleInfo | null;

@@ -1,6 +1,6 @@
 /**
  * Readable validation messages from TypeBox schemas, one per problem, naming the field
- * (docs/api.md → Error shape: "status must be one of pending, running, completed, failed").
+ * (docs/api.md).
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { TypeCheck } from '@sinclair/typebox/compiler';

@@ -7,7 +7,7 @@ import { commonConfig } from './variables.ts';
 
 /**
  * Loads an app's configuration at start, or stops the process with the one message that
- * lists every problem (docs/configuration.md → Configuration). A bug in the schema itself is
+ * lists every problem (docs/configuration.md). A bug in the schema itself is
  * thrown, not reported as a user's mistake.
  */
 export function loadConfigOrExit<T extends TObject>(

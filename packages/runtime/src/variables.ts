@@ -100,7 +100,7 @@ export const slackConfig = Object.freeze({
   }),
 });
 
-/** The EOD window and its rhythm (docs/eod.md → Schedule), for the apps that render it. */
+/** The EOD window and its rhythm (docs/eod.md), for the apps that render it. */
 export const eodScheduleConfig = Object.freeze({
   EOD_WINDOW_START: env.time({
     default: DEFAULT_EOD_CONFIG.windowStart,
