@@ -1,26 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type {
   Clock,
   EventProducer,
   HistoryStore,
+  IdempotencyStore,
   ReadinessReport,
   SchedulerStore,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
+import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import Fastify, { LogController } from 'fastify';
 import type { ApiKey } from './auth.ts';
 import { authenticate, DEV_API_KEY, isLoopbackAddress, sha256 } from './auth.ts';
 import { clientKey, createAuthFailureLimiter } from './auth-failures.ts';
 import { errorBody, HttpError, installErrorHandling } from './errors.ts';
+import { createEventIntake } from './event-intake.ts';
 import { createKnownSchedulers } from './known-schedulers.ts';
+import { installEtags } from './plugins/etag.ts';
 import type { ApiMetrics } from './plugins/metrics.ts';
 import { createApiMetrics, installRequestMetrics } from './plugins/metrics.ts';
+import { installOpenApi } from './plugins/openapi.ts';
 import { installValidation } from './plugins/validation.ts';
+import { eventRoutes } from './routes/events.ts';
 import { schedulerRoutes } from './routes/schedulers.ts';
+import { ErrorResponseSchema, HealthSchema, ReadinessSchema } from './schemas.ts';
 import type { SlackAppDeps } from './slack/slack-app.ts';
 import { slackRoutes } from './slack/slack-app.ts';
 
@@ -39,6 +44,8 @@ export type AppDeps = {
   history: HistoryStore;
   /** Where accepted status events and heartbeats go. */
   queue: EventProducer;
+  /** The first attempt of each keyed write, so its retries are the same event. */
+  idempotency: IdempotencyStore;
   /** Component checks behind `/health/ready`. */
   readiness: () => Promise<ReadinessReport>;
   limits: {
@@ -46,6 +53,8 @@ export type AppDeps = {
     /** Requests with a missing or unknown key per client address per minute. */
     authFailuresPerMinute: number;
     bodyLimitBytes: number;
+    /** Largest body of `POST /api/v1/events`. */
+    batchBodyLimitBytes: number;
     maxClockSkewMs: number;
     knownSchedulerTtlMs: number;
   };
@@ -119,38 +128,37 @@ export function buildApp(deps: AppDeps) {
     reply.header('x-request-id', request.id);
   });
 
-  void app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'schedmon API',
-        version: deps.version,
-        description: 'Register scheduled jobs, report their status and heartbeats, read them back.',
-      },
-      components: {
-        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
-      },
-      tags: [
-        { name: 'schedulers', description: 'Scheduled jobs and their events' },
-        { name: 'operations', description: 'Health and metrics' },
-      ],
-    },
-  });
-  void app.register(swaggerUi, { routePrefix: '/docs' });
+  installOpenApi(app, deps.version);
 
   // Registered after swagger has loaded, so these routes are in the OpenAPI document.
   void app.register(async (ops) => {
     ops.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-    ops.get('/health', { schema: { tags: ['operations'], summary: 'Liveness' } }, async () => ({
-      status: 'ok',
-      version: deps.version,
-      uptime: uptime(),
-    }));
+    ops.get(
+      '/health',
+      {
+        schema: {
+          operationId: 'getHealth',
+          tags: ['operations'],
+          summary: 'Liveness',
+          security: [],
+          response: { 200: HealthSchema },
+        },
+      },
+      async () => ({ status: 'ok' as const, version: deps.version, uptime: uptime() }),
+    );
 
     ops.get(
       '/health/ready',
-      { schema: { tags: ['operations'], summary: 'Readiness with component checks' } },
+      {
+        schema: {
+          operationId: 'getReadiness',
+          tags: ['operations'],
+          summary: 'Readiness with component checks',
+          security: [],
+          response: { 200: ReadinessSchema, 503: ReadinessSchema },
+        },
+      },
       async (_request, reply) => {
         const report = await deps.readiness();
         reply.code(report.status === 'unhealthy' ? 503 : 200);
@@ -166,7 +174,22 @@ export function buildApp(deps: AppDeps) {
     const metricsDigest = deps.metricsApiKey ? sha256(deps.metricsApiKey) : undefined;
     ops.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+      {
+        schema: {
+          operationId: 'getMetrics',
+          tags: ['operations'],
+          summary: 'Prometheus metrics (needs METRICS_API_KEY in x-api-key when it is set)',
+          // No key unless METRICS_API_KEY is set.
+          security: [{}, { apiKey: [] }],
+          response: {
+            200: {
+              description: 'Prometheus text exposition format',
+              content: { 'text/plain': { schema: Type.String() } },
+            },
+            401: ErrorResponseSchema,
+          },
+        },
+      },
       async (request, reply) => {
         if (metricsDigest) {
           const given = request.headers['x-api-key'];
@@ -230,14 +253,23 @@ export function buildApp(deps: AppDeps) {
             `Rate limit of ${context.max} requests per minute exceeded, retry in ${Math.ceil(context.ttl / 1000)} s`,
           ),
       });
+      installEtags(v1);
       await schedulerRoutes(v1, {
         clock: deps.clock,
         schedulers: deps.schedulers,
         history: deps.history,
-        queue: deps.queue,
         known,
-        maxClockSkewMs: deps.limits.maxClockSkewMs,
-        onEnqueued: (type) => metrics.eventsEnqueued.inc({ type }),
+      });
+      await eventRoutes(v1, {
+        intake: createEventIntake({
+          clock: deps.clock,
+          queue: deps.queue,
+          known,
+          idempotency: deps.idempotency,
+          maxClockSkewMs: deps.limits.maxClockSkewMs,
+          onEnqueued: (type) => metrics.eventsEnqueued.inc({ type }),
+        }),
+        batchBodyLimitBytes: deps.limits.batchBodyLimitBytes,
       });
     },
     { prefix: '/api/v1' },

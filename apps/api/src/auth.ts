@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { compileValidator } from '@schedmon/domain';
 import { Type } from '@sinclair/typebox';
+import { HttpError } from './errors.ts';
 
 export type Access = 'read' | 'write';
 
@@ -136,4 +137,14 @@ export function isLoopbackAddress(address: string): boolean {
 /** Whether `key` has `access` to any scheduler at all (list routes filter by scope). */
 export function hasAnyAccess(key: ApiKey, access: Access): boolean {
   return key.scopes.some((scope) => scope.access === access);
+}
+
+/** Throws the 403 of a key that may not `access` the scheduler (or has no key at all). */
+export function requireAccess(key: ApiKey | undefined, access: Access, schedulerId: string) {
+  if (!key || !isAllowed(key, access, schedulerId)) {
+    throw new HttpError(
+      403,
+      `API key ${key?.name ?? ''} may not ${access} scheduler ${schedulerId}`,
+    );
+  }
 }

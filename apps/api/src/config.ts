@@ -61,6 +61,12 @@ export const apiConfigSchema = Type.Object({
     maximum: 1_048_576,
     description: 'Largest request body accepted (413 above)',
   }),
+  BATCH_BODY_LIMIT_BYTES: env.integer({
+    default: 1_048_576,
+    minimum: 1_024,
+    maximum: 8_388_608,
+    description: 'Largest body of POST /api/v1/events, a batch of up to 100 events (413 above)',
+  }),
   ...eventIntakeConfig,
   KNOWN_SCHEDULER_CACHE_SECONDS: env.integer({
     default: 30,

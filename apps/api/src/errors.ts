@@ -103,6 +103,13 @@ function describe(error: FastifyError): { statusCode: number; message: string | 
   return { statusCode: 500, message: 'Internal server error' };
 }
 
+/** The error shape of `error` as the handler would answer it, for a part of an answer. */
+export function errorBodyOf(request: FastifyRequest, error: unknown): ErrorBody {
+  const { statusCode, message } = describe(error as FastifyError);
+  if (statusCode >= 500) request.log.error({ err: error }, 'part of a request failed');
+  return errorBody(request, statusCode, message);
+}
+
 /** Installs the error and not-found handlers. */
 export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

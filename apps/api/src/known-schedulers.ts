@@ -1,14 +1,18 @@
 /**
- * Remembers which scheduler ids exist, briefly, so status writes at high rates do not
- * cost a DynamoDB read each. Registration adds an id at once; an unknown id is checked
- * against the store every time (a scheduler registered on another api replica is seen
- * at once), and a known id is re-checked after `ttlMs`.
+ * Remembers which scheduler ids exist and are active, briefly, so status writes at high
+ * rates do not cost a DynamoDB read each. Registration adds an id at once and archiving
+ * drops it; an unknown or archived id is checked against the store every time (a
+ * scheduler registered on another api replica is seen at once), and a known id is
+ * re-checked after `ttlMs` (so an id archived on another replica is refused here within
+ * `ttlMs`; the worker parks what arrives meanwhile).
  */
 import type { SchedulerStore } from '@schedmon/domain';
+import { isArchived } from '@schedmon/domain';
 
 export type KnownSchedulers = {
-  exists(schedulerId: string): Promise<boolean>;
+  lookup(schedulerId: string): Promise<'active' | 'archived' | 'absent'>;
   remember(schedulerId: string): void;
+  forget(schedulerId: string): void;
 };
 
 export function createKnownSchedulers(
@@ -29,14 +33,18 @@ export function createKnownSchedulers(
     }
   };
   return {
-    async exists(schedulerId) {
+    async lookup(schedulerId) {
       const until = known.get(schedulerId);
-      if (until !== undefined && until > now()) return true;
-      const found = (await store.get(schedulerId)) !== undefined;
-      if (found) remember(schedulerId);
+      if (until !== undefined && until > now()) return 'active';
+      const record = await store.get(schedulerId);
+      const state = record === undefined ? 'absent' : isArchived(record) ? 'archived' : 'active';
+      if (state === 'active') remember(schedulerId);
       else known.delete(schedulerId);
-      return found;
+      return state;
     },
     remember,
+    forget: (schedulerId) => {
+      known.delete(schedulerId);
+    },
   };
 }

@@ -6,6 +6,7 @@ import {
   createDynamoAcknowledgementStore,
   createDynamoAlertStore,
   createDynamoHistoryStore,
+  createDynamoIdempotencyStore,
   createDynamoSchedulerStore,
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
@@ -56,6 +57,7 @@ const app = buildApp({
   history,
   slack: slackApp,
   queue,
+  idempotency: createDynamoIdempotencyStore(documents, config.DYNAMODB_TABLE_STATE),
   readiness: createEngineReadiness({
     logger,
     dynamodb: { client: clients.dynamodb, tableName: config.DYNAMODB_TABLE_SCHEDULERS },
@@ -65,6 +67,7 @@ const app = buildApp({
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    batchBodyLimitBytes: config.BATCH_BODY_LIMIT_BYTES,
     maxClockSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
     knownSchedulerTtlMs: config.KNOWN_SCHEDULER_CACHE_SECONDS * 1000,
   },

@@ -3,45 +3,60 @@
  * definition; the same schemas validate, serialize and make the OpenAPI document.
  */
 import {
+  CursorSchema,
   HeartbeatBodySchema,
   HistoryEntrySchema,
+  PageLimitSchema,
+  PauseBodySchema,
   RegistrationSchema,
   SchedulerIdSchema,
   SchedulerRecordSchema,
   StatusSchema,
+  TagSchema,
   TimestampSchema,
 } from '@schedmon/domain';
 import { Type } from '@sinclair/typebox';
 
-export const ErrorResponseSchema = Type.Object(
-  {
-    statusCode: Type.Integer(),
-    timestamp: Type.String(),
-    path: Type.String(),
-    method: Type.String(),
-    error: Type.String(),
-    message: Type.Union([Type.String(), Type.Array(Type.String())]),
-  },
-  { $id: 'Error', description: 'The shape of every non-2xx response' },
-);
-
-export const SchedulerParamsSchema = Type.Object({ id: SchedulerIdSchema });
-
-export const RegisterBodySchema = RegistrationSchema;
-
 export {
+  BatchAcceptedSchema,
+  ErrorResponseSchema,
   HeartbeatAcceptedSchema,
   StatusAcceptedSchema,
   StatusBodySchema,
 } from '@schedmon/domain';
 
+export const SchedulerParamsSchema = Type.Object({ id: SchedulerIdSchema });
+
+export const RegisterBodySchema = RegistrationSchema;
+
 /** A heartbeat may come without a body (or with `null`): then it is for the path's id, now. */
 export const HeartbeatRequestBodySchema = Type.Union([HeartbeatBodySchema, Type.Null()]);
+
+/** A pause may come without a body: then it lasts until resumed. */
+export const PauseRequestBodySchema = Type.Union([PauseBodySchema, Type.Null()]);
+
+/** The header that makes a queued write safe to retry (docs/api.md → Retries). */
+export const IdempotencyHeadersSchema = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x20-\\x7E]+$',
+      description:
+        'One key per logical event, the same on every retry of it: the retry is the same event and gets the same answer',
+    }),
+  ),
+});
 
 export const ListQuerySchema = Type.Object(
   {
     status: Type.Optional(StatusSchema),
     service_name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    tag: Type.Optional(TagSchema),
+    board: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$' })),
+    archived: Type.Optional(Type.Boolean({ description: 'true: only archived schedulers' })),
+    limit: Type.Optional(PageLimitSchema),
+    cursor: Type.Optional(CursorSchema),
   },
   { additionalProperties: false },
 );
@@ -51,9 +66,36 @@ export const HistoryQuerySchema = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
     from: Type.Optional(TimestampSchema),
     to: Type.Optional(TimestampSchema),
+    cursor: Type.Optional(CursorSchema),
   },
   { additionalProperties: false },
 );
 
 export const SchedulerListSchema = Type.Array(SchedulerRecordSchema);
 export const HistoryResponseSchema = Type.Array(HistoryEntrySchema);
+
+/** `GET /health`: the process runs. */
+export const HealthSchema = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  uptime: Type.Integer({ description: 'Seconds since the process started' }),
+});
+
+const ComponentCheckSchema = Type.Object({
+  status: Type.Union([Type.Literal('up'), Type.Literal('degraded'), Type.Literal('down')]),
+  message: Type.String(),
+  lastChecked: Type.String(),
+});
+
+/** `GET /health/ready`: each component's check; 503 when `unhealthy`. */
+export const ReadinessSchema = Type.Object({
+  status: Type.Union([
+    Type.Literal('healthy'),
+    Type.Literal('degraded'),
+    Type.Literal('unhealthy'),
+  ]),
+  timestamp: Type.String(),
+  components: Type.Record(Type.String(), ComponentCheckSchema),
+  version: Type.String(),
+  uptime: Type.Integer(),
+});

@@ -2,6 +2,7 @@ import type { ReadinessReport } from '@schedmon/domain';
 import {
   createFakeClock,
   createMemoryHistoryStore,
+  createMemoryIdempotencyStore,
   createMemoryQueue,
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
@@ -38,11 +39,13 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     schedulers,
     history,
     queue: queue.producer,
+    idempotency: createMemoryIdempotencyStore(),
     readiness: async (): Promise<ReadinessReport> => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,
       authFailuresPerMinute: 30,
       bodyLimitBytes: 65_536,
+      batchBodyLimitBytes: 1_048_576,
       maxClockSkewMs: 300_000,
       knownSchedulerTtlMs: 30_000,
     },

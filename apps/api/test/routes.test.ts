@@ -221,6 +221,18 @@ describe('POST /api/v1/schedulers/register', () => {
       updated_at: '2026-01-15T01:00:00.000Z',
       owner_email: 'ops@example.com',
       alert_user_id: 'U0123ABC',
+      schedule: null,
+      timezone: null,
+      grace_seconds: 600,
+      max_runtime_seconds: null,
+      min_runtime_seconds: null,
+      alert_after_failures: 1,
+      recover_after_successes: 1,
+      tags: [],
+      paused_at: null,
+      paused_until: null,
+      pause_reason: null,
+      archived_at: null,
     });
   });
 
@@ -797,6 +809,9 @@ describe('operations routes', () => {
         '/api/v1/schedulers/{id}/heartbeat',
         '/api/v1/schedulers/{id}/history',
         '/api/v1/schedulers/{id}/status',
+        '/api/v1/schedulers/{id}/pause',
+        '/api/v1/schedulers/{id}/resume',
+        '/api/v1/events',
         '/health',
         '/health/ready',
         '/metrics',

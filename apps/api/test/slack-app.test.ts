@@ -17,7 +17,7 @@ import {
   newAlert,
   renderFailureAlert,
 } from '@schedmon/domain';
-import { createFakeClock } from '@schedmon/domain/fakes';
+import { createFakeClock, createMemoryIdempotencyStore } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
 import { waitFor } from '@schedmon/local';
@@ -78,11 +78,13 @@ function buildSlackApp(apiUrl: string) {
     schedulers,
     history,
     queue: { send: async () => ({ messageId: 'x' }) },
+    idempotency: createMemoryIdempotencyStore(),
     readiness: async () => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,
       authFailuresPerMinute: 30,
       bodyLimitBytes: 65_536,
+      batchBodyLimitBytes: 1_048_576,
       maxClockSkewMs: 300_000,
       knownSchedulerTtlMs: 1_000,
     },

@@ -295,6 +295,55 @@ describe('the 06:00 summary', () => {
     const summary = posts().find((call) => /summary/i.test(textOf(call)));
     expect(textOf(summary ?? { body: {} })).toContain('<@U0ACKER>');
   });
+
+  it('leaves archived schedulers out of the table and the summary, shows paused ones as ⏸, and brings a restored one back with its history', async () => {
+    const clock = createFakeClock(new Date(wib('2026-01-26', '00:00')));
+    const deps = depsFor('n10-', clock);
+    const before = new Date(wib('2026-01-25', '20:00')).toISOString();
+    for (const id of ['n10-kept', 'n10-archived', 'n10-paused']) {
+      await deps.schedulers.register({ scheduler_id: id, service_name: 'S', job_name: id }, before);
+    }
+    const failedAt = new Date(wib('2026-01-25', '23:30')).toISOString();
+    await deps.history.putAll([
+      {
+        scheduler_id: 'n10-archived',
+        sk: `${failedAt}#n10-e1`,
+        id: 'n10-e1',
+        type: 'status',
+        status: 'failed',
+        timestamp: failedAt,
+        execution_time_ms: null,
+        error_message: 'boom',
+        metadata: null,
+        run_id: null,
+        expires_at: Math.floor(wib('2026-02-20', '00:00') / 1000),
+      },
+    ]);
+    await deps.schedulers.archive('n10-archived', before);
+    await deps.schedulers.pause('n10-paused', { until: null, reason: 'migration' }, before);
+    await runAction(deps, 'post', wib('2026-01-26', '00:00'));
+    await runAction(deps, 'final', wib('2026-01-26', '06:00'));
+    const table = textOf(posts()[0] ?? { body: {} });
+    expect(table).toContain('n10-kept');
+    expect(table).toContain('⏸ Paused (migration)');
+    expect(table).not.toContain('n10-archived');
+    const summary = textOf(posts().find((call) => /summary/i.test(textOf(call))) ?? { body: {} });
+    expect(summary).toContain('⏸ 1 paused');
+    expect(summary).not.toContain('n10-archived');
+    const restored = await deps.schedulers.register(
+      { scheduler_id: 'n10-archived', service_name: 'S', job_name: 'n10-archived' },
+      new Date(wib('2026-01-26', '07:00')).toISOString(),
+    );
+    expect(restored.archived_at).toBeNull();
+    expect((await deps.schedulers.list()).map((record) => record.scheduler_id)).toContain(
+      'n10-archived',
+    );
+    const history = await deps.history.query('n10-archived', {
+      limit: 10,
+      now: new Date(wib('2026-01-26', '07:00')).toISOString(),
+    });
+    expect(history.map((row) => row.id)).toEqual(['n10-e1']);
+  });
 });
 
 describe('Europe/London 22:00–04:00 across the spring DST change', () => {

@@ -17,6 +17,8 @@ import {
   compareOrder,
   formatTimestamp,
   historyRowOf,
+  isArchived,
+  isPaused,
   parseQueueMessage,
   parseTimestamp,
 } from '@schedmon/domain';
@@ -123,6 +125,12 @@ export async function processBatch(
             reason: 'unregistered_scheduler',
             detail: `Scheduler ${item.event.scheduler_id} is not registered`,
           });
+        } else if (item.outcome === 'archived') {
+          decisions.set(item.message.messageId, {
+            kind: 'park',
+            reason: 'archived_scheduler',
+            detail: `Scheduler ${item.event.scheduler_id} is archived; register it again to restore it`,
+          });
         }
       }
     }),
@@ -134,6 +142,7 @@ export async function processBatch(
       (item) =>
         item.outcome !== undefined &&
         item.outcome !== 'not_registered' &&
+        item.outcome !== 'archived' &&
         !decisions.has(item.message.messageId),
     );
 
@@ -203,6 +212,14 @@ async function recordAlert(deps: ProcessDeps, item: Item, nowMs: number) {
     return;
   }
   const record = await deps.schedulers.get(event.scheduler_id);
+  // Paused (or archived since): the failure is recorded, nobody is paged (docs/api.md).
+  if (record && (isPaused(record, formatTimestamp(nowMs)) || isArchived(record))) {
+    log.info(
+      { scheduler_id: event.scheduler_id, event_id: event.event_id },
+      'scheduler paused or archived; failure recorded without an alert',
+    );
+    return;
+  }
   await deps.alerts.enqueue({
     eventId: event.event_id,
     failedAt: event.timestamp,

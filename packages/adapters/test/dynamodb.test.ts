@@ -5,6 +5,7 @@ import {
   createMemoryAlertStore,
   createMemoryEodRunStore,
   createMemoryHistoryStore,
+  createMemoryIdempotencyStore,
   createMemoryLeaseStore,
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
@@ -16,6 +17,7 @@ import {
   createDynamoAlertStore,
   createDynamoEodRunStore,
   createDynamoHistoryStore,
+  createDynamoIdempotencyStore,
   createDynamoLeaseStore,
   createDynamoSchedulerStore,
 } from '../src/dynamodb/index.ts';
@@ -23,6 +25,7 @@ import { acknowledgementStoreContract } from './contracts/acknowledgement-store.
 import { alertStoreContract } from './contracts/alert-store.ts';
 import { eodRunStoreContract } from './contracts/eod-run-store.ts';
 import { historyRow, historyStoreContract } from './contracts/history-store.ts';
+import { idempotencyStoreContract } from './contracts/idempotency-store.ts';
 import { leaseStoreContract } from './contracts/lease-store.ts';
 import { schedulerStoreContract, statusEvent } from './contracts/scheduler-store.ts';
 
@@ -49,6 +52,24 @@ leaseStoreContract('in memory', createMemoryLeaseStore);
 leaseStoreContract('DynamoDB', () => createDynamoLeaseStore(documentClient(), stateTable()));
 eodRunStoreContract('in memory', createMemoryEodRunStore);
 eodRunStoreContract('DynamoDB', () => createDynamoEodRunStore(documentClient(), stateTable()));
+idempotencyStoreContract('in memory', createMemoryIdempotencyStore);
+idempotencyStoreContract(
+  'DynamoDB',
+  () => createDynamoIdempotencyStore(documentClient(), stateTable()),
+  async (schedulerId, keyDigest, expiresAt) => {
+    await documentClient().send(
+      new PutCommand({
+        TableName: stateTable(),
+        Item: {
+          pk: `idem#${schedulerId}`,
+          sk: keyDigest,
+          data: { scheduler_id: schedulerId, message: 42 },
+          expires_at: expiresAt,
+        },
+      }),
+    );
+  },
+);
 
 describe('state-table items stored before the role ports', () => {
   const NOW = '2026-01-15T00:00:00.000Z';

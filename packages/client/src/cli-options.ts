@@ -14,15 +14,19 @@ Usage:
   schedmon run --id <scheduler_id> [options] -- <command> [args…]
   schedmon status [--watch] [--interval <seconds>]
   schedmon history <scheduler_id> [--limit <n>] [--json]
+  schedmon pause <scheduler_id> [--until <ISO time>] [--reason <text>]
+  schedmon resume <scheduler_id>
+  schedmon archive <scheduler_id>
   schedmon help [command]          (or: schedmon <command> --help)
 
 Connection, for every command:
   --url <url>        the api's base URL, e.g. http://localhost:3000   [env SCHEDMON_URL]
-  --api-key <key>    an API key with write (run) or read scope        [env SCHEDMON_API_KEY]
-                     (prefer the variable: arguments are visible in ps)
+  --api-key <key>    an API key with write (run, pause, resume, archive) or read scope
+                     [env SCHEDMON_API_KEY] (prefer the variable: arguments show in ps)
 
 Exit codes: run passes the command's own code through (128 + n when a signal ended it);
-status and history exit 0, or 1 when the api cannot be read; 2 is a usage error.
+the other commands exit 0, or 1 when the api refused or cannot be reached; 2 is a usage
+error.
 See docs/producers.md.
 `,
   run: `schedmon run — run a command and report it: running, heartbeats, completed or failed
@@ -76,6 +80,34 @@ Options:
   --limit <n>       how many events, 1–1000 (default 20)
   --json            the api's JSON as is
   --url, --api-key  see schedmon --help
+`,
+  pause: `schedmon pause — pause a scheduler: no incidents or alerts while paused, ⏸ in tables
+
+Usage:
+  schedmon pause <scheduler_id> [--until <ISO time>] [--reason <text>]
+
+Options:
+  --until <time>    when the pause ends by itself, ISO 8601 with an offset or Z, e.g.
+                    2026-01-15T06:00:00+07:00 (default: until schedmon resume)
+  --reason <text>   why, shown with the pause (up to 500 characters)
+  --url, --api-key  see schedmon --help
+
+Its events are still recorded while it is paused. Pausing again replaces the pause.
+`,
+  resume: `schedmon resume — end a scheduler's pause
+
+Usage:
+  schedmon resume <scheduler_id>
+
+Resuming one that is not paused changes nothing.
+`,
+  archive: `schedmon archive — archive a scheduler: out of tables, lists, deadlines and alerts
+
+Usage:
+  schedmon archive <scheduler_id>
+
+Its history is kept (to the retention period); registering it again restores it, as
+schedmon run does for an unknown id.
 `,
 } as const;
 

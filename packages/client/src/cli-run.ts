@@ -2,7 +2,9 @@
  * `schedmon run`: runs a command and reports it — `running` when it starts, heartbeats
  * while it runs, `completed` or `failed` when it ends — without ever standing in its way.
  * The command starts at once (reporting runs beside it), keeps its own exit code, gets
- * the signals sent to the wrapper, and runs even when the api cannot be reached.
+ * the signals sent to the wrapper, and runs even when the api cannot be reached. Each of
+ * those events has one `Idempotency-Key`, sent on every retry of it, the client's and this
+ * file's, so a retry never records it twice.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -41,6 +43,16 @@ const STDERR_TAIL_LINES = 20;
 /** How long to wait for the command's stderr to close after it exited (a grandchild may hold it). */
 const STDERR_GRACE_MS = 1_000;
 const FORWARDED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * Whether the api refused a request in a way it would refuse the same request again
+ * (400, 401, 403, 409, 413, 415, 422: a key reused for another request, …), so trying it
+ * again later is no use. Not 404 (registering helps), 408 or 429 (later may work).
+ */
+function isFinalRefusal(error: SchedmonClientError): boolean {
+  const { status } = error;
+  return status !== undefined && status >= 400 && status < 500 && ![404, 408, 429].includes(status);
+}
 
 /** How the command ended. `error` when it could not be started at all. */
 export type CommandOutcome = {
@@ -217,48 +229,71 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
   };
 
   /**
+   * One status event of the run. Its key is chosen once, and its body fixed when first
+   * sent (the names may be learnt later), so every send of it is the same request: the api
+   * records it once, and a send with another body under its key would be a 422.
+   */
+  type StatusEvent = {
+    update: Omit<StatusUpdate, 'scheduler_id' | 'service_name' | 'job_name'>;
+    idempotencyKey: string;
+    body?: StatusUpdate;
+  };
+  const statusEvent = (update: StatusEvent['update']): StatusEvent => ({
+    update,
+    idempotencyKey: randomUUID(),
+  });
+
+  /**
    * A status write, registering first when the api does not know the scheduler. Resolves
-   * whether it was written; `say` hears what went wrong.
+   * `written`, `failed` (worth trying again later) or `refused` (the api would refuse it
+   * again); `say` hears what went wrong.
    */
   const report = async (
-    update: Omit<StatusUpdate, 'scheduler_id' | 'service_name' | 'job_name'>,
+    event: StatusEvent,
     say: Say,
-  ): Promise<boolean> => {
+  ): Promise<'written' | 'failed' | 'refused'> => {
+    const { status } = event.update;
     const known = registered ? 'found' : await readRecord(say);
     if (known instanceof SchedmonClientError) {
-      say(`could not report ${update.status} for ${id}: ${known.message}`);
-      return false;
+      say(`could not report ${status} for ${id}: ${known.message}`);
+      return 'failed';
     }
-    if (known === 'unknown' && !(await register(say))) return false;
-    const send = () =>
-      client.status({ scheduler_id: id, ...namesNow(), ...update, run_id }, { signal });
+    if (known === 'unknown' && !(await register(say))) return 'failed';
+    const send = () => {
+      event.body ??= { scheduler_id: id, ...namesNow(), ...event.update, run_id };
+      return client.status(event.body, { signal, idempotencyKey: event.idempotencyKey });
+    };
     let result: SchedmonResult<unknown> = await send();
+    // Sent again after registering: the same event, so the same key.
     if (!result.ok && result.error.status === 404 && (await register(say))) result = await send();
     if (!result.ok) {
-      say(`could not report ${update.status} for ${id}: ${result.error.message}`);
-      return false;
+      say(`could not report ${status} for ${id}: ${result.error.message}`);
+      return isFinalRefusal(result.error) ? 'refused' : 'failed';
     }
     registered = true;
-    return true;
+    return 'written';
   };
 
-  const running = { status: 'running', timestamp: startedAt.toISOString() } as const;
-  let runningReported = false;
+  const running = statusEvent({ status: 'running', timestamp: startedAt.toISOString() });
+  // Written, or refused for good: the ticks send heartbeats from then on.
+  let runningSettled = false;
   let heartbeatFailing = false;
-  const startup = report(running, warn).then((written) => {
-    runningReported = written;
-    if (!written) warn('the command runs anyway');
+  const startup = report(running, warn).then((outcome) => {
+    runningSettled = outcome !== 'failed';
+    if (outcome !== 'written') warn('the command runs anyway');
   });
 
   /**
    * One heartbeat tick. While `running` could not be reported (the api was down when the
-   * command started), the tick tries that again, quietly, instead of a heartbeat.
+   * command started), the tick tries that again, quietly, instead of a heartbeat: the same
+   * event with the same key, so an earlier attempt that did arrive is not recorded twice.
    */
   const tick = async () => {
-    if (!runningReported) {
-      runningReported = await report(running, quiet);
+    if (!runningSettled) {
+      runningSettled = (await report(running, quiet)) !== 'failed';
       return;
     }
+    // Each heartbeat is an event of its own: the client gives it its own key.
     const result = await client.heartbeat(id, { signal });
     if (!result.ok && !heartbeatFailing && !signal.aborted) {
       warn(`heartbeat for ${id} failed: ${result.error.message}`);
@@ -288,15 +323,13 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
   try {
     await busy;
     const succeeded = !outcome.error && !outcome.signal && outcome.code === 0;
-    const written = await report(
-      {
-        status: succeeded ? 'completed' : 'failed',
-        timestamp: endedAt.toISOString(),
-        execution_time_ms: executionMs,
-        ...(succeeded ? {} : { error_message: failureMessage(outcome, tail.lines()) }),
-      },
-      warn,
-    );
+    const end = statusEvent({
+      status: succeeded ? 'completed' : 'failed',
+      timestamp: endedAt.toISOString(),
+      execution_time_ms: executionMs,
+      ...(succeeded ? {} : { error_message: failureMessage(outcome, tail.lines()) }),
+    });
+    const written = (await report(end, warn)) === 'written';
     if (!written) warn("the run's end was not recorded; exiting with the command's own code");
   } finally {
     clearTimeout(deadline);

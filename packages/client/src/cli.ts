@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `schedmon` command line: `run` wraps a job and reports it, `status` shows tonight's
- * table, `history` one scheduler's events. Usage in `cli-options.ts` (`--help`) and in
- * docs/producers.md.
+ * table, `history` one scheduler's events, `pause`, `resume` and `archive` change one
+ * scheduler. Usage in `cli-options.ts` (`--help`) and in docs/producers.md.
  */
 import { parseArgs } from 'node:util';
-import { SchedulerIdSchema } from '@schedmon/domain';
+import { parseTimestamp, SchedulerIdSchema } from '@schedmon/domain';
 import type { CommandName } from './cli-options.ts';
 import {
   CONNECTION_OPTIONS,
@@ -21,7 +21,7 @@ import { createSchedmonClient } from './http-client.ts';
 import { terminalSafe } from './terminal-text.ts';
 
 const environment = process.env;
-const COMMANDS = new Set<string>(['run', 'status', 'history']);
+const COMMANDS = new Set<string>(['run', 'status', 'history', 'pause', 'resume', 'archive']);
 const ID_PATTERN = new RegExp(SchedulerIdSchema.pattern ?? '');
 const ignore = () => {};
 
@@ -160,6 +160,57 @@ async function history(args: string[]): Promise<number> {
   );
 }
 
+/** The one scheduler id a command names, checked as the api checks it. Throws `UsageError`. */
+function oneSchedulerId(positionals: readonly string[], command: string): string {
+  const [id, ...extra] = positionals;
+  if (id === undefined || extra.length > 0) {
+    throw new UsageError(`name one scheduler: schedmon ${command} <scheduler_id>`);
+  }
+  if (id.length > 255 || !ID_PATTERN.test(id)) {
+    throw new UsageError(
+      `a scheduler id is 1–255 of A–Z a–z 0–9 . _ : -, starting with a letter or digit (got "${id}")`,
+    );
+  }
+  return id;
+}
+
+/** `schedmon pause <id> [--until <ISO>] [--reason <text>]`. */
+async function pause(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...CONNECTION_OPTIONS, until: { type: 'string' }, reason: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (values.help) return help('pause');
+  const id = oneSchedulerId(positionals, 'pause');
+  const { until, reason } = values;
+  if (until !== undefined && parseTimestamp(until) === undefined) {
+    throw new UsageError(
+      `--until must be an ISO 8601 time with an offset or Z, e.g. 2026-01-15T06:00:00+07:00 (got "${until}")`,
+    );
+  }
+  if (reason !== undefined && reason.trim() === '') throw new UsageError('--reason is empty');
+  const client = connect(values);
+  const { changeScheduler } = await import('./cli-manage.ts');
+  return changeScheduler(client, id, { action: 'pause', until, reason }, standardIo());
+}
+
+/** `schedmon resume <id>` and `schedmon archive <id>`. */
+async function resumeOrArchive(command: 'resume' | 'archive', args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: CONNECTION_OPTIONS,
+    allowPositionals: true,
+  });
+  if (values.help) return help(command);
+  const id = oneSchedulerId(positionals, command);
+  const client = connect(values);
+  const { changeScheduler } = await import('./cli-manage.ts');
+  return changeScheduler(client, id, { action: command }, standardIo());
+}
+
+const standardIo = () => ({ stdout: process.stdout, stderr: process.stderr });
+
 function help(command: CommandName | 'main', to: NodeJS.WritableStream = process.stdout): number {
   to.write(HELP[command]);
   return 0;
@@ -175,6 +226,11 @@ async function main(argv: string[]): Promise<number> {
         return await status(args);
       case 'history':
         return await history(args);
+      case 'pause':
+        return await pause(args);
+      case 'resume':
+      case 'archive':
+        return await resumeOrArchive(command, args);
       case 'help': {
         const topic = args[0];
         return help(topic !== undefined && COMMANDS.has(topic) ? (topic as CommandName) : 'main');

@@ -1,15 +1,36 @@
 /**
  * The typed HTTP client of the schedmon api (docs/api.md): every call is bounded in time,
  * retried with backoff on 429, 5xx and network errors (honouring `Retry-After`), and by
- * default resolves to a result instead of throwing into the caller's job. Redirects are
- * refused, never followed, so the API key only ever goes to `baseUrl`.
+ * default resolves to a result instead of throwing into the caller's job. Writes carry an
+ * `Idempotency-Key`, the same on every retry, so a retry is never a second event.
+ * Redirects are refused, never followed, so the API key only ever goes to `baseUrl`.
  */
 import { randomUUID } from 'node:crypto';
-import type { HistoryEntry, Registration, SchedulerRecord, Status } from '@schedmon/domain';
-import { exponentialBackoffMs } from '@schedmon/domain';
+import type {
+  HistoryEntry,
+  PauseBody,
+  Registration,
+  SchedulerRecord,
+  Status,
+} from '@schedmon/domain';
+import {
+  CursorSchema,
+  exponentialBackoffMs,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_PATTERN,
+  MAX_BATCH_EVENTS,
+  MAX_CURSOR_LENGTH,
+} from '@schedmon/domain';
 import type { ClientErrorCode, ErrorReporter, Returned, SchedmonResult } from './result.ts';
 import { SchedmonClientError, settle, warnOnConsole } from './result.ts';
-import type { HeartbeatAccepted, RouteName, StatusAccepted, StatusBody } from './routes.ts';
+import type {
+  BatchAccepted,
+  BatchEvent,
+  HeartbeatAccepted,
+  RouteName,
+  StatusAccepted,
+  StatusBody,
+} from './routes.ts';
 import { ROUTES } from './routes.ts';
 
 export type ClientOptions<Throws extends boolean = false> = {
@@ -37,14 +58,46 @@ export type ClientOptions<Throws extends boolean = false> = {
 /** Per call: a signal that abandons the call, retries and waits included. */
 export type CallOptions = { signal?: AbortSignal };
 
+/**
+ * Per write (status, heartbeat, sendEvents). `idempotencyKey`: the `Idempotency-Key` of
+ * this event, 1–255 printable ASCII; by default a new UUID per call. Every retry of the
+ * call sends the same key. Pass your own to retry a call yourself (after a crash, from
+ * another process): the same key with the same request is the same event; with a
+ * different request the api answers 422.
+ */
+export type WriteOptions = CallOptions & { idempotencyKey?: string };
+
 /** A status update; `timestamp` defaults to now. The path id is `scheduler_id`. */
 export type StatusUpdate = Omit<StatusBody, 'timestamp'> & { timestamp?: string };
 
-export type HeartbeatOptions = CallOptions & { timestamp?: string };
+export type HeartbeatOptions = WriteOptions & { timestamp?: string };
 
-export type ListFilter = CallOptions & { status?: Status; service_name?: string };
+/** One event of `sendEvents`: a status (`timestamp` defaults to now) or a heartbeat. */
+export type BatchEventInput =
+  | (Omit<Extract<BatchEvent, { type: 'status' }>, 'timestamp'> & { timestamp?: string })
+  | Exclude<BatchEvent, { type: 'status' }>;
+
+export type ListFilter = CallOptions & {
+  status?: Status;
+  service_name?: string;
+  tag?: string;
+  board?: string;
+  /** true: only archived schedulers; false or absent: only active ones. */
+  archived?: boolean;
+};
+
+/** One page: `limit` 1–1000 (the api's default 50); `cursor` from the previous page. */
+export type ListPageOptions = ListFilter & { limit?: number; cursor?: string };
 
 export type HistoryOptions = CallOptions & { limit?: number; from?: string; to?: string };
+
+export type HistoryPageOptions = HistoryOptions & { cursor?: string };
+
+/** What a pause asks: until when (ISO; absent: until resumed) and why. */
+export type PauseOptions = CallOptions & PauseBody;
+
+/** One page of a list; `next_cursor` asks for the page after it, null on the last. */
+export type Page<T> = { items: T[]; next_cursor: string | null };
 
 /** The api's routes as methods; each resolves per `throwOnError` (see `Returned`). */
 export type SchedmonClient<Throws extends boolean = false> = {
@@ -53,27 +106,59 @@ export type SchedmonClient<Throws extends boolean = false> = {
     registration: Registration,
     options?: CallOptions,
   ): Promise<Returned<SchedulerRecord, Throws>>;
-  /** Reports a status; 202 means the queue holds the event, the worker applies it soon after. */
-  status(update: StatusUpdate, options?: CallOptions): Promise<Returned<StatusAccepted, Throws>>;
+  /**
+   * Reports a status; 202 means the queue holds the event, the worker applies it soon after.
+   * Safe to retry with the same `idempotencyKey` and the same `timestamp`.
+   */
+  status(update: StatusUpdate, options?: WriteOptions): Promise<Returned<StatusAccepted, Throws>>;
   /** Sends a heartbeat for a registered scheduler. */
   heartbeat(
     schedulerId: string,
     options?: HeartbeatOptions,
   ): Promise<Returned<HeartbeatAccepted, Throws>>;
-  /** Every scheduler the key may read, sorted by service, job, id. */
+  /**
+   * Sends 1–100 status and heartbeat events in one request (`POST /api/v1/events`). A 202
+   * may still refuse some: `results[i]` is event i's `event_id` or its `error`. With key
+   * K, event i is the api's event `K#i`. More than 100, or none, is `INVALID_EVENT`
+   * before anything is sent.
+   */
+  sendEvents(
+    events: readonly BatchEventInput[],
+    options?: WriteOptions,
+  ): Promise<Returned<BatchAccepted, Throws>>;
+  /** Every scheduler the key may read, sorted by service, job, id, read 1000 a page. */
   listSchedulers(filter?: ListFilter): Promise<Returned<SchedulerRecord[], Throws>>;
+  /** One page of `listSchedulers`, and the cursor of the next. */
+  listSchedulersPage(options?: ListPageOptions): Promise<Returned<Page<SchedulerRecord>, Throws>>;
   /** One scheduler's current record (`HTTP_ERROR` with status 404 when unknown). */
   getScheduler(
     schedulerId: string,
     options?: CallOptions,
   ): Promise<Returned<SchedulerRecord, Throws>>;
-  /** Status history, newest first, heartbeats included (`type: "heartbeat"`). */
+  /** Status history, newest first, heartbeats included (`type: "heartbeat"`); one page. */
   history(schedulerId: string, options?: HistoryOptions): Promise<Returned<HistoryEntry[], Throws>>;
+  /** One page of `history`, and the cursor of the next. */
+  historyPage(
+    schedulerId: string,
+    options?: HistoryPageOptions,
+  ): Promise<Returned<Page<HistoryEntry>, Throws>>;
+  /**
+   * Archives a scheduler: out of tables, lists and alerts, history kept. Registering it
+   * again restores it. Resolves the archived record.
+   */
+  archive(schedulerId: string, options?: CallOptions): Promise<Returned<SchedulerRecord, Throws>>;
+  /** Pauses a scheduler (no incidents while paused; events still recorded). */
+  pause(schedulerId: string, options?: PauseOptions): Promise<Returned<SchedulerRecord, Throws>>;
+  /** Ends a pause; resuming one that is not paused changes nothing. */
+  resume(schedulerId: string, options?: CallOptions): Promise<Returned<SchedulerRecord, Throws>>;
 };
 
 const RETRY_BASE_MS = 250;
 // The statuses fetch would follow.
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** The page size `listSchedulers` walks with: the api's largest. */
+const WALK_PAGE_SIZE = 1000;
+const CURSOR = new RegExp(CursorSchema.pattern ?? '^$');
 
 /**
  * Exponential backoff with jitter: attempt 1 waits 125–250 ms, then 250–500, 500–1000 …,
@@ -92,15 +177,101 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+// A quoted-string of RFC 9110 (escapes included), or a token.
+const LINK_PARAM =
+  /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s;,"]*)))?/g;
+
+/**
+ * The `cursor` of the `rel="next"` link in a `Link` header (RFC 8288): null when there is
+ * no such link, undefined when there is one without a usable cursor (none, several, or
+ * not of the api's shape). Only the cursor is taken: the next page is asked of `baseUrl`
+ * like every call, whatever origin the link names, so a link never sends the key elsewhere.
+ */
+export function nextCursorOf(header: string | null): string | null | undefined {
+  if (header === null) return null;
+  let at = 0;
+  while (at < header.length) {
+    const open = header.indexOf('<', at);
+    if (open === -1) return null;
+    const close = header.indexOf('>', open + 1);
+    if (close === -1) return null;
+    // The link's parameters run to the next comma outside a quoted string.
+    let end = close + 1;
+    for (let quoted = false; end < header.length; end += 1) {
+      const char = header[end];
+      if (quoted && char === '\\') end += 1;
+      else if (char === '"') quoted = !quoted;
+      else if (!quoted && char === ',') break;
+    }
+    const parameters = header.slice(close + 1, end);
+    at = end + 1;
+    // Only the first `rel` counts (RFC 8288 §3.3); it may name several relations.
+    const rel = [...parameters.matchAll(LINK_PARAM)].find(
+      (match) => match[1]?.toLowerCase() === 'rel',
+    );
+    const relations = (rel?.[2] ?? rel?.[3] ?? '').toLowerCase().split(/\s+/);
+    if (!relations.includes('next')) continue;
+    let url: URL;
+    try {
+      url = new URL(header.slice(open + 1, close).trim(), 'http://link.invalid/');
+    } catch {
+      return undefined;
+    }
+    const cursors = url.searchParams.getAll('cursor');
+    const [cursor] = cursors;
+    const usable =
+      cursors.length === 1 &&
+      cursor !== undefined &&
+      cursor.length <= MAX_CURSOR_LENGTH &&
+      CURSOR.test(cursor);
+    return usable ? cursor : undefined;
+  }
+  return null;
+}
+
+/** Why `key` is not an `Idempotency-Key`, without echoing it; undefined when it is one. */
+function idempotencyKeyProblem(key: unknown): string | undefined {
+  if (typeof key === 'string' && IDEMPOTENCY_KEY_PATTERN.test(key)) return undefined;
+  const got =
+    typeof key !== 'string'
+      ? `a ${typeof key}`
+      : key.length === 0
+        ? 'an empty string'
+        : key.length > 255
+          ? `${key.length} characters`
+          : `a character outside that range at position ${key.search(/[^\x20-\x7E]/) + 1}`;
+  return `idempotencyKey must be 1–255 printable ASCII characters (space to ~); got ${got}`;
+}
+
 /** A failure and whether trying again may help; `waitMs` is what the api asked for. */
 type AttemptFailure = { error: SchedmonClientError; retryable: boolean; waitMs?: number };
 type AttemptOutcome<T> = { ok: true; value: T } | ({ ok: false } & AttemptFailure);
+
+/** Reads a 2xx answer into the call's value, or says what is wrong with it. */
+type Reader<T> = (
+  body: unknown,
+  headers: Headers,
+) => { ok: true; value: T } | { ok: false; problem: string };
+
+const asIs = <T>(body: unknown) => ({ ok: true as const, value: body as T });
+
+/** A list answer and its Link header as a page. */
+function pageOf<T>(body: unknown, headers: Headers): ReturnType<Reader<Page<T>>> {
+  if (!Array.isArray(body)) return { ok: false, problem: 'with a body that is not a list' };
+  const next = nextCursorOf(headers.get('link'));
+  if (next === undefined) {
+    return { ok: false, problem: 'with a Link rel="next" that carries no usable cursor' };
+  }
+  return { ok: true, value: { items: body as T[], next_cursor: next } };
+}
 
 type Request = {
   route: RouteName;
   id?: string;
   body?: unknown;
-  query?: Record<string, string | number | undefined>;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Sent as `Idempotency-Key` on every attempt. */
+  idempotencyKey?: string;
   signal?: AbortSignal | undefined;
 };
 
@@ -140,10 +311,13 @@ function problemsOf(body: unknown): string[] | undefined {
  * Failure: each method resolves `{ ok: false, error }` (reported to `onError`) or, with
  * `throwOnError: true`, rejects with `SchedmonClientError`; `code` says which kind
  * (`HTTP_ERROR` with `status` and the api's `problems`, `NETWORK_ERROR`, `TIMEOUT`,
- * `ABORTED`). A redirect is an `HTTP_ERROR` with the 3xx status, not followed and not
- * retried. Retried: 429, 5xx, timeouts and network errors, `retries` times. A retried
- * status write the api did receive becomes a second event with the same content (see
- * docs/producers.md).
+ * `ABORTED`, and `INVALID_EVENT` for a write refused before sending: a bad
+ * `idempotencyKey`, a batch of none or over 100). A redirect is an `HTTP_ERROR` with the
+ * 3xx status, not followed and not retried. Retried: 429, 5xx, timeouts and network
+ * errors, `retries` times. Writes (status, heartbeat, sendEvents) send one
+ * `Idempotency-Key` per call, the same on every attempt, so a retry of an attempt the api
+ * did receive is the same event with the same answer, not a second one; a 422 (the key
+ * was used for a different request) is not retried (docs/producers.md).
  */
 export function createSchedmonClient<Throws extends boolean = false>(
   options: ClientOptions<Throws>,
@@ -160,6 +334,7 @@ export function createSchedmonClient<Throws extends boolean = false>(
     request: Request,
     requestId: string,
     attempts: number,
+    read: Reader<T>,
   ): Promise<AttemptOutcome<T>> => {
     const route = ROUTES[request.route];
     const path = route.path.replace('{id}', encodeURIComponent(request.id ?? ''));
@@ -195,6 +370,9 @@ export function createSchedmonClient<Throws extends boolean = false>(
           accept: 'application/json',
           'x-api-key': options.apiKey,
           'x-request-id': requestId,
+          ...(request.idempotencyKey === undefined
+            ? {}
+            : { [IDEMPOTENCY_KEY_HEADER]: request.idempotencyKey }),
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
@@ -246,7 +424,13 @@ export function createSchedmonClient<Throws extends boolean = false>(
         );
       }
     }
-    if (response.ok) return { ok: true, value: body as T };
+    if (response.ok) {
+      const value = read(body, response.headers);
+      if (value.ok) return value;
+      return fail('HTTP_ERROR', `${what} answered ${response.status} ${value.problem}`, false, {
+        status: response.status,
+      });
+    }
     const problems = problemsOf(body) ?? [response.statusText || `HTTP ${response.status}`];
     const wait = retryAfterMs(response.headers.get('retry-after'));
     return fail(
@@ -257,46 +441,130 @@ export function createSchedmonClient<Throws extends boolean = false>(
     );
   };
 
-  const call = async <T>(request: Request): Promise<Returned<T, Throws>> => {
+  /** One call, its retries included, as a result (not yet settled). */
+  const execute = async <T>(request: Request, read: Reader<T>): Promise<SchedmonResult<T>> => {
     // One id for every attempt: the api's log shows a retried call as one story.
     const requestId = randomUUID();
     let outcome: AttemptOutcome<T>;
     for (let attempts = 1; ; attempts += 1) {
-      outcome = await attempt<T>(request, requestId, attempts);
+      outcome = await attempt<T>(request, requestId, attempts, read);
       if (outcome.ok || !outcome.retryable || attempts > retries) break;
       const waitMs = outcome.waitMs ?? backoffDelayMs(attempts);
       if (waitMs > maxRetryDelayMs) break;
       if (!(await pause(waitMs, request.signal))) break;
     }
-    const result: SchedmonResult<T> = outcome.ok ? outcome : { ok: false, error: outcome.error };
-    return settle(result, throwOnError, onError);
+    return outcome.ok ? outcome : { ok: false, error: outcome.error };
+  };
+
+  const call = async <T>(request: Request, read: Reader<T> = asIs): Promise<Returned<T, Throws>> =>
+    settle(await execute(request, read), throwOnError, onError);
+
+  /** Refused before anything is sent. */
+  const refuse = async <T>(message: string): Promise<Returned<T, Throws>> =>
+    settle<T, Throws>(
+      { ok: false, error: new SchedmonClientError('INVALID_EVENT', message) },
+      throwOnError,
+      onError,
+    );
+
+  /**
+   * A write: one `Idempotency-Key` for the call (the caller's, checked, or a new UUID),
+   * which `execute` sends on every attempt.
+   */
+  const write = async <T>(
+    request: Request,
+    idempotencyKey: string | undefined,
+  ): Promise<Returned<T, Throws>> => {
+    if (idempotencyKey === undefined) return call({ ...request, idempotencyKey: randomUUID() });
+    const problem = idempotencyKeyProblem(idempotencyKey);
+    if (problem !== undefined) return refuse(problem);
+    return call({ ...request, idempotencyKey });
+  };
+
+  const listSchedulers = async ({
+    signal,
+    ...filter
+  }: ListFilter = {}): Promise<Returned<SchedulerRecord[], Throws>> => {
+    const items: SchedulerRecord[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await execute<Page<SchedulerRecord>>(
+        { route: 'listSchedulers', query: { ...filter, limit: WALK_PAGE_SIZE, cursor }, signal },
+        pageOf,
+      );
+      if (!page.ok) return settle({ ok: false, error: page.error }, throwOnError, onError);
+      items.push(...page.value.items);
+      const next = page.value.next_cursor;
+      if (next === null) return settle({ ok: true, value: items }, throwOnError, onError);
+      // A cursor handed out twice would walk in a circle: an api bug, not a longer list.
+      if (seen.has(next)) {
+        const error = new SchedmonClientError(
+          'HTTP_ERROR',
+          `${ROUTES.listSchedulers.method} ${ROUTES.listSchedulers.path} gave a cursor it had given before: the list was not read to its end`,
+          { status: ROUTES.listSchedulers.success },
+        );
+        return settle<SchedulerRecord[], Throws>({ ok: false, error }, throwOnError, onError);
+      }
+      seen.add(next);
+      cursor = next;
+    }
   };
 
   return {
     register: (registration, callOptions = {}) =>
       call({ route: 'register', body: registration, signal: callOptions.signal }),
-    status: (update, callOptions = {}) =>
-      call({
-        route: 'status',
-        id: update.scheduler_id,
-        body: { ...update, timestamp: update.timestamp ?? new Date().toISOString() },
-        signal: callOptions.signal,
-      }),
-    heartbeat: (schedulerId, { signal, timestamp } = {}) =>
-      call({
-        route: 'heartbeat',
-        id: schedulerId,
-        body:
-          timestamp === undefined
-            ? { scheduler_id: schedulerId }
-            : { scheduler_id: schedulerId, timestamp },
-        signal,
-      }),
-    listSchedulers: ({ signal, ...filter } = {}) =>
-      call({ route: 'listSchedulers', query: filter, signal }),
+    status: (update, { signal, idempotencyKey } = {}) =>
+      write(
+        {
+          route: 'status',
+          id: update.scheduler_id,
+          // Fixed once per call: every attempt is the same request.
+          body: { ...update, timestamp: update.timestamp ?? new Date().toISOString() },
+          signal,
+        },
+        idempotencyKey,
+      ),
+    heartbeat: (schedulerId, { signal, timestamp, idempotencyKey } = {}) =>
+      write(
+        {
+          route: 'heartbeat',
+          id: schedulerId,
+          body:
+            timestamp === undefined
+              ? { scheduler_id: schedulerId }
+              : { scheduler_id: schedulerId, timestamp },
+          signal,
+        },
+        idempotencyKey,
+      ),
+    sendEvents: (events, { signal, idempotencyKey } = {}) => {
+      if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
+        const got = Array.isArray(events) ? `${events.length}` : 'no list';
+        return refuse(`sendEvents takes 1–${MAX_BATCH_EVENTS} events; got ${got}`);
+      }
+      const now = new Date().toISOString();
+      const body = {
+        events: events.map((event) =>
+          event.type === 'status' ? { ...event, timestamp: event.timestamp ?? now } : event,
+        ),
+      };
+      return write({ route: 'sendEvents', body, signal }, idempotencyKey);
+    },
+    listSchedulers,
+    listSchedulersPage: ({ signal, ...query } = {}) =>
+      call({ route: 'listSchedulers', query, signal }, pageOf<SchedulerRecord>),
     getScheduler: (schedulerId, callOptions = {}) =>
       call({ route: 'getScheduler', id: schedulerId, signal: callOptions.signal }),
     history: (schedulerId, { signal, ...query } = {}) =>
       call({ route: 'history', id: schedulerId, query, signal }),
+    historyPage: (schedulerId, { signal, ...query } = {}) =>
+      call({ route: 'history', id: schedulerId, query, signal }, pageOf<HistoryEntry>),
+    archive: (schedulerId, callOptions = {}) =>
+      call({ route: 'archive', id: schedulerId, signal: callOptions.signal }),
+    pause: (schedulerId, { signal, ...body } = {}) =>
+      call({ route: 'pause', id: schedulerId, body, signal }),
+    resume: (schedulerId, callOptions = {}) =>
+      call({ route: 'resume', id: schedulerId, signal: callOptions.signal }),
   };
 }

@@ -3,14 +3,20 @@
  * `@schedmon/client/queue` export, so HTTP-only users never load the AWS SDK.
  */
 export {
+  type BatchEventInput,
   type CallOptions,
   type ClientOptions,
   createSchedmonClient,
   type HeartbeatOptions,
   type HistoryOptions,
+  type HistoryPageOptions,
   type ListFilter,
+  type ListPageOptions,
+  type Page,
+  type PauseOptions,
   type SchedmonClient,
   type StatusUpdate,
+  type WriteOptions,
 } from './http-client.ts';
 export {
   type ClientErrorCode,
@@ -19,4 +25,12 @@ export {
   SchedmonClientError,
   type SchedmonResult,
 } from './result.ts';
-export type { HeartbeatAccepted, StatusAccepted, StatusBody } from './routes.ts';
+export type {
+  BatchAccepted,
+  BatchEvent,
+  BatchResult,
+  HeartbeatAccepted,
+  PauseBody,
+  StatusAccepted,
+  StatusBody,
+} from './routes.ts';

@@ -13,7 +13,11 @@ export type ClientErrorCode =
   | 'TIMEOUT'
   /** The caller's `signal` aborted the call. */
   | 'ABORTED'
-  /** Refused before anything was sent: the event breaks the message contract. */
+  /**
+   * Refused before anything was sent: the event breaks the message contract, or its
+   * request does (an `idempotencyKey` that is not 1–255 printable ASCII, a batch of none
+   * or over 100 events).
+   */
   | 'INVALID_EVENT'
   /** SQS refused the message, or could not be reached after brief retries. */
   | 'QUEUE_ERROR';

@@ -5,9 +5,12 @@
  * cannot drift apart unnoticed.
  */
 import {
+  BatchAcceptedSchema,
+  BatchBodySchema,
   HeartbeatAcceptedSchema,
   HeartbeatBodySchema,
   HistoryEntrySchema,
+  PauseBodySchema,
   RegistrationSchema,
   SchedulerRecordSchema,
   StatusAcceptedSchema,
@@ -16,11 +19,19 @@ import {
 import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
-export type { HeartbeatAccepted, StatusAccepted, StatusBody } from '@schedmon/domain';
+export type {
+  BatchAccepted,
+  BatchEvent,
+  BatchResult,
+  HeartbeatAccepted,
+  PauseBody,
+  StatusAccepted,
+  StatusBody,
+} from '@schedmon/domain';
 
 /** A route: method, OpenAPI path template, and the schemas of its body and success answer. */
 export type Route = {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   success: number;
   body?: TSchema;
@@ -29,7 +40,10 @@ export type Route = {
   response: TSchema;
 };
 
-/** Every route the client calls, by client method name. */
+/**
+ * Every route the client calls, by client method name. A page and its walk share one
+ * route (`listSchedulers` for `listSchedulersPage` too, `history` for `historyPage`).
+ */
 export const ROUTES = {
   register: {
     method: 'POST',
@@ -52,11 +66,18 @@ export const ROUTES = {
     body: HeartbeatBodySchema,
     response: HeartbeatAcceptedSchema,
   },
+  sendEvents: {
+    method: 'POST',
+    path: '/api/v1/events',
+    success: 202,
+    body: BatchBodySchema,
+    response: BatchAcceptedSchema,
+  },
   listSchedulers: {
     method: 'GET',
     path: '/api/v1/schedulers',
     success: 200,
-    query: ['status', 'service_name'],
+    query: ['status', 'service_name', 'tag', 'board', 'archived', 'limit', 'cursor'],
     response: Type.Array(SchedulerRecordSchema),
   },
   getScheduler: {
@@ -65,11 +86,30 @@ export const ROUTES = {
     success: 200,
     response: SchedulerRecordSchema,
   },
+  archive: {
+    method: 'DELETE',
+    path: '/api/v1/schedulers/{id}',
+    success: 200,
+    response: SchedulerRecordSchema,
+  },
+  pause: {
+    method: 'POST',
+    path: '/api/v1/schedulers/{id}/pause',
+    success: 200,
+    body: PauseBodySchema,
+    response: SchedulerRecordSchema,
+  },
+  resume: {
+    method: 'POST',
+    path: '/api/v1/schedulers/{id}/resume',
+    success: 200,
+    response: SchedulerRecordSchema,
+  },
   history: {
     method: 'GET',
     path: '/api/v1/schedulers/{id}/history',
     success: 200,
-    query: ['limit', 'from', 'to'],
+    query: ['limit', 'from', 'to', 'cursor'],
     response: Type.Array(HistoryEntrySchema),
   },
 } as const satisfies Record<string, Route>;

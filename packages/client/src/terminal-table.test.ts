@@ -1,5 +1,5 @@
 import type { SchedulerRecord } from '@schedmon/domain';
-import { DEFAULT_EOD_CONFIG } from '@schedmon/domain';
+import { DEFAULT_EOD_CONFIG, newSchedulerRecord } from '@schedmon/domain';
 import { describe, expect, it } from 'vitest';
 import { renderTerminalTable, wantsColor } from './terminal-table.ts';
 
@@ -7,19 +7,11 @@ import { renderTerminalTable, wantsColor } from './terminal-table.ts';
 const NOW = Date.parse('2026-01-14T19:30:00.000Z');
 
 const record = (id: string, fields: Partial<SchedulerRecord>): SchedulerRecord => ({
-  scheduler_id: id,
-  service_name: 'Service A',
-  job_name: id,
-  status: 'pending',
+  ...newSchedulerRecord(
+    { scheduler_id: id, service_name: 'Service A', job_name: id },
+    '2026-01-01T00:00:00.000Z',
+  ),
   timestamp: '2026-01-14T18:00:00.000Z',
-  execution_time_ms: null,
-  error_message: null,
-  metadata: null,
-  last_heartbeat: null,
-  created_at: '2026-01-01T00:00:00.000Z',
-  updated_at: '2026-01-01T00:00:00.000Z',
-  owner_email: null,
-  alert_user_id: null,
   ...fields,
 });
 
@@ -43,9 +35,38 @@ describe('renderTerminalTable', () => {
       'Service A │ busy     │ 🟡 Running since 01:00',
       'Service A │ done     │ ✅ Completed 01:00 (1.5 s)',
       '',
-      'Legend: ⬜ Pending | 🟡 Running | ✅ Completed | ❌ Failed | ⚠️ Stale (no heartbeat)',
+      'Legend: ⬜ Pending | 🟡 Running | ✅ Completed | ❌ Failed | ⚠️ Stale (no heartbeat) | ⏸ Paused',
       '',
     ]);
+  });
+
+  it('shows a paused scheduler as the Slack table does: ⏸ Paused, until when and why, dim', () => {
+    const paused = { paused_at: '2026-01-14T17:00:00.000Z' };
+    const table = [
+      record('later', {
+        status: 'failed',
+        error_message: 'boom',
+        ...paused,
+        paused_until: '2026-01-14T21:00:00.000Z',
+        pause_reason: 'migration ⚠️ \u001b[2J window',
+      }),
+      record('held', { status: 'running', ...paused }),
+      // A pause that has ended shows the status again.
+      record('over', { status: 'completed', ...paused, paused_until: '2026-01-14T19:00:00.000Z' }),
+    ];
+    const lines = renderTerminalTable(table, NOW, DEFAULT_EOD_CONFIG, { color: false }).split('\n');
+    const cells = Object.fromEntries(
+      lines
+        .filter((line) => line.startsWith('Service A │'))
+        .map((line) => [line.split(' │ ')[1]?.trim(), line.split(' │ ')[2]]),
+    );
+    expect(cells.later).toMatch(/^⏸ Paused until 04:00 \(migration ⚠️ .*window\)$/);
+    expect(cells.later).not.toContain('\u001b');
+    expect(cells.held).toBe('⏸ Paused');
+    expect(cells.over).toBe('✅ Completed 01:00');
+    expect(lines.at(-2)).toContain('⏸ Paused');
+    const coloured = renderTerminalTable(table, NOW, DEFAULT_EOD_CONFIG, { color: true });
+    expect(coloured).toContain('\u001B[2m⏸ Paused until 04:00');
   });
 
   it('says so when there is nothing to show', () => {

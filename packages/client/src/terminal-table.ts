@@ -45,6 +45,8 @@ function plainText(text: string): string {
 }
 
 function colourOf(status: string): string {
+  // First: a pause's reason is producer text, and may contain any of the marks below.
+  if (status.startsWith('⏸')) return ANSI.dim;
   if (status.includes('⚠️')) return ANSI.bold + ANSI.red;
   if (status.startsWith('❌')) return ANSI.bold + ANSI.red;
   if (status.startsWith('🟡')) return ANSI.yellow;

@@ -5,6 +5,7 @@ import { buildApp } from '@schedmon/api';
 import {
   createFakeClock,
   createMemoryHistoryStore,
+  createMemoryIdempotencyStore,
   createMemoryQueue,
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
@@ -39,11 +40,13 @@ beforeAll(async () => {
     schedulers: createMemorySchedulerStore(),
     history: createMemoryHistoryStore(),
     queue: createMemoryQueue({ clock }).producer,
+    idempotency: createMemoryIdempotencyStore(),
     readiness: async () => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,
       authFailuresPerMinute: 30,
       bodyLimitBytes: 65_536,
+      batchBodyLimitBytes: 1_048_576,
       maxClockSkewMs: 300_000,
       knownSchedulerTtlMs: 30_000,
     },

@@ -52,19 +52,36 @@ async function startApp(main: string, env: Record<string, string>, healthUrl: st
   };
 }
 
-/** Starts the api and the worker on the environment's engines; `stop()` ends both. */
-export async function startStack(environment: TestEnvironment): Promise<Stack> {
+/**
+ * Starts the api and the worker on the environment's engines, with `extra` variables for
+ * both (Slack's, for instance); `stop()` ends both.
+ */
+export async function startStack(
+  environment: TestEnvironment,
+  extra: Record<string, string> = {},
+): Promise<Stack> {
   const [apiPort, workerPort] = [await findFreePort(), await findFreePort()];
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   const [api, worker] = await Promise.all([
     startApp(
       API_MAIN,
-      { ...environment.env, API_KEYS: API_KEY, PORT: String(apiPort), HOST: '127.0.0.1' },
+      {
+        ...environment.env,
+        ...extra,
+        API_KEYS: API_KEY,
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+      },
       `${baseUrl}/health`,
     ),
     startApp(
       WORKER_MAIN,
-      { ...environment.env, METRICS_PORT: String(workerPort), RECEIVE_WAIT_SECONDS: '1' },
+      {
+        ...environment.env,
+        ...extra,
+        METRICS_PORT: String(workerPort),
+        RECEIVE_WAIT_SECONDS: '1',
+      },
       `http://127.0.0.1:${workerPort}/health`,
     ),
   ]);

@@ -14,7 +14,7 @@ import {
   windowFor,
 } from './eod.ts';
 import type { SchedulerRecord } from './scheduler.ts';
-import { at, iso } from './test-helpers.ts';
+import { at, iso, UNSET_SETTINGS } from './test-helpers.ts';
 import { formatBusinessDate, formatWallTime, wallClock, zoneAbbreviation } from './zoned-time.ts';
 
 const JAKARTA = DEFAULT_EOD_CONFIG;
@@ -44,6 +44,7 @@ const record = (overrides: Partial<SchedulerRecord>): SchedulerRecord => ({
   updated_at: '2026-01-14T18:00:00.000Z',
   owner_email: null,
   alert_user_id: null,
+  ...UNSET_SETTINGS,
   ...overrides,
 });
 

@@ -11,7 +11,7 @@
  * 7 h and five updates with two real hours between the 01:00 and 02:00 updates.
  */
 import type { SchedulerRecord, Status } from './scheduler.ts';
-import { formatTimestamp, parseTimestamp } from './scheduler.ts';
+import { formatTimestamp, isPaused, parseTimestamp } from './scheduler.ts';
 import type { TableRow } from './table-rows.ts';
 import {
   addDays,
@@ -327,22 +327,27 @@ function wallLengthMinutes(startMinutes: number, endMinutes: number): number {
 
 /**
  * The rows of tonight's table as of `instantMs`: each scheduler with the status it shows
- * tonight and, when it is running and silent too long, how long.
+ * tonight, whether it is paused, and, when it is running and silent too long, how long.
  */
 export function tonightRows(
   records: readonly SchedulerRecord[],
   instantMs: number,
   config: EodConfig,
 ): TableRow[] {
+  const now = formatTimestamp(instantMs);
   return records.map((scheduler) => {
     const status = tonightStatus(scheduler, instantMs, config);
-    const stale = staleness({ ...scheduler, status }, instantMs, config);
+    const paused = isPaused(scheduler, now);
+    const stale = paused
+      ? { stale: false as const }
+      : staleness({ ...scheduler, status }, instantMs, config);
     return {
       scheduler,
       status,
       stale: stale.stale
         ? { minutesSilent: stale.minutesSilent, lastActivity: stale.lastActivity }
         : null,
+      paused,
     };
   });
 }

@@ -9,8 +9,10 @@ import type { EodMarker } from './eod-runs.ts';
 import { NotifierError, ValidationError } from './errors.ts';
 import type { HeartbeatEvent, HistoryRow, OrderKey, QueueMessage, StatusEvent } from './events.ts';
 import { decideHeartbeat, decideStatus, recordWithStatus, validateQueueMessage } from './events.ts';
+import type { IdempotencyRecord } from './idempotency.ts';
 import type {
   ApplyResult,
+  ChangeResult,
   Clock,
   EventConsumer,
   EventProducer,
@@ -25,11 +27,17 @@ import type {
   SlackMessage,
 } from './ports.ts';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
-import { compareSchedulers, newSchedulerRecord } from './scheduler.ts';
+import {
+  compareSchedulers,
+  matchesFilter,
+  newSchedulerRecord,
+  recordWithRegistration,
+} from './scheduler.ts';
 import type {
   AcknowledgementStore,
   AlertStore,
   EodRunStore,
+  IdempotencyStore,
   LeaseStore,
   ScheduledAlert,
 } from './state-ports.ts';
@@ -56,6 +64,16 @@ export function createFakeClock(start: Date | string): Clock & {
 export function createMemorySchedulerStore(): SchedulerStore {
   const items = new Map<string, { record: SchedulerRecord; order: OrderKey }>();
   const copy = (record: SchedulerRecord): SchedulerRecord => structuredClone(record);
+  const change = (
+    schedulerId: string,
+    update: (record: SchedulerRecord) => SchedulerRecord,
+  ): ChangeResult => {
+    const item = items.get(schedulerId);
+    if (!item) return 'not_registered';
+    if (item.record.archived_at !== null) return 'archived';
+    item.record = update(item.record);
+    return copy(item.record);
+  };
   return {
     async register(registration: Registration, now: string) {
       const existing = items.get(registration.scheduler_id);
@@ -67,14 +85,7 @@ export function createMemorySchedulerStore(): SchedulerStore {
         });
         return copy(record);
       }
-      existing.record = {
-        ...existing.record,
-        service_name: registration.service_name.trim(),
-        job_name: registration.job_name.trim(),
-        owner_email: registration.owner_email ?? null,
-        alert_user_id: registration.alert_user_id ?? null,
-        updated_at: now,
-      };
+      existing.record = recordWithRegistration(existing.record, registration, now);
       return copy(existing.record);
     },
     async get(schedulerId) {
@@ -84,14 +95,40 @@ export function createMemorySchedulerStore(): SchedulerStore {
     async list(filter: SchedulerFilter = {}) {
       return [...items.values()]
         .map((item) => item.record)
-        .filter((record) => !filter.status || record.status === filter.status)
-        .filter((record) => !filter.service_name || record.service_name === filter.service_name)
+        .filter((record) => matchesFilter(record, filter))
         .sort(compareSchedulers)
         .map(copy);
+    },
+    async archive(schedulerId, now) {
+      const item = items.get(schedulerId);
+      if (!item) return undefined;
+      item.record = {
+        ...item.record,
+        archived_at: item.record.archived_at ?? now,
+        updated_at: now,
+      };
+      return copy(item.record);
+    },
+    async pause(schedulerId, pause, now) {
+      return change(schedulerId, (record) => ({
+        ...record,
+        paused_at: now,
+        paused_until: pause.until,
+        pause_reason: pause.reason,
+        updated_at: now,
+      }));
+    },
+    async resume(schedulerId, now) {
+      return change(schedulerId, (record) =>
+        record.paused_at === null
+          ? record
+          : { ...record, paused_at: null, paused_until: null, pause_reason: null, updated_at: now },
+      );
     },
     async applyStatus(event: StatusEvent, now: string): Promise<ApplyResult> {
       const item = items.get(event.scheduler_id);
       if (!item) return 'not_registered';
+      if (item.record.archived_at !== null) return 'archived';
       const outcome = decideStatus(item.order, event);
       if (outcome === 'applied') {
         item.record = recordWithStatus(item.record, event, now);
@@ -102,6 +139,7 @@ export function createMemorySchedulerStore(): SchedulerStore {
     async applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult> {
       const item = items.get(event.scheduler_id);
       if (!item) return 'not_registered';
+      if (item.record.archived_at !== null) return 'archived';
       const outcome = decideHeartbeat(item.record.last_heartbeat, event);
       if (outcome === 'applied') item.record = { ...item.record, last_heartbeat: event.timestamp };
       return outcome;
@@ -125,6 +163,7 @@ export function createMemoryHistoryStore(): HistoryStore & { all(): HistoryRow[]
         .filter((row) => row.scheduler_id === schedulerId && row.expires_at >= nowSeconds)
         .filter((row) => !query.from || row.timestamp >= query.from)
         .filter((row) => !query.to || row.timestamp <= query.to)
+        .filter((row) => query.after === undefined || row.sk < query.after)
         .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0))
         .slice(0, query.limit)
         .map((row) => structuredClone(row));
@@ -250,6 +289,21 @@ export function createMemoryEodRunStore(): EodRunStore {
     },
     async markDone(businessDate, marker, doneAt, expiresAt) {
       done.set(markerOf(businessDate, marker), { value: doneAt, expiresAt });
+    },
+  };
+}
+
+export function createMemoryIdempotencyStore(): IdempotencyStore {
+  const records = new Map<string, Expiring<IdempotencyRecord>>();
+  const keyOf = (record: IdempotencyRecord) => `${record.scheduler_id}\u0000${record.key_digest}`;
+  return {
+    async claim(record, now, expiresAt) {
+      const current = records.get(keyOf(record));
+      if (current && current.expiresAt >= epochSeconds(now)) {
+        return { claimed: false, existing: structuredClone(current.value) };
+      }
+      records.set(keyOf(record), { value: structuredClone(record), expiresAt });
+      return { claimed: true };
     },
   };
 }

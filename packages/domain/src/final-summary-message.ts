@@ -25,6 +25,7 @@ import {
   formatCounts,
   NO_SCHEDULERS,
   orderRows,
+  pausedCell,
   silence,
 } from './table-rows.ts';
 
@@ -54,16 +55,19 @@ export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
   const header = headerText(titleOf(SUMMARY_TITLE, input), '');
 
   const overview = [formatCounts(counts)];
+  const watched = counts.total - counts.paused;
   if (counts.total === 0) overview.push(NO_SCHEDULERS);
-  else if (counts.completed === counts.total) {
-    overview.push(`*All clear ✅* — all ${counts.total} schedulers completed.`);
+  else if (watched > 0 && counts.completed === watched) {
+    const paused = counts.paused > 0 ? ` (${counts.paused} paused)` : '';
+    overview.push(`*All clear ✅* — all ${watched} schedulers completed${paused}.`);
   }
+  const active = ordered.filter((row) => !row.paused);
 
   const sections = [overview.join('\n'), executionTimes(rows)];
   const lists = [
     summaryList(
       `*❌ Failed (${counts.failed})*`,
-      ordered.filter((row) => row.status === 'failed'),
+      active.filter((row) => row.status === 'failed'),
       (row) => {
         const error = safeText(row.scheduler.error_message, { max: TEXT_LENGTHS.rowError });
         const at = formatClock(row.scheduler.timestamp, timeZone);
@@ -72,7 +76,7 @@ export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
     ),
     summaryList(
       `*🟡 Still running (${counts.running})*`,
-      ordered.filter((row) => row.status === 'running'),
+      active.filter((row) => row.status === 'running'),
       (row) => {
         const since = `since ${formatClock(row.scheduler.timestamp, timeZone)}`;
         const stale = row.stale === null ? '' : ` ⚠️ ${silence(row.stale.minutesSilent)}`;
@@ -81,8 +85,13 @@ export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
     ),
     summaryList(
       `*⬜ Not started (${counts.pending})*`,
-      ordered.filter((row) => row.status === 'pending'),
+      active.filter((row) => row.status === 'pending'),
       (row) => `• ${entryName(row.scheduler)}`,
+    ),
+    summaryList(
+      `*⏸ Paused (${counts.paused})*`,
+      ordered.filter((row) => row.paused),
+      (row) => `• ${entryName(row.scheduler)} — ${pausedCell(row.scheduler, timeZone)}`,
     ),
     acknowledgementList(input.acknowledgements, rows, timeZone, zone),
   ].filter((list) => list.count > 0);

@@ -16,10 +16,26 @@ import type { Registration, SchedulerRecord, Status } from './scheduler.ts';
 /** The current time. The only way the rules learn it. */
 export type Clock = { now(): Date };
 
-/** What applying an event to the current record did. */
-export type ApplyResult = ApplyOutcome | 'not_registered';
+/**
+ * What applying an event to the current record did; `archived`: the scheduler is
+ * archived, so its events are refused (docs/api.md).
+ */
+export type ApplyResult = ApplyOutcome | 'not_registered' | 'archived';
 
-export type SchedulerFilter = { status?: Status; service_name?: string };
+export type SchedulerFilter = {
+  status?: Status;
+  service_name?: string;
+  /** Only schedulers with this tag. */
+  tag?: string;
+  /** true: only archived schedulers; otherwise (the default) only active ones. */
+  archived?: boolean;
+};
+
+/** A pause as stored: until when (null: until resumed) and why. */
+export type Pause = { until: string | null; reason: string | null };
+
+/** What a change of an existing scheduler (pause, resume) did: the record, or why not. */
+export type ChangeResult = SchedulerRecord | 'not_registered' | 'archived';
 
 /**
  * The current record of each scheduler.
@@ -29,32 +45,49 @@ export type SchedulerFilter = { status?: Status; service_name?: string };
  */
 export type SchedulerStore = {
   /**
-   * Creates the scheduler as `pending` at `now`, or updates the names, owner and alert
-   * id of an existing one keeping its status, timestamps and heartbeat. Returns the record.
+   * Creates the scheduler as `pending` at `now`, or updates the names and settings of an
+   * existing one (a setting the registration omits is cleared) keeping its status,
+   * timestamps, heartbeat and pause; an archived scheduler is restored. Returns the record.
    */
   register(registration: Registration, now: string): Promise<SchedulerRecord>;
+  /** The record, archived or not (`archived_at` says). Reads only the record's fields. */
   get(schedulerId: string): Promise<SchedulerRecord | undefined>;
-  /** Every scheduler matching the filter, sorted by service name, then job name. */
+  /**
+   * Every scheduler matching the filter (active ones unless `archived`), sorted by service
+   * name, then job name, then id.
+   */
   list(filter?: SchedulerFilter): Promise<SchedulerRecord[]>;
+  /**
+   * Archives the scheduler: it leaves lists, tables and alerts, its later events are
+   * refused, its history stays. Idempotent (the first `archived_at` is kept). Undefined
+   * when it is not registered.
+   */
+  archive(schedulerId: string, now: string): Promise<SchedulerRecord | undefined>;
+  /** Pauses an active scheduler (a new pause replaces the one in force). */
+  pause(schedulerId: string, pause: Pause, now: string): Promise<ChangeResult>;
+  /** Ends a pause; resuming one that is not paused changes nothing. */
+  resume(schedulerId: string, now: string): Promise<ChangeResult>;
   /**
    * Makes the event the current status if it is newer in event order (`compareOrder`);
    * the decision is taken atomically by the store, never read-then-write.
    * `late`: an event at or after it in order is already shown; `duplicate`: this very
-   * event is; `not_registered`: no such scheduler.
+   * event is; `not_registered`: no such scheduler; `archived`: it is archived.
    */
   applyStatus(event: StatusEvent, now: string): Promise<ApplyResult>;
-  /** Moves `last_heartbeat` forward to the event's timestamp; never backwards. */
+  /** Moves `last_heartbeat` forward to the event's timestamp; never backwards; not when archived. */
   applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult>;
 };
 
 export type HistoryQuery = {
-  /** 1–1000. */
+  /** 1–1001 (a page and one more row, to know if another page follows). */
   limit: number;
   /** Inclusive bounds on the event timestamp, UTC ISO. */
   from?: string;
   to?: string;
   /** Rows whose `expires_at` is before this instant are never returned. */
   now: string;
+  /** Only rows older than the row with this `sk`: where the previous page ended. */
+  after?: string;
 };
 
 /**

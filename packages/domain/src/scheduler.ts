@@ -4,6 +4,8 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { FormatRegistry, Type } from '@sinclair/typebox';
+import { Cron } from 'croner';
+import { isZone } from './zoned-time.ts';
 
 export const STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -74,15 +76,19 @@ export const SchedulerIdSchema = Type.String({
   description: 'Unique id of the scheduled job, e.g. service-a-eod-process',
 });
 
+/** One line of text: at least one visible character, no control characters, `max` long. */
+const lineOfText = (max: number) =>
+  Type.String({
+    minLength: 1,
+    maxLength: max,
+    // No C0/C1 control characters and no lone surrogates (not valid Unicode, so no store
+    // or terminal can take them).
+    pattern: `^(?=.*\\S)(?:[^\\u0000-\\u001F\\u007F-\\u009F${SURROGATES}]|${SURROGATE_PAIR})*$`,
+    'x-problem': 'it needs a visible character, and no control characters or lone surrogates',
+  });
+
 /** A display name: 1–255 characters, not only spaces, no control characters; stored trimmed. */
-export const NameSchema = Type.String({
-  minLength: 1,
-  maxLength: 255,
-  // At least one visible character; no C0/C1 control characters and no lone surrogates
-  // (not valid Unicode, so no store or terminal can take them).
-  pattern: `^(?=.*\\S)(?:[^\\u0000-\\u001F\\u007F-\\u009F${SURROGATES}]|${SURROGATE_PAIR})*$`,
-  'x-problem': 'it needs a visible character, and no control characters or lone surrogates',
-});
+export const NameSchema = lineOfText(255);
 
 export const StatusSchema = Type.Union(
   STATUSES.map((status) => Type.Literal(status)),
@@ -114,6 +120,84 @@ export const MetadataSchema = Type.Record(Type.String(), Type.Unknown(), {
   description: `JSON object, ≤ ${MAX_METADATA_BYTES} bytes serialized, nesting depth ≤ ${MAX_METADATA_DEPTH}`,
 });
 export const RunIdSchema = Type.String({ minLength: 1, maxLength: MAX_RUN_ID_LENGTH });
+
+// ---------------------------------------------------------------------------------------
+// Expected schedule (docs/schedules.md): stored and returned; the watchdog evaluates it.
+
+export const DEFAULT_GRACE_SECONDS = 600;
+export const DEFAULT_ALERT_AFTER_FAILURES = 1;
+export const DEFAULT_RECOVER_AFTER_SUCCESSES = 1;
+const MAX_TAGS = 20;
+const MAX_PAUSE_REASON_LENGTH = 500;
+
+const ScheduleSchema = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  description:
+    'When the job is expected to start: a 5-field cron expression, @hourly, @daily, @weekly, @monthly, or "every <n>m" / "every <n>h"',
+});
+const TimeZoneSchema = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_+/-]+$',
+  description: 'IANA time zone the schedule is read in, e.g. Asia/Jakarta',
+});
+const GraceSecondsSchema = Type.Integer({ minimum: 60, maximum: 86_400 });
+const MaxRuntimeSecondsSchema = Type.Integer({ minimum: 60, maximum: 604_800 });
+const MinRuntimeSecondsSchema = Type.Integer({ minimum: 1, maximum: 604_800 });
+const RunThresholdSchema = Type.Integer({ minimum: 1, maximum: 100 });
+export const TagSchema = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[a-z0-9-]+$',
+  'x-problem': 'use lower-case letters, digits and dashes',
+});
+export const TagsSchema = Type.Array(TagSchema, { maxItems: MAX_TAGS, uniqueItems: true });
+
+/** A pause's reason: like a name, but up to 500 characters. */
+export const PauseReasonSchema = lineOfText(MAX_PAUSE_REASON_LENGTH);
+
+const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'];
+const EVERY = /^every ([1-9][0-9]{0,4})([mh])$/;
+const ALIASES = new Set(['@hourly', '@daily', '@weekly', '@monthly']);
+
+/**
+ * Why `schedule` is not one the monitor can evaluate, or undefined: a 5-field cron
+ * expression the cron library reads and that matches some date, an alias, or a period.
+ */
+export function scheduleProblem(schedule: string): string | undefined {
+  const every = EVERY.exec(schedule);
+  if (every) {
+    const minutes = Number(every[1]) * (every[2] === 'h' ? 60 : 1);
+    return minutes <= 31 * 24 * 60
+      ? undefined
+      : 'schedule: "every" may be at most 31 days (44640m or 744h)';
+  }
+  if (schedule.startsWith('every')) {
+    return 'schedule: write a period as "every <n>m" or "every <n>h" (e.g. every 15m)';
+  }
+  if (schedule.startsWith('@')) {
+    return ALIASES.has(schedule)
+      ? undefined
+      : `schedule: ${schedule} is not one of ${[...ALIASES].join(', ')}`;
+  }
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== FIELD_NAMES.length) {
+    return `schedule: a cron expression has 5 fields (${FIELD_NAMES.join(', ')}), this one has ${fields.length}`;
+  }
+  let cron: Cron;
+  try {
+    cron = new Cron(schedule, { paused: true });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return `schedule: '${schedule}' is not a valid cron expression (${reason.replace(/^CronPattern: /, '')})`;
+  }
+  // Within four years every possible date has come round once (29 February included).
+  if (cron.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) {
+    return `schedule: '${schedule}' never matches a date`;
+  }
+  return undefined;
+}
 
 // Terminal escape sequences a job's output carries (colours, cursor moves, hyperlinks):
 // CSI `ESC [ params intermediates final` and OSC `ESC ] … BEL|ST`. Each part's characters
@@ -157,6 +241,22 @@ export const SchedulerRecordSchema = Type.Object(
     updated_at: Type.String(),
     owner_email: Nullable(Type.String()),
     alert_user_id: Nullable(Type.String()),
+    schedule: Nullable(Type.String()),
+    timezone: Nullable(Type.String()),
+    grace_seconds: Type.Integer(),
+    max_runtime_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    min_runtime_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    alert_after_failures: Type.Integer(),
+    recover_after_successes: Type.Integer(),
+    tags: Type.Array(Type.String()),
+    paused_at: Nullable(Type.String({ description: 'When it was paused; null when not paused' })),
+    paused_until: Nullable(
+      Type.String({ description: 'When the pause ends by itself; null: until resumed' }),
+    ),
+    pause_reason: Nullable(Type.String()),
+    archived_at: Nullable(
+      Type.String({ description: 'When it was archived (DELETE); null when active' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -170,10 +270,72 @@ export const RegistrationSchema = Type.Object(
     job_name: NameSchema,
     owner_email: Type.Optional(OwnerEmailSchema),
     alert_user_id: Type.Optional(AlertUserIdSchema),
+    schedule: Type.Optional(ScheduleSchema),
+    timezone: Type.Optional(TimeZoneSchema),
+    grace_seconds: Type.Optional(GraceSecondsSchema),
+    max_runtime_seconds: Type.Optional(MaxRuntimeSecondsSchema),
+    min_runtime_seconds: Type.Optional(MinRuntimeSecondsSchema),
+    alert_after_failures: Type.Optional(RunThresholdSchema),
+    recover_after_successes: Type.Optional(RunThresholdSchema),
+    tags: Type.Optional(TagsSchema),
   },
   { additionalProperties: false },
 );
 export type Registration = Static<typeof RegistrationSchema>;
+
+/** The optional fields a registration sets, and clears when it omits them. */
+export const REGISTRATION_SETTINGS = [
+  'owner_email',
+  'alert_user_id',
+  'schedule',
+  'timezone',
+  'grace_seconds',
+  'max_runtime_seconds',
+  'min_runtime_seconds',
+  'alert_after_failures',
+  'recover_after_successes',
+  'tags',
+] as const satisfies readonly (keyof Registration)[];
+
+/**
+ * The rules of a registration JSON Schema cannot say, for one that fits its schema: a
+ * schedule the monitor can evaluate, a real time zone, and a minimum run time below the
+ * maximum.
+ */
+export function registrationProblems(registration: Registration): string[] {
+  const problems: string[] = [];
+  if (registration.schedule !== undefined) {
+    const problem = scheduleProblem(registration.schedule);
+    if (problem) problems.push(problem);
+  }
+  if (registration.timezone !== undefined && !isZone(registration.timezone)) {
+    problems.push(
+      `timezone: '${registration.timezone}' is not an IANA time zone (e.g. Asia/Jakarta)`,
+    );
+  }
+  const { min_runtime_seconds: min, max_runtime_seconds: max } = registration;
+  if (min !== undefined && max !== undefined && min >= max) {
+    problems.push(`min_runtime_seconds (${min}) must be less than max_runtime_seconds (${max})`);
+  }
+  return problems;
+}
+
+/**
+ * Whether a scheduler is paused at `now` (UTC ISO): paused and its `paused_until`, if
+ * any, not yet reached. A paused scheduler's events are recorded but open no alerts.
+ */
+export function isPaused(
+  record: Pick<SchedulerRecord, 'paused_at' | 'paused_until'>,
+  now: string,
+): boolean {
+  if (record.paused_at === null) return false;
+  return record.paused_until === null || record.paused_until > now;
+}
+
+/** Whether a scheduler is archived: out of lists, tables, alerts and deadlines. */
+export function isArchived(record: Pick<SchedulerRecord, 'archived_at'>): boolean {
+  return record.archived_at !== null;
+}
 
 /**
  * The smallest magnitude DynamoDB stores as a number (1E-130): smaller ones are refused by
@@ -245,8 +407,62 @@ export function newSchedulerRecord(registration: Registration, now: string): Sch
     last_heartbeat: null,
     created_at: now,
     updated_at: now,
+    ...registrationSettings(registration),
+    paused_at: null,
+    paused_until: null,
+    pause_reason: null,
+    archived_at: null,
+  };
+}
+
+/** The settings a registration gives a record, with the defaults of what it omits. */
+export function registrationSettings(registration: Registration) {
+  return {
     owner_email: registration.owner_email ?? null,
     alert_user_id: registration.alert_user_id ?? null,
+    schedule: registration.schedule ?? null,
+    timezone: registration.timezone ?? null,
+    grace_seconds: registration.grace_seconds ?? DEFAULT_GRACE_SECONDS,
+    max_runtime_seconds: registration.max_runtime_seconds ?? null,
+    min_runtime_seconds: registration.min_runtime_seconds ?? null,
+    alert_after_failures: registration.alert_after_failures ?? DEFAULT_ALERT_AFTER_FAILURES,
+    recover_after_successes:
+      registration.recover_after_successes ?? DEFAULT_RECOVER_AFTER_SUCCESSES,
+    tags: registration.tags ? [...registration.tags] : [],
+  } satisfies Partial<SchedulerRecord>;
+}
+
+/** What a list filter keeps (docs/api.md): archived schedulers only when asked for. */
+export function matchesFilter(
+  record: SchedulerRecord,
+  filter: {
+    status?: Status | undefined;
+    service_name?: string | undefined;
+    tag?: string | undefined;
+    archived?: boolean | undefined;
+  },
+): boolean {
+  if ((filter.archived ?? false) !== isArchived(record)) return false;
+  if (filter.status !== undefined && record.status !== filter.status) return false;
+  if (filter.service_name !== undefined && record.service_name !== filter.service_name) {
+    return false;
+  }
+  return filter.tag === undefined || record.tags.includes(filter.tag);
+}
+
+/** A registered record with a registration's names and settings applied (restored if archived). */
+export function recordWithRegistration(
+  record: SchedulerRecord,
+  registration: Registration,
+  now: string,
+): SchedulerRecord {
+  return {
+    ...record,
+    service_name: registration.service_name.trim(),
+    job_name: registration.job_name.trim(),
+    ...registrationSettings(registration),
+    archived_at: null,
+    updated_at: now,
   };
 }
 

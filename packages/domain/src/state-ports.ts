@@ -5,6 +5,7 @@
  */
 import type { Acknowledgement, AlertRecord } from './alerts.ts';
 import type { EodMarker } from './eod-runs.ts';
+import type { IdempotencyRecord } from './idempotency.ts';
 import type { MessageRef } from './ports.ts';
 
 /** An alert as read, with the version a compare-and-set write must name. */
@@ -107,4 +108,24 @@ export type EodRunStore = {
     doneAt: string,
     expiresAt: number,
   ): Promise<void>;
+};
+
+/** The outcome of a claim: new, or the live record someone claimed the key with first. */
+export type IdempotencyClaim = { claimed: true } | { claimed: false; existing: IdempotencyRecord };
+
+/**
+ * The `Idempotency-Key`s of HTTP writes, one record per scheduler and key digest, so a
+ * retried write re-sends what the first one sent. Items past their expiry count as absent.
+ *
+ * Failure: `EngineUnavailableError` for engine trouble; a `ValidationError` naming the
+ * item when the live record of the key is unreadable. A key already claimed is not an
+ * error, it is `claimed: false`.
+ */
+export type IdempotencyStore = {
+  /**
+   * Stores `record` until `expiresAt` (epoch seconds) unless a live one exists for its
+   * scheduler and key digest, which is then returned as `existing`. Of concurrent claims
+   * of one key exactly one gets `claimed: true`; the others get its record.
+   */
+  claim(record: IdempotencyRecord, now: string, expiresAt: number): Promise<IdempotencyClaim>;
 };

@@ -17,7 +17,14 @@ import {
 import { escapeMrkdwn, safeText } from './slack-text.ts';
 import { formatClock, formatDuration } from './slack-times.ts';
 import type { TableRow } from './table-rows.ts';
-import { countRows, formatCounts, NO_SCHEDULERS, orderRows, silence } from './table-rows.ts';
+import {
+  countRows,
+  formatCounts,
+  NO_SCHEDULERS,
+  orderRows,
+  pausedCell,
+  silence,
+} from './table-rows.ts';
 
 /** Input of `renderStatusTable`. */
 export type StatusTableInput = TitleLabels & {
@@ -38,7 +45,7 @@ const TABLE_TITLE = '📊 EOD Process Status';
 const COLUMN_HEADINGS = ['Service', 'Job Name', 'Status'] as const;
 const SEPARATOR = ' │ ';
 const LEGEND =
-  'Legend: ⬜ Pending | 🟡 Running | ✅ Completed | ❌ Failed | ⚠️ Stale (no heartbeat)';
+  'Legend: ⬜ Pending | 🟡 Running | ✅ Completed | ❌ Failed | ⚠️ Stale (no heartbeat) | ⏸ Paused';
 const NO_FURTHER_ROWS = '_No further rows: the table now fits in fewer messages._';
 
 /**
@@ -156,6 +163,7 @@ function tableLine(row: TableRow, timeZone: string): string {
 
 function statusCell(row: TableRow, timeZone: string): string {
   const { scheduler } = row;
+  if (row.paused) return pausedCell(scheduler, timeZone);
   const at = formatClock(scheduler.timestamp, timeZone);
   switch (row.status) {
     case 'failed': {

@@ -3,7 +3,9 @@
  * order (problems first) and their counts.
  */
 import type { SchedulerRecord, Status } from './scheduler.ts';
-import { wholeMinutes } from './slack-times.ts';
+import { TEXT_LENGTHS } from './slack-blocks.ts';
+import { safeText } from './slack-text.ts';
+import { formatClock, wholeMinutes } from './slack-times.ts';
 
 /** A running scheduler's silence, as stale detection found it. */
 export type StaleInfo = {
@@ -20,12 +22,15 @@ export type TableRow = {
   status: Status;
   /** Set when `status` is `running` and the scheduler is stale; ignored otherwise. */
   stale: StaleInfo | null;
+  /** Paused now (docs/api.md): shown as ⏸, never as a problem. */
+  paused: boolean;
 };
 
 /** What the table and the summary say when no scheduler is registered. */
 export const NO_SCHEDULERS = 'No schedulers registered.';
 
-type Counts = Record<Status, number> & { stale: number; total: number };
+/** Counts per status of the rows not paused; `paused` counts the others; `total` all. */
+type Counts = Record<Status, number> & { stale: number; paused: number; total: number };
 
 // Problems first (failed, then stale), then running, pending, completed.
 const GROUP_ORDER: Readonly<Record<Status, number>> = {
@@ -35,23 +40,36 @@ const GROUP_ORDER: Readonly<Record<Status, number>> = {
   completed: 4,
 };
 const STALE_GROUP = 1;
+const PAUSED_GROUP = 5;
 
 function isStale(row: TableRow): boolean {
-  return row.status === 'running' && row.stale !== null;
+  return !row.paused && row.status === 'running' && row.stale !== null;
 }
 
-/** Stale schedulers are running ones, so they count in `running` too. */
+/** Stale schedulers are running ones, so they count in `running` too; paused ones only as paused. */
 export function countRows(rows: readonly TableRow[]): Counts {
-  const counts: Counts = { pending: 0, running: 0, completed: 0, failed: 0, stale: 0, total: 0 };
+  const counts: Counts = {
+    pending: 0,
+    running: 0,
+    completed: 0,
+    failed: 0,
+    stale: 0,
+    paused: 0,
+    total: 0,
+  };
   for (const row of rows) {
-    counts[row.status] += 1;
+    if (row.paused) counts.paused += 1;
+    else counts[row.status] += 1;
     if (isStale(row)) counts.stale += 1;
     counts.total += 1;
   }
   return counts;
 }
 
-/** The counts line: `✅ 1 completed · 🟡 1 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 1 stale`. */
+/**
+ * The counts line: `✅ 1 completed · 🟡 1 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 1 stale`,
+ * and `· ⏸ 1 paused` when some are.
+ */
 export function formatCounts(counts: Counts): string {
   return [
     `✅ ${counts.completed} completed`,
@@ -59,6 +77,7 @@ export function formatCounts(counts: Counts): string {
     `⬜ ${counts.pending} pending`,
     `❌ ${counts.failed} failed`,
     `⚠️ ${counts.stale} stale`,
+    ...(counts.paused > 0 ? [`⏸ ${counts.paused} paused`] : []),
   ].join(' · ');
 }
 
@@ -69,7 +88,7 @@ export function formatCounts(counts: Counts): string {
 export function orderRows(rows: readonly TableRow[]): TableRow[] {
   const keyed = rows.map((row) => ({
     row,
-    group: isStale(row) ? STALE_GROUP : GROUP_ORDER[row.status],
+    group: row.paused ? PAUSED_GROUP : isStale(row) ? STALE_GROUP : GROUP_ORDER[row.status],
     service: row.scheduler.service_name.toLowerCase(),
     job: row.scheduler.job_name.toLowerCase(),
   }));
@@ -93,4 +112,16 @@ export function compareStrings(a: string, b: string): number {
 /** The stale mark of a running row: `no heartbeat 14 min`. */
 export function silence(minutesSilent: number): string {
   return `no heartbeat ${wholeMinutes(minutesSilent)} min`;
+}
+
+/** `⏸ Paused until 06:00 (maintenance)`: a pause says when it ends and why, if it can. */
+export function pausedCell(
+  scheduler: Pick<SchedulerRecord, 'paused_until' | 'pause_reason'>,
+  timeZone: string,
+): string {
+  const until = scheduler.paused_until
+    ? ` until ${formatClock(scheduler.paused_until, timeZone)}`
+    : '';
+  const reason = safeText(scheduler.pause_reason, { max: TEXT_LENGTHS.rowError });
+  return `⏸ Paused${until}${reason.length > 0 ? ` (${reason})` : ''}`;
 }

@@ -6,6 +6,7 @@ import { DEFAULT_MESSAGE_LIMITS, validateMessage } from '@schedmon/fake-slack';
 import { expect } from 'vitest';
 import type { SlackMessage } from './ports.ts';
 import type { SchedulerRecord, Status } from './scheduler.ts';
+import { DEFAULT_GRACE_SECONDS } from './scheduler.ts';
 import type { TableRow } from './table-rows.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -27,6 +28,22 @@ export const LABELS = { businessDateLabel: '15 Jan 2026', timeLabel: '02:00', zo
 export const HOSTILE =
   '<!channel> <!here> @channel @here <@U123> <!subteam^S1|ops> <http://evil|click> &lt;';
 
+/** A record's schedule, pause and archive fields as a plain registration leaves them. */
+export const UNSET_SETTINGS = {
+  schedule: null,
+  timezone: null,
+  grace_seconds: DEFAULT_GRACE_SECONDS,
+  max_runtime_seconds: null,
+  min_runtime_seconds: null,
+  alert_after_failures: 1,
+  recover_after_successes: 1,
+  tags: [],
+  paused_at: null,
+  paused_until: null,
+  pause_reason: null,
+  archived_at: null,
+} satisfies Partial<SchedulerRecord>;
+
 export function record(id: string, overrides: Partial<SchedulerRecord> = {}): SchedulerRecord {
   return {
     scheduler_id: id,
@@ -42,6 +59,7 @@ export function record(id: string, overrides: Partial<SchedulerRecord> = {}): Sc
     updated_at: '2026-01-14T17:00:00.000Z',
     owner_email: null,
     alert_user_id: null,
+    ...UNSET_SETTINGS,
     ...overrides,
   };
 }
@@ -50,8 +68,9 @@ export function row(
   scheduler: SchedulerRecord,
   status: Status = scheduler.status,
   stale: TableRow['stale'] = null,
+  paused = false,
 ): TableRow {
-  return { scheduler, status, stale };
+  return { scheduler, status, stale, paused };
 }
 
 export const STALE = { minutesSilent: 14, lastActivity: '2026-01-14T18:46:00.000Z' };

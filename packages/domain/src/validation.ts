@@ -60,6 +60,12 @@ function sentenceOf(error: ValueError): string {
       return `${field} must be at most ${schema.maximum}`;
     case ValueErrorType.Integer:
       return `${field} must be an integer`;
+    case ValueErrorType.ArrayUniqueItems:
+      return `${field} must not list an item twice`;
+    case ValueErrorType.ArrayMaxItems:
+      return `${field} must have at most ${schema.maxItems} items`;
+    case ValueErrorType.ArrayMinItems:
+      return `${field} must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`;
     case ValueErrorType.Number:
       return `${field} must be a number`;
     case ValueErrorType.String:

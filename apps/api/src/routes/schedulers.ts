@@ -1,78 +1,82 @@
 /**
- * /api/v1/schedulers: registration (a synchronous write), status and heartbeat (queued,
- * 202), and the reads.
+ * /api/v1/schedulers: registration, archive, pause and resume (synchronous writes), and
+ * the reads. The queued writes (status, heartbeat, batches) are in `events.ts`.
  */
-import { randomBytes } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Clock, EventProducer, HistoryStore, SchedulerStore } from '@schedmon/domain';
+import type { Clock, HistoryStore, SchedulerRecord, SchedulerStore } from '@schedmon/domain';
 import {
-  buildHeartbeatMessage,
-  buildStatusMessage,
+  compareSchedulers,
   formatTimestamp,
-  futureSkewProblem,
   parseTimestamp,
+  registrationProblems,
   SchedulerRecordSchema,
-  statusRuleProblems,
   toHistoryEntry,
   ValidationError,
 } from '@schedmon/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Access } from '../auth.ts';
-import { hasAnyAccess, isAllowed } from '../auth.ts';
+import { hasAnyAccess, isAllowed, requireAccess } from '../auth.ts';
+import { decodeCursor, encodeCursor, nextLink } from '../cursor.ts';
 import { HttpError } from '../errors.ts';
 import type { KnownSchedulers } from '../known-schedulers.ts';
+import { errors, security } from '../plugins/openapi.ts';
 import {
-  ErrorResponseSchema,
-  HeartbeatAcceptedSchema,
-  HeartbeatRequestBodySchema,
   HistoryQuerySchema,
   HistoryResponseSchema,
   ListQuerySchema,
+  PauseRequestBodySchema,
   RegisterBodySchema,
   SchedulerListSchema,
   SchedulerParamsSchema,
-  StatusAcceptedSchema,
-  StatusBodySchema,
 } from '../schemas.ts';
 
 export type SchedulerRoutesDeps = {
   clock: Clock;
   schedulers: SchedulerStore;
   history: HistoryStore;
-  queue: EventProducer;
   known: KnownSchedulers;
-  maxClockSkewMs: number;
-  onEnqueued?: (type: 'status' | 'heartbeat') => void;
 };
 
-const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [code, ErrorResponseSchema]));
-const security = [{ apiKey: [] }];
+/** The only board until boards exist (docs/boards.md): every active scheduler. */
+const DEFAULT_BOARD = 'default';
 
-function authorize(request: FastifyRequest, access: Access, schedulerId: string) {
-  const key = request.apiKey;
-  if (!key || !isAllowed(key, access, schedulerId)) {
-    throw new HttpError(
-      403,
-      `API key ${key?.name ?? ''} may not ${access} scheduler ${schedulerId}`,
-    );
-  }
+function notFound(id: string) {
+  return new HttpError(404, `Scheduler ${id} not found`);
 }
 
-function notRegistered(id: string) {
-  return new HttpError(404, `Scheduler ${id} not found. Please register first.`);
+/** The sort position of a record, as a list cursor carries it. */
+const positionOf = (record: SchedulerRecord) => [
+  record.service_name,
+  record.job_name,
+  record.scheduler_id,
+];
+
+/** The records after `cursor`'s position in list order (all of them without one). */
+function after(records: readonly SchedulerRecord[], cursor: string | undefined) {
+  if (cursor === undefined) return records;
+  const [service_name = '', job_name = '', scheduler_id = ''] = decodeCursor(cursor, 3);
+  const position = { service_name, job_name, scheduler_id } as SchedulerRecord;
+  return records.filter((record) => compareSchedulers(record, position) > 0);
 }
 
 export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoutesDeps) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const now = () => deps.clock.now();
-  const attributes = (request: FastifyRequest) => ({ request_id: request.id, source: 'http' });
+  const now = () => formatTimestamp(deps.clock.now().getTime());
+
+  /** The answer to a change of one scheduler: the record, or the 404 of why not. */
+  const changed = (id: string, result: SchedulerRecord | 'not_registered' | 'archived') => {
+    if (result === 'not_registered') throw notFound(id);
+    if (result === 'archived') {
+      throw new HttpError(404, `Scheduler ${id} is archived. Register it again to restore it.`);
+    }
+    return result;
+  };
 
   api.post(
     '/schedulers/register',
     {
       schema: {
-        summary: 'Register a scheduler, or update its names and contacts',
+        operationId: 'registerScheduler',
+        summary: 'Register a scheduler, or update its names and settings; restores an archived one',
         tags: ['schedulers'],
         security,
         body: RegisterBodySchema,
@@ -80,119 +84,21 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
       },
     },
     async (request, reply) => {
-      authorize(request, 'write', request.body.scheduler_id);
-      const record = await deps.schedulers.register(request.body, formatTimestamp(now().getTime()));
+      requireAccess(request.apiKey, 'write', request.body.scheduler_id);
+      const problems = registrationProblems(request.body);
+      if (problems.length > 0) throw new ValidationError(problems);
+      const record = await deps.schedulers.register(request.body, now());
       deps.known.remember(record.scheduler_id);
       return reply.code(201).send(record);
     },
   );
 
-  api.put(
-    '/schedulers/:id/status',
-    {
-      schema: {
-        summary: 'Report a status; queued for the worker (202)',
-        tags: ['schedulers'],
-        security,
-        params: SchedulerParamsSchema,
-        body: StatusBodySchema,
-        response: { 202: StatusAcceptedSchema, ...errors(400, 401, 403, 404, 429, 503) },
-      },
-    },
-    async (request, reply) => {
-      const { id } = request.params;
-      const body = request.body;
-      authorize(request, 'write', id);
-      const nowMs = now().getTime();
-      const problems = statusRuleProblems(body);
-      if (body.scheduler_id !== id)
-        problems.unshift(`scheduler_id must equal the id in the path (${id})`);
-      const skew = futureSkewProblem(body.timestamp, nowMs, deps.maxClockSkewMs);
-      if (skew) problems.push(skew);
-      if (problems.length > 0) throw new ValidationError(problems);
-      if (!(await deps.known.exists(id))) throw notRegistered(id);
-      const message = buildStatusMessage(body, { now: nowMs, random: randomBytes, accepted: true });
-      await deps.queue.send(message, attributes(request));
-      deps.onEnqueued?.('status');
-      return reply.code(202).send({
-        event_id: message.event_id,
-        scheduler_id: id,
-        status: message.status,
-        timestamp: message.timestamp,
-        accepted_at: message.accepted_at ?? '',
-      });
-    },
-  );
-
-  api.post(
-    '/schedulers/:id/heartbeat',
-    {
-      schema: {
-        summary: 'Send a heartbeat; queued for the worker (202)',
-        tags: ['schedulers'],
-        security,
-        params: SchedulerParamsSchema,
-        body: HeartbeatRequestBodySchema,
-        response: { 202: HeartbeatAcceptedSchema, ...errors(400, 401, 403, 404, 429, 503) },
-      },
-    },
-    async (request, reply) => {
-      const { id } = request.params;
-      authorize(request, 'write', id);
-      const body = request.body ?? undefined;
-      const nowMs = now().getTime();
-      const problems: string[] = [];
-      if (body && body.scheduler_id !== id) {
-        problems.push(`scheduler_id must equal the id in the path (${id})`);
-      }
-      const skew = body?.timestamp
-        ? futureSkewProblem(body.timestamp, nowMs, deps.maxClockSkewMs)
-        : undefined;
-      if (skew) problems.push(skew);
-      if (problems.length > 0) throw new ValidationError(problems);
-      if (!(await deps.known.exists(id))) throw notRegistered(id);
-      const message = buildHeartbeatMessage(
-        { scheduler_id: id, timestamp: body?.timestamp },
-        { now: nowMs, random: randomBytes, accepted: true },
-      );
-      await deps.queue.send(message, attributes(request));
-      deps.onEnqueued?.('heartbeat');
-      return reply.code(202).send({
-        message: 'Heartbeat recorded' as const,
-        scheduler_id: id,
-        timestamp: message.timestamp,
-        event_id: message.event_id,
-      });
-    },
-  );
-
-  api.get(
-    '/schedulers',
-    {
-      schema: {
-        summary: 'List schedulers, sorted by service name then job name',
-        tags: ['schedulers'],
-        security,
-        querystring: ListQuerySchema,
-        response: { 200: SchedulerListSchema, ...errors(400, 401, 403, 429, 503) },
-      },
-    },
-    async (request) => {
-      const key = request.apiKey;
-      if (!key || !hasAnyAccess(key, 'read')) {
-        throw new HttpError(403, `API key ${key?.name ?? ''} may not read schedulers`);
-      }
-      const records = await deps.schedulers.list(request.query);
-      // A key limited to some ids sees only those.
-      return records.filter((record) => isAllowed(key, 'read', record.scheduler_id));
-    },
-  );
-
-  api.get(
+  api.delete(
     '/schedulers/:id',
     {
       schema: {
-        summary: 'One scheduler’s current record',
+        operationId: 'archiveScheduler',
+        summary: 'Archive a scheduler: out of lists, tables and alerts; history kept',
         tags: ['schedulers'],
         security,
         params: SchedulerParamsSchema,
@@ -201,9 +107,120 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
     },
     async (request) => {
       const { id } = request.params;
-      authorize(request, 'read', id);
+      requireAccess(request.apiKey, 'write', id);
+      const record = await deps.schedulers.archive(id, now());
+      deps.known.forget(id);
+      if (!record) throw notFound(id);
+      return record;
+    },
+  );
+
+  api.post(
+    '/schedulers/:id/pause',
+    {
+      schema: {
+        operationId: 'pauseScheduler',
+        summary: 'Pause a scheduler: its events are recorded, no alert is opened',
+        tags: ['schedulers'],
+        security,
+        params: SchedulerParamsSchema,
+        body: PauseRequestBodySchema,
+        response: { 200: SchedulerRecordSchema, ...errors(400, 401, 403, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      requireAccess(request.apiKey, 'write', id);
+      const body = request.body ?? {};
+      const at = now();
+      const untilMs = body.until === undefined ? undefined : parseTimestamp(body.until);
+      if (untilMs !== undefined && formatTimestamp(untilMs) <= at) {
+        throw new ValidationError(['until must be in the future']);
+      }
+      const pause = {
+        until: untilMs === undefined ? null : formatTimestamp(untilMs),
+        reason: body.reason?.trim() ?? null,
+      };
+      return changed(id, await deps.schedulers.pause(id, pause, at));
+    },
+  );
+
+  api.post(
+    '/schedulers/:id/resume',
+    {
+      schema: {
+        operationId: 'resumeScheduler',
+        summary: 'End a pause; alerts open again from the next event',
+        tags: ['schedulers'],
+        security,
+        params: SchedulerParamsSchema,
+        response: { 200: SchedulerRecordSchema, ...errors(400, 401, 403, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      requireAccess(request.apiKey, 'write', id);
+      return changed(id, await deps.schedulers.resume(id, now()));
+    },
+  );
+
+  api.get(
+    '/schedulers',
+    {
+      schema: {
+        operationId: 'listSchedulers',
+        summary:
+          'List schedulers, sorted by service name, job name and id; with limit, one page and a Link rel="next"',
+        tags: ['schedulers'],
+        security,
+        querystring: ListQuerySchema,
+        response: { 200: SchedulerListSchema, ...errors(400, 401, 403, 404, 429, 503) },
+      },
+    },
+    async (request: FastifyRequest<{ Querystring: typeof ListQuerySchema.static }>, reply) => {
+      const key = request.apiKey;
+      if (!key || !hasAnyAccess(key, 'read')) {
+        throw new HttpError(403, `API key ${key?.name ?? ''} may not read schedulers`);
+      }
+      const { limit, cursor, board, ...filter } = request.query;
+      if (board !== undefined && board !== DEFAULT_BOARD) {
+        throw new HttpError(404, `Board ${board} not found`);
+      }
+      const records = (await deps.schedulers.list(filter)).filter((record) =>
+        // A key limited to some ids sees only those.
+        isAllowed(key, 'read', record.scheduler_id),
+      );
+      if (limit === undefined) {
+        if (cursor !== undefined) throw new ValidationError(['cursor needs limit']);
+        return records;
+      }
+      const rest = after(records, cursor);
+      const page = rest.slice(0, limit);
+      const last = page.at(-1);
+      if (rest.length > limit && last) {
+        reply.header('link', nextLink(request, encodeCursor(positionOf(last))));
+      }
+      return page;
+    },
+  );
+
+  api.get(
+    '/schedulers/:id',
+    {
+      schema: {
+        operationId: 'getScheduler',
+        summary: 'One scheduler’s current record (archived ones too: see archived_at)',
+        tags: ['schedulers'],
+        security,
+        params: SchedulerParamsSchema,
+        response: { 200: SchedulerRecordSchema, ...errors(400, 401, 403, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      requireAccess(request.apiKey, 'read', id);
       const record = await deps.schedulers.get(id);
-      if (!record) throw new HttpError(404, `Scheduler ${id} not found`);
+      if (!record) throw notFound(id);
       return record;
     },
   );
@@ -212,7 +229,9 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
     '/schedulers/:id/history',
     {
       schema: {
-        summary: 'Status history, newest first; heartbeats included with type "heartbeat"',
+        operationId: 'getHistory',
+        summary:
+          'Status history, newest first, heartbeats included with type "heartbeat"; a Link rel="next" when there is more',
         tags: ['schedulers'],
         security,
         params: SchedulerParamsSchema,
@@ -220,22 +239,29 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
         response: { 200: HistoryResponseSchema, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
-      authorize(request, 'read', id);
-      const { limit, from, to } = request.query;
+      requireAccess(request.apiKey, 'read', id);
+      const { limit, from, to, cursor } = request.query;
       const fromIso = from ? formatTimestamp(parseTimestamp(from) ?? 0) : undefined;
       const toIso = to ? formatTimestamp(parseTimestamp(to) ?? 0) : undefined;
       if (fromIso && toIso && fromIso > toIso)
         throw new ValidationError(['from must not be after to']);
-      if (!(await deps.known.exists(id))) throw new HttpError(404, `Scheduler ${id} not found`);
+      const [position] = cursor === undefined ? [] : decodeCursor(cursor, 1);
+      if ((await deps.known.lookup(id)) === 'absent') throw notFound(id);
+      // One row more than the page says whether there is a next one.
       const rows = await deps.history.query(id, {
-        limit,
-        now: formatTimestamp(now().getTime()),
+        limit: limit + 1,
+        now: now(),
         ...(fromIso ? { from: fromIso } : {}),
         ...(toIso ? { to: toIso } : {}),
+        ...(position ? { after: position } : {}),
       });
-      return rows.map(toHistoryEntry);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      if (rows.length > limit && last)
+        reply.header('link', nextLink(request, encodeCursor([last.sk])));
+      return page.map(toHistoryEntry);
     },
   );
 }

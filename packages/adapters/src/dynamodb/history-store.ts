@@ -104,7 +104,16 @@ export function createDynamoHistoryStore(
         values[':to'] = `${query.to}#\uffff`;
       }
       const rows: HistoryRow[] = [];
-      let startKey: Record<string, unknown> | undefined;
+      // Newest first, so the walk goes on below the previous page's last row. DynamoDB
+      // refuses a start key outside the key condition: above it means from the top,
+      // below it means nothing is left.
+      const upper = values[':to'] as string | undefined;
+      const lower = values[':from'] as string | undefined;
+      if (query.after !== undefined && lower !== undefined && query.after <= lower) return [];
+      const inside = query.after !== undefined && (upper === undefined || query.after <= upper);
+      let startKey: Record<string, unknown> | undefined = inside
+        ? { scheduler_id: schedulerId, sk: query.after }
+        : undefined;
       // Limit counts items before the expiry filter, so page until enough rows survive it.
       do {
         const page = await dynamo('Query', () =>

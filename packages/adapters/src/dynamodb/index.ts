@@ -6,6 +6,7 @@ export { createDynamoAlertStore } from './alert-store.ts';
 export { createDynamoEodRunStore } from './eod-run-store.ts';
 export { dynamo, isConditionFailed } from './errors.ts';
 export { createDynamoHistoryStore } from './history-store.ts';
+export { createDynamoIdempotencyStore } from './idempotency-store.ts';
 export { createDynamoLeaseStore } from './lease-store.ts';
 export { createDynamoSchedulerStore } from './scheduler-store.ts';
 

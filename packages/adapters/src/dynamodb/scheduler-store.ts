@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   ApplyResult,
+  ChangeResult,
   HeartbeatEvent,
   Registration,
   SchedulerFilter,
@@ -9,7 +10,15 @@ import type {
   SchedulerStore,
   StatusEvent,
 } from '@schedmon/domain';
-import { compareSchedulers, orderKeyOf, PLACEHOLDER_ORDER_KEY } from '@schedmon/domain';
+import {
+  compareSchedulers,
+  matchesFilter,
+  orderKeyOf,
+  PLACEHOLDER_ORDER_KEY,
+  REGISTRATION_SETTINGS,
+  registrationSettings,
+  SchedulerRecordSchema,
+} from '@schedmon/domain';
 import { dynamo, isConditionFailed } from './errors.ts';
 
 /** Attributes kept next to the record to decide event order inside DynamoDB. */
@@ -20,8 +29,15 @@ type StoredScheduler = Partial<SchedulerRecord> & {
   last_event_id?: string;
 };
 
+/** A record as read: absent attributes are null, or the defaults of unset settings. */
 function toRecord(item: StoredScheduler): SchedulerRecord {
+  const defaults = registrationSettings({
+    scheduler_id: item.scheduler_id,
+    service_name: '',
+    job_name: '',
+  });
   return {
+    ...defaults,
     scheduler_id: item.scheduler_id,
     service_name: item.service_name ?? '',
     job_name: item.job_name ?? '',
@@ -35,7 +51,66 @@ function toRecord(item: StoredScheduler): SchedulerRecord {
     updated_at: item.updated_at ?? '',
     owner_email: item.owner_email ?? null,
     alert_user_id: item.alert_user_id ?? null,
+    schedule: item.schedule ?? null,
+    timezone: item.timezone ?? null,
+    grace_seconds: item.grace_seconds ?? defaults.grace_seconds,
+    max_runtime_seconds: item.max_runtime_seconds ?? null,
+    min_runtime_seconds: item.min_runtime_seconds ?? null,
+    alert_after_failures: item.alert_after_failures ?? defaults.alert_after_failures,
+    recover_after_successes: item.recover_after_successes ?? defaults.recover_after_successes,
+    tags: item.tags ?? [],
+    paused_at: item.paused_at ?? null,
+    paused_until: item.paused_until ?? null,
+    pause_reason: item.pause_reason ?? null,
+    archived_at: item.archived_at ?? null,
   };
+}
+
+/** A projection of `fields` (names through placeholders: `status` and `timestamp` are reserved). */
+function projection(fields: readonly string[]) {
+  return {
+    ProjectionExpression: fields.map((_, index) => `#p${index}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(
+      fields.map((field, index) => [`#p${index}`, field]),
+    ),
+  };
+}
+
+// Reads return the record's fields only, not the attributes that order events.
+const RECORD_PROJECTION = projection(Object.keys(SchedulerRecordSchema.properties));
+// Why a conditional write was refused.
+const REFUSAL_PROJECTION = projection([
+  'scheduler_id',
+  'last_event_id',
+  'last_heartbeat',
+  'archived_at',
+]);
+
+const ACTIVE = 'attribute_exists(scheduler_id) AND attribute_not_exists(archived_at)';
+
+/**
+ * An update expression: `SET` of `set` and of each present `optional` value (its value
+ * added to `values`), `REMOVE` of `remove` and of each absent one (undefined, null or an
+ * empty list), so an absent value is an absent attribute. Optional fields are named
+ * through `names` (`#o_<field>`): some, like `timezone`, are DynamoDB reserved words.
+ */
+function updateExpression(
+  set: string[],
+  values: Record<string, unknown>,
+  names: Record<string, string>,
+  optional: Record<string, unknown>,
+  remove: string[] = [],
+): string {
+  for (const [field, value] of Object.entries(optional)) {
+    names[`#o_${field}`] = field;
+    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) {
+      remove.push(`#o_${field}`);
+    } else {
+      set.push(`#o_${field} = :${field}`);
+      values[`:${field}`] = value;
+    }
+  }
+  return `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
 }
 
 // The event-order rule of `compareOrder`, as one comparison DynamoDB evaluates atomically.
@@ -53,24 +128,61 @@ export function createDynamoSchedulerStore(
   client: DynamoDBDocumentClient,
   tableName: string,
 ): SchedulerStore {
-  const read = async (schedulerId: string) => {
+  const read = async (schedulerId: string, fields = RECORD_PROJECTION) => {
     const result = await dynamo('GetItem', () =>
       client.send(
         new GetCommand({
           TableName: tableName,
           Key: { scheduler_id: schedulerId },
           ConsistentRead: true,
+          ...fields,
         }),
       ),
     );
     return result.Item as StoredScheduler | undefined;
   };
 
+  /** Why a write conditioned on `ACTIVE` was refused, or the record it was refused on. */
+  const refusal = async (schedulerId: string) => {
+    const current = await read(schedulerId, REFUSAL_PROJECTION);
+    if (!current) return 'not_registered' as const;
+    if (current.archived_at !== undefined) return 'archived' as const;
+    return current;
+  };
+
+  /** One conditional update of an active scheduler, returning the new record or why not. */
+  const change = async (
+    schedulerId: string,
+    update: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ): Promise<ChangeResult> => {
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { scheduler_id: schedulerId },
+          UpdateExpression: update,
+          ConditionExpression: ACTIVE,
+          ExpressionAttributeValues: values,
+          ...(names && Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(result.Attributes as StoredScheduler);
+    } catch (error) {
+      if (!isConditionFailed(error)) return dynamo('UpdateItem', () => Promise.reject(error));
+    }
+    const why = await refusal(schedulerId);
+    // Active again by the time of the read (restored meanwhile): the caller may retry.
+    return typeof why === 'string' ? why : 'not_registered';
+  };
+
   async function register(registration: Registration, now: string): Promise<SchedulerRecord> {
-    const optional = {
-      owner_email: registration.owner_email,
-      alert_user_id: registration.alert_user_id,
-    };
+    const optional = Object.fromEntries(
+      REGISTRATION_SETTINGS.map((field) => [field, registration[field]]),
+    );
+    const names: Record<string, string> = { '#status': 'status', '#ts': 'timestamp' };
     const set = [
       'service_name = :service_name',
       'job_name = :job_name',
@@ -80,7 +192,6 @@ export function createDynamoSchedulerStore(
       'created_at = if_not_exists(created_at, :now)',
       'order_key = if_not_exists(order_key, :placeholder)',
     ];
-    const remove: string[] = [];
     const values: Record<string, unknown> = {
       ':service_name': registration.service_name.trim(),
       ':job_name': registration.job_name.trim(),
@@ -88,26 +199,39 @@ export function createDynamoSchedulerStore(
       ':pending': 'pending',
       ':placeholder': PLACEHOLDER_ORDER_KEY,
     };
-    for (const [field, value] of Object.entries(optional)) {
-      if (value === undefined) remove.push(field);
-      else {
-        set.push(`${field} = :${field}`);
-        values[`:${field}`] = value;
-      }
-    }
     const result = await dynamo('UpdateItem', () =>
       client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { scheduler_id: registration.scheduler_id },
-          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ExpressionAttributeNames: { '#status': 'status', '#ts': 'timestamp' },
+          // Registering again restores an archived scheduler.
+          UpdateExpression: updateExpression(set, values, names, optional, ['archived_at']),
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
       ),
     );
     return toRecord(result.Attributes as StoredScheduler);
+  }
+
+  async function archive(schedulerId: string, now: string) {
+    try {
+      const result = await client.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { scheduler_id: schedulerId },
+          UpdateExpression: 'SET archived_at = if_not_exists(archived_at, :now), updated_at = :now',
+          ConditionExpression: 'attribute_exists(scheduler_id)',
+          ExpressionAttributeValues: { ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(result.Attributes as StoredScheduler);
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      return dynamo('UpdateItem', () => Promise.reject(error));
+    }
   }
 
   async function applyStatus(event: StatusEvent, now: string): Promise<ApplyResult> {
@@ -120,7 +244,6 @@ export function createDynamoSchedulerStore(
       'job_name = :job_name',
       'updated_at = :now',
     ];
-    const remove: string[] = [];
     const values: Record<string, unknown> = {
       ':status': event.status,
       ':ts': event.timestamp,
@@ -131,22 +254,20 @@ export function createDynamoSchedulerStore(
       ':now': now,
     };
     // Fields the event omits are cleared, not carried over from an older run.
-    for (const field of ['execution_time_ms', 'error_message', 'metadata'] as const) {
-      const value = event[field];
-      if (value === null) remove.push(field);
-      else {
-        set.push(`${field} = :${field}`);
-        values[`:${field}`] = value;
-      }
-    }
+    const names: Record<string, string> = { '#status': 'status', '#ts': 'timestamp' };
+    const optional = {
+      execution_time_ms: event.execution_time_ms,
+      error_message: event.error_message,
+      metadata: event.metadata,
+    };
     try {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { scheduler_id: event.scheduler_id },
-          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: NEWER_EVENT_CONDITION,
-          ExpressionAttributeNames: { '#status': 'status', '#ts': 'timestamp' },
+          UpdateExpression: updateExpression(set, values, names, optional),
+          ConditionExpression: `${NEWER_EVENT_CONDITION} AND attribute_not_exists(archived_at)`,
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
@@ -155,8 +276,8 @@ export function createDynamoSchedulerStore(
       if (!isConditionFailed(error)) return dynamo('UpdateItem', () => Promise.reject(error));
     }
     // The write was refused; reading afterwards only names why, it decides nothing.
-    const current = await read(event.scheduler_id);
-    if (!current) return 'not_registered';
+    const current = await refusal(event.scheduler_id);
+    if (typeof current === 'string') return current;
     return current.last_event_id === event.event_id ? 'duplicate' : 'late';
   }
 
@@ -172,17 +293,37 @@ export function createDynamoSchedulerStore(
       const records: SchedulerRecord[] = [];
       const pages = paginateScan(
         { client, pageSize: 1000 },
-        { TableName: tableName, ConsistentRead: true },
+        { TableName: tableName, ConsistentRead: true, ...RECORD_PROJECTION },
       );
       await dynamo('Scan', async () => {
         for await (const page of pages) {
           for (const item of page.Items ?? []) records.push(toRecord(item as StoredScheduler));
         }
       });
-      return records
-        .filter((record) => !filter.status || record.status === filter.status)
-        .filter((record) => !filter.service_name || record.service_name === filter.service_name)
-        .sort(compareSchedulers);
+      return records.filter((record) => matchesFilter(record, filter)).sort(compareSchedulers);
+    },
+
+    archive,
+
+    pause: (schedulerId, pause, now) => {
+      const values: Record<string, unknown> = { ':now': now };
+      const names: Record<string, string> = {};
+      const optional = { paused_until: pause.until, pause_reason: pause.reason };
+      const set = ['paused_at = :now', 'updated_at = :now'];
+      return change(schedulerId, updateExpression(set, values, names, optional), values, names);
+    },
+
+    resume: async (schedulerId, now) => {
+      const current = await read(schedulerId);
+      if (current?.paused_at === undefined) {
+        if (!current) return 'not_registered';
+        return current.archived_at === undefined ? toRecord(current) : 'archived';
+      }
+      return change(
+        schedulerId,
+        'SET updated_at = :now REMOVE paused_at, paused_until, pause_reason',
+        { ':now': now },
+      );
     },
 
     applyStatus,
@@ -194,8 +335,7 @@ export function createDynamoSchedulerStore(
             TableName: tableName,
             Key: { scheduler_id: event.scheduler_id },
             UpdateExpression: 'SET last_heartbeat = :hb',
-            ConditionExpression:
-              'attribute_exists(scheduler_id) AND (attribute_not_exists(last_heartbeat) OR last_heartbeat < :hb)',
+            ConditionExpression: `${ACTIVE} AND (attribute_not_exists(last_heartbeat) OR last_heartbeat < :hb)`,
             ExpressionAttributeValues: { ':hb': event.timestamp },
           }),
         );
@@ -203,8 +343,8 @@ export function createDynamoSchedulerStore(
       } catch (error) {
         if (!isConditionFailed(error)) return dynamo('UpdateItem', () => Promise.reject(error));
       }
-      const current = await read(event.scheduler_id);
-      if (!current) return 'not_registered';
+      const current = await refusal(event.scheduler_id);
+      if (typeof current === 'string') return current;
       return current.last_heartbeat === event.timestamp ? 'duplicate' : 'late';
     },
   };

@@ -88,6 +88,30 @@ export function historyStoreContract(name: string, setup: () => HistoryStore) {
       expect(toOnly.map((row) => row.id)).toEqual(['e10']);
     });
 
+    it('continues after a row: pages walk every row once, within bounds, and out-of-range starts are safe', async () => {
+      const store = setup();
+      const id = newId();
+      await store.putAll([10, 20, 30, 40, 50].map((minute) => historyRow(id, minute)));
+      const ids: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.query(id, { limit: 2, now: NOW, ...(after ? { after } : {}) });
+        ids.push(...page.map((row) => row.id));
+        if (page.length < 2) break;
+        after = page.at(-1)?.sk;
+      }
+      expect(ids).toEqual(['e50', 'e40', 'e30', 'e20', 'e10']);
+      const bounded = { from: '2026-01-15T00:20:00.000Z', to: '2026-01-15T00:40:00.000Z' };
+      const first = await store.query(id, { limit: 1, now: NOW, ...bounded });
+      expect(first.map((row) => row.id)).toEqual(['e40']);
+      const rest = await store.query(id, { limit: 5, now: NOW, ...bounded, after: first[0]?.sk });
+      expect(rest.map((row) => row.id)).toEqual(['e30', 'e20']);
+      // A start above the bounds reads from the top; one below them finds nothing.
+      const above = await store.query(id, { limit: 5, now: NOW, ...bounded, after: '2027' });
+      expect(above.map((row) => row.id)).toEqual(['e40', 'e30', 'e20']);
+      expect(await store.query(id, { limit: 5, now: NOW, ...bounded, after: '2025' })).toEqual([]);
+    });
+
     it('never returns expired rows, even when the limit spans them', async () => {
       const store = setup();
       const id = newId();

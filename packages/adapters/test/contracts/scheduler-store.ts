@@ -61,6 +61,18 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
         updated_at: NOW,
         owner_email: null,
         alert_user_id: 'U123',
+        schedule: null,
+        timezone: null,
+        grace_seconds: 600,
+        max_runtime_seconds: null,
+        min_runtime_seconds: null,
+        alert_after_failures: 1,
+        recover_after_successes: 1,
+        tags: [],
+        paused_at: null,
+        paused_until: null,
+        pause_reason: null,
+        archived_at: null,
       });
       expect(await store.get(id)).toEqual(record);
       expect(await store.get(newId())).toBeUndefined();
@@ -258,6 +270,104 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
           metadata: expected?.metadata,
         });
       }
+    });
+
+    it('stores the schedule settings and tags, and clears the ones a registration omits', async () => {
+      const store = setup();
+      const id = newId();
+      const settings = {
+        schedule: '30 1 * * *',
+        timezone: 'Europe/London',
+        grace_seconds: 900,
+        max_runtime_seconds: 3600,
+        min_runtime_seconds: 60,
+        alert_after_failures: 3,
+        recover_after_successes: 2,
+        tags: ['payments', 'eod'],
+      };
+      const record = await register(store, id, settings);
+      expect(record).toMatchObject(settings);
+      expect(await store.get(id)).toMatchObject(settings);
+      const plain = await register(store, id);
+      expect(plain).toMatchObject({
+        schedule: null,
+        timezone: null,
+        grace_seconds: 600,
+        max_runtime_seconds: null,
+        min_runtime_seconds: null,
+        alert_after_failures: 1,
+        recover_after_successes: 1,
+        tags: [],
+      });
+      expect(await store.get(id)).toEqual(plain);
+    });
+
+    it('filters by tag, and lists archived schedulers only when asked', async () => {
+      const store = setup();
+      const tag = `t-${randomUUID().slice(0, 8)}`;
+      const [a, b, c] = [newId(), newId(), newId()];
+      await register(store, a, { tags: [tag, 'other'] });
+      await register(store, b, { tags: [tag] });
+      await register(store, c);
+      expect((await store.list({ tag })).map((record) => record.scheduler_id).sort()).toEqual(
+        [a, b].sort(),
+      );
+      await store.archive(b, LATER);
+      expect((await store.list({ tag })).map((record) => record.scheduler_id)).toEqual([a]);
+      const archived = await store.list({ archived: true, tag });
+      expect(archived.map((record) => record.scheduler_id)).toEqual([b]);
+      expect(archived[0]?.archived_at).toBe(LATER);
+      expect((await store.list()).some((record) => record.scheduler_id === b)).toBe(false);
+    });
+
+    it('archives idempotently, refuses events while archived, and restores on registration', async () => {
+      const store = setup();
+      const id = newId();
+      await register(store, id);
+      expect(await store.applyStatus(statusEvent(id, 'e1', at(1), 'running'), NOW)).toBe('applied');
+      expect((await store.archive(id, at(2)))?.archived_at).toBe(at(2));
+      expect((await store.archive(id, at(3)))?.archived_at).toBe(at(2));
+      expect(await store.archive(newId(), at(3))).toBeUndefined();
+      expect(await store.applyStatus(statusEvent(id, 'e2', at(4), 'failed'), NOW)).toBe('archived');
+      expect(
+        await store.applyHeartbeat({
+          type: 'heartbeat',
+          event_id: 'h',
+          scheduler_id: id,
+          timestamp: at(4),
+          accepted_at: null,
+        }),
+      ).toBe('archived');
+      expect(await store.pause(id, { until: null, reason: null }, at(4))).toBe('archived');
+      expect(await store.resume(id, at(4))).toBe('archived');
+      const restored = await register(store, id);
+      expect(restored).toMatchObject({ archived_at: null, status: 'running', timestamp: at(1) });
+      expect(await store.applyStatus(statusEvent(id, 'e3', at(5), 'completed'), NOW)).toBe(
+        'applied',
+      );
+    });
+
+    it('pauses with or without an end and a reason, keeps the pause on re-registration, resumes', async () => {
+      const store = setup();
+      const id = newId();
+      await register(store, id);
+      const paused = await store.pause(id, { until: LATER, reason: 'maintenance' }, at(1));
+      expect(paused).toMatchObject({
+        paused_at: at(1),
+        paused_until: LATER,
+        pause_reason: 'maintenance',
+      });
+      const again = await store.pause(id, { until: null, reason: null }, at(2));
+      expect(again).toMatchObject({ paused_at: at(2), paused_until: null, pause_reason: null });
+      expect(await register(store, id)).toMatchObject({ paused_at: at(2) });
+      expect(await store.applyStatus(statusEvent(id, 'e1', at(3), 'failed'), NOW)).toBe('applied');
+      const resumed = await store.resume(id, at(4));
+      expect(resumed).toMatchObject({ paused_at: null, paused_until: null, pause_reason: null });
+      expect(await store.resume(id, at(5))).toMatchObject({ paused_at: null, updated_at: at(4) });
+      expect(await store.pause(newId(), { until: null, reason: null }, at(4))).toBe(
+        'not_registered',
+      );
+      expect(await store.resume(newId(), at(4))).toBe('not_registered');
     });
   });
 }

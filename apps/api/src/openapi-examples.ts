@@ -1,0 +1,252 @@
+/**
+ * Examples of the OpenAPI document, by operationId: `plugins/openapi.ts` puts them into the
+ * document, and `test/openapi.test.ts` checks each against the schema it illustrates, so
+ * an example that no longer fits its route fails a test instead of misleading a reader.
+ */
+
+/** The examples of one operation. */
+export type OperationExamples = {
+  /** A value per path or query parameter (the path ones also make the error examples' `path`). */
+  parameters?: Record<string, unknown>;
+  /** The request body. */
+  request?: unknown;
+  /** Answers by status: every success, and any error whose body is not the error shape. */
+  responses: Record<number, unknown>;
+  /** The `message` of an error example, by status, where the generic one would say less. */
+  errorMessages?: Record<number, string | string[]>;
+};
+
+const ID = 'service-a-eod';
+const STATUS_EVENT_ID = '0194c3f2-9a1e-7b3c-8d4e-5f6a7b8c9d0e';
+const HEARTBEAT_EVENT_ID = '0194c3f3-0b2f-7c4d-9e5f-6a7b8c9d0e1f';
+
+const record = {
+  scheduler_id: ID,
+  service_name: 'Service A',
+  job_name: 'EOD Processing',
+  status: 'completed',
+  timestamp: '2026-01-15T00:58:41.007Z',
+  execution_time_ms: 981_234,
+  error_message: null,
+  metadata: { rows: 120_000 },
+  last_heartbeat: '2026-01-15T00:58:41.007Z',
+  created_at: '2025-11-02T09:15:00.000Z',
+  updated_at: '2025-11-02T09:15:00.000Z',
+  owner_email: 'team-a@example.com',
+  alert_user_id: 'S0123ABCD',
+  schedule: '30 0 * * *',
+  timezone: 'Asia/Jakarta',
+  grace_seconds: 600,
+  max_runtime_seconds: 3600,
+  min_runtime_seconds: null,
+  alert_after_failures: 1,
+  recover_after_successes: 1,
+  tags: ['eod', 'finance'],
+  paused_at: null,
+  paused_until: null,
+  pause_reason: null,
+  archived_at: null,
+};
+
+const paused = {
+  ...record,
+  paused_at: '2026-01-15T01:00:00.000Z',
+  paused_until: '2026-01-16T00:00:00.000Z',
+  pause_reason: 'Bank holiday: no EOD run tonight',
+};
+
+const statusBody = {
+  scheduler_id: ID,
+  service_name: 'Service A',
+  job_name: 'EOD Processing',
+  status: 'completed',
+  timestamp: '2026-01-15T00:58:41.007Z',
+  execution_time_ms: 981_234,
+  metadata: { rows: 120_000 },
+  run_id: 'run-2026-01-15',
+};
+
+// What the api says of a path id it refuses (one that starts with a dash, say).
+const BAD_ID = { 400: ['id has characters that are not allowed (^[A-Za-z0-9][A-Za-z0-9._:-]*$)'] };
+
+const component = (message: string) => ({
+  status: 'up',
+  message,
+  lastChecked: '2026-01-15T01:00:00.000Z',
+});
+
+export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
+  registerScheduler: {
+    request: {
+      scheduler_id: ID,
+      service_name: 'Service A',
+      job_name: 'EOD Processing',
+      owner_email: 'team-a@example.com',
+      alert_user_id: 'S0123ABCD',
+      schedule: '30 0 * * *',
+      timezone: 'Asia/Jakarta',
+      max_runtime_seconds: 3600,
+      tags: ['eod', 'finance'],
+    },
+    responses: { 201: record },
+    errorMessages: { 400: ['owner_email must be a valid email'] },
+  },
+  reportStatus: {
+    parameters: { id: ID },
+    request: statusBody,
+    responses: {
+      202: {
+        event_id: STATUS_EVENT_ID,
+        scheduler_id: ID,
+        status: 'completed',
+        timestamp: '2026-01-15T00:58:41.007Z',
+        accepted_at: '2026-01-15T00:58:41.112Z',
+      },
+    },
+    errorMessages: { 404: `Scheduler ${ID} not found. Please register first.` },
+  },
+  sendHeartbeat: {
+    parameters: { id: ID },
+    request: { scheduler_id: ID, timestamp: '2026-01-15T00:45:00.000Z' },
+    responses: {
+      202: {
+        message: 'Heartbeat recorded',
+        scheduler_id: ID,
+        timestamp: '2026-01-15T00:45:00.000Z',
+        event_id: HEARTBEAT_EVENT_ID,
+      },
+    },
+    errorMessages: { 404: `Scheduler ${ID} not found. Please register first.` },
+  },
+  sendEvents: {
+    request: {
+      events: [
+        { type: 'status', ...statusBody },
+        { type: 'heartbeat', scheduler_id: 'service-b-sync' },
+      ],
+    },
+    responses: {
+      202: {
+        accepted: 1,
+        rejected: 1,
+        results: [
+          { index: 0, event_id: STATUS_EVENT_ID, scheduler_id: ID, type: 'status' },
+          {
+            index: 1,
+            error: {
+              statusCode: 404,
+              timestamp: '2026-01-15T01:00:00.000Z',
+              path: '/api/v1/events',
+              method: 'POST',
+              error: 'Not Found',
+              message: 'Scheduler service-b-sync not found. Please register first.',
+            },
+          },
+        ],
+      },
+    },
+    errorMessages: { 400: ['events must have at most 100 items'] },
+  },
+  listSchedulers: {
+    parameters: { status: 'completed', service_name: 'Service A', tag: 'eod', limit: 50 },
+    responses: { 200: [record] },
+    errorMessages: {
+      400: ['status must be one of pending, running, completed, failed'],
+      404: 'Board night-shift not found',
+    },
+  },
+  getScheduler: {
+    parameters: { id: ID },
+    responses: { 200: record },
+    errorMessages: BAD_ID,
+  },
+  getHistory: {
+    parameters: {
+      id: ID,
+      limit: 50,
+      from: '2026-01-14T00:00:00.000Z',
+      to: '2026-01-15T23:59:59.999Z',
+    },
+    responses: {
+      200: [
+        {
+          id: STATUS_EVENT_ID,
+          scheduler_id: ID,
+          type: 'status',
+          status: 'completed',
+          timestamp: '2026-01-15T00:58:41.007Z',
+          execution_time_ms: 981_234,
+          error_message: null,
+          metadata: { rows: 120_000 },
+          run_id: 'run-2026-01-15',
+        },
+        {
+          id: HEARTBEAT_EVENT_ID,
+          scheduler_id: ID,
+          type: 'heartbeat',
+          status: null,
+          timestamp: '2026-01-15T00:45:00.000Z',
+          execution_time_ms: null,
+          error_message: null,
+          metadata: null,
+          run_id: null,
+        },
+      ],
+    },
+    errorMessages: { 400: ['limit must be at most 1000'] },
+  },
+  archiveScheduler: {
+    parameters: { id: ID },
+    responses: { 200: { ...record, archived_at: '2026-01-15T01:00:00.000Z' } },
+    errorMessages: BAD_ID,
+  },
+  pauseScheduler: {
+    parameters: { id: ID },
+    request: { until: '2026-01-16T00:00:00.000Z', reason: 'Bank holiday: no EOD run tonight' },
+    responses: { 200: paused },
+  },
+  resumeScheduler: {
+    parameters: { id: ID },
+    responses: { 200: record },
+    errorMessages: BAD_ID,
+  },
+  getHealth: {
+    responses: { 200: { status: 'ok', version: '1.4.0', uptime: 86_400 } },
+  },
+  getReadiness: {
+    responses: {
+      200: {
+        status: 'degraded',
+        timestamp: '2026-01-15T01:00:00.000Z',
+        components: {
+          dynamodb: component('dynamodb reachable'),
+          sqs: component('sqs reachable'),
+          slack: { ...component('slack unreachable (ratelimited)'), status: 'down' },
+        },
+        version: '1.4.0',
+        uptime: 86_400,
+      },
+      503: {
+        status: 'unhealthy',
+        timestamp: '2026-01-15T01:00:00.000Z',
+        components: {
+          dynamodb: { ...component('dynamodb unreachable (ECONNREFUSED)'), status: 'down' },
+          sqs: component('sqs reachable'),
+          slack: component('slack reachable'),
+        },
+        version: '1.4.0',
+        uptime: 86_400,
+      },
+    },
+  },
+  getMetrics: {
+    responses: {
+      200: [
+        '# HELP schedmon_events_enqueued_total Events accepted by the api and sent to the queue',
+        '# TYPE schedmon_events_enqueued_total counter',
+        'schedmon_events_enqueued_total{type="status"} 1024',
+        '',
+      ].join('\n'),
+    },
+  },
+};

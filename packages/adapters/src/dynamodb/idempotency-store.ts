@@ -1,0 +1,41 @@
+/**
+ * The `IdempotencyStore` on the state table. This file alone builds its keys:
+ *   idem#<scheduler id> / <key digest>   (data: IdempotencyRecord)
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { IdempotencyRecord, IdempotencyStore } from '@schedmon/domain';
+import { EngineUnavailableError, IdempotencyRecordSchema } from '@schedmon/domain';
+import { dataReader, stateTable } from './state-table.ts';
+
+const partitionOf = (schedulerId: string) => `idem#${schedulerId}`;
+
+const readRecord = dataReader('idempotency record', IdempotencyRecordSchema);
+
+// A lost put whose winner is gone by the read (it expired, or TTL deleted it, in between)
+// is tried again, once more: twice in a row means something else is wrong.
+const PUT_ATTEMPTS = 2;
+
+/** Idempotency keys on DynamoDB: a conditional put decides who claims one. */
+export function createDynamoIdempotencyStore(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+): IdempotencyStore {
+  const table = stateTable(client, tableName);
+  return {
+    async claim(record: IdempotencyRecord, now, expiresAt) {
+      const pk = partitionOf(record.scheduler_id);
+      const sk = record.key_digest;
+      for (let attempt = 1; attempt <= PUT_ATTEMPTS; attempt += 1) {
+        if (await table.putIfAbsent({ pk, sk, data: record, expires_at: expiresAt }, now)) {
+          return { claimed: true };
+        }
+        const existing = await table.get(pk, sk, now);
+        if (existing) return { claimed: false, existing: readRecord(existing) };
+      }
+      throw new EngineUnavailableError(
+        'dynamodb',
+        `DynamoDB kept refusing idempotency record ${sk} of ${record.scheduler_id} without a live one`,
+      );
+    },
+  };
+}
