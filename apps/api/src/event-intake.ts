@@ -16,6 +16,7 @@ import type {
 import {
   buildHeartbeatMessage,
   buildStatusMessage,
+  canonicalJson,
   formatTimestamp,
   futureSkewProblem,
   IDEMPOTENCY_KEY_PATTERN,
@@ -63,6 +64,15 @@ export type IntakeContext = {
 const HOUR_SECONDS = 3600;
 const hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
+/**
+ * The key of one event of a batch sent with `Idempotency-Key: batchKey`: the batch's key
+ * and the event's own content, so a retried batch repeats each event whatever order it
+ * lists them in, and a changed event is a new one rather than a 422 or a duplicate.
+ */
+export function batchEventKey(batchKey: string, event: unknown): string {
+  return `${batchKey}#${hex(canonicalJson(event))}`;
+}
+
 /** The `Idempotency-Key` header's value, checked; undefined when the request has none. */
 export function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -74,18 +84,21 @@ export function idempotencyKeyOf(header: string | string[] | undefined): string 
   return header;
 }
 
+/** The 404 of an archived scheduler, for writes to it. */
+export function archivedError(schedulerId: string) {
+  return new HttpError(
+    404,
+    `Scheduler ${schedulerId} is archived. Register it again to restore it.`,
+  );
+}
+
 /** The 404 of an id that is not registered, or is archived. */
 async function requireActive(known: KnownSchedulers, schedulerId: string) {
   const state = await known.lookup(schedulerId);
   if (state === 'absent') {
     throw new HttpError(404, `Scheduler ${schedulerId} not found. Please register first.`);
   }
-  if (state === 'archived') {
-    throw new HttpError(
-      404,
-      `Scheduler ${schedulerId} is archived. Register it again to restore it.`,
-    );
-  }
+  if (state === 'archived') throw archivedError(schedulerId);
 }
 
 export function createEventIntake(deps: IntakeDeps) {
@@ -127,12 +140,12 @@ export function createEventIntake(deps: IntakeDeps) {
     nowMs: number,
   ): Promise<AcceptedMessage> => {
     const schedulerId = input.schedulerId;
-    const message = build(input, nowMs, idempotentEventId(schedulerId, idempotencyKey, hex));
+    const now = formatTimestamp(nowMs);
+    const message = build(input, nowMs, idempotentEventId(schedulerId, idempotencyKey, now, hex));
     const fingerprint = requestFingerprint(
       { type: input.type, scheduler_id: schedulerId, body: input.body ?? null },
       hex,
     );
-    const now = formatTimestamp(nowMs);
     const claim = await deps.idempotency.claim(
       {
         scheduler_id: schedulerId,

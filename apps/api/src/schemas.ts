@@ -6,6 +6,7 @@ import {
   CursorSchema,
   HeartbeatBodySchema,
   HistoryEntrySchema,
+  IDEMPOTENCY_KEY_PATTERN,
   PageLimitSchema,
   PauseBodySchema,
   RegistrationSchema,
@@ -41,7 +42,7 @@ export const IdempotencyHeadersSchema = Type.Object({
     Type.String({
       minLength: 1,
       maxLength: 255,
-      pattern: '^[\\x20-\\x7E]+$',
+      pattern: IDEMPOTENCY_KEY_PATTERN.source,
       description:
         'One key per logical event, the same on every retry of it: the retry is the same event and gets the same answer',
     }),

@@ -94,6 +94,20 @@ describe('Idempotency-Key', () => {
     expect(await drain(queue)).toEqual([]);
   });
 
+  it('makes a key reused after its 24 h claim a new event, never the old one’s id', async () => {
+    const { app, clock } = setup();
+    await register(app, 'service-a-eod');
+    const day1 = await status(app, 'nightly-eod-failed');
+    clock.advance(25 * 3_600_000);
+    const day2 = await status(
+      app,
+      'nightly-eod-failed',
+      statusBody('service-a-eod', { timestamp: '2026-01-16T01:00:00.000Z' }),
+    );
+    expect(day2.statusCode).toBe(202);
+    expect(day2.json().event_id).not.toBe(day1.json().event_id);
+  });
+
   it('keeps a heartbeat without a timestamp the same event when it is retried later', async () => {
     const { app, clock } = setup();
     await register(app, 'service-a-eod');
@@ -234,6 +248,28 @@ describe('POST /api/v1/events', () => {
     expect(retry.json()).toEqual(first.json());
     const ids = first.json().results.map((result: { event_id: string }) => result.event_id);
     expect(new Set(ids).size).toBe(3);
+    // Retried in another order: each event is still itself.
+    const reordered = await batch(app, [...events].reverse(), { 'idempotency-key': 'batch-1' });
+    expect(reordered.json().results.map((result: { event_id: string }) => result.event_id)).toEqual(
+      [...ids].reverse(),
+    );
+    // A changed event under the same batch key is a new event, not a 422.
+    const changed = await batch(app, [{ ...events[0], status: 'completed' }], {
+      'idempotency-key': 'batch-1',
+    });
+    expect(changed.json().results[0].event_id).not.toBe(ids[0]);
+  });
+
+  it('refuses a batch from a key that may write nothing with 403', async () => {
+    const { app } = setup();
+    await register(app, 'service-a-eod');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: headers('read-only-key'),
+      payload: { events: [{ type: 'heartbeat', scheduler_id: 'service-a-eod' }] },
+    });
+    expect(response.statusCode).toBe(403);
   });
 
   it('answers 503 when the queue took none of them, and 202 with the errors when it took some', async () => {
@@ -302,6 +338,59 @@ describe('pages', () => {
     expect(new Set(original).size).toBe(2500);
     expect(new Set(seen).size).toBe(seen.length);
     expect(pages).toBeGreaterThanOrEqual(3);
+  });
+
+  it('sees each scheduler once even when schedulers are renamed during the walk', async () => {
+    const { app, schedulers } = setup();
+    const now = '2026-01-15T00:00:00.000Z';
+    const names = { a: 'B', b: 'C', c: 'D' };
+    for (const [id, service] of Object.entries(names)) {
+      await schedulers.register({ scheduler_id: id, service_name: service, job_name: 'j' }, now);
+    }
+    const seen: string[] = [];
+    let url: string | undefined = '/api/v1/schedulers?limit=1';
+    while (url) {
+      const response = await app.inject({ method: 'GET', url, headers: headers() });
+      seen.push(...response.json().map((record: { scheduler_id: string }) => record.scheduler_id));
+      // Moves a to the end and c to the front of the name order.
+      await schedulers.register({ scheduler_id: 'a', service_name: 'Z', job_name: 'j' }, now);
+      await schedulers.register({ scheduler_id: 'c', service_name: 'A', job_name: 'j' }, now);
+      url = nextOf(response.headers.link);
+    }
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses a history cursor that is not a row key it handed out', async () => {
+    const { app } = setup();
+    await register(app, 'service-a-eod');
+    const cursor = Buffer.from(JSON.stringify(['2026-01-15T00:00:00.000Z#😀'])).toString(
+      'base64url',
+    );
+    const response = await app.inject({
+      method: 'GET',
+      url: `/api/v1/schedulers/service-a-eod/history?cursor=${cursor}`,
+      headers: headers(),
+    });
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('hands out cursors the api takes back for the longest ids', async () => {
+    const { app, schedulers } = setup();
+    for (const letter of ['a', 'b']) {
+      await schedulers.register(
+        {
+          scheduler_id: letter.repeat(255),
+          service_name: '名'.repeat(255),
+          job_name: '前'.repeat(255),
+        },
+        '2026-01-15T00:00:00.000Z',
+      );
+    }
+    const first = await page(app, 'limit=1');
+    const next = nextOf(first.headers.link);
+    const second = await app.inject({ method: 'GET', url: next ?? '', headers: headers() });
+    expect(second.statusCode).toBe(200);
+    expect(second.json()[0].scheduler_id).toBe('b'.repeat(255));
   });
 
   it('keeps the filters in the next link, and ends without one', async () => {
@@ -443,6 +532,8 @@ describe('ETag', () => {
     const first = await get();
     const etag = String(first.headers.etag);
     expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]+"$/);
+    expect(first.headers['cache-control']).toBe('private, no-cache');
+    expect(first.headers.vary).toContain('x-api-key');
     const same = await get(etag);
     expect(same.statusCode).toBe(304);
     expect(same.body).toBe('');

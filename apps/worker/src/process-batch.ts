@@ -104,11 +104,15 @@ export async function processBatch(
     [...groups.values()].map(async (group) => {
       group.sort(byEventOrder);
       for (const [index, item] of group.entries()) {
+        let beforeArchive = false;
         try {
           item.outcome =
             item.event.type === 'status'
               ? await deps.schedulers.applyStatus(item.event, now)
               : await deps.schedulers.applyHeartbeat(item.event);
+          if (item.outcome === 'archived') {
+            beforeArchive = await happenedBeforeArchive(deps, item.event);
+          }
         } catch (error) {
           const decision = decideFailure(error);
           if (decision.kind === 'park') {
@@ -125,7 +129,7 @@ export async function processBatch(
             reason: 'unregistered_scheduler',
             detail: `Scheduler ${item.event.scheduler_id} is not registered`,
           });
-        } else if (item.outcome === 'archived') {
+        } else if (item.outcome === 'archived' && !beforeArchive) {
           decisions.set(item.message.messageId, {
             kind: 'park',
             reason: 'archived_scheduler',
@@ -142,7 +146,6 @@ export async function processBatch(
       (item) =>
         item.outcome !== undefined &&
         item.outcome !== 'not_registered' &&
-        item.outcome !== 'archived' &&
         !decisions.has(item.message.messageId),
     );
 
@@ -164,6 +167,17 @@ export async function processBatch(
     }),
   );
   return decisions;
+}
+
+/**
+ * Whether an event for an archived scheduler happened before the archive: such an event
+ * was accepted while the scheduler was active (still queued, or redelivered after a crash
+ * between its writes), so it gets its history row, though not the record nor an alert.
+ * Later ones are parked. A store failure here throws, as any other, and is retried.
+ */
+async function happenedBeforeArchive(deps: ProcessDeps, event: SchedulerEvent) {
+  const record = await deps.schedulers.get(event.scheduler_id);
+  return record?.archived_at != null && event.timestamp <= record.archived_at;
 }
 
 /**
@@ -212,8 +226,8 @@ async function recordAlert(deps: ProcessDeps, item: Item, nowMs: number) {
     return;
   }
   const record = await deps.schedulers.get(event.scheduler_id);
-  // Paused (or archived since): the failure is recorded, nobody is paged (docs/api.md).
-  if (record && (isPaused(record, formatTimestamp(nowMs)) || isArchived(record))) {
+  // Failed while paused (or archived since): recorded, nobody is paged (docs/api.md).
+  if (record && (isPaused(record, event.timestamp) || isArchived(record))) {
     log.info(
       { scheduler_id: event.scheduler_id, event_id: event.event_id },
       'scheduler paused or archived; failure recorded without an alert',

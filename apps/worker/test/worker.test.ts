@@ -257,3 +257,67 @@ describe('worker: failure alerts', () => {
     for (const id of ids) expect(postsOf(id), id).toHaveLength(1);
   }, 90_000);
 });
+
+describe('worker: archived and paused schedulers', () => {
+  const failureOf = (id: string, eventId: string, timestamp: string): QueueMessage => ({
+    v: 1,
+    type: 'status',
+    event_id: eventId,
+    scheduler_id: id,
+    service_name: 'Quiet',
+    job_name: id,
+    status: 'failed',
+    timestamp,
+    error_message: `${eventId} broke`,
+  });
+  const postsOf = (eventId: string) =>
+    slack
+      .callsOf('chat.postMessage')
+      .filter((call) => JSON.stringify(call.body).includes(`${eventId} broke`));
+  const rowsOf = async (id: string) =>
+    (await stores().history.query(id, { limit: 10, now: new Date().toISOString() })).map(
+      (row) => row.id,
+    );
+
+  it('records an archived scheduler’s earlier events without the record or an alert, and parks later ones', async () => {
+    const { schedulers } = stores();
+    const id = 'archived-job';
+    await schedulers.register(
+      { scheduler_id: id, service_name: 'Quiet', job_name: id },
+      minutesAgo(60),
+    );
+    await schedulers.archive(id, minutesAgo(5));
+    worker = await startWorker(environment(), slackEnv());
+    await sendEvents(environment(), [
+      failureOf(id, 'arch-before', minutesAgo(10)),
+      failureOf(id, 'arch-after', minutesAgo(1)),
+    ]);
+    await waitDrained(environment(), 30_000);
+    expect(await rowsOf(id)).toEqual(['arch-before']);
+    expect((await schedulers.get(id))?.status).toBe('pending');
+    const parked = await readDeadLetters(environment());
+    expect(parked.filter((message) => message.eventId.startsWith('arch-'))).toEqual([
+      expect.objectContaining({ eventId: 'arch-after', reason: 'archived_scheduler' }),
+    ]);
+    expect(postsOf('arch-before')).toHaveLength(0);
+  }, 60_000);
+
+  it('pages no one for a failure during a pause, and still for one from before it', async () => {
+    const { schedulers } = stores();
+    const id = 'paused-worker-job';
+    await schedulers.register(
+      { scheduler_id: id, service_name: 'Quiet', job_name: id },
+      minutesAgo(60),
+    );
+    await schedulers.pause(id, { until: null, reason: 'migration' }, minutesAgo(10));
+    worker = await startWorker(environment(), slackEnv());
+    await sendEvents(environment(), [
+      failureOf(id, 'pause-during', minutesAgo(5)),
+      failureOf(id, 'pause-before', minutesAgo(20)),
+    ]);
+    await waitDrained(environment(), 30_000);
+    await waitFor(() => postsOf('pause-before').length >= 1, 'the alert of the earlier failure');
+    expect(postsOf('pause-during')).toHaveLength(0);
+    expect((await rowsOf(id)).sort()).toEqual(['pause-before', 'pause-during']);
+  }, 60_000);
+});

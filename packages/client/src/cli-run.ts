@@ -96,6 +96,11 @@ export function failureMessage(outcome: CommandOutcome, stderrTail: readonly str
   );
 }
 
+/** The api's 404 for an archived scheduler (docs/api.md → Archive). */
+function isArchivedRefusal(error: SchedmonClientError): boolean {
+  return error.problems.some((problem) => problem.includes(' is archived.'));
+}
+
 // Case-insensitively: Windows' variable names are.
 const OWN_VARIABLE = /^SCHEDMON_/i;
 
@@ -192,9 +197,12 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
   /** The record, read once: its names are kept unless the options give others. */
   const readRecord = async (
     say: Say,
-  ): Promise<'found' | 'unknown' | 'failed' | SchedmonClientError> => {
+  ): Promise<'found' | 'unknown' | 'archived' | 'failed' | SchedmonClientError> => {
     if (record) return 'found';
     const found = await client.getScheduler(id, { signal });
+    // Archived on purpose: a run never brings it back (registering would, and would
+    // clear the settings the run does not know).
+    if (found.ok && found.value.archived_at !== null) return 'archived';
     if (found.ok) {
       record = found.value;
       registered = true;
@@ -258,14 +266,26 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
       say(`could not report ${status} for ${id}: ${known.message}`);
       return 'failed';
     }
+    if (known === 'archived') {
+      say(`scheduler ${id} is archived: not reporting ${status} (register it again to restore it)`);
+      return 'refused';
+    }
     if (known === 'unknown' && !(await register(say))) return 'failed';
     const send = () => {
       event.body ??= { scheduler_id: id, ...namesNow(), ...event.update, run_id };
       return client.status(event.body, { signal, idempotencyKey: event.idempotencyKey });
     };
     let result: SchedmonResult<unknown> = await send();
-    // Sent again after registering: the same event, so the same key.
-    if (!result.ok && result.error.status === 404 && (await register(say))) result = await send();
+    // Sent again after registering: the same event, so the same key. An archived one
+    // (archived since it was read) is left archived.
+    if (
+      !result.ok &&
+      result.error.status === 404 &&
+      !isArchivedRefusal(result.error) &&
+      (await register(say))
+    ) {
+      result = await send();
+    }
     if (!result.ok) {
       say(`could not report ${status} for ${id}: ${result.error.message}`);
       return isFinalRefusal(result.error) ? 'refused' : 'failed';

@@ -15,6 +15,7 @@ import type {
 } from '@schedmon/domain';
 import {
   CursorSchema,
+  compareSchedulers,
   exponentialBackoffMs,
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENCY_KEY_PATTERN,
@@ -128,7 +129,7 @@ export type SchedmonClient<Throws extends boolean = false> = {
   ): Promise<Returned<BatchAccepted, Throws>>;
   /** Every scheduler the key may read, sorted by service, job, id, read 1000 a page. */
   listSchedulers(filter?: ListFilter): Promise<Returned<SchedulerRecord[], Throws>>;
-  /** One page of `listSchedulers`, and the cursor of the next. */
+  /** One page of schedulers in id order, and the cursor of the next (docs/api.md → Pages). */
   listSchedulersPage(options?: ListPageOptions): Promise<Returned<Page<SchedulerRecord>, Throws>>;
   /** One scheduler's current record (`HTTP_ERROR` with status 404 when unknown). */
   getScheduler(
@@ -496,7 +497,11 @@ export function createSchedmonClient<Throws extends boolean = false>(
       if (!page.ok) return settle({ ok: false, error: page.error }, throwOnError, onError);
       items.push(...page.value.items);
       const next = page.value.next_cursor;
-      if (next === null) return settle({ ok: true, value: items }, throwOnError, onError);
+      // Pages come in id order (the one order a rename cannot move a scheduler in); the
+      // whole list is sorted as the api sorts an unpaged one.
+      if (next === null) {
+        return settle({ ok: true, value: items.sort(compareSchedulers) }, throwOnError, onError);
+      }
       // A cursor handed out twice would walk in a circle: an api bug, not a longer list.
       if (seen.has(next)) {
         const error = new SchedmonClientError(

@@ -129,7 +129,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List schedulers, sorted by service name, job name and id; with limit, one page and a Link rel="next" */
+        /** List schedulers, sorted by service name, job name and id; with limit, one page in id order and a Link rel="next" */
         get: operations["listSchedulers"];
         put?: never;
         post?: never;
@@ -638,7 +638,7 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When it was paused; null when not paused */
+                        /** @description When the pause began; null when not paused (resume clears it) */
                         paused_at: string | null;
                         /** @description When the pause ends by itself; null: until resumed */
                         paused_until: string | null;
@@ -919,7 +919,7 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When it was paused; null when not paused */
+                        /** @description When the pause began; null when not paused (resume clears it) */
                         paused_at: string | null;
                         /** @description When the pause ends by itself; null: until resumed */
                         paused_until: string | null;
@@ -1009,7 +1009,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler (or board, where the request names one) */
+            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1174,7 +1174,7 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When it was paused; null when not paused */
+                        /** @description When the pause began; null when not paused (resume clears it) */
                         paused_at: string | null;
                         /** @description When the pause ends by itself; null: until resumed */
                         paused_until: string | null;
@@ -1264,7 +1264,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler (or board, where the request names one) */
+            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1446,7 +1446,7 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When it was paused; null when not paused */
+                        /** @description When the pause began; null when not paused (resume clears it) */
                         paused_at: string | null;
                         /** @description When the pause ends by itself; null: until resumed */
                         paused_until: string | null;
@@ -1536,7 +1536,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler (or board, where the request names one) */
+            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1753,7 +1753,7 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When it was paused; null when not paused */
+                        /** @description When the pause began; null when not paused (resume clears it) */
                         paused_at: string | null;
                         /** @description When the pause ends by itself; null: until resumed */
                         paused_until: string | null;
@@ -1843,7 +1843,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler (or board, where the request names one) */
+            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2021,7 +2021,7 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When it was paused; null when not paused */
+                        /** @description When the pause began; null when not paused (resume clears it) */
                         paused_at: string | null;
                         /** @description When the pause ends by itself; null: until resumed */
                         paused_until: string | null;
@@ -2111,7 +2111,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler (or board, where the request names one) */
+            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2354,7 +2354,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler (or board, where the request names one) */
+            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2596,7 +2596,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler (or board, where the request names one) */
+            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2895,7 +2895,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler (or board, where the request names one) */
+            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3215,6 +3215,32 @@ export interface operations {
                      *       "method": "POST",
                      *       "error": "Unauthorized",
                      *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/events",
+                     *       "method": "POST",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not write scheduler service-a-eod"
                      *     }
                      */
                     "application/json": {

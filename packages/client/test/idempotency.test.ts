@@ -71,7 +71,7 @@ describe('Idempotency-Key on writes', () => {
   });
 
   it('does not retry a 422 (the key was used for another request)', async () => {
-    const refusal = errorBody(422, 'Idempotency-Key was used for a different request');
+    const refusal = errorBody(422, 'Idempotency-Key was already used for a different request');
     const { client, sent } = clientAnswering([{ status: 422, body: refusal }]);
     const result = await client.status({ ...job, status: 'completed' });
     expect(sent).toHaveLength(1);

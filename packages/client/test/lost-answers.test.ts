@@ -194,7 +194,7 @@ describe('retries and pauses through the whole stack', () => {
     expect(
       (await call('POST', `/api/v1/schedulers/${id}/pause`, { reason: 'migration' })).status,
     ).toBe(200);
-    const quiet = failure(id, 3);
+    const quiet = failure(id, 0);
     expect((await call('PUT', `/api/v1/schedulers/${id}/status`, quiet)).status).toBe(202);
     await waitFor(
       async () => (await historyOf(id)).length === 1,
@@ -204,7 +204,7 @@ describe('retries and pauses through the whole stack', () => {
     await drained();
     expect(alertsOf(id)).toHaveLength(0);
     expect((await call('POST', `/api/v1/schedulers/${id}/resume`)).status).toBe(200);
-    const loud = { ...failure(id, 1), error_message: `disk full on ${id} again` };
+    const loud = { ...failure(id, 0), error_message: `disk full on ${id} again` };
     expect((await call('PUT', `/api/v1/schedulers/${id}/status`, loud)).status).toBe(202);
     await waitFor(() => alertsOf(id).length >= 1, 'the alert after resume', 15_000);
     await drained();

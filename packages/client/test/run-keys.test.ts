@@ -185,7 +185,7 @@ describe('schedmon run and its keys', () => {
         if ((request.body as { status: string }).status === 'running') {
           return {
             status: 422,
-            body: errorBody(422, 'Idempotency-Key was used for a different request'),
+            body: errorBody(422, 'Idempotency-Key was already used for a different request'),
           };
         }
         return statusAccepted(ID);
@@ -194,8 +194,50 @@ describe('schedmon run and its keys', () => {
     );
     expect(run.exitCode).toBe(0);
     expect(run.statuses('running')).toHaveLength(1);
-    expect(run.stderr).toContain('answered 422: Idempotency-Key was used for a different request');
+    expect(run.stderr).toContain(
+      'answered 422: Idempotency-Key was already used for a different request',
+    );
     expect(run.stderr).toContain('the command runs anyway');
     expect(run.statuses('completed')).toHaveLength(1);
+  });
+
+  it('leaves an archived scheduler archived: no status, no registration, one warning', async () => {
+    const run = await runAgainst(
+      'archived',
+      (route) => {
+        if (route === GET) {
+          return {
+            status: 200,
+            body: { ...recordOf(ID), archived_at: '2026-01-15T00:00:00.000Z' },
+          };
+        }
+        if (route === HEARTBEAT) return heartbeatAccepted(ID);
+        return statusAccepted(ID);
+      },
+      (sent) => heartbeats(sent) >= 1 || sent.length >= 3,
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.of(STATUS)).toHaveLength(0);
+    expect(run.of('POST /api/v1/schedulers/register')).toHaveLength(0);
+    expect(run.stderr).toContain(`scheduler ${ID} is archived`);
+  });
+
+  it('does not register again when a status write finds the scheduler archived since', async () => {
+    const run = await runAgainst(
+      'archived-since',
+      (route) => {
+        if (route === GET) return { status: 200, body: recordOf(ID) };
+        if (route === HEARTBEAT) return heartbeatAccepted(ID);
+        if (route === STATUS) {
+          return {
+            status: 404,
+            body: errorBody(404, `Scheduler ${ID} is archived. Register it again to restore it.`),
+          };
+        }
+        return statusAccepted(ID);
+      },
+      (sent) => heartbeats(sent) >= 1 || sent.length >= 4,
+    );
+    expect(run.of('POST /api/v1/schedulers/register')).toHaveLength(0);
   });
 });

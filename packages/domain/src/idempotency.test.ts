@@ -8,21 +8,24 @@ import { compileValidator } from './validation.ts';
 const digest = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('idempotentEventId', () => {
-  it('is stable for one scheduler and key, and apart per scheduler and per key', () => {
-    const id = idempotentEventId('job-a', 'retry-1', digest);
-    expect(idempotentEventId('job-a', 'retry-1', digest)).toBe(id);
-    expect(idempotentEventId('job-b', 'retry-1', digest)).not.toBe(id);
-    expect(idempotentEventId('job-a', 'retry-2', digest)).not.toBe(id);
+  const AT = '2026-01-15T01:00:00.000Z';
+  it('is stable for one claim, and apart per scheduler, per key and per claim instant', () => {
+    const id = idempotentEventId('job-a', 'retry-1', AT, digest);
+    expect(idempotentEventId('job-a', 'retry-1', AT, digest)).toBe(id);
+    expect(idempotentEventId('job-b', 'retry-1', AT, digest)).not.toBe(id);
+    expect(idempotentEventId('job-a', 'retry-2', AT, digest)).not.toBe(id);
+    // A key reused after its claim expired is a new event.
+    expect(idempotentEventId('job-a', 'retry-1', '2026-01-16T01:00:00.001Z', digest)).not.toBe(id);
     // The separator (never in a scheduler id) keeps a pair apart from a shifted split.
-    expect(idempotentEventId('job-a', 'b-key', digest)).not.toBe(
-      idempotentEventId('job-a-b', 'key', digest),
+    expect(idempotentEventId('job-a', 'b-key', AT, digest)).not.toBe(
+      idempotentEventId('job-a-b', 'key', AT, digest),
     );
   });
 
   it('is a valid event id whatever the key holds', () => {
     const eventId = compileValidator(EventIdSchema);
     for (const key of ['k', ' spaces and / slashes ', '🔑'.repeat(500), '']) {
-      const id = idempotentEventId('job-a', key, digest);
+      const id = idempotentEventId('job-a', key, AT, digest);
       expect(id).toMatch(/^k-[0-9a-f]{40}$/);
       expect(eventId.check(id)).toBe(true);
     }

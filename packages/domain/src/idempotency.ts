@@ -10,21 +10,29 @@ import { Type } from '@sinclair/typebox';
 import { canonicalJson } from './events.ts';
 import { SchedulerIdSchema } from './scheduler.ts';
 
-/** How long a key is remembered: a retry later than this is a new request. */
+/**
+ * How long a key is remembered: a request with the key later than this is a new claim,
+ * and so a new event.
+ */
 export const IDEMPOTENCY_TTL_HOURS = 24;
 
 /**
- * The event id of a write with `key` for `schedulerId`: the same on every retry, apart
- * per scheduler (keys are chosen by each producer, so two may pick the same one). The
- * `k-` prefix keeps it apart from derived (`d-`) ids and within `EventIdSchema`.
+ * The event id of a write with `key` for `schedulerId`, claimed at `claimedAt` (ISO):
+ * every retry of that claim re-sends the claimed message, so it is the same event. The
+ * claim's instant is part of it, so a key reused after its claim expired is a new event,
+ * never a second one under an id the worker (and the alert outbox, for days) already
+ * knows. Apart per scheduler: keys are chosen by each producer, so two may pick the
+ * same one. The `k-` prefix keeps it apart from derived (`d-`) ids and within
+ * `EventIdSchema`.
  */
 export function idempotentEventId(
   schedulerId: string,
   key: string,
+  claimedAt: string,
   digest: (text: string) => string,
 ): string {
-  // Scheduler ids hold no newline, so no two (scheduler, key) pairs share the text.
-  return `k-${digest(`${schedulerId}\n${key}`).slice(0, 40)}`;
+  // Scheduler ids and timestamps hold no newline, so no two claims share the text.
+  return `k-${digest(`${schedulerId}\n${claimedAt}\n${key}`).slice(0, 40)}`;
 }
 
 /** What a request asked for, whatever order its fields came in: equal for a true retry. */

@@ -48,6 +48,9 @@ describe('scheduleProblem', () => {
     ['every 745h', /at most 31 days/],
     ['0 25 * * *', /hour/],
     ['0 0 * * FUNDAY', /cron expression/],
+    ['0 0 L * *', /L, W, # or \?/],
+    ['0 0 * * 5#3', /L, W, # or \?/],
+    ['0 0 ? * *', /L, W, # or \?/],
   ])('refuses %s, naming the field and why', (schedule, reason) => {
     const problem = scheduleProblem(schedule);
     expect(problem).toMatch(/^schedule: /);
@@ -97,6 +100,8 @@ describe('isPaused', () => {
       isPaused(record('a', { paused_at: now, paused_until: '2026-01-15T01:00:00.001Z' }), now),
     ).toBe(true);
     expect(isPaused(record('a', { paused_at: now, paused_until: now }), now)).toBe(false);
+    // Before the pause began: not covered, so a late-applied earlier failure still alerts.
+    expect(isPaused(record('a', { paused_at: now }), '2026-01-15T00:59:59.999Z')).toBe(false);
   });
 });
 

@@ -182,6 +182,11 @@ export function scheduleProblem(schedule: string): string | undefined {
       : `schedule: ${schedule} is not one of ${[...ALIASES].join(', ')}`;
   }
   const fields = schedule.trim().split(/\s+/);
+  // The cron library reads more than 5-field cron (L, W, #, ?); what the docs promise is
+  // what other tools read the same way.
+  if (/[LW#?]/.test(schedule.replace(/[A-Z]{3}/g, ''))) {
+    return `schedule: '${schedule}' uses L, W, # or ?, which a 5-field cron expression does not have`;
+  }
   if (fields.length !== FIELD_NAMES.length) {
     return `schedule: a cron expression has 5 fields (${FIELD_NAMES.join(', ')}), this one has ${fields.length}`;
   }
@@ -249,7 +254,9 @@ export const SchedulerRecordSchema = Type.Object(
     alert_after_failures: Type.Integer(),
     recover_after_successes: Type.Integer(),
     tags: Type.Array(Type.String()),
-    paused_at: Nullable(Type.String({ description: 'When it was paused; null when not paused' })),
+    paused_at: Nullable(
+      Type.String({ description: 'When the pause began; null when not paused (resume clears it)' }),
+    ),
     paused_until: Nullable(
       Type.String({ description: 'When the pause ends by itself; null: until resumed' }),
     ),
@@ -321,15 +328,17 @@ export function registrationProblems(registration: Registration): string[] {
 }
 
 /**
- * Whether a scheduler is paused at `now` (UTC ISO): paused and its `paused_until`, if
- * any, not yet reached. A paused scheduler's events are recorded but open no alerts.
+ * Whether a scheduler's pause covers the instant `at` (UTC ISO): from `paused_at` until
+ * `paused_until` (exclusive) or, without one, until resumed. A paused scheduler's events
+ * are recorded but open no alerts; the worker asks about the event's own time, so a
+ * failure from before the pause still alerts however late it is applied.
  */
 export function isPaused(
   record: Pick<SchedulerRecord, 'paused_at' | 'paused_until'>,
-  now: string,
+  at: string,
 ): boolean {
-  if (record.paused_at === null) return false;
-  return record.paused_until === null || record.paused_until > now;
+  if (record.paused_at === null || record.paused_at > at) return false;
+  return record.paused_until === null || record.paused_until > at;
 }
 
 /** Whether a scheduler is archived: out of lists, tables, alerts and deadlines. */

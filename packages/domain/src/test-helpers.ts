@@ -6,7 +6,11 @@ import { DEFAULT_MESSAGE_LIMITS, validateMessage } from '@schedmon/fake-slack';
 import { expect } from 'vitest';
 import type { SlackMessage } from './ports.ts';
 import type { SchedulerRecord, Status } from './scheduler.ts';
-import { DEFAULT_GRACE_SECONDS } from './scheduler.ts';
+import {
+  DEFAULT_ALERT_AFTER_FAILURES,
+  DEFAULT_GRACE_SECONDS,
+  DEFAULT_RECOVER_AFTER_SUCCESSES,
+} from './scheduler.ts';
 import type { TableRow } from './table-rows.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -35,8 +39,8 @@ export const UNSET_SETTINGS = {
   grace_seconds: DEFAULT_GRACE_SECONDS,
   max_runtime_seconds: null,
   min_runtime_seconds: null,
-  alert_after_failures: 1,
-  recover_after_successes: 1,
+  alert_after_failures: DEFAULT_ALERT_AFTER_FAILURES,
+  recover_after_successes: DEFAULT_RECOVER_AFTER_SUCCESSES,
   tags: [],
   paused_at: null,
   paused_until: null,

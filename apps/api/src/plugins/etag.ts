@@ -17,11 +17,14 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 
 export function installEtags(app: FastifyInstance) {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' || reply.statusCode !== 200 || typeof payload !== 'string') {
-      return payload;
-    }
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    if (!read || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
     const etag = `W/"${createHash('sha256').update(payload).digest('base64url').slice(0, 32)}"`;
     reply.header('etag', etag);
+    // The answer depends on the key's scopes: no shared cache may keep it for another key,
+    // and a private one asks again (with If-None-Match) before using it.
+    reply.header('cache-control', 'private, no-cache');
+    reply.header('vary', 'x-api-key');
     if (!matchesEtag(request.headers['if-none-match'], etag)) return payload;
     reply.code(304);
     reply.removeHeader('content-type');

@@ -57,12 +57,9 @@ const ERROR_STATUSES: Record<
     message: ({ id, access }) => `API key reader may not ${access} scheduler ${id}`,
   },
   404: {
-    description: 'No such scheduler (or board, where the request names one)',
+    description:
+      'No such scheduler, or it is archived (writes only); or no such board, where the request names one',
     message: ({ id }) => `Scheduler ${id} not found`,
-  },
-  409: {
-    description: 'The request conflicts with the scheduler’s current state',
-    message: ({ id }) => `Scheduler ${id} is archived`,
   },
   413: {
     description:

@@ -15,9 +15,10 @@ import {
 } from '@schedmon/domain';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { errorBodyOf } from '../errors.ts';
+import { hasAnyAccess } from '../auth.ts';
+import { errorBodyOf, HttpError } from '../errors.ts';
 import type { EventInput, EventIntake } from '../event-intake.ts';
-import { idempotencyKeyOf } from '../event-intake.ts';
+import { batchEventKey, idempotencyKeyOf } from '../event-intake.ts';
 import { errors, security } from '../plugins/openapi.ts';
 import {
   BatchAcceptedSchema,
@@ -63,6 +64,28 @@ function inputOf(event: unknown): EventInput {
     return { type: 'heartbeat', schedulerId: body.scheduler_id, body };
   }
   throw new ValidationError(['type must be one of status, heartbeat']);
+}
+
+/** Events of one batch checked and sent at once: enough to fill SQS batches, bounded. */
+const BATCH_CONCURRENCY = 16;
+
+/** `work` on every item, at most `limit` at a time; results in the items' order. */
+async function mapWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 const contextOf = (request: FastifyRequest, idempotencyKey: string | undefined) => ({
@@ -149,7 +172,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps) {
         security,
         headers: IdempotencyHeadersSchema,
         body: BatchBodySchema,
-        response: { 202: BatchAcceptedSchema, ...errors(400, 401, 413, 429, 503) },
+        response: { 202: BatchAcceptedSchema, ...errors(400, 401, 403, 413, 429, 503) },
       },
       // The document shows each event's schema; validation checks only the envelope here,
       // and each event below, so one bad event is refused alone.
@@ -161,17 +184,21 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps) {
         },
     },
     async (request, reply) => {
+      const apiKey = request.apiKey;
+      if (!apiKey || !hasAnyAccess(apiKey, 'write')) {
+        throw new HttpError(403, `API key ${apiKey?.name ?? ''} may not write events`);
+      }
       const key = keyOf(request);
       let unavailable: unknown;
-      const results: BatchResult[] = await Promise.all(
-        request.body.events.map(async (event, index) => {
+      const results: BatchResult[] = await mapWithLimit(
+        request.body.events,
+        BATCH_CONCURRENCY,
+        async (event, index) => {
           try {
             const input = inputOf(event);
-            // Each event has its own key within the batch's: a retried batch repeats
-            // every event, and a key is never two events.
             const message = await deps.intake.accept(
               input,
-              contextOf(request, key === undefined ? undefined : `${key}#${index}`),
+              contextOf(request, key === undefined ? undefined : batchEventKey(key, event)),
             );
             return {
               index,
@@ -184,7 +211,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRoutesDeps) {
             if (body.statusCode === 503) unavailable ??= error;
             return { index, error: body };
           }
-        }),
+        },
       );
       const accepted = results.filter((result) => 'event_id' in result).length;
       // Nothing enqueued because the queue is down: the whole request is a 503 to retry.

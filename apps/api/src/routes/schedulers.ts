@@ -5,7 +5,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock, HistoryStore, SchedulerRecord, SchedulerStore } from '@schedmon/domain';
 import {
-  compareSchedulers,
   formatTimestamp,
   parseTimestamp,
   registrationProblems,
@@ -17,6 +16,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hasAnyAccess, isAllowed, requireAccess } from '../auth.ts';
 import { decodeCursor, encodeCursor, nextLink } from '../cursor.ts';
 import { HttpError } from '../errors.ts';
+import { archivedError } from '../event-intake.ts';
 import type { KnownSchedulers } from '../known-schedulers.ts';
 import { errors, security } from '../plugins/openapi.ts';
 import {
@@ -43,19 +43,22 @@ function notFound(id: string) {
   return new HttpError(404, `Scheduler ${id} not found`);
 }
 
-/** The sort position of a record, as a list cursor carries it. */
-const positionOf = (record: SchedulerRecord) => [
-  record.service_name,
-  record.job_name,
-  record.scheduler_id,
-];
+const HISTORY_KEY =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
-/** The records after `cursor`'s position in list order (all of them without one). */
+const byId = (a: SchedulerRecord, b: SchedulerRecord) =>
+  a.scheduler_id < b.scheduler_id ? -1 : a.scheduler_id > b.scheduler_id ? 1 : 0;
+
+/**
+ * The records after `cursor`'s id, in id order (all of them without one). Pages go by
+ * id, the one thing about a scheduler no write changes: by name, a scheduler renamed
+ * during a walk could be seen twice or not at all.
+ */
 function after(records: readonly SchedulerRecord[], cursor: string | undefined) {
-  if (cursor === undefined) return records;
-  const [service_name = '', job_name = '', scheduler_id = ''] = decodeCursor(cursor, 3);
-  const position = { service_name, job_name, scheduler_id } as SchedulerRecord;
-  return records.filter((record) => compareSchedulers(record, position) > 0);
+  const sorted = [...records].sort(byId);
+  if (cursor === undefined) return sorted;
+  const [id = ''] = decodeCursor(cursor, 1);
+  return sorted.filter((record) => record.scheduler_id > id);
 }
 
 export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoutesDeps) {
@@ -65,9 +68,7 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
   /** The answer to a change of one scheduler: the record, or the 404 of why not. */
   const changed = (id: string, result: SchedulerRecord | 'not_registered' | 'archived') => {
     if (result === 'not_registered') throw notFound(id);
-    if (result === 'archived') {
-      throw new HttpError(404, `Scheduler ${id} is archived. Register it again to restore it.`);
-    }
+    if (result === 'archived') throw archivedError(id);
     return result;
   };
 
@@ -170,7 +171,7 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
       schema: {
         operationId: 'listSchedulers',
         summary:
-          'List schedulers, sorted by service name, job name and id; with limit, one page and a Link rel="next"',
+          'List schedulers, sorted by service name, job name and id; with limit, one page in id order and a Link rel="next"',
         tags: ['schedulers'],
         security,
         querystring: ListQuerySchema,
@@ -198,7 +199,7 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
       const page = rest.slice(0, limit);
       const last = page.at(-1);
       if (rest.length > limit && last) {
-        reply.header('link', nextLink(request, encodeCursor(positionOf(last))));
+        reply.header('link', nextLink(request, encodeCursor([last.scheduler_id])));
       }
       return page;
     },
@@ -248,6 +249,13 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
       if (fromIso && toIso && fromIso > toIso)
         throw new ValidationError(['from must not be after to']);
       const [position] = cursor === undefined ? [] : decodeCursor(cursor, 1);
+      // A history row's key is ASCII (`<UTC timestamp>#<event id>`), so the store's
+      // bounds compare as DynamoDB compares bytes; anything else was not handed out.
+      if (position !== undefined && !HISTORY_KEY.test(position)) {
+        throw new ValidationError([
+          'cursor is not one this api handed out; copy it from the Link header of the previous page',
+        ]);
+      }
       if ((await deps.known.lookup(id)) === 'absent') throw notFound(id);
       // One row more than the page says whether there is a next one.
       const rows = await deps.history.query(id, {

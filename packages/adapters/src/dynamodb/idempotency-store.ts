@@ -11,6 +11,18 @@ const partitionOf = (schedulerId: string) => `idem#${schedulerId}`;
 
 const readRecord = dataReader('idempotency record', IdempotencyRecordSchema);
 
+/**
+ * A stored record, or a plain Error (a 500 that names nothing) when it cannot be read:
+ * that is the store's fault, not the request's, so it must not answer as a 400.
+ */
+function readable(item: Parameters<typeof readRecord>[0]): IdempotencyRecord {
+  try {
+    return readRecord(item);
+  } catch (error) {
+    throw new Error('an idempotency record cannot be read', { cause: error });
+  }
+}
+
 // A lost put whose winner is gone by the read (it expired, or TTL deleted it, in between)
 // is tried again, once more: twice in a row means something else is wrong.
 const PUT_ATTEMPTS = 2;
@@ -30,7 +42,7 @@ export function createDynamoIdempotencyStore(
           return { claimed: true };
         }
         const existing = await table.get(pk, sk, now);
-        if (existing) return { claimed: false, existing: readRecord(existing) };
+        if (existing) return { claimed: false, existing: readable(existing) };
       }
       throw new EngineUnavailableError(
         'dynamodb',

@@ -105,17 +105,19 @@ export function idempotencyStoreContract(
     });
 
     if (plantUnreadable) {
-      it('reports a live record that breaks its schema, naming it', async () => {
+      it('reports a live record that breaks its schema as a server fault, not a bad request', async () => {
         const store = setup();
         const record = aRecord(newScheduler(), 'corrupt');
         await plantUnreadable(record.scheduler_id, record.key_digest, NOW_SECONDS + 60);
         const refused = await store
           .claim(record, NOW, NOW_SECONDS + 60)
           .catch((error: unknown) => error);
-        expect(refused).toBeInstanceOf(ValidationError);
-        expect((refused as ValidationError).message).toContain(
-          `stored idempotency record ${record.key_digest}`,
-        );
+        // Not a ValidationError, which the api would answer as the caller's 400.
+        expect(refused).toBeInstanceOf(Error);
+        expect(refused).not.toBeInstanceOf(ValidationError);
+        const cause = (refused as Error).cause as ValidationError;
+        expect(cause).toBeInstanceOf(ValidationError);
+        expect(cause.message).toContain(`stored idempotency record ${record.key_digest}`);
         // Once it has expired it is absent like any other, and the key can be claimed.
         expect(await store.claim(record, after(61), NOW_SECONDS + 120)).toEqual({ claimed: true });
       });
