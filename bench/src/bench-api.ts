@@ -19,6 +19,8 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
       const measured = await runLoad({ ...load, url, target: 'status' });
       const apiRssMb = peakRss();
       const apiMemory = await memoryBreakdown(url);
+      // As the typed client and `schedmon run` write: one stored claim per request.
+      const keyed = await runLoad({ ...load, url, target: 'status', keyed: true });
 
       const bare = await spawnBareServer();
       let baseline: LoadResult;
@@ -55,6 +57,22 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
           met: null,
         },
         {
+          bar: 'P1 api keyed writes/s (Idempotency-Key)',
+          figure: keyed.requests.average.toFixed(0),
+          baseline: baseline.requests.average.toFixed(0),
+          ratio: (keyed.requests.average / baseline.requests.average).toFixed(2),
+          target: '',
+          met: null,
+        },
+        {
+          bar: 'P1 api keyed p99 latency (ms)',
+          figure: String(keyed.latency.p99),
+          baseline: String(baseline.latency.p99),
+          ratio: (keyed.latency.p99 / Math.max(1, baseline.latency.p99)).toFixed(2),
+          target: '',
+          met: null,
+        },
+        {
           bar: 'P5 api peak RSS (MB)',
           figure: apiRssMb.toFixed(0),
           baseline: '',
@@ -63,7 +81,13 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
           met: apiRssMb <= 150,
         },
       ];
-      const errors = measured.errors + measured.timeouts + measured.non2xx;
+      const errors =
+        measured.errors +
+        measured.timeouts +
+        measured.non2xx +
+        keyed.errors +
+        keyed.timeouts +
+        keyed.non2xx;
       if (errors > 0)
         rows.push({
           bar: 'P1 api failed requests',
@@ -73,7 +97,7 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
           target: '0',
           met: false,
         });
-      return { rows, data: { measured, baseline, apiRssMb, apiMemory } };
+      return { rows, data: { measured, keyed, baseline, apiRssMb, apiMemory } };
     } finally {
       await stop(api);
     }

@@ -13,6 +13,8 @@ export type LoadOptions = {
   target: 'status' | 'bare';
   /** Requests per second over all connections; unset means as fast as possible. */
   rate?: number;
+  /** Each status write with its own `Idempotency-Key`, as the typed client sends them. */
+  keyed?: boolean;
 };
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
@@ -40,6 +42,14 @@ const result = await autocannon({
         });
         return {
           ...request,
+          ...(options.keyed
+            ? {
+                headers: {
+                  ...request.headers,
+                  'idempotency-key': `bench-${process.pid}-${counter}`,
+                },
+              }
+            : {}),
           path: options.target === 'bare' ? `/bare/${id}` : `/api/v1/schedulers/${id}/status`,
           body,
         };
