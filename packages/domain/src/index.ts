@@ -150,6 +150,17 @@ export type {
   SlackMessage,
 } from './ports.ts';
 export {
+  type Deadline,
+  type DeadlineKind,
+  type DeadlineSettings,
+  nextDeadline,
+  nextOccurrence,
+  occurrencesBetween,
+  periodOf,
+  registrationProblems,
+  scheduleProblem,
+} from './schedule.ts';
+export {
   AlertUserIdSchema,
   compareSchedulers,
   DEFAULT_ALERT_AFTER_FAILURES,
@@ -179,7 +190,6 @@ export {
   RegistrationSchema,
   RunIdSchema,
   recordWithRegistration,
-  registrationProblems,
   registrationSettings,
   SchedulerIdSchema,
   type SchedulerRecord,
@@ -188,7 +198,6 @@ export {
   STATUSES,
   type Status,
   StatusSchema,
-  scheduleProblem,
   TagSchema,
   TagsSchema,
   TERMINAL_STATUSES,

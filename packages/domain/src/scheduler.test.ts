@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { registrationProblems, scheduleProblem } from './schedule.ts';
 import type { Registration } from './scheduler.ts';
-import {
-  isPaused,
-  matchesFilter,
-  RegistrationSchema,
-  registrationProblems,
-  scheduleProblem,
-} from './scheduler.ts';
+import { isPaused, matchesFilter, RegistrationSchema } from './scheduler.ts';
 import { record } from './test-helpers.ts';
 import { compileValidator } from './validation.ts';
 

@@ -4,8 +4,6 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { FormatRegistry, Type } from '@sinclair/typebox';
-import { Cron } from 'croner';
-import { isZone } from './zoned-time.ts';
 
 export const STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -157,53 +155,6 @@ export const TagsSchema = Type.Array(TagSchema, { maxItems: MAX_TAGS, uniqueItem
 /** A pause's reason: like a name, but up to 500 characters. */
 export const PauseReasonSchema = lineOfText(MAX_PAUSE_REASON_LENGTH);
 
-const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'];
-const EVERY = /^every ([1-9][0-9]{0,4})([mh])$/;
-const ALIASES = new Set(['@hourly', '@daily', '@weekly', '@monthly']);
-
-/**
- * Why `schedule` is not one the monitor can evaluate, or undefined: a 5-field cron
- * expression the cron library reads and that matches some date, an alias, or a period.
- */
-export function scheduleProblem(schedule: string): string | undefined {
-  const every = EVERY.exec(schedule);
-  if (every) {
-    const minutes = Number(every[1]) * (every[2] === 'h' ? 60 : 1);
-    return minutes <= 31 * 24 * 60
-      ? undefined
-      : 'schedule: "every" may be at most 31 days (44640m or 744h)';
-  }
-  if (schedule.startsWith('every')) {
-    return 'schedule: write a period as "every <n>m" or "every <n>h" (e.g. every 15m)';
-  }
-  if (schedule.startsWith('@')) {
-    return ALIASES.has(schedule)
-      ? undefined
-      : `schedule: ${schedule} is not one of ${[...ALIASES].join(', ')}`;
-  }
-  const fields = schedule.trim().split(/\s+/);
-  // The cron library reads more than 5-field cron (L, W, #, ?); what the docs promise is
-  // what other tools read the same way.
-  if (/[LW#?]/.test(schedule.replace(/[A-Z]{3}/g, ''))) {
-    return `schedule: '${schedule}' uses L, W, # or ?, which a 5-field cron expression does not have`;
-  }
-  if (fields.length !== FIELD_NAMES.length) {
-    return `schedule: a cron expression has 5 fields (${FIELD_NAMES.join(', ')}), this one has ${fields.length}`;
-  }
-  let cron: Cron;
-  try {
-    cron = new Cron(schedule, { paused: true });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return `schedule: '${schedule}' is not a valid cron expression (${reason.replace(/^CronPattern: /, '')})`;
-  }
-  // Within four years every possible date has come round once (29 February included).
-  if (cron.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) {
-    return `schedule: '${schedule}' never matches a date`;
-  }
-  return undefined;
-}
-
 // Terminal escape sequences a job's output carries (colours, cursor moves, hyperlinks):
 // CSI `ESC [ params intermediates final` and OSC `ESC ] … BEL|ST`. Each part's characters
 // are disjoint from the next one's, so matching is linear.
@@ -303,29 +254,6 @@ export const REGISTRATION_SETTINGS = [
   'recover_after_successes',
   'tags',
 ] as const satisfies readonly (keyof Registration)[];
-
-/**
- * The rules of a registration JSON Schema cannot say, for one that fits its schema: a
- * schedule the monitor can evaluate, a real time zone, and a minimum run time below the
- * maximum.
- */
-export function registrationProblems(registration: Registration): string[] {
-  const problems: string[] = [];
-  if (registration.schedule !== undefined) {
-    const problem = scheduleProblem(registration.schedule);
-    if (problem) problems.push(problem);
-  }
-  if (registration.timezone !== undefined && !isZone(registration.timezone)) {
-    problems.push(
-      `timezone: '${registration.timezone}' is not an IANA time zone (e.g. Asia/Jakarta)`,
-    );
-  }
-  const { min_runtime_seconds: min, max_runtime_seconds: max } = registration;
-  if (min !== undefined && max !== undefined && min >= max) {
-    problems.push(`min_runtime_seconds (${min}) must be less than max_runtime_seconds (${max})`);
-  }
-  return problems;
-}
 
 /**
  * Whether a scheduler's pause covers the instant `at` (UTC ISO): from `paused_at` until

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConditionalCheckFailedException,
+  CreateTableCommand,
   DescribeTableCommand,
   GetItemCommand,
   PutItemCommand,
@@ -18,6 +19,7 @@ import type { AwsClients, ResourceNames } from '@schedmon/resources';
 import {
   createAwsClients,
   DEFAULT_RESOURCE_NAMES,
+  DUE_INDEX,
   MAX_RECEIVE_COUNT,
   provisionResources,
 } from '@schedmon/resources';
@@ -147,6 +149,35 @@ describe('embedded engines in memory', () => {
     expect(page.LastEvaluatedKey).toBeDefined();
   });
 
+  it('finds due deadlines through the sparse, sharded deadlines index', async () => {
+    const put = (id: string, due?: { shard: number; at: string }) =>
+      clients.dynamodb.send(
+        new PutItemCommand({
+          TableName: names.schedulersTable,
+          Item: {
+            scheduler_id: { S: id },
+            ...(due ? { due_shard: { N: String(due.shard) }, due_at: { S: due.at } } : {}),
+          },
+        }),
+      );
+    await put('due-a', { shard: 3, at: '2026-01-15T01:00:00.000Z' });
+    await put('due-b', { shard: 3, at: '2026-01-15T03:00:00.000Z' });
+    await put('due-c', { shard: 4, at: '2026-01-15T00:00:00.000Z' });
+    await put('due-none');
+    const due = await clients.dynamodb.send(
+      new QueryCommand({
+        TableName: names.schedulersTable,
+        IndexName: DUE_INDEX.name,
+        KeyConditionExpression: 'due_shard = :shard AND due_at <= :now',
+        ExpressionAttributeValues: {
+          ':shard': { N: '3' },
+          ':now': { S: '2026-01-15T02:00:00.000Z' },
+        },
+      }),
+    );
+    expect(due.Items?.map((item) => item.scheduler_id?.S)).toEqual(['due-a']);
+  });
+
   it('sends, long-poll receives and deletes a message', async () => {
     const receiving = clients.sqs.send(
       new ReceiveMessageCommand({
@@ -264,5 +295,62 @@ describe('embedded engines on a data directory', () => {
     ).rejects.toThrow();
     await engines.dynamodb.start();
     expect(engines.dynamodb.endpoint).toBe(endpoint);
+  });
+});
+
+describe('a table from an older version', () => {
+  it('gives a schedulers table from before the deadlines index the index, keeping its items', async () => {
+    const engines = await startLocalEngines();
+    const clients = clientsFor(engines);
+    try {
+      await clients.dynamodb.send(
+        new CreateTableCommand({
+          TableName: names.schedulersTable,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'scheduler_id', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'scheduler_id', KeyType: 'HASH' }],
+        }),
+      );
+      await clients.dynamodb.send(
+        new PutItemCommand({
+          TableName: names.schedulersTable,
+          Item: {
+            scheduler_id: { S: 'old-job' },
+            service_name: { S: 'Old' },
+            due_shard: { N: '1' },
+            due_at: { S: '2026-01-15T01:00:00.000Z' },
+          },
+        }),
+      );
+      await provisionResources(clients, names);
+      const table = await clients.dynamodb.send(
+        new DescribeTableCommand({ TableName: names.schedulersTable }),
+      );
+      expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
+        DUE_INDEX.name,
+      ]);
+      const kept = await clients.dynamodb.send(
+        new GetItemCommand({
+          TableName: names.schedulersTable,
+          Key: { scheduler_id: { S: 'old-job' } },
+        }),
+      );
+      expect(kept.Item?.service_name?.S).toBe('Old');
+      const due = await clients.dynamodb.send(
+        new QueryCommand({
+          TableName: names.schedulersTable,
+          IndexName: DUE_INDEX.name,
+          KeyConditionExpression: 'due_shard = :shard AND due_at <= :now',
+          ExpressionAttributeValues: {
+            ':shard': { N: '1' },
+            ':now': { S: '2026-01-15T02:00:00.000Z' },
+          },
+        }),
+      );
+      expect(due.Items?.map((item) => item.scheduler_id?.S)).toEqual(['old-job']);
+    } finally {
+      clients.destroy();
+      await engines.stop();
+    }
   });
 });

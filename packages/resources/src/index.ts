@@ -2,7 +2,9 @@ export { type AwsClientOptions, type AwsClients, createAwsClients } from './aws.
 export { DEFAULT_RESOURCE_NAMES, type ResourceNames } from './names.ts';
 export {
   createTableInput,
+  DUE_INDEX,
   deadLetterQueueUrlOf,
+  type IndexDefinition,
   type KeyAttribute,
   MAX_RECEIVE_COUNT,
   type ProvisionedQueues,

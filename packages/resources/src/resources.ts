@@ -3,13 +3,19 @@
  * these definitions, and `infra/` generates the AWS template from the same ones, so a
  * table key or a redrive policy cannot differ between a laptop and production.
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteItemCommand,
   CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
   DescribeTimeToLiveCommand,
+  paginateScan,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
+  waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
@@ -29,6 +35,15 @@ export const MAX_RECEIVE_COUNT = 5;
 
 export type KeyAttribute = { name: string; type: 'S' | 'N' };
 
+/** A global secondary index: its keys and the attributes it carries besides them. */
+export type IndexDefinition = {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  /** Non-key attributes projected into the index (`INCLUDE`). */
+  attributes: string[];
+};
+
 export type TableDefinition = {
   /** Which of the three tables this is. */
   role: 'schedulers' | 'history' | 'state';
@@ -37,6 +52,19 @@ export type TableDefinition = {
   sortKey?: KeyAttribute;
   /** Attribute with DynamoDB TTL enabled, if rows of this table expire. */
   ttlAttribute?: string;
+  indexes?: IndexDefinition[];
+};
+
+/**
+ * The deadlines index of the schedulers table (docs/schedules.md → Deadlines): sparse
+ * (only records with a deadline carry `due_shard` and `due_at`) and sharded, so the
+ * watchdog finds what is due with one query per shard, never a scan.
+ */
+export const DUE_INDEX: IndexDefinition = {
+  name: 'due-index',
+  partitionKey: { name: 'due_shard', type: 'N' },
+  sortKey: { name: 'due_at', type: 'S' },
+  attributes: ['due_kind', 'next_expected_at'],
 };
 
 export type QueueDefinition = {
@@ -62,6 +90,7 @@ export function tableDefinitions(names: ResourceNames): TableDefinition[] {
       role: 'schedulers',
       name: names.schedulersTable,
       partitionKey: { name: 'scheduler_id', type: 'S' },
+      indexes: [DUE_INDEX],
     },
     {
       role: 'history',
@@ -114,17 +143,43 @@ export function queueDefinitions(queueName: string): QueuePairDefinition {
   };
 }
 
+const keySchema = (keys: readonly KeyAttribute[]) =>
+  keys.map((key, index) => ({
+    AttributeName: key.name,
+    KeyType: index === 0 ? ('HASH' as const) : ('RANGE' as const),
+  }));
+
+/** An index as `CreateTable` and `UpdateTable` take it. */
+function indexInput(index: IndexDefinition) {
+  return {
+    IndexName: index.name,
+    KeySchema: keySchema([index.partitionKey, index.sortKey]),
+    Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.attributes },
+  };
+}
+
+/** Every attribute a definition keys on, its indexes' included, once each. */
+function keyAttributes(table: TableDefinition): KeyAttribute[] {
+  const all = [
+    table.partitionKey,
+    ...(table.sortKey ? [table.sortKey] : []),
+    ...(table.indexes ?? []).flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
+  return all.filter((key, at) => all.findIndex((other) => other.name === key.name) === at);
+}
+
 /** The DynamoDB `CreateTable` input of a definition: on-demand billing. */
 export function createTableInput(table: TableDefinition) {
   const keys = table.sortKey ? [table.partitionKey, table.sortKey] : [table.partitionKey];
   return {
     TableName: table.name,
     BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
-    KeySchema: keys.map((key, index) => ({
+    AttributeDefinitions: keyAttributes(table).map((key) => ({
       AttributeName: key.name,
-      KeyType: index === 0 ? ('HASH' as const) : ('RANGE' as const),
+      AttributeType: key.type,
     })),
+    KeySchema: keySchema(keys),
+    ...(table.indexes?.length ? { GlobalSecondaryIndexes: table.indexes.map(indexInput) } : {}),
   };
 }
 
@@ -168,12 +223,87 @@ async function provisionTables(client: DynamoDBClient, tables: TableDefinition[]
         { client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
         { TableName: table.name },
       );
+      await addMissingIndexes(client, table);
       if (table.ttlAttribute && !(await enableTtl(client, table.name, table.ttlAttribute))) {
         ttlUnsupported.push(table.name);
       }
     }),
   );
   return ttlUnsupported.sort();
+}
+
+/**
+ * Creates the definition's indexes a table made before them lacks (a table from an older
+ * version): DynamoDB builds an added index in the background, so the table answers on.
+ * The local engine (dynalite) accepts the call but adds nothing: there the table is
+ * rebuilt with its items (`rebuildTable`).
+ */
+async function addMissingIndexes(client: DynamoDBClient, table: TableDefinition) {
+  if (!table.indexes?.length) return;
+  const indexNames = async () => {
+    const described = await client.send(new DescribeTableCommand({ TableName: table.name }));
+    return new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  };
+  const missing = (present: Set<string | undefined>) =>
+    (table.indexes ?? []).filter((index) => !present.has(index.name));
+  const absent = missing(await indexNames());
+  if (absent.length === 0) return;
+  for (const index of absent) {
+    const update = (create: ReturnType<typeof indexInput>) =>
+      client.send(
+        new UpdateTableCommand({
+          TableName: table.name,
+          AttributeDefinitions: [index.partitionKey, index.sortKey].map((key) => ({
+            AttributeName: key.name,
+            AttributeType: key.type,
+          })),
+          GlobalSecondaryIndexUpdates: [{ Create: create }],
+        }),
+      );
+    try {
+      await update(indexInput(index)).catch((error: unknown) => {
+        // The local engine wants a throughput even on an on-demand table, where DynamoDB
+        // refuses one.
+        if (!/provisionedThroughput/i.test(String((error as Error)?.message))) throw error;
+        return update({
+          ...indexInput(index),
+          ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
+        } as ReturnType<typeof indexInput>);
+      });
+    } catch (error) {
+      // Another provisioner added it meanwhile.
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  if (missing(await indexNames()).length > 0) await rebuildTable(client, table);
+}
+
+/**
+ * Re-creates a table with its definition's indexes and puts its items back: for an
+ * engine that cannot add an index to a table (the local one, with a `.data/` from an
+ * older version). The items are held in memory meanwhile; it is a development engine.
+ */
+async function rebuildTable(client: DynamoDBClient, table: TableDefinition) {
+  const items: Record<string, AttributeValue>[] = [];
+  for await (const page of paginateScan({ client }, { TableName: table.name })) {
+    items.push(...(page.Items ?? []));
+  }
+  await client.send(new DeleteTableCommand({ TableName: table.name }));
+  await waitUntilTableNotExists({ client, maxWaitTime: 60 }, { TableName: table.name });
+  await client.send(new CreateTableCommand(createTableInput(table)));
+  await waitUntilTableExists(
+    { client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
+    { TableName: table.name },
+  );
+  for (let start = 0; start < items.length; start += 25) {
+    let requests = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length > 0) {
+      const result = await client.send(
+        new BatchWriteItemCommand({ RequestItems: { [table.name]: requests } }),
+      );
+      requests = (result.UnprocessedItems?.[table.name] ?? []) as typeof requests;
+    }
+  }
 }
 
 async function enableTtl(client: DynamoDBClient, tableName: string, attribute: string) {

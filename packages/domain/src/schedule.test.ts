@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import type { DeadlineSettings } from './schedule.ts';
+import { nextDeadline, nextOccurrence, occurrencesBetween } from './schedule.ts';
+import { record } from './test-helpers.ts';
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+const at = (value: string) => Date.parse(value);
+const between = (schedule: string, zone: string, from: string, to: string) =>
+  occurrencesBetween(schedule, zone, at(from), at(to)).map(iso);
+
+describe('nextOccurrence', () => {
+  it('reads the schedule in its zone', () => {
+    expect(iso(nextOccurrence('0 1 * * *', 'Asia/Jakarta', at('2026-01-14T12:00:00Z')))).toBe(
+      '2026-01-14T18:00:00.000Z',
+    );
+    expect(iso(nextOccurrence('@hourly', 'UTC', at('2026-01-14T12:00:00Z')))).toBe(
+      '2026-01-14T13:00:00.000Z',
+    );
+  });
+
+  it('is strictly after the instant', () => {
+    expect(iso(nextOccurrence('0 1 * * *', 'UTC', at('2026-01-15T01:00:00Z')))).toBe(
+      '2026-01-16T01:00:00.000Z',
+    );
+  });
+
+  it('has no occurrence for a period ("every 15m" is relative to the last run)', () => {
+    expect(nextOccurrence('every 15m', 'UTC', at('2026-01-15T01:00:00Z'))).toBeUndefined();
+  });
+});
+
+// The transition nights of 2026: each expected start once, a time in a gap at the first
+// instant after it (where cron runs it), a time in a repeated hour only in its first pass.
+describe('occurrences across DST (London, New York, Sydney)', () => {
+  it('London spring forward (29 Mar, 01:00 GMT → 02:00 BST): 01:30 is expected at 02:00 BST', () => {
+    expect(
+      between('30 1 * * *', 'Europe/London', '2026-03-28T00:00Z', '2026-03-31T00:00Z'),
+    ).toEqual(['2026-03-28T01:30:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
+  });
+
+  it('London fall back (25 Oct, 02:00 BST → 01:00 GMT): 01:30 once; hourly once per wall hour', () => {
+    expect(
+      between('30 1 * * *', 'Europe/London', '2026-10-24T00:00Z', '2026-10-27T00:00Z'),
+    ).toEqual(['2026-10-24T00:30:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+    expect(between('0 * * * *', 'Europe/London', '2026-10-24T23:30Z', '2026-10-25T03:30Z')).toEqual(
+      [
+        '2026-10-25T00:00:00.000Z',
+        // 01:00 GMT (01:00Z) is the second 01:00: not expected again.
+        '2026-10-25T02:00:00.000Z',
+        '2026-10-25T03:00:00.000Z',
+      ],
+    );
+    expect(
+      between('*/30 1 * * *', 'Europe/London', '2026-10-24T23:30Z', '2026-10-25T03:00Z'),
+    ).toEqual(['2026-10-25T00:00:00.000Z', '2026-10-25T00:30:00.000Z']);
+  });
+
+  it('New York spring forward (8 Mar, 02:00 EST → 03:00 EDT): 02:30 is expected at 03:00', () => {
+    expect(
+      between('30 2 * * *', 'America/New_York', '2026-03-07T00:00Z', '2026-03-10T00:00Z'),
+    ).toEqual(['2026-03-07T07:30:00.000Z', '2026-03-08T07:00:00.000Z', '2026-03-09T06:30:00.000Z']);
+  });
+
+  it('New York fall back (1 Nov, 02:00 EDT → 01:00 EST): 01:30 once', () => {
+    expect(
+      between('30 1 * * *', 'America/New_York', '2026-10-31T00:00Z', '2026-11-03T00:00Z'),
+    ).toEqual(['2026-10-31T05:30:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-02T06:30:00.000Z']);
+  });
+
+  it('Sydney spring forward (4 Oct, 02:00 AEST → 03:00 AEDT): 02:30 is expected at 03:00', () => {
+    expect(
+      between('30 2 * * *', 'Australia/Sydney', '2026-10-02T00:00Z', '2026-10-05T00:00Z'),
+    ).toEqual(['2026-10-02T16:30:00.000Z', '2026-10-03T16:00:00.000Z', '2026-10-04T15:30:00.000Z']);
+  });
+
+  it('Sydney fall back (5 Apr, 03:00 AEDT → 02:00 AEST): 02:30 once', () => {
+    expect(
+      between('30 2 * * *', 'Australia/Sydney', '2026-04-03T00:00Z', '2026-04-06T00:00Z'),
+    ).toEqual(['2026-04-03T15:30:00.000Z', '2026-04-04T15:30:00.000Z', '2026-04-05T16:30:00.000Z']);
+  });
+});
+
+describe('nextDeadline', () => {
+  const settings: DeadlineSettings = { timeZone: 'Asia/Jakarta', heartbeatTimeoutMinutes: 15 };
+  const JAKARTA_0100 = '2026-01-14T18:00:00.000Z';
+
+  it('expects an idle scheduled job at its next start, plus grace (missed)', () => {
+    const job = record('j', {
+      schedule: '0 1 * * *',
+      status: 'completed',
+      timestamp: '2026-01-13T18:20:00.000Z',
+      execution_time_ms: 20 * 60_000,
+    });
+    expect(nextDeadline(job, settings)).toEqual({
+      kind: 'missed',
+      expected_at: JAKARTA_0100,
+      due_at: '2026-01-14T18:10:00.000Z',
+    });
+  });
+
+  it('counts a run that started early, within grace, for the occurrence it was for', () => {
+    const job = record('j', {
+      schedule: '0 1 * * *',
+      status: 'completed',
+      timestamp: '2026-01-14T17:59:00.000Z',
+      execution_time_ms: 60_000,
+    });
+    expect(nextDeadline(job, settings)?.expected_at).toBe('2026-01-15T18:00:00.000Z');
+  });
+
+  it('expects a never-run job at the first start after its registration, in its own zone', () => {
+    const job = record('j', {
+      schedule: '30 2 * * *',
+      timezone: 'America/New_York',
+      status: 'pending',
+      timestamp: '2026-03-07T12:00:00.000Z',
+      created_at: '2026-03-07T12:00:00.000Z',
+    });
+    expect(nextDeadline(job, settings)).toMatchObject({
+      kind: 'missed',
+      expected_at: '2026-03-08T07:00:00.000Z',
+    });
+  });
+
+  it('expects a period job one period after its last run started', () => {
+    const job = record('j', {
+      schedule: 'every 15m',
+      grace_seconds: 120,
+      status: 'completed',
+      timestamp: '2026-01-15T01:01:00.000Z',
+      execution_time_ms: 60_000,
+    });
+    expect(nextDeadline(job, settings)).toEqual({
+      kind: 'missed',
+      expected_at: '2026-01-15T01:15:00.000Z',
+      due_at: '2026-01-15T01:17:00.000Z',
+    });
+  });
+
+  it('watches a running job for the earlier of overrun and silence', () => {
+    const running = record('j', {
+      status: 'running',
+      timestamp: '2026-01-15T01:00:00.000Z',
+      last_heartbeat: '2026-01-15T01:10:00.000Z',
+      max_runtime_seconds: 3600,
+    });
+    expect(nextDeadline(running, settings)).toEqual({
+      kind: 'stale',
+      expected_at: null,
+      due_at: '2026-01-15T01:25:00.000Z',
+    });
+    const short = { ...running, max_runtime_seconds: 600 };
+    expect(nextDeadline(short, settings)).toEqual({
+      kind: 'overrun',
+      expected_at: null,
+      due_at: '2026-01-15T01:10:00.000Z',
+    });
+  });
+
+  it('has none for an idle job without a schedule, a paused or an archived one', () => {
+    expect(nextDeadline(record('j', { status: 'completed' }), settings)).toBeUndefined();
+    const scheduled = record('j', { schedule: '0 1 * * *' });
+    expect(
+      nextDeadline({ ...scheduled, archived_at: '2026-01-14T00:00:00.000Z' }, settings),
+    ).toBeUndefined();
+    expect(
+      nextDeadline(
+        { ...scheduled, paused_at: '2026-01-14T00:00:00.000Z' },
+        settings,
+        '2026-01-14T12:00:00.000Z',
+      ),
+    ).toBeUndefined();
+  });
+});
