@@ -132,6 +132,22 @@ export {
   idempotentEventId,
   requestFingerprint,
 } from './idempotency.ts';
+export {
+  type FollowUpReason,
+  INCIDENT_KINDS,
+  type Incident,
+  type IncidentEffect,
+  type IncidentKind,
+  type IncidentPolicy,
+  IncidentSchema,
+  type IncidentSignal,
+  type IncidentState,
+  type IncidentStep,
+  type IncidentTracker,
+  incidentIdOf,
+  NO_INCIDENT,
+  nextIncidentState,
+} from './incidents.ts';
 export type {
   ApplyResult,
   ChangeResult,
@@ -153,6 +169,7 @@ export {
   type Deadline,
   type DeadlineKind,
   type DeadlineSettings,
+  isDeadlineCurrent,
   nextDeadline,
   nextOccurrence,
   occurrencesBetween,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeadlineSettings } from './schedule.ts';
-import { nextDeadline, nextOccurrence, occurrencesBetween } from './schedule.ts';
+import { isDeadlineCurrent, nextDeadline, nextOccurrence, occurrencesBetween } from './schedule.ts';
 import { record } from './test-helpers.ts';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -170,5 +170,41 @@ describe('nextDeadline', () => {
         '2026-01-14T12:00:00.000Z',
       ),
     ).toBeUndefined();
+  });
+});
+
+describe('isDeadlineCurrent', () => {
+  const settings: DeadlineSettings = { timeZone: 'Asia/Jakarta', heartbeatTimeoutMinutes: 15 };
+  const idle = record('j', {
+    schedule: '0 1 * * *',
+    status: 'completed',
+    timestamp: '2026-01-13T18:20:00.000Z',
+    execution_time_ms: 20 * 60_000,
+  });
+  const missed = { kind: 'missed' as const, due_at: '2026-01-14T18:10:00.000Z' };
+  const now = '2026-01-14T18:10:30.000Z';
+
+  it('lets the deadline stand when nothing happened since it was set', () => {
+    expect(isDeadlineCurrent(idle, settings, missed, now)).toBe(true);
+  });
+
+  it('drops it when a real event came first, in either order of arrival', () => {
+    // The job started at 01:05: the missed deadline no longer stands, a stale one does.
+    const started = { ...idle, status: 'running' as const, timestamp: '2026-01-14T18:05:00.000Z' };
+    expect(isDeadlineCurrent(started, settings, missed, now)).toBe(false);
+    expect(
+      isDeadlineCurrent(
+        started,
+        settings,
+        { kind: 'stale', due_at: '2026-01-14T18:20:00.000Z' },
+        now,
+      ),
+    ).toBe(true);
+    // A deadline of another kind, or moved, is not this one either.
+    expect(isDeadlineCurrent(idle, settings, { ...missed, kind: 'overrun' }, now)).toBe(false);
+    expect(
+      isDeadlineCurrent(idle, settings, { ...missed, due_at: '2026-01-14T18:11:00.000Z' }, now),
+    ).toBe(false);
+    expect(isDeadlineCurrent({ ...idle, archived_at: now }, settings, missed, now)).toBe(false);
   });
 });

@@ -247,3 +247,18 @@ export function nextDeadline(
     due_at: formatTimestamp(expected + graceMs),
   };
 }
+
+/**
+ * Whether a deadline the watchdog found due still stands against the current record: the
+ * record's own next deadline is that very one. A real event that was applied first moved
+ * or removed it, and then the deadline does nothing (incidents.md: a real event wins).
+ */
+export function isDeadlineCurrent(
+  record: SchedulerRecord,
+  settings: DeadlineSettings,
+  due: Pick<Deadline, 'kind' | 'due_at'>,
+  now: string,
+): boolean {
+  const current = nextDeadline(record, settings, now);
+  return current !== undefined && current.kind === due.kind && current.due_at === due.due_at;
+}

@@ -1,0 +1,285 @@
+/**
+ * Incidents (docs/schedules.md → Incidents): one problem episode of one scheduler, as a
+ * pure state machine. `nextIncidentState` takes what a scheduler's incident state is and
+ * one signal (a run's outcome, a deadline that came due, an acknowledgement) and says the
+ * new state and what to tell people: open a page, follow up in its thread, resolve it.
+ * The outbox that carries the effects out once, and Slack, are the adapters' and the
+ * worker's; nothing here does I/O or reads a clock.
+ */
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { parseTimestamp } from './scheduler.ts';
+
+export const INCIDENT_KINDS = ['failed', 'missed', 'overrun', 'stale', 'too_fast'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+export type IncidentState = 'open' | 'acknowledged' | 'resolved';
+
+/** One incident as stored and as the api returns it. */
+export const IncidentSchema = Type.Object(
+  {
+    incident_id: Type.String({ minLength: 1, maxLength: 300 }),
+    scheduler_id: Type.String(),
+    kind: Type.Union(INCIDENT_KINDS.map((kind) => Type.Literal(kind))),
+    state: Type.Union([
+      Type.Literal('open'),
+      Type.Literal('acknowledged'),
+      Type.Literal('resolved'),
+    ]),
+    opened_at: Type.String(),
+    updated_at: Type.String(),
+    resolved_at: Type.Union([Type.String(), Type.Null()]),
+    /** Signals that belonged to it: the opening one and every follow-up. */
+    events: Type.Integer({ minimum: 1 }),
+    acknowledged_by: Type.Union([Type.String(), Type.Null()]),
+    acknowledged_at: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type Incident = Static<typeof IncidentSchema>;
+
+/** What a scheduler carries between signals: the run of outcomes and the open incident. */
+export type IncidentTracker = {
+  /** Failed runs in a row (a success resets it). */
+  consecutive_failures: number;
+  /** Successful runs in a row (a failure or a suspicious run resets it). */
+  consecutive_successes: number;
+  /** The open (or acknowledged) incident, at most one; null when none is. */
+  open: Incident | null;
+};
+
+export const NO_INCIDENT: IncidentTracker = Object.freeze({
+  consecutive_failures: 0,
+  consecutive_successes: 0,
+  open: null,
+});
+
+/** The scheduler's settings and situation a signal is judged by. */
+export type IncidentPolicy = {
+  alert_after_failures: number;
+  recover_after_successes: number;
+  min_runtime_seconds: number | null;
+  /** Paused (at the signal's time) or archived: no incident opens, no follow-up is sent. */
+  quiet: boolean;
+};
+
+/** What happened, as far as incidents care. `at` is the signal's own time (UTC ISO). */
+export type IncidentSignal =
+  | { type: 'failed'; at: string; event_id: string; error_message: string | null }
+  | { type: 'completed'; at: string; event_id: string; duration_ms: number | null }
+  | { type: 'running'; at: string; event_id: string }
+  | { type: 'heartbeat'; at: string }
+  | {
+      type: 'deadline';
+      kind: 'missed' | 'overrun' | 'stale';
+      at: string;
+      /** The deadline's id: deterministic, so a redelivered deadline is the same one. */
+      event_id: string;
+      /** For `missed`: the start that was expected. */
+      expected_at: string | null;
+    }
+  | { type: 'acknowledged'; at: string; user_id: string };
+
+/** Why a follow-up is posted in an incident's thread. */
+export type FollowUpReason =
+  | { type: 'repeated'; kind: IncidentKind }
+  | { type: 'escalated'; from: IncidentKind; to: IncidentKind }
+  | { type: 'started_late'; late_ms: number }
+  | { type: 'acknowledged'; user_id: string };
+
+/** What to tell people; each effect is carried out once by the incidents outbox. */
+export type IncidentEffect =
+  | { type: 'open'; incident: Incident; signal: IncidentSignal }
+  | { type: 'follow_up'; incident: Incident; reason: FollowUpReason }
+  | { type: 'resolve'; incident: Incident; duration_ms: number };
+
+export type IncidentStep = { tracker: IncidentTracker; effects: IncidentEffect[] };
+
+/**
+ * Which kind wins when a further problem joins an open incident: a failure says the most,
+ * then a run that never ended, silence, a missed start, a suspicious success.
+ */
+const SEVERITY: Readonly<Record<IncidentKind, number>> = {
+  failed: 5,
+  overrun: 4,
+  stale: 3,
+  missed: 2,
+  too_fast: 1,
+};
+
+/** An incident's id: the scheduler and the id of the signal that opened it. */
+export function incidentIdOf(schedulerId: string, openingEventId: string): string {
+  return `${schedulerId}#${openingEventId}`;
+}
+
+function opened(
+  schedulerId: string,
+  kind: IncidentKind,
+  signal: IncidentSignal & { event_id: string },
+): Incident {
+  return {
+    incident_id: incidentIdOf(schedulerId, signal.event_id),
+    scheduler_id: schedulerId,
+    kind,
+    state: 'open',
+    opened_at: signal.at,
+    updated_at: signal.at,
+    resolved_at: null,
+    events: 1,
+    acknowledged_by: null,
+    acknowledged_at: null,
+  };
+}
+
+const elapsedMs = (from: string, to: string) =>
+  Math.max(0, (parseTimestamp(to) ?? 0) - (parseTimestamp(from) ?? 0));
+
+/** The tracker with `incident` open: a problem joins it, or opens it when none is. */
+function problem(
+  tracker: IncidentTracker,
+  schedulerId: string,
+  kind: IncidentKind,
+  signal: IncidentSignal & { event_id: string },
+  policy: IncidentPolicy,
+  counts: Pick<IncidentTracker, 'consecutive_failures' | 'consecutive_successes'>,
+): IncidentStep {
+  const open = tracker.open;
+  if (open === null) {
+    if (policy.quiet) return { tracker: { ...counts, open: null }, effects: [] };
+    const incident = opened(schedulerId, kind, signal);
+    return {
+      tracker: { ...counts, open: incident },
+      effects: [{ type: 'open', incident, signal }],
+    };
+  }
+  const escalates = SEVERITY[kind] > SEVERITY[open.kind];
+  const incident: Incident = {
+    ...open,
+    kind: escalates ? kind : open.kind,
+    events: open.events + 1,
+    updated_at: signal.at,
+  };
+  const reason: FollowUpReason = escalates
+    ? { type: 'escalated', from: open.kind, to: kind }
+    : { type: 'repeated', kind };
+  return {
+    tracker: { ...counts, open: incident },
+    effects: policy.quiet ? [] : [{ type: 'follow_up', incident, reason }],
+  };
+}
+
+/** The tracker with its open incident resolved at `at`. */
+function resolved(
+  tracker: IncidentTracker,
+  at: string,
+  counts: Pick<IncidentTracker, 'consecutive_failures' | 'consecutive_successes'>,
+): IncidentStep {
+  const open = tracker.open;
+  if (open === null) return { tracker: { ...counts, open: null }, effects: [] };
+  const incident: Incident = { ...open, state: 'resolved', resolved_at: at, updated_at: at };
+  return {
+    tracker: { ...counts, open: null },
+    effects: [{ type: 'resolve', incident, duration_ms: elapsedMs(open.opened_at, at) }],
+  };
+}
+
+/**
+ * The incident state after one signal, and what to tell people (incidents.md):
+ * - a failure counts towards `alert_after_failures` and opens a `failed` incident at the
+ *   Nth in a row; with one open it is a follow-up (escalating a lesser kind to `failed`);
+ * - a due deadline opens a `missed`, `overrun` or `stale` incident, or follows up;
+ * - a completed run shorter than `min_runtime_seconds` is a `too_fast` problem, not a
+ *   success; any other completed run counts towards `recover_after_successes`, which
+ *   resolves the incident; a `missed`, `overrun` or `stale` one resolves at once, since
+ *   its condition ended (the late run completed, the long run ended, the job spoke);
+ * - a start (`running`) follows up a `missed` incident with how late it started, and
+ *   ends a `stale` one; a heartbeat ends a `stale` one;
+ * - an acknowledgement marks the open incident and follows up;
+ * - `quiet` (paused, archived): nothing opens and nothing is posted; an incident already
+ *   open still resolves.
+ */
+export function nextIncidentState(
+  tracker: IncidentTracker,
+  schedulerId: string,
+  signal: IncidentSignal,
+  policy: IncidentPolicy,
+): IncidentStep {
+  const open = tracker.open;
+  const keep = {
+    consecutive_failures: tracker.consecutive_failures,
+    consecutive_successes: tracker.consecutive_successes,
+  };
+  switch (signal.type) {
+    case 'failed': {
+      const counts = {
+        consecutive_failures: keep.consecutive_failures + 1,
+        consecutive_successes: 0,
+      };
+      if (open === null && counts.consecutive_failures < policy.alert_after_failures) {
+        return { tracker: { ...counts, open: null }, effects: [] };
+      }
+      return problem(tracker, schedulerId, 'failed', signal, policy, counts);
+    }
+    case 'completed': {
+      const minMs = policy.min_runtime_seconds === null ? null : policy.min_runtime_seconds * 1000;
+      if (minMs !== null && signal.duration_ms !== null && signal.duration_ms < minMs) {
+        return problem(tracker, schedulerId, 'too_fast', signal, policy, {
+          consecutive_failures: keep.consecutive_failures,
+          consecutive_successes: 0,
+        });
+      }
+      const counts = {
+        consecutive_failures: 0,
+        consecutive_successes: keep.consecutive_successes + 1,
+      };
+      if (open === null) return { tracker: { ...counts, open: null }, effects: [] };
+      const conditionEnded =
+        open.kind === 'missed' || open.kind === 'overrun' || open.kind === 'stale';
+      if (conditionEnded || counts.consecutive_successes >= policy.recover_after_successes) {
+        return resolved(tracker, signal.at, counts);
+      }
+      return { tracker: { ...counts, open }, effects: [] };
+    }
+    case 'running': {
+      if (open?.kind === 'stale') return resolved(tracker, signal.at, keep);
+      if (open?.kind === 'missed' && !policy.quiet) {
+        const incident = { ...open, events: open.events + 1, updated_at: signal.at };
+        return {
+          tracker: { ...keep, open: incident },
+          effects: [
+            {
+              type: 'follow_up',
+              incident,
+              reason: { type: 'started_late', late_ms: elapsedMs(open.opened_at, signal.at) },
+            },
+          ],
+        };
+      }
+      return { tracker, effects: [] };
+    }
+    case 'heartbeat':
+      return open?.kind === 'stale' ? resolved(tracker, signal.at, keep) : { tracker, effects: [] };
+    case 'deadline':
+      return problem(tracker, schedulerId, signal.kind, signal, policy, keep);
+    case 'acknowledged': {
+      if (open === null || open.state === 'acknowledged') return { tracker, effects: [] };
+      const incident: Incident = {
+        ...open,
+        state: 'acknowledged',
+        acknowledged_by: signal.user_id,
+        acknowledged_at: signal.at,
+        updated_at: signal.at,
+      };
+      return {
+        tracker: { ...keep, open: incident },
+        effects: [
+          {
+            type: 'follow_up',
+            incident,
+            reason: { type: 'acknowledged', user_id: signal.user_id },
+          },
+        ],
+      };
+    }
+  }
+}
