@@ -12,7 +12,12 @@ import {
 import { createEngineReadiness } from '@schedmon/adapters/health';
 import { createSqsEventProducer } from '@schedmon/adapters/sqs';
 import { createAwsClients } from '@schedmon/resources';
-import { createAppLogger, eodConfigOf, handleShutdown } from '@schedmon/runtime';
+import {
+  createAppLogger,
+  deadlineSettingsOf,
+  eodConfigOf,
+  handleShutdown,
+} from '@schedmon/runtime';
 import { buildApp } from './app.ts';
 import { loadApiConfig } from './config.ts';
 
@@ -26,7 +31,9 @@ const clients = createAwsClients({
 });
 const documents = createDocumentClient(clients.dynamodb);
 const queue = createSqsEventProducer(clients.sqs, { queueUrl: config.SQS_QUEUE_URL });
-const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS);
+const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS, {
+  deadlines: deadlineSettingsOf(config),
+});
 const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
 const clock = { now: () => new Date() };
 const slackApp =

@@ -46,6 +46,9 @@ const record = {
   paused_until: null,
   pause_reason: null,
   archived_at: null,
+  next_expected_at: '2026-01-15T17:30:00.000Z',
+  due_at: '2026-01-15T17:40:00.000Z',
+  due_kind: 'missed',
 };
 
 const paused = {

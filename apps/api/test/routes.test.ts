@@ -233,6 +233,9 @@ describe('POST /api/v1/schedulers/register', () => {
       paused_until: null,
       pause_reason: null,
       archived_at: null,
+      next_expected_at: null,
+      due_at: null,
+      due_kind: null,
     });
   });
 

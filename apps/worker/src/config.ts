@@ -2,6 +2,7 @@ import {
   commonConfig,
   DEFAULT_PORTS,
   env,
+  eodScheduleConfig,
   eventIntakeConfig,
   loadConfigOrExit,
   slackConfig,
@@ -12,6 +13,8 @@ import { Type } from '@sinclair/typebox';
 export const workerConfigSchema = Type.Object({
   ...commonConfig,
   ...slackConfig,
+  // Deadlines: a running job silent longer than this is stale (docs/schedules.md).
+  HEARTBEAT_TIMEOUT_MINUTES: eodScheduleConfig.HEARTBEAT_TIMEOUT_MINUTES,
   METRICS_PORT: env.integer({
     default: DEFAULT_PORTS.worker,
     minimum: 0,

@@ -18,6 +18,7 @@ import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
 import {
   createAppLogger,
   createMetricsRegistry,
+  deadlineSettingsOf,
   handleShutdown,
   startOpsServer,
 } from '@schedmon/runtime';
@@ -42,7 +43,9 @@ const queue = createSqsEventConsumer(clients.sqs, {
   queueUrl: config.SQS_QUEUE_URL,
   deadLetterQueueUrl: config.SQS_DLQ_URL ?? deadLetterQueueUrlOf(config.SQS_QUEUE_URL),
 });
-const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS);
+const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS, {
+  deadlines: deadlineSettingsOf(config),
+});
 const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
 const alertStore = createDynamoAlertStore(documents, config.DYNAMODB_TABLE_STATE);
 const notifier = createNotifier(config, logger);

@@ -27,12 +27,20 @@ import { eodRunStoreContract } from './contracts/eod-run-store.ts';
 import { historyRow, historyStoreContract } from './contracts/history-store.ts';
 import { idempotencyStoreContract } from './contracts/idempotency-store.ts';
 import { leaseStoreContract } from './contracts/lease-store.ts';
-import { schedulerStoreContract, statusEvent } from './contracts/scheduler-store.ts';
+import {
+  schedulerDeadlineContract,
+  schedulerStoreContract,
+  statusEvent,
+} from './contracts/scheduler-store.ts';
 
 const environment = useTestEnvironment();
 const documentClient = () => createDocumentClient(environment().clients.dynamodb);
 
-schedulerStoreContract('in memory', createMemorySchedulerStore);
+schedulerStoreContract('in memory', () => createMemorySchedulerStore());
+schedulerDeadlineContract('in memory', (deadlines) => createMemorySchedulerStore({ deadlines }));
+schedulerDeadlineContract('DynamoDB', (deadlines) =>
+  createDynamoSchedulerStore(documentClient(), environment().names.schedulersTable, { deadlines }),
+);
 schedulerStoreContract('DynamoDB', () =>
   createDynamoSchedulerStore(documentClient(), environment().names.schedulersTable),
 );

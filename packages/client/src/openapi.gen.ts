@@ -607,7 +607,10 @@ export interface operations {
                      *       "paused_at": null,
                      *       "paused_until": null,
                      *       "pause_reason": null,
-                     *       "archived_at": null
+                     *       "archived_at": null,
+                     *       "next_expected_at": "2026-01-15T17:30:00.000Z",
+                     *       "due_at": "2026-01-15T17:40:00.000Z",
+                     *       "due_kind": "missed"
                      *     }
                      */
                     "application/json": {
@@ -645,6 +648,12 @@ export interface operations {
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
                         archived_at: string | null;
+                        /** @description The next expected start, when the schedule gives one */
+                        next_expected_at: string | null;
+                        /** @description The next deadline the watchdog checks (a bound: it may be earlier than the real one) */
+                        due_at: string | null;
+                        /** @description What the deadline would be: missed, overrun or stale */
+                        due_kind: "missed" | "overrun" | "stale" | (never | null);
                     };
                 };
             };
@@ -888,7 +897,10 @@ export interface operations {
                      *       "paused_at": null,
                      *       "paused_until": null,
                      *       "pause_reason": null,
-                     *       "archived_at": null
+                     *       "archived_at": null,
+                     *       "next_expected_at": "2026-01-15T17:30:00.000Z",
+                     *       "due_at": "2026-01-15T17:40:00.000Z",
+                     *       "due_kind": "missed"
                      *     }
                      */
                     "application/json": {
@@ -926,6 +938,12 @@ export interface operations {
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
                         archived_at: string | null;
+                        /** @description The next expected start, when the schedule gives one */
+                        next_expected_at: string | null;
+                        /** @description The next deadline the watchdog checks (a bound: it may be earlier than the real one) */
+                        due_at: string | null;
+                        /** @description What the deadline would be: missed, overrun or stale */
+                        due_kind: "missed" | "overrun" | "stale" | (never | null);
                     };
                 };
             };
@@ -1143,7 +1161,10 @@ export interface operations {
                      *       "paused_at": null,
                      *       "paused_until": null,
                      *       "pause_reason": null,
-                     *       "archived_at": "2026-01-15T01:00:00.000Z"
+                     *       "archived_at": "2026-01-15T01:00:00.000Z",
+                     *       "next_expected_at": "2026-01-15T17:30:00.000Z",
+                     *       "due_at": "2026-01-15T17:40:00.000Z",
+                     *       "due_kind": "missed"
                      *     }
                      */
                     "application/json": {
@@ -1181,6 +1202,12 @@ export interface operations {
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
                         archived_at: string | null;
+                        /** @description The next expected start, when the schedule gives one */
+                        next_expected_at: string | null;
+                        /** @description The next deadline the watchdog checks (a bound: it may be earlier than the real one) */
+                        due_at: string | null;
+                        /** @description What the deadline would be: missed, overrun or stale */
+                        due_kind: "missed" | "overrun" | "stale" | (never | null);
                     };
                 };
             };
@@ -1415,7 +1442,10 @@ export interface operations {
                      *       "paused_at": "2026-01-15T01:00:00.000Z",
                      *       "paused_until": "2026-01-16T00:00:00.000Z",
                      *       "pause_reason": "Bank holiday: no EOD run tonight",
-                     *       "archived_at": null
+                     *       "archived_at": null,
+                     *       "next_expected_at": "2026-01-15T17:30:00.000Z",
+                     *       "due_at": "2026-01-15T17:40:00.000Z",
+                     *       "due_kind": "missed"
                      *     }
                      */
                     "application/json": {
@@ -1453,6 +1483,12 @@ export interface operations {
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
                         archived_at: string | null;
+                        /** @description The next expected start, when the schedule gives one */
+                        next_expected_at: string | null;
+                        /** @description The next deadline the watchdog checks (a bound: it may be earlier than the real one) */
+                        due_at: string | null;
+                        /** @description What the deadline would be: missed, overrun or stale */
+                        due_kind: "missed" | "overrun" | "stale" | (never | null);
                     };
                 };
             };
@@ -1722,7 +1758,10 @@ export interface operations {
                      *       "paused_at": null,
                      *       "paused_until": null,
                      *       "pause_reason": null,
-                     *       "archived_at": null
+                     *       "archived_at": null,
+                     *       "next_expected_at": "2026-01-15T17:30:00.000Z",
+                     *       "due_at": "2026-01-15T17:40:00.000Z",
+                     *       "due_kind": "missed"
                      *     }
                      */
                     "application/json": {
@@ -1760,6 +1799,12 @@ export interface operations {
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
                         archived_at: string | null;
+                        /** @description The next expected start, when the schedule gives one */
+                        next_expected_at: string | null;
+                        /** @description The next deadline the watchdog checks (a bound: it may be earlier than the real one) */
+                        due_at: string | null;
+                        /** @description What the deadline would be: missed, overrun or stale */
+                        due_kind: "missed" | "overrun" | "stale" | (never | null);
                     };
                 };
             };
@@ -1989,7 +2034,10 @@ export interface operations {
                      *         "paused_at": null,
                      *         "paused_until": null,
                      *         "pause_reason": null,
-                     *         "archived_at": null
+                     *         "archived_at": null,
+                     *         "next_expected_at": "2026-01-15T17:30:00.000Z",
+                     *         "due_at": "2026-01-15T17:40:00.000Z",
+                     *         "due_kind": "missed"
                      *       }
                      *     ]
                      */
@@ -2028,6 +2076,12 @@ export interface operations {
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
                         archived_at: string | null;
+                        /** @description The next expected start, when the schedule gives one */
+                        next_expected_at: string | null;
+                        /** @description The next deadline the watchdog checks (a bound: it may be earlier than the real one) */
+                        due_at: string | null;
+                        /** @description What the deadline would be: missed, overrun or stale */
+                        due_kind: "missed" | "overrun" | "stale" | (never | null);
                     }[];
                 };
             };

@@ -26,6 +26,8 @@ import type {
   SchedulerStore,
   SlackMessage,
 } from './ports.ts';
+import type { DeadlineSettings } from './schedule.ts';
+import { deadlineToStore, nextDeadline } from './schedule.ts';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
 import {
   compareSchedulers,
@@ -61,9 +63,25 @@ export function createFakeClock(start: Date | string): Clock & {
   };
 }
 
-export function createMemorySchedulerStore(): SchedulerStore {
+/**
+ * Schedulers in memory. With `deadlines`, registration and status events keep the
+ * record's deadline as the DynamoDB store does (`deadlineToStore`).
+ */
+export function createMemorySchedulerStore(
+  options: { deadlines?: DeadlineSettings } = {},
+): SchedulerStore {
   const items = new Map<string, { record: SchedulerRecord; order: OrderKey }>();
   const copy = (record: SchedulerRecord): SchedulerRecord => structuredClone(record);
+  const keepDeadline = (
+    item: { record: SchedulerRecord },
+    now: string,
+    mode: 'exact' | 'earlier',
+  ) => {
+    if (!options.deadlines) return;
+    const next = nextDeadline(item.record, options.deadlines, now);
+    const stored = deadlineToStore(item.record, next, mode);
+    if (stored) item.record = { ...item.record, ...stored };
+  };
   const change = (
     schedulerId: string,
     update: (record: SchedulerRecord) => SchedulerRecord,
@@ -78,14 +96,16 @@ export function createMemorySchedulerStore(): SchedulerStore {
     async register(registration: Registration, now: string) {
       const existing = items.get(registration.scheduler_id);
       if (!existing) {
-        const record = newSchedulerRecord(registration, now);
-        items.set(record.scheduler_id, {
-          record,
-          order: { timestamp: record.timestamp, status: record.status, event_id: null },
-        });
-        return copy(record);
+        const item = {
+          record: newSchedulerRecord(registration, now),
+          order: { timestamp: now, status: 'pending' as const, event_id: null },
+        };
+        keepDeadline(item, now, 'exact');
+        items.set(item.record.scheduler_id, item);
+        return copy(item.record);
       }
       existing.record = recordWithRegistration(existing.record, registration, now);
+      keepDeadline(existing, now, 'exact');
       return copy(existing.record);
     },
     async get(schedulerId) {
@@ -133,8 +153,30 @@ export function createMemorySchedulerStore(): SchedulerStore {
       if (outcome === 'applied') {
         item.record = recordWithStatus(item.record, event, now);
         item.order = { timestamp: event.timestamp, status: event.status, event_id: event.event_id };
+        keepDeadline(item, now, 'earlier');
       }
       return outcome;
+    },
+    async setDeadline(schedulerId, deadline, version) {
+      const item = items.get(schedulerId);
+      if (!item || item.record.updated_at !== version) return false;
+      item.record = { ...item.record, ...deadline };
+      return true;
+    },
+    async due(now, limit) {
+      return [...items.values()]
+        .map((item) => item.record)
+        .filter(
+          (record) => record.due_at !== null && record.due_kind !== null && record.due_at <= now,
+        )
+        .sort((a, b) => ((a.due_at ?? '') < (b.due_at ?? '') ? -1 : 1))
+        .slice(0, limit)
+        .map((record) => ({
+          scheduler_id: record.scheduler_id,
+          kind: record.due_kind ?? 'missed',
+          due_at: record.due_at ?? now,
+          expected_at: record.next_expected_at,
+        }));
     },
     async applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult> {
       const item = items.get(event.scheduler_id);

@@ -11,6 +11,7 @@ import type {
   QueueMessage,
   StatusEvent,
 } from './events.ts';
+import type { DeadlineKind, StoredDeadline } from './schedule.ts';
 import type { Registration, SchedulerRecord, Status } from './scheduler.ts';
 
 /** The current time. The only way the rules learn it. */
@@ -33,6 +34,14 @@ export type SchedulerFilter = {
 
 /** A pause as stored: until when (null: until resumed) and why. */
 export type Pause = { until: string | null; reason: string | null };
+
+/** A deadline the watchdog found due (docs/schedules.md → Deadlines). */
+export type DueDeadline = {
+  scheduler_id: string;
+  kind: DeadlineKind;
+  due_at: string;
+  expected_at: string | null;
+};
 
 /** What a change of an existing scheduler (pause, resume) did: the record, or why not. */
 export type ChangeResult = SchedulerRecord | 'not_registered' | 'archived';
@@ -76,6 +85,16 @@ export type SchedulerStore = {
   applyStatus(event: StatusEvent, now: string): Promise<ApplyResult>;
   /** Moves `last_heartbeat` forward to the event's timestamp; never backwards; not when archived. */
   applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult>;
+  /**
+   * Stores the record's deadline (all fields null: none) if the record is still at
+   * `version` (its `updated_at`): false when it changed meanwhile, and the change's own
+   * deadline stands. A store made with deadline settings keeps deadlines itself on
+   * registration (exactly) and on status events (when they move it earlier:
+   * `deadlineToStore`); this is for the watchdog, which moves the others on.
+   */
+  setDeadline(schedulerId: string, deadline: StoredDeadline, version: string): Promise<boolean>;
+  /** Deadlines due at `now` (`due_at` ≤ now), earliest first, at most `limit`. */
+  due(now: string, limit: number): Promise<DueDeadline[]>;
 };
 
 export type HistoryQuery = {

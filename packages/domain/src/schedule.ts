@@ -262,3 +262,37 @@ export function isDeadlineCurrent(
   const current = nextDeadline(record, settings, now);
   return current !== undefined && current.kind === due.kind && current.due_at === due.due_at;
 }
+
+/** What a store keeps of a deadline on the record. */
+export type StoredDeadline = Pick<SchedulerRecord, 'due_at' | 'due_kind' | 'next_expected_at'>;
+
+/** A deadline as the record stores it; `null` removes it. */
+export function storedDeadlineOf(deadline: Deadline | undefined): StoredDeadline {
+  return deadline === undefined
+    ? { due_at: null, due_kind: null, next_expected_at: null }
+    : { due_at: deadline.due_at, due_kind: deadline.kind, next_expected_at: deadline.expected_at };
+}
+
+/**
+ * What to store after a change, or undefined to keep what is stored. After a status
+ * event (`earlier`) a deadline is written only when it comes before the stored one (or
+ * none is stored): a later one can wait, since the watchdog checks every due deadline
+ * against the record (`isDeadlineCurrent`) and moves it on then. That keeps every
+ * `running` event and heartbeat from costing a second write. After a registration
+ * (`exact`) the settings changed, so the deadline is written as it is.
+ */
+export function deadlineToStore(
+  stored: StoredDeadline,
+  next: Deadline | undefined,
+  mode: 'exact' | 'earlier',
+): StoredDeadline | undefined {
+  const wanted = storedDeadlineOf(next);
+  const same =
+    wanted.due_at === stored.due_at &&
+    wanted.due_kind === stored.due_kind &&
+    wanted.next_expected_at === stored.next_expected_at;
+  if (same) return undefined;
+  if (mode === 'exact') return wanted;
+  if (wanted.due_at === null) return undefined;
+  return stored.due_at === null || wanted.due_at < stored.due_at ? wanted : undefined;
+}

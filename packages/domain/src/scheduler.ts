@@ -215,6 +215,19 @@ export const SchedulerRecordSchema = Type.Object(
     archived_at: Nullable(
       Type.String({ description: 'When it was archived (DELETE); null when active' }),
     ),
+    next_expected_at: Nullable(
+      Type.String({ description: 'The next expected start, when the schedule gives one' }),
+    ),
+    due_at: Nullable(
+      Type.String({
+        description:
+          'The next deadline the watchdog checks (a bound: it may be earlier than the real one)',
+      }),
+    ),
+    due_kind: Type.Union(
+      [Type.Literal('missed'), Type.Literal('overrun'), Type.Literal('stale'), Type.Null()],
+      { description: 'What the deadline would be: missed, overrun or stale' },
+    ),
   },
   { additionalProperties: false },
 );
@@ -349,6 +362,9 @@ export function newSchedulerRecord(registration: Registration, now: string): Sch
     paused_until: null,
     pause_reason: null,
     archived_at: null,
+    next_expected_at: null,
+    due_at: null,
+    due_kind: null,
   };
 }
 

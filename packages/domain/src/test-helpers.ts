@@ -46,6 +46,9 @@ export const UNSET_SETTINGS = {
   paused_until: null,
   pause_reason: null,
   archived_at: null,
+  next_expected_at: null,
+  due_at: null,
+  due_kind: null,
 } satisfies Partial<SchedulerRecord>;
 
 export function record(id: string, overrides: Partial<SchedulerRecord> = {}): SchedulerRecord {

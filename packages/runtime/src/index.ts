@@ -19,6 +19,7 @@ export { createAppLogger, loadConfigOrExit } from './start.ts';
 export {
   commonConfig,
   DEFAULT_PORTS,
+  deadlineSettingsOf,
   eodConfigOf,
   eodScheduleConfig,
   eventIntakeConfig,

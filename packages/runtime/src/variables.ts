@@ -4,7 +4,7 @@
  * there: the resource names from `@schedmon/resources`, the EOD schedule from the domain's
  * `DEFAULT_EOD_CONFIG`.
  */
-import type { EodConfig } from '@schedmon/domain';
+import type { DeadlineSettings, EodConfig } from '@schedmon/domain';
 import { DEFAULT_EOD_CONFIG, DEFAULT_MAX_CLOCK_SKEW_SECONDS } from '@schedmon/domain';
 // The names alone, not the package index: a program that only reads its configuration
 // (`schedmon status`) should not load the AWS SDK.
@@ -155,6 +155,17 @@ const eodVariables = Type.Object({
   EOD_TIMEZONE: slackConfig.EOD_TIMEZONE,
   ...eodScheduleConfig,
 });
+
+/** What deadlines are judged by (docs/schedules.md): the default zone and the silence limit. */
+export function deadlineSettingsOf(config: {
+  EOD_TIMEZONE: string;
+  HEARTBEAT_TIMEOUT_MINUTES: number;
+}): DeadlineSettings {
+  return {
+    timeZone: config.EOD_TIMEZONE,
+    heartbeatTimeoutMinutes: config.HEARTBEAT_TIMEOUT_MINUTES,
+  };
+}
 
 /** The EOD rules' view of the configuration. */
 export function eodConfigOf(config: Static<typeof eodVariables>): EodConfig {

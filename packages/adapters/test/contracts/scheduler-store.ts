@@ -1,6 +1,6 @@
 // The SchedulerStore contract: run against the in-memory fake and the DynamoDB adapter.
 import { randomUUID } from 'node:crypto';
-import type { SchedulerStore, Status, StatusEvent } from '@schedmon/domain';
+import type { DeadlineSettings, SchedulerStore, Status, StatusEvent } from '@schedmon/domain';
 import { compareOrder } from '@schedmon/domain';
 import { shuffled } from '@schedmon/domain/fakes';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,9 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
         paused_until: null,
         pause_reason: null,
         archived_at: null,
+        next_expected_at: null,
+        due_at: null,
+        due_kind: null,
       });
       expect(await store.get(id)).toEqual(record);
       expect(await store.get(newId())).toBeUndefined();
@@ -368,6 +371,122 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
         'not_registered',
       );
       expect(await store.resume(newId(), at(4))).toBe('not_registered');
+    });
+  });
+}
+
+/**
+ * Deadlines kept by a store made with deadline settings (docs/schedules.md), and the
+ * watchdog's query. Every scheduler id is new per test; `due` answers for the whole
+ * table, so the checks look at their own ids only.
+ */
+export function schedulerDeadlineContract(
+  name: string,
+  setup: (deadlines: DeadlineSettings) => SchedulerStore,
+) {
+  describe(`SchedulerStore deadlines: ${name}`, () => {
+    const settings: DeadlineSettings = { timeZone: 'Asia/Jakarta', heartbeatTimeoutMinutes: 15 };
+    const newId = () => `dl-${randomUUID()}`;
+    // 2026-01-15 01:00 WIB is 2026-01-14T18:00Z; the registration is the day before.
+    const REGISTERED = '2026-01-13T12:00:00.000Z';
+    const register = (store: SchedulerStore, id: string, extra = {}) =>
+      store.register(
+        { scheduler_id: id, service_name: 'S', job_name: 'J', schedule: '0 1 * * *', ...extra },
+        REGISTERED,
+      );
+    const dueIds = async (store: SchedulerStore, now: string, ids: string[]) =>
+      (await store.due(now, 1000)).filter((deadline) => ids.includes(deadline.scheduler_id));
+
+    it('stores the next deadline on registration, finds it once due, and clears it with the schedule', async () => {
+      const store = setup(settings);
+      const id = newId();
+      const record = await register(store, id);
+      expect(record).toMatchObject({
+        next_expected_at: '2026-01-13T18:00:00.000Z',
+        due_at: '2026-01-13T18:10:00.000Z',
+        due_kind: 'missed',
+      });
+      expect(await store.get(id)).toMatchObject({ due_at: '2026-01-13T18:10:00.000Z' });
+      expect(await dueIds(store, '2026-01-13T18:09:59.999Z', [id])).toEqual([]);
+      expect(await dueIds(store, '2026-01-13T18:10:00.000Z', [id])).toEqual([
+        {
+          scheduler_id: id,
+          kind: 'missed',
+          due_at: '2026-01-13T18:10:00.000Z',
+          expected_at: '2026-01-13T18:00:00.000Z',
+        },
+      ]);
+      const plain = await store.register(
+        { scheduler_id: id, service_name: 'S', job_name: 'J' },
+        LATER,
+      );
+      expect(plain).toMatchObject({ due_at: null, due_kind: null, next_expected_at: null });
+      expect(await dueIds(store, '2027-01-01T00:00:00.000Z', [id])).toEqual([]);
+    });
+
+    it('moves a deadline earlier on a status event, and leaves a later one for the watchdog', async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id);
+      // Started at 00:55 WIB: silent past 01:10 WIB would be stale, earlier than tomorrow.
+      const start = '2026-01-13T17:55:00.000Z';
+      expect(await store.applyStatus(statusEvent(id, 'run', start, 'running'), start)).toBe(
+        'applied',
+      );
+      expect(await store.get(id)).toMatchObject({
+        due_kind: 'missed',
+        due_at: '2026-01-13T18:10:00.000Z',
+      });
+      // An overrun bound makes it earlier: 00:55 + 10 min = 01:05 WIB.
+      const shortId = newId();
+      await register(store, shortId, { max_runtime_seconds: 600 });
+      await store.applyStatus(statusEvent(shortId, 'run', start, 'running'), start);
+      expect(await store.get(shortId)).toMatchObject({
+        due_kind: 'overrun',
+        due_at: '2026-01-13T18:05:00.000Z',
+        next_expected_at: null,
+      });
+      // Completed: tomorrow's deadline is later, so the stored one stays until checked.
+      const done = '2026-01-13T18:02:00.000Z';
+      await store.applyStatus(statusEvent(shortId, 'done', done, 'completed'), done);
+      expect(await store.get(shortId)).toMatchObject({ due_at: '2026-01-13T18:05:00.000Z' });
+    });
+
+    it('writes a deadline only on the version it was computed from', async () => {
+      const store = setup(settings);
+      const id = newId();
+      const record = await register(store, id);
+      const later = {
+        due_at: '2026-01-14T18:10:00.000Z',
+        due_kind: 'missed' as const,
+        next_expected_at: '2026-01-14T18:00:00.000Z',
+      };
+      expect(await store.setDeadline(id, later, 'not-the-version')).toBe(false);
+      expect(await store.setDeadline(id, later, record.updated_at)).toBe(true);
+      expect(await store.get(id)).toMatchObject(later);
+      const none = { due_at: null, due_kind: null, next_expected_at: null };
+      expect(await store.setDeadline(id, none, record.updated_at)).toBe(true);
+      expect(await dueIds(store, '2027-01-01T00:00:00.000Z', [id])).toEqual([]);
+      expect(await store.setDeadline(newId(), later, record.updated_at)).toBe(false);
+    });
+
+    it('lists due deadlines earliest first, across shards, up to the limit', async () => {
+      const store = setup(settings);
+      const ids = Array.from({ length: 40 }, () => newId());
+      for (const [index, id] of ids.entries()) {
+        const record = await store.register(
+          { scheduler_id: id, service_name: 'S', job_name: 'J' },
+          REGISTERED,
+        );
+        const due = `2026-01-13T18:${String(index).padStart(2, '0')}:00.000Z`;
+        await store.setDeadline(
+          id,
+          { due_at: due, due_kind: 'missed', next_expected_at: null },
+          record.updated_at,
+        );
+      }
+      const due = await dueIds(store, '2026-01-13T18:19:30.000Z', ids);
+      expect(due.map((deadline) => deadline.scheduler_id)).toEqual(ids.slice(0, 20));
     });
   });
 }
