@@ -70,6 +70,8 @@ export function createKnownSchedulers(
     forget: (schedulerId) => {
       known.delete(schedulerId);
       inFlight.delete(schedulerId);
+      // Re-inserted, so the Map's order stays oldest first and the bound drops the oldest.
+      forgotten.delete(schedulerId);
       forgotten.set(schedulerId, now());
       // Bounded like `known`: the oldest marks go first.
       if (forgotten.size > maxEntries) {

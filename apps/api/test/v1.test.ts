@@ -515,7 +515,10 @@ describe('pause and resume', () => {
       url: '/api/v1/schedulers/service-a-eod/resume',
       headers: headers(),
     });
-    expect(resumed.json()).toMatchObject({ paused_at: null, paused_until: null });
+    expect(resumed.json()).toMatchObject({
+      paused_at: '2026-01-15T01:00:00.000Z',
+      paused_until: '2026-01-15T01:00:00.000Z',
+    });
   });
 });
 

@@ -104,15 +104,11 @@ export async function processBatch(
     [...groups.values()].map(async (group) => {
       group.sort(byEventOrder);
       for (const [index, item] of group.entries()) {
-        let beforeArchive = false;
         try {
           item.outcome =
             item.event.type === 'status'
               ? await deps.schedulers.applyStatus(item.event, now)
               : await deps.schedulers.applyHeartbeat(item.event);
-          if (item.outcome === 'archived') {
-            beforeArchive = await happenedBeforeArchive(deps, item.event);
-          }
         } catch (error) {
           const decision = decideFailure(error);
           if (decision.kind === 'park') {
@@ -129,7 +125,7 @@ export async function processBatch(
             reason: 'unregistered_scheduler',
             detail: `Scheduler ${item.event.scheduler_id} is not registered`,
           });
-        } else if (item.outcome === 'archived' && !beforeArchive) {
+        } else if (item.outcome === 'archived') {
           decisions.set(item.message.messageId, {
             kind: 'park',
             reason: 'archived_scheduler',
@@ -146,6 +142,7 @@ export async function processBatch(
       (item) =>
         item.outcome !== undefined &&
         item.outcome !== 'not_registered' &&
+        item.outcome !== 'archived' &&
         !decisions.has(item.message.messageId),
     );
 
@@ -167,17 +164,6 @@ export async function processBatch(
     }),
   );
   return decisions;
-}
-
-/**
- * Whether an event for an archived scheduler happened before the archive: such an event
- * was accepted while the scheduler was active (still queued, or redelivered after a crash
- * between its writes), so it gets its history row, though not the record nor an alert.
- * Later ones are parked. A store failure here throws, as any other, and is retried.
- */
-async function happenedBeforeArchive(deps: ProcessDeps, event: SchedulerEvent) {
-  const record = await deps.schedulers.get(event.scheduler_id);
-  return record?.archived_at != null && event.timestamp <= record.archived_at;
 }
 
 /**

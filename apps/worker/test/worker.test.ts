@@ -279,7 +279,7 @@ describe('worker: archived and paused schedulers', () => {
       (row) => row.id,
     );
 
-  it('records an archived scheduler’s earlier events without the record or an alert, and parks later ones', async () => {
+  it('applies an archived scheduler’s events from before the archive without an alert, and parks later ones', async () => {
     const { schedulers } = stores();
     const id = 'archived-job';
     await schedulers.register(
@@ -294,7 +294,10 @@ describe('worker: archived and paused schedulers', () => {
     ]);
     await waitDrained(environment(), 30_000);
     expect(await rowsOf(id)).toEqual(['arch-before']);
-    expect((await schedulers.get(id))?.status).toBe('pending');
+    expect(await schedulers.get(id)).toMatchObject({
+      status: 'failed',
+      error_message: 'arch-before broke',
+    });
     const parked = await readDeadLetters(environment());
     expect(parked.filter((message) => message.eventId.startsWith('arch-'))).toEqual([
       expect.objectContaining({ eventId: 'arch-after', reason: 'archived_scheduler' }),

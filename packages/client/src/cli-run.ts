@@ -193,6 +193,8 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
 
   type Say = (text: string) => void;
   const quiet: Say = () => {};
+  // Set once the api says the scheduler is archived: the run reports nothing more.
+  let archived = false;
 
   /** The record, read once: its names are kept unless the options give others. */
   const readRecord = async (
@@ -202,7 +204,7 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
     const found = await client.getScheduler(id, { signal });
     // Archived on purpose: a run never brings it back (registering would, and would
     // clear the settings the run does not know).
-    if (found.ok && found.value.archived_at !== null) return 'archived';
+    if (found.ok && found.value.archived_at != null) return 'archived';
     if (found.ok) {
       record = found.value;
       registered = true;
@@ -267,6 +269,7 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
       return 'failed';
     }
     if (known === 'archived') {
+      archived = true;
       say(`scheduler ${id} is archived: not reporting ${status} (register it again to restore it)`);
       return 'refused';
     }
@@ -278,12 +281,8 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
     let result: SchedmonResult<unknown> = await send();
     // Sent again after registering: the same event, so the same key. An archived one
     // (archived since it was read) is left archived.
-    if (
-      !result.ok &&
-      result.error.status === 404 &&
-      !isArchivedRefusal(result.error) &&
-      (await register(say))
-    ) {
+    if (!result.ok && isArchivedRefusal(result.error)) archived = true;
+    else if (!result.ok && result.error.status === 404 && (await register(say))) {
       result = await send();
     }
     if (!result.ok) {
@@ -309,6 +308,8 @@ export async function runMonitored(settings: RunSettings): Promise<number> {
    * event with the same key, so an earlier attempt that did arrive is not recorded twice.
    */
   const tick = async () => {
+    // Archived on purpose: nothing more is reported for it.
+    if (archived) return;
     if (!runningSettled) {
       runningSettled = (await report(running, quiet)) !== 'failed';
       return;

@@ -641,9 +641,9 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When the pause began; null when not paused (resume clears it) */
+                        /** @description When the last pause began; null when never paused. A resume ends it (paused_until) */
                         paused_at: string | null;
-                        /** @description When the pause ends by itself; null: until resumed */
+                        /** @description When the last pause ends or ended (a resume sets it); null: until resumed */
                         paused_until: string | null;
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
@@ -931,9 +931,9 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When the pause began; null when not paused (resume clears it) */
+                        /** @description When the last pause began; null when never paused. A resume ends it (paused_until) */
                         paused_at: string | null;
-                        /** @description When the pause ends by itself; null: until resumed */
+                        /** @description When the last pause ends or ended (a resume sets it); null: until resumed */
                         paused_until: string | null;
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
@@ -1195,9 +1195,9 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When the pause began; null when not paused (resume clears it) */
+                        /** @description When the last pause began; null when never paused. A resume ends it (paused_until) */
                         paused_at: string | null;
-                        /** @description When the pause ends by itself; null: until resumed */
+                        /** @description When the last pause ends or ended (a resume sets it); null: until resumed */
                         paused_until: string | null;
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
@@ -1476,9 +1476,9 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When the pause began; null when not paused (resume clears it) */
+                        /** @description When the last pause began; null when never paused. A resume ends it (paused_until) */
                         paused_at: string | null;
-                        /** @description When the pause ends by itself; null: until resumed */
+                        /** @description When the last pause ends or ended (a resume sets it); null: until resumed */
                         paused_until: string | null;
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
@@ -1792,9 +1792,9 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When the pause began; null when not paused (resume clears it) */
+                        /** @description When the last pause began; null when never paused. A resume ends it (paused_until) */
                         paused_at: string | null;
-                        /** @description When the pause ends by itself; null: until resumed */
+                        /** @description When the last pause ends or ended (a resume sets it); null: until resumed */
                         paused_until: string | null;
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */
@@ -2069,9 +2069,9 @@ export interface operations {
                         alert_after_failures: number;
                         recover_after_successes: number;
                         tags: string[];
-                        /** @description When the pause began; null when not paused (resume clears it) */
+                        /** @description When the last pause began; null when never paused. A resume ends it (paused_until) */
                         paused_at: string | null;
-                        /** @description When the pause ends by itself; null: until resumed */
+                        /** @description When the last pause ends or ended (a resume sets it); null: until resumed */
                         paused_until: string | null;
                         pause_reason: string | null;
                         /** @description When it was archived (DELETE); null when active */

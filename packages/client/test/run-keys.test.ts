@@ -214,10 +214,12 @@ describe('schedmon run and its keys', () => {
         if (route === HEARTBEAT) return heartbeatAccepted(ID);
         return statusAccepted(ID);
       },
-      (sent) => heartbeats(sent) >= 1 || sent.length >= 3,
+      // Nothing but reads follow: the job ends once the first answer is out.
+      (sent) => sent.length >= 1,
     );
     expect(run.exitCode).toBe(0);
     expect(run.of(STATUS)).toHaveLength(0);
+    expect(run.of(HEARTBEAT)).toHaveLength(0);
     expect(run.of('POST /api/v1/schedulers/register')).toHaveLength(0);
     expect(run.stderr).toContain(`scheduler ${ID} is archived`);
   });
@@ -236,8 +238,9 @@ describe('schedmon run and its keys', () => {
         }
         return statusAccepted(ID);
       },
-      (sent) => heartbeats(sent) >= 1 || sent.length >= 4,
+      (sent) => sent.length >= 2,
     );
     expect(run.of('POST /api/v1/schedulers/register')).toHaveLength(0);
+    expect(run.of(HEARTBEAT)).toHaveLength(0);
   });
 });

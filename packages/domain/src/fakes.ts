@@ -31,6 +31,7 @@ import { deadlineToStore, nextDeadline } from './schedule.ts';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
 import {
   compareSchedulers,
+  isPaused,
   matchesFilter,
   newSchedulerRecord,
   recordWithRegistration,
@@ -67,18 +68,18 @@ export function createFakeClock(start: Date | string): Clock & {
  * Schedulers in memory. With `deadlines`, registration and status events keep the
  * record's deadline as the DynamoDB store does (`deadlineToStore`).
  */
+/** Whether a scheduler was archived before `at`: its events from then on are refused. */
+const archivedBefore = (record: SchedulerRecord, at: string) =>
+  record.archived_at !== null && record.archived_at < at;
+
 export function createMemorySchedulerStore(
   options: { deadlines?: DeadlineSettings } = {},
 ): SchedulerStore {
   const items = new Map<string, { record: SchedulerRecord; order: OrderKey }>();
   const copy = (record: SchedulerRecord): SchedulerRecord => structuredClone(record);
-  const keepDeadline = (
-    item: { record: SchedulerRecord },
-    now: string,
-    mode: 'exact' | 'earlier',
-  ) => {
+  const keepDeadline = (item: { record: SchedulerRecord }, mode: 'exact' | 'earlier') => {
     if (!options.deadlines) return;
-    const next = nextDeadline(item.record, options.deadlines, now);
+    const next = nextDeadline(item.record, options.deadlines);
     const stored = deadlineToStore(item.record, next, mode);
     if (stored) item.record = { ...item.record, ...stored };
   };
@@ -100,12 +101,12 @@ export function createMemorySchedulerStore(
           record: newSchedulerRecord(registration, now),
           order: { timestamp: now, status: 'pending' as const, event_id: null },
         };
-        keepDeadline(item, now, 'exact');
+        keepDeadline(item, 'exact');
         items.set(item.record.scheduler_id, item);
         return copy(item.record);
       }
       existing.record = recordWithRegistration(existing.record, registration, now);
-      keepDeadline(existing, now, 'exact');
+      keepDeadline(existing, 'exact');
       return copy(existing.record);
     },
     async get(schedulerId) {
@@ -140,20 +141,18 @@ export function createMemorySchedulerStore(
     },
     async resume(schedulerId, now) {
       return change(schedulerId, (record) =>
-        record.paused_at === null
-          ? record
-          : { ...record, paused_at: null, paused_until: null, pause_reason: null, updated_at: now },
+        isPaused(record, now) ? { ...record, paused_until: now, updated_at: now } : record,
       );
     },
     async applyStatus(event: StatusEvent, now: string): Promise<ApplyResult> {
       const item = items.get(event.scheduler_id);
       if (!item) return 'not_registered';
-      if (item.record.archived_at !== null) return 'archived';
+      if (archivedBefore(item.record, event.timestamp)) return 'archived';
       const outcome = decideStatus(item.order, event);
       if (outcome === 'applied') {
         item.record = recordWithStatus(item.record, event, now);
         item.order = { timestamp: event.timestamp, status: event.status, event_id: event.event_id };
-        keepDeadline(item, now, 'earlier');
+        keepDeadline(item, 'earlier');
       }
       return outcome;
     },
@@ -181,7 +180,7 @@ export function createMemorySchedulerStore(
     async applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult> {
       const item = items.get(event.scheduler_id);
       if (!item) return 'not_registered';
-      if (item.record.archived_at !== null) return 'archived';
+      if (archivedBefore(item.record, event.timestamp)) return 'archived';
       const outcome = decideHeartbeat(item.record.last_heartbeat, event);
       if (outcome === 'applied') item.record = { ...item.record, last_heartbeat: event.timestamp };
       return outcome;

@@ -80,7 +80,8 @@ export type SchedulerStore = {
    * Makes the event the current status if it is newer in event order (`compareOrder`);
    * the decision is taken atomically by the store, never read-then-write.
    * `late`: an event at or after it in order is already shown; `duplicate`: this very
-   * event is; `not_registered`: no such scheduler; `archived`: it is archived.
+   * event is; `not_registered`: no such scheduler; `archived`: it was archived before the
+   * event happened (an event from before the archive still applies).
    */
   applyStatus(event: StatusEvent, now: string): Promise<ApplyResult>;
   /** Moves `last_heartbeat` forward to the event's timestamp; never backwards; not when archived. */

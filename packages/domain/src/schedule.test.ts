@@ -73,6 +73,42 @@ describe('occurrences across DST (London, New York, Sydney)', () => {
     ).toEqual(['2026-10-02T16:30:00.000Z', '2026-10-03T16:00:00.000Z', '2026-10-04T15:30:00.000Z']);
   });
 
+  it('expects several times in a gap once, at its end (0,30 2 in New York; 0,30 1 in London)', () => {
+    expect(
+      between('0,30 2 * * *', 'America/New_York', '2026-03-08T05:00Z', '2026-03-09T08:00Z'),
+    ).toEqual(['2026-03-08T07:00:00.000Z', '2026-03-09T06:00:00.000Z', '2026-03-09T06:30:00.000Z']);
+    expect(
+      between('* 2 * * *', 'America/New_York', '2026-03-08T05:00Z', '2026-03-08T12:00Z'),
+    ).toEqual(['2026-03-08T07:00:00.000Z']);
+    expect(
+      between('0,30 1 * * *', 'Europe/London', '2026-03-28T23:00Z', '2026-03-29T12:00Z'),
+    ).toEqual(['2026-03-29T01:00:00.000Z']);
+  });
+
+  it('follows a half-hour shift too (Lord Howe Island)', () => {
+    // 4 Oct 2026 02:00 → 02:30 (+10:30 → +11); 5 Apr 2026 02:00 → 01:30 (+11 → +10:30).
+    expect(
+      between('15 2 * * *', 'Australia/Lord_Howe', '2026-10-03T12:00Z', '2026-10-04T12:00Z'),
+    ).toEqual(['2026-10-03T15:30:00.000Z']);
+    expect(
+      between('45 1 * * *', 'Australia/Lord_Howe', '2026-04-04T12:00Z', '2026-04-05T12:00Z'),
+    ).toEqual(['2026-04-04T14:45:00.000Z']);
+  });
+
+  it('reads day of month and day of week as cron does: either when both are set, else both', () => {
+    expect(between('0 0 13 * 5', 'UTC', '2026-02-01T00:00Z', '2026-02-28T00:00Z')).toEqual([
+      '2026-02-06T00:00:00.000Z',
+      '2026-02-13T00:00:00.000Z',
+      '2026-02-20T00:00:00.000Z',
+      '2026-02-27T00:00:00.000Z',
+    ]);
+    // `*/10` starts with `*`: Mondays that are the 1st, 11th, 21st or 31st.
+    expect(between('0 0 */10 * 1', 'UTC', '2026-01-01T00:00Z', '2026-07-01T00:00Z')).toEqual([
+      '2026-05-11T00:00:00.000Z',
+      '2026-06-01T00:00:00.000Z',
+    ]);
+  });
+
   it('Sydney fall back (5 Apr, 03:00 AEDT → 02:00 AEST): 02:30 once', () => {
     expect(
       between('30 2 * * *', 'Australia/Sydney', '2026-04-03T00:00Z', '2026-04-06T00:00Z'),
@@ -164,12 +200,68 @@ describe('nextDeadline', () => {
       nextDeadline({ ...scheduled, archived_at: '2026-01-14T00:00:00.000Z' }, settings),
     ).toBeUndefined();
     expect(
-      nextDeadline(
-        { ...scheduled, paused_at: '2026-01-14T00:00:00.000Z' },
-        settings,
-        '2026-01-14T12:00:00.000Z',
-      ),
+      nextDeadline({ ...scheduled, paused_at: '2026-01-14T00:00:00.000Z' }, settings),
     ).toBeUndefined();
+  });
+});
+
+describe('nextDeadline: which start a run was for, pauses, resets', () => {
+  const settings: DeadlineSettings = { timeZone: 'UTC', heartbeatTimeoutMinutes: 15 };
+  const ranAt = (schedule: string, startedAt: string, extra = {}) =>
+    record('j', {
+      schedule,
+      status: 'completed',
+      timestamp: startedAt,
+      execution_time_ms: 0,
+      ...extra,
+    });
+  const expectedAfter = (schedule: string, startedAt: string, extra = {}) =>
+    nextDeadline(ranAt(schedule, startedAt, extra), settings)?.expected_at;
+
+  it('gives an on-time or late run to the start before it, an early one to the start after', () => {
+    expect(expectedAfter('*/5 * * * *', '2026-01-15T01:00:01.000Z')).toBe(
+      '2026-01-15T01:05:00.000Z',
+    );
+    expect(expectedAfter('@hourly', '2026-01-15T01:00:30.000Z', { grace_seconds: 3600 })).toBe(
+      '2026-01-15T02:00:00.000Z',
+    );
+    expect(expectedAfter('0 1 * * *', '2026-01-15T01:20:00.000Z')).toBe('2026-01-16T01:00:00.000Z');
+    expect(expectedAfter('0 1 * * *', '2026-01-15T00:55:00.000Z')).toBe('2026-01-16T01:00:00.000Z');
+    // Early by more than grace: a run of its own, the start still expected.
+    expect(expectedAfter('0 1 * * *', '2026-01-15T00:40:00.000Z')).toBe('2026-01-15T01:00:00.000Z');
+  });
+
+  it('counts a reset to pending from its own time, not from the registration', () => {
+    const reset = record('j', {
+      schedule: '0 1 * * *',
+      status: 'pending',
+      created_at: '2025-06-01T00:00:00.000Z',
+      timestamp: '2026-01-15T12:00:00.000Z',
+    });
+    expect(nextDeadline(reset, settings)?.expected_at).toBe('2026-01-16T01:00:00.000Z');
+  });
+
+  it('expects nothing inside a pause, and counts from its end (or the resume) after it', () => {
+    const lastRun = ranAt('0 1 * * *', '2026-01-10T01:00:00.000Z');
+    const paused = {
+      ...lastRun,
+      paused_at: '2026-01-11T00:00:00.000Z',
+      paused_until: '2026-01-13T12:00:00.000Z',
+    };
+    // The same answer during the pause and after it: the first start after its end.
+    expect(nextDeadline(paused, settings)).toMatchObject({
+      kind: 'missed',
+      expected_at: '2026-01-14T01:00:00.000Z',
+    });
+    const running = {
+      ...paused,
+      status: 'running' as const,
+      timestamp: '2026-01-11T06:00:00.000Z',
+    };
+    expect(nextDeadline(running, settings)).toMatchObject({
+      kind: 'stale',
+      due_at: '2026-01-13T12:00:00.000Z',
+    });
   });
 });
 
@@ -182,29 +274,25 @@ describe('isDeadlineCurrent', () => {
     execution_time_ms: 20 * 60_000,
   });
   const missed = { kind: 'missed' as const, due_at: '2026-01-14T18:10:00.000Z' };
-  const now = '2026-01-14T18:10:30.000Z';
 
   it('lets the deadline stand when nothing happened since it was set', () => {
-    expect(isDeadlineCurrent(idle, settings, missed, now)).toBe(true);
+    expect(isDeadlineCurrent(idle, settings, missed)).toBe(true);
   });
 
   it('drops it when a real event came first, in either order of arrival', () => {
     // The job started at 01:05: the missed deadline no longer stands, a stale one does.
     const started = { ...idle, status: 'running' as const, timestamp: '2026-01-14T18:05:00.000Z' };
-    expect(isDeadlineCurrent(started, settings, missed, now)).toBe(false);
+    expect(isDeadlineCurrent(started, settings, missed)).toBe(false);
     expect(
-      isDeadlineCurrent(
-        started,
-        settings,
-        { kind: 'stale', due_at: '2026-01-14T18:20:00.000Z' },
-        now,
-      ),
+      isDeadlineCurrent(started, settings, { kind: 'stale', due_at: '2026-01-14T18:20:00.000Z' }),
     ).toBe(true);
     // A deadline of another kind, or moved, is not this one either.
-    expect(isDeadlineCurrent(idle, settings, { ...missed, kind: 'overrun' }, now)).toBe(false);
+    expect(isDeadlineCurrent(idle, settings, { ...missed, kind: 'overrun' })).toBe(false);
     expect(
-      isDeadlineCurrent(idle, settings, { ...missed, due_at: '2026-01-14T18:11:00.000Z' }, now),
+      isDeadlineCurrent(idle, settings, { ...missed, due_at: '2026-01-14T18:11:00.000Z' }),
     ).toBe(false);
-    expect(isDeadlineCurrent({ ...idle, archived_at: now }, settings, missed, now)).toBe(false);
+    expect(
+      isDeadlineCurrent({ ...idle, archived_at: '2026-01-14T18:10:30.000Z' }, settings, missed),
+    ).toBe(false);
   });
 });

@@ -11,8 +11,8 @@
  */
 import { Cron } from 'croner';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
-import { formatTimestamp, isArchived, isPaused, parseTimestamp } from './scheduler.ts';
-import { isZone, MINUTE_MS, wallClock } from './zoned-time.ts';
+import { formatTimestamp, isArchived, parseTimestamp } from './scheduler.ts';
+import { isZone, MINUTE_MS, offsetMs, wallClock } from './zoned-time.ts';
 
 const MAX_PERIOD_MS = 31 * 24 * 60 * MINUTE_MS;
 
@@ -23,40 +23,65 @@ export function periodOf(schedule: string): number | undefined {
   return Number(every[1]) * (every[2] === 'h' ? 60 : 1) * MINUTE_MS;
 }
 
-// Parsed schedules by zone and expression; a handful per installation, bounded anyway.
+// Parsed schedules by expression; a handful per installation, bounded anyway.
 const crons = new Map<string, Cron>();
 const MAX_CACHED_CRONS = 10_000;
 
-/** The cron library's reading of `schedule` in `zone`. Throws when it cannot read it. */
-function cronOf(schedule: string, zone: string): Cron {
-  const key = `${zone} ${schedule}`;
-  let cron = crons.get(key);
+/**
+ * The cron library's reading of `schedule`, in UTC: schedmon gives it wall-clock times
+ * written as UTC instants, so it never applies a zone's DST rules of its own (which drop
+ * some starts in a spring-forward gap and repeat others in a fall-back). Day of month and
+ * day of week: both restricted means either (classic cron); one of them starting with `*`
+ * means only the other. Throws when it cannot read the schedule.
+ */
+function cronOf(schedule: string): Cron {
+  let cron = crons.get(schedule);
   if (!cron) {
-    cron = new Cron(schedule, { timezone: zone, paused: true });
+    const [, , dayOfMonth = '*', , dayOfWeek = '*'] = schedule.trim().split(/\s+/);
+    const either = !dayOfMonth.startsWith('*') && !dayOfWeek.startsWith('*');
+    cron = new Cron(schedule, { timezone: 'UTC', paused: true, domAndDow: !either });
     if (crons.size >= MAX_CACHED_CRONS) crons.clear();
-    crons.set(key, cron);
+    crons.set(schedule, cron);
   }
   return cron;
 }
 
-const wallMinute = (instantMs: number, zone: string) => {
+/** The wall clock of an instant in `zone`, written as a UTC instant (to the minute). */
+function wallAsUtc(instantMs: number, zone: string): number {
   const wall = wallClock(instantMs, zone);
-  return `${wall.year}-${wall.month}-${wall.day} ${wall.hour}:${wall.minute}`;
-};
+  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
+}
 
-// Every fall-back shift in use (Lord Howe's is 30 minutes, Troll's 2 hours).
-const FALL_BACK_SHIFTS_MS = [30, 60, 120].map((minutes) => minutes * MINUTE_MS);
-
-/** Whether `instantMs` is the second pass of a wall time that a fall-back repeated. */
-function isRepeatedWallTime(instantMs: number, zone: string): boolean {
-  const wall = wallMinute(instantMs, zone);
-  return FALL_BACK_SHIFTS_MS.some((shift) => wallMinute(instantMs - shift, zone) === wall);
+/**
+ * The instant a wall time (written as a UTC instant) happens in `zone`: in a fall-back,
+ * its first pass; in a spring-forward gap, the end of the gap (where cron runs it).
+ */
+function instantOfWall(wallMs: number, zone: string): number {
+  const day = 24 * 60 * MINUTE_MS;
+  const offsets = [offsetMs(wallMs - day, zone), offsetMs(wallMs + day, zone)];
+  const matches = offsets
+    .map((offset) => wallMs - offset)
+    .filter((candidate) => offsetMs(candidate, zone) === wallMs - candidate);
+  if (matches.length > 0) return Math.min(...matches);
+  // In the gap: the transition lies between the wall time read with the larger offset
+  // (before the gap) and with the smaller one (after it); find it to the minute.
+  let before = wallMs - Math.max(...offsets);
+  let after = wallMs - Math.min(...offsets);
+  const beforeOffset = offsetMs(before, zone);
+  while (after - before > MINUTE_MS) {
+    const middle = before + Math.floor((after - before) / 2 / MINUTE_MS) * MINUTE_MS;
+    if (offsetMs(middle, zone) === beforeOffset) before = middle;
+    else after = middle;
+  }
+  return after;
 }
 
 /**
  * The first expected start strictly after `afterMs`, for a cron schedule or alias read in
  * `zone`; undefined for a period (`every …`, which counts from the last run) or a
- * schedule that never matches again. Throws a RangeError for an unknown zone.
+ * schedule that never matches again. Starts in a spring-forward gap fall at its end (one
+ * start however many gap times match); a wall time that a fall-back repeats is expected
+ * in its first pass only. Throws a RangeError for an unknown zone.
  */
 export function nextOccurrence(
   schedule: string,
@@ -64,15 +89,30 @@ export function nextOccurrence(
   afterMs: number,
 ): number | undefined {
   if (periodOf(schedule) !== undefined) return undefined;
-  const cron = cronOf(schedule, zone);
-  let cursor = afterMs;
-  // A repeated hour holds at most 60 per-minute occurrences; more means a bug, not a schedule.
+  const cron = cronOf(schedule);
+  // From the wall minute of `afterMs`: the first wall time whose instant is after it.
+  let wall = wallAsUtc(afterMs, zone) - MINUTE_MS;
+  // Gap times all land at the gap's end, so a few candidates may share one instant.
   for (let step = 0; step < 240; step += 1) {
-    const next = cron.nextRun(new Date(cursor));
+    const next = cron.nextRun(new Date(wall));
     if (next === null) return undefined;
-    const ms = next.getTime();
-    if (!isRepeatedWallTime(ms, zone)) return ms;
-    cursor = ms;
+    wall = next.getTime();
+    const at = instantOfWall(wall, zone);
+    if (at > afterMs) return at;
+  }
+  return undefined;
+}
+
+/** The last expected start at or before `atMs` (as `nextOccurrence`, backwards). */
+function previousOccurrence(schedule: string, zone: string, atMs: number): number | undefined {
+  const cron = cronOf(schedule);
+  let wall = wallAsUtc(atMs, zone) + MINUTE_MS;
+  for (let step = 0; step < 240; step += 1) {
+    const [previous] = cron.previousRuns(1, new Date(wall));
+    if (previous === undefined) return undefined;
+    wall = previous.getTime();
+    const at = instantOfWall(wall, zone);
+    if (at <= atMs) return at;
   }
   return undefined;
 }
@@ -118,15 +158,15 @@ export function scheduleProblem(schedule: string): string | undefined {
   const fields = schedule.trim().split(/\s+/);
   // The cron library reads more than 5-field cron (L, W, #, ?); what the docs promise is
   // what other tools read the same way.
-  if (/[LW#?]/.test(schedule.replace(/[A-Z]{3}/g, ''))) {
-    return `schedule: '${schedule}' uses L, W, # or ?, which a 5-field cron expression does not have`;
+  if (/[LW#?+]/i.test(schedule.replace(/[A-Z]{3}/gi, ''))) {
+    return `schedule: '${schedule}' uses L, W, #, ? or +, which a 5-field cron expression does not have`;
   }
   if (fields.length !== FIELD_NAMES.length) {
     return `schedule: a cron expression has 5 fields (${FIELD_NAMES.join(', ')}), this one has ${fields.length}`;
   }
   let cron: Cron;
   try {
-    cron = cronOf(schedule, 'UTC');
+    cron = cronOf(schedule);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return `schedule: '${schedule}' is not a valid cron expression (${reason.replace(/^CronPattern: /, '')})`;
@@ -190,54 +230,66 @@ function lastStartMs(record: SchedulerRecord): number | undefined {
 }
 
 /**
+ * From when the scheduler is watched: forever (-Infinity) unless a pause says otherwise;
+ * the end of its last pause (`paused_until`, which a resume sets to the moment it
+ * resumed); `undefined` while it is paused without an end.
+ */
+function watchedFrom(record: SchedulerRecord): number | undefined {
+  if (record.paused_at === null) return Number.NEGATIVE_INFINITY;
+  if (record.paused_until === null) return undefined;
+  return parseTimestamp(record.paused_until) ?? Number.NEGATIVE_INFINITY;
+}
+
+/**
  * The scheduler's next deadline (docs/schedules.md → Deadlines), or undefined when
- * nothing is expected of it:
+ * nothing is expected of it. It depends on the record alone, so the worker, the api and
+ * the watchdog always agree on it:
  * - running: the earlier of start + `max_runtime_seconds` (`overrun`) and last signal +
  *   the heartbeat timeout (`stale`);
  * - idle with a schedule: the next expected start + `grace_seconds` (`missed`). A run
- *   that started up to `grace_seconds` early counts for the start it was early for. A job
- *   that never ran is expected from its registration on; a period job one period after
- *   its last run started;
- * - archived, or paused at `now` with no end (a pause with an end: expected from then on):
- *   nothing.
+ *   counts for the start nearest to it within `grace_seconds` (so one that began a little
+ *   early is that start's, one that began on time or late the previous start's); a
+ *   scheduler that has not run since it was registered or last reset to `pending` is
+ *   expected from then on; a period job one period after its last run started;
+ * - archived, or paused without an end: nothing. A pause with an end (or one resumed)
+ *   moves every deadline to after it.
  */
 export function nextDeadline(
   record: SchedulerRecord,
   settings: DeadlineSettings,
-  now?: string,
 ): Deadline | undefined {
   if (isArchived(record)) return undefined;
-  const paused = now !== undefined && isPaused(record, now);
-  if (paused && record.paused_until === null) return undefined;
+  const watched = watchedFrom(record);
+  if (watched === undefined) return undefined;
   const graceMs = record.grace_seconds * 1000;
-  if (record.status === 'running' && !paused) {
-    const start = parseTimestamp(record.timestamp) ?? 0;
+  const start = lastStartMs(record);
+  if (start === undefined) return undefined;
+  if (record.status === 'running') {
     const lastSignal = Math.max(start, parseTimestamp(record.last_heartbeat ?? '') ?? 0);
-    const stale = lastSignal + settings.heartbeatTimeoutMinutes * MINUTE_MS;
+    const stale = Math.max(lastSignal + settings.heartbeatTimeoutMinutes * MINUTE_MS, watched);
     const overrun =
-      record.max_runtime_seconds === null ? undefined : start + record.max_runtime_seconds * 1000;
+      record.max_runtime_seconds === null
+        ? undefined
+        : Math.max(start + record.max_runtime_seconds * 1000, watched);
     return overrun !== undefined && overrun <= stale
       ? { kind: 'overrun', expected_at: null, due_at: formatTimestamp(overrun) }
       : { kind: 'stale', expected_at: null, due_at: formatTimestamp(stale) };
   }
   if (record.schedule === null) return undefined;
   const ran = record.status !== 'pending';
-  const since =
-    paused && record.paused_until !== null
-      ? parseTimestamp(record.paused_until)
-      : ran
-        ? lastStartMs(record)
-        : parseTimestamp(record.created_at);
-  if (since === undefined) return undefined;
+  const since = Math.max(start, watched);
   const period = periodOf(record.schedule);
   let expected: number | undefined;
   if (period !== undefined) expected = since + period;
   else {
     const zone = record.timezone ?? settings.timeZone;
     expected = nextOccurrence(record.schedule, zone, since);
-    // Started early, within grace: that run was this start's.
-    if (ran && !paused && expected !== undefined && expected - since <= graceMs) {
-      expected = nextOccurrence(record.schedule, zone, expected);
+    // The run (not a pause) set `since`: it may have been the next start's, a little early.
+    if (ran && since === start && expected !== undefined && expected - start <= graceMs) {
+      const previous = previousOccurrence(record.schedule, zone, start);
+      if (previous === undefined || expected - start < start - previous) {
+        expected = nextOccurrence(record.schedule, zone, expected);
+      }
     }
   }
   if (expected === undefined) return undefined;
@@ -257,9 +309,8 @@ export function isDeadlineCurrent(
   record: SchedulerRecord,
   settings: DeadlineSettings,
   due: Pick<Deadline, 'kind' | 'due_at'>,
-  now: string,
 ): boolean {
-  const current = nextDeadline(record, settings, now);
+  const current = nextDeadline(record, settings);
   return current !== undefined && current.kind === due.kind && current.due_at === due.due_at;
 }
 

@@ -43,9 +43,12 @@ describe('scheduleProblem', () => {
     ['every 745h', /at most 31 days/],
     ['0 25 * * *', /hour/],
     ['0 0 * * FUNDAY', /cron expression/],
-    ['0 0 L * *', /L, W, # or \?/],
-    ['0 0 * * 5#3', /L, W, # or \?/],
-    ['0 0 ? * *', /L, W, # or \?/],
+    ['0 0 L * *', /L, W, #, \? or \+/],
+    ['0 0 * * 5#3', /L, W, #, \? or \+/],
+    ['0 0 ? * *', /L, W, #, \? or \+/],
+    ['0 0 l * *', /L, W, #, \? or \+/],
+    ['0 0 15w * *', /L, W, #, \? or \+/],
+    ['0 0 * * +mon', /L, W, #, \? or \+/],
   ])('refuses %s, naming the field and why', (schedule, reason) => {
     const problem = scheduleProblem(schedule);
     expect(problem).toMatch(/^schedule: /);

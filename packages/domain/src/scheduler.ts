@@ -206,10 +206,15 @@ export const SchedulerRecordSchema = Type.Object(
     recover_after_successes: Type.Integer(),
     tags: Type.Array(Type.String()),
     paused_at: Nullable(
-      Type.String({ description: 'When the pause began; null when not paused (resume clears it)' }),
+      Type.String({
+        description:
+          'When the last pause began; null when never paused. A resume ends it (paused_until)',
+      }),
     ),
     paused_until: Nullable(
-      Type.String({ description: 'When the pause ends by itself; null: until resumed' }),
+      Type.String({
+        description: 'When the last pause ends or ended (a resume sets it); null: until resumed',
+      }),
     ),
     pause_reason: Nullable(Type.String()),
     archived_at: Nullable(

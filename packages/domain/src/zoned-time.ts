@@ -203,7 +203,8 @@ function shortZoneName(instantMs: number, zone: string, locale: string): string 
 }
 
 /** The zone's offset from UTC at the instant (wall clock read as UTC, minus the instant). */
-function offsetMs(instantMs: number, zone: string): number {
+/** How far `zone`'s wall clock is ahead of UTC at an instant, in ms. */
+export function offsetMs(instantMs: number, zone: string): number {
   const wall = wallClock(instantMs, zone);
   return (
     utcMs(wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second, wall.ms) - instantMs

@@ -299,7 +299,7 @@ describe('embedded engines on a data directory', () => {
 });
 
 describe('a table from an older version', () => {
-  it('gives a schedulers table from before the deadlines index the index, keeping its items', async () => {
+  it('stops with what to do on a schedulers table from before the deadlines index, deleting nothing', async () => {
     const engines = await startLocalEngines();
     const clients = clientsFor(engines);
     try {
@@ -314,21 +314,12 @@ describe('a table from an older version', () => {
       await clients.dynamodb.send(
         new PutItemCommand({
           TableName: names.schedulersTable,
-          Item: {
-            scheduler_id: { S: 'old-job' },
-            service_name: { S: 'Old' },
-            due_shard: { N: '1' },
-            due_at: { S: '2026-01-15T01:00:00.000Z' },
-          },
+          Item: { scheduler_id: { S: 'old-job' }, service_name: { S: 'Old' } },
         }),
       );
-      await provisionResources(clients, names);
-      const table = await clients.dynamodb.send(
-        new DescribeTableCommand({ TableName: names.schedulersTable }),
+      await expect(provisionResources(clients, names)).rejects.toThrow(
+        /lacks the index due-index.*move the data directory \(\.data\/\) away/,
       );
-      expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
-        DUE_INDEX.name,
-      ]);
       const kept = await clients.dynamodb.send(
         new GetItemCommand({
           TableName: names.schedulersTable,
@@ -336,18 +327,6 @@ describe('a table from an older version', () => {
         }),
       );
       expect(kept.Item?.service_name?.S).toBe('Old');
-      const due = await clients.dynamodb.send(
-        new QueryCommand({
-          TableName: names.schedulersTable,
-          IndexName: DUE_INDEX.name,
-          KeyConditionExpression: 'due_shard = :shard AND due_at <= :now',
-          ExpressionAttributeValues: {
-            ':shard': { N: '1' },
-            ':now': { S: '2026-01-15T02:00:00.000Z' },
-          },
-        }),
-      );
-      expect(due.Items?.map((item) => item.scheduler_id?.S)).toEqual(['old-job']);
     } finally {
       clients.destroy();
       await engines.stop();

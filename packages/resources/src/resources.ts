@@ -3,19 +3,15 @@
  * these definitions, and `infra/` generates the AWS template from the same ones, so a
  * table key or a redrive policy cannot differ between a laptop and production.
  */
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteItemCommand,
   CreateTableCommand,
-  DeleteTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
-  paginateScan,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
-  waitUntilTableNotExists,
 } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import {
@@ -234,76 +230,51 @@ async function provisionTables(client: DynamoDBClient, tables: TableDefinition[]
 
 /**
  * Creates the definition's indexes a table made before them lacks (a table from an older
- * version): DynamoDB builds an added index in the background, so the table answers on.
- * The local engine (dynalite) accepts the call but adds nothing: there the table is
- * rebuilt with its items (`rebuildTable`).
+ * version). DynamoDB builds an added index in the background while the table answers on;
+ * this waits until the index is listed. The local engine (dynalite) cannot add an index
+ * to a table: then provisioning stops with what to do, and nothing is deleted or copied.
  */
 async function addMissingIndexes(client: DynamoDBClient, table: TableDefinition) {
   if (!table.indexes?.length) return;
-  const indexNames = async () => {
+  const listed = async () => {
     const described = await client.send(new DescribeTableCommand({ TableName: table.name }));
     return new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
   };
-  const missing = (present: Set<string | undefined>) =>
-    (table.indexes ?? []).filter((index) => !present.has(index.name));
-  const absent = missing(await indexNames());
-  if (absent.length === 0) return;
-  for (const index of absent) {
-    const update = (create: ReturnType<typeof indexInput>) =>
-      client.send(
+  const present = await listed();
+  for (const index of table.indexes.filter((candidate) => !present.has(candidate.name))) {
+    try {
+      await client.send(
         new UpdateTableCommand({
           TableName: table.name,
           AttributeDefinitions: [index.partitionKey, index.sortKey].map((key) => ({
             AttributeName: key.name,
             AttributeType: key.type,
           })),
-          GlobalSecondaryIndexUpdates: [{ Create: create }],
+          GlobalSecondaryIndexUpdates: [{ Create: indexInput(index) }],
         }),
       );
-    try {
-      await update(indexInput(index)).catch((error: unknown) => {
-        // The local engine wants a throughput even on an on-demand table, where DynamoDB
-        // refuses one.
-        if (!/provisionedThroughput/i.test(String((error as Error)?.message))) throw error;
-        return update({
-          ...indexInput(index),
-          ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 },
-        } as ReturnType<typeof indexInput>);
-      });
     } catch (error) {
-      // Another provisioner added it meanwhile.
-      if (!(error instanceof ResourceInUseException)) throw error;
+      // Another provisioner's update: wait for the index below like for our own.
+      if (!(error instanceof ResourceInUseException)) throw indexProblem(table, index, error);
+    }
+    const deadline = Date.now() + INDEX_WAIT_MS;
+    while (!(await listed()).has(index.name)) {
+      if (Date.now() > deadline) throw indexProblem(table, index, undefined);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
-  if (missing(await indexNames()).length > 0) await rebuildTable(client, table);
 }
 
-/**
- * Re-creates a table with its definition's indexes and puts its items back: for an
- * engine that cannot add an index to a table (the local one, with a `.data/` from an
- * older version). The items are held in memory meanwhile; it is a development engine.
- */
-async function rebuildTable(client: DynamoDBClient, table: TableDefinition) {
-  const items: Record<string, AttributeValue>[] = [];
-  for await (const page of paginateScan({ client }, { TableName: table.name })) {
-    items.push(...(page.Items ?? []));
-  }
-  await client.send(new DeleteTableCommand({ TableName: table.name }));
-  await waitUntilTableNotExists({ client, maxWaitTime: 60 }, { TableName: table.name });
-  await client.send(new CreateTableCommand(createTableInput(table)));
-  await waitUntilTableExists(
-    { client, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
-    { TableName: table.name },
+// DescribeTable is eventually consistent: a just-added index may take a moment to show.
+const INDEX_WAIT_MS = 30_000;
+
+function indexProblem(table: TableDefinition, index: IndexDefinition, cause: unknown) {
+  return new Error(
+    `The table ${table.name} was made by an older schedmon and lacks the index ${index.name}, which could not be added here${
+      cause instanceof Error ? ` (${cause.message})` : ''
+    }. On AWS, deploy the template in infra/ (CloudFormation adds it); with the local engines, move the data directory (.data/) away and start again.`,
+    { cause },
   );
-  for (let start = 0; start < items.length; start += 25) {
-    let requests = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
-    while (requests.length > 0) {
-      const result = await client.send(
-        new BatchWriteItemCommand({ RequestItems: { [table.name]: requests } }),
-      );
-      requests = (result.UnprocessedItems?.[table.name] ?? []) as typeof requests;
-    }
-  }
 }
 
 async function enableTtl(client: DynamoDBClient, tableName: string, attribute: string) {

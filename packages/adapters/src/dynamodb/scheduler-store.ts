@@ -16,6 +16,7 @@ import type {
 import {
   compareSchedulers,
   deadlineToStore,
+  isPaused,
   matchesFilter,
   nextDeadline,
   orderKeyOf,
@@ -96,6 +97,9 @@ const REFUSAL_PROJECTION = projection([
 ]);
 
 const ACTIVE = 'attribute_exists(scheduler_id) AND attribute_not_exists(archived_at)';
+// An event applies unless the scheduler was archived before it happened: one from before
+// the archive (still queued, or redelivered) is part of the record's story.
+const BEFORE_ANY_ARCHIVE = '(attribute_not_exists(archived_at) OR archived_at >= :ts)';
 
 /**
  * An update expression: `SET` of `set` and of each present `optional` value (its value
@@ -172,10 +176,15 @@ export function createDynamoSchedulerStore(
   };
 
   /** Why a write conditioned on `ACTIVE` was refused, or the record it was refused on. */
-  const refusal = async (schedulerId: string) => {
+  /**
+   * Why a conditional write was refused, or the record it was refused on: for an event
+   * at `at`, archived only if archived before it.
+   */
+  const refusal = async (schedulerId: string, at?: string) => {
     const current = await read(schedulerId, REFUSAL_PROJECTION);
     if (!current) return 'not_registered' as const;
-    if (current.archived_at !== undefined) return 'archived' as const;
+    const archivedAt = current.archived_at;
+    if (archivedAt != null && (at === undefined || archivedAt < at)) return 'archived' as const;
     return current;
   };
 
@@ -241,7 +250,7 @@ export function createDynamoSchedulerStore(
         }),
       ),
     );
-    return keepDeadline(toRecord(result.Attributes as StoredScheduler), now, 'exact');
+    return keepDeadline(toRecord(result.Attributes as StoredScheduler), 'exact');
   }
 
   async function setDeadline(schedulerId: string, deadline: StoredDeadline, version: string) {
@@ -287,11 +296,10 @@ export function createDynamoSchedulerStore(
    */
   async function keepDeadline(
     record: SchedulerRecord,
-    now: string,
     mode: 'exact' | 'earlier',
   ): Promise<SchedulerRecord> {
     if (!options.deadlines) return record;
-    const stored = deadlineToStore(record, nextDeadline(record, options.deadlines, now), mode);
+    const stored = deadlineToStore(record, nextDeadline(record, options.deadlines), mode);
     if (!stored) return record;
     return (await setDeadline(record.scheduler_id, stored, record.updated_at))
       ? { ...record, ...stored }
@@ -349,7 +357,7 @@ export function createDynamoSchedulerStore(
           TableName: tableName,
           Key: { scheduler_id: event.scheduler_id },
           UpdateExpression: updateExpression(set, values, names, optional),
-          ConditionExpression: `${NEWER_EVENT_CONDITION} AND attribute_not_exists(archived_at)`,
+          ConditionExpression: `${NEWER_EVENT_CONDITION} AND ${BEFORE_ANY_ARCHIVE}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           // The new record, to judge its deadline by; only when deadlines are kept.
@@ -357,14 +365,14 @@ export function createDynamoSchedulerStore(
         }),
       );
       if (result.Attributes) {
-        await keepDeadline(toRecord(result.Attributes as StoredScheduler), now, 'earlier');
+        await keepDeadline(toRecord(result.Attributes as StoredScheduler), 'earlier');
       }
       return 'applied';
     } catch (error) {
       if (!isConditionFailed(error)) return dynamo('UpdateItem', () => Promise.reject(error));
     }
     // The write was refused; reading afterwards only names why, it decides nothing.
-    const current = await refusal(event.scheduler_id);
+    const current = await refusal(event.scheduler_id, event.timestamp);
     if (typeof current === 'string') return current;
     return current.last_event_id === event.event_id ? 'duplicate' : 'late';
   }
@@ -403,15 +411,12 @@ export function createDynamoSchedulerStore(
 
     resume: async (schedulerId, now) => {
       const current = await read(schedulerId);
-      if (current?.paused_at === undefined) {
-        if (!current) return 'not_registered';
-        return current.archived_at === undefined ? toRecord(current) : 'archived';
-      }
-      return change(
-        schedulerId,
-        'SET updated_at = :now REMOVE paused_at, paused_until, pause_reason',
-        { ':now': now },
-      );
+      if (!current) return 'not_registered';
+      const record = toRecord(current);
+      if (record.archived_at !== null) return 'archived';
+      if (!isPaused(record, now)) return record;
+      // The pause ends now: it stays on the record, so deadlines count from its end.
+      return change(schedulerId, 'SET paused_until = :now, updated_at = :now', { ':now': now });
     },
 
     applyStatus,
@@ -452,16 +457,16 @@ export function createDynamoSchedulerStore(
           new UpdateCommand({
             TableName: tableName,
             Key: { scheduler_id: event.scheduler_id },
-            UpdateExpression: 'SET last_heartbeat = :hb',
-            ConditionExpression: `${ACTIVE} AND (attribute_not_exists(last_heartbeat) OR last_heartbeat < :hb)`,
-            ExpressionAttributeValues: { ':hb': event.timestamp },
+            UpdateExpression: 'SET last_heartbeat = :ts',
+            ConditionExpression: `attribute_exists(scheduler_id) AND ${BEFORE_ANY_ARCHIVE} AND (attribute_not_exists(last_heartbeat) OR last_heartbeat < :ts)`,
+            ExpressionAttributeValues: { ':ts': event.timestamp },
           }),
         );
         return 'applied';
       } catch (error) {
         if (!isConditionFailed(error)) return dynamo('UpdateItem', () => Promise.reject(error));
       }
-      const current = await refusal(event.scheduler_id);
+      const current = await refusal(event.scheduler_id, event.timestamp);
       if (typeof current === 'string') return current;
       return current.last_heartbeat === event.timestamp ? 'duplicate' : 'late';
     },

@@ -332,6 +332,14 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
       expect((await store.archive(id, at(3)))?.archived_at).toBe(at(2));
       expect(await store.archive(newId(), at(3))).toBeUndefined();
       expect(await store.applyStatus(statusEvent(id, 'e2', at(4), 'failed'), NOW)).toBe('archived');
+      // One from before the archive (still queued when it happened) is part of the record.
+      expect(await store.applyStatus(statusEvent(id, 'e1b', at(1, 500), 'completed'), NOW)).toBe(
+        'applied',
+      );
+      expect(await store.applyStatus(statusEvent(id, 'e1b', at(1, 500), 'completed'), NOW)).toBe(
+        'duplicate',
+      );
+      expect((await store.get(id))?.status).toBe('completed');
       expect(
         await store.applyHeartbeat({
           type: 'heartbeat',
@@ -344,7 +352,11 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
       expect(await store.pause(id, { until: null, reason: null }, at(4))).toBe('archived');
       expect(await store.resume(id, at(4))).toBe('archived');
       const restored = await register(store, id);
-      expect(restored).toMatchObject({ archived_at: null, status: 'running', timestamp: at(1) });
+      expect(restored).toMatchObject({
+        archived_at: null,
+        status: 'completed',
+        timestamp: at(1, 500),
+      });
       expect(await store.applyStatus(statusEvent(id, 'e3', at(5), 'completed'), NOW)).toBe(
         'applied',
       );
@@ -364,9 +376,13 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
       expect(again).toMatchObject({ paused_at: at(2), paused_until: null, pause_reason: null });
       expect(await register(store, id)).toMatchObject({ paused_at: at(2) });
       expect(await store.applyStatus(statusEvent(id, 'e1', at(3), 'failed'), NOW)).toBe('applied');
+      // Resuming ends the pause now; the record keeps it, so deadlines count from its end.
       const resumed = await store.resume(id, at(4));
-      expect(resumed).toMatchObject({ paused_at: null, paused_until: null, pause_reason: null });
-      expect(await store.resume(id, at(5))).toMatchObject({ paused_at: null, updated_at: at(4) });
+      expect(resumed).toMatchObject({ paused_at: at(2), paused_until: at(4), updated_at: at(4) });
+      expect(await store.resume(id, at(5))).toMatchObject({
+        paused_until: at(4),
+        updated_at: at(4),
+      });
       expect(await store.pause(newId(), { until: null, reason: null }, at(4))).toBe(
         'not_registered',
       );
