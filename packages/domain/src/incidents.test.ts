@@ -54,7 +54,11 @@ describe('nextIncidentState', () => {
       'follow_up failed open repeated',
       'resolve failed resolved',
     ]);
-    expect(tracker).toEqual({ consecutive_failures: 0, consecutive_successes: 1, open: null });
+    expect(tracker).toMatchObject({
+      consecutive_failures: 0,
+      consecutive_successes: 1,
+      open: null,
+    });
   });
 
   it('opens nothing for the first two failures with alert_after_failures 3, pages once at the third', () => {
@@ -174,7 +178,12 @@ describe('nextIncidentState', () => {
   });
 
   it('marks an acknowledgement once, with who and when', () => {
-    const ack: IncidentSignal = { type: 'acknowledged', at: at('18:15'), user_id: 'U0ONCALL' };
+    const ack: IncidentSignal = {
+      type: 'acknowledged',
+      at: at('18:15'),
+      user_id: 'U0ONCALL',
+      incident_id: `${ID}#f1`,
+    };
     const { effects, tracker } = run([failed('18:10'), ack, ack]);
     expect(effects).toEqual(['open failed open', 'follow_up failed acknowledged acknowledged']);
     expect(tracker.open).toMatchObject({
@@ -182,6 +191,41 @@ describe('nextIncidentState', () => {
       acknowledged_at: at('18:15'),
     });
     expect(run([ack]).effects).toEqual([]);
+    // A click on another (older, resolved) incident's message does not acknowledge this one.
+    expect(run([failed('18:10'), { ...ack, incident_id: `${ID}#older` }]).effects).toEqual([
+      'open failed open',
+    ]);
+  });
+
+  it('takes each signal once, and ignores a run signal older than the newest taken', () => {
+    // Redelivered after resolving: not a new incident under the same id.
+    expect(run([failed('18:10'), completed('18:40'), failed('18:10')]).effects).toEqual([
+      'open failed open',
+      'resolve failed resolved',
+    ]);
+    // One failure delivered twice does not count twice.
+    expect(
+      run([failed('18:10'), failed('18:10')], policy({ alert_after_failures: 2 })).effects,
+    ).toEqual([]);
+    // A failure from before the newest completion, delivered after it: the run it ended is over.
+    expect(run([completed('19:00'), failed('18:00')]).effects).toEqual([]);
+    // A deadline delivered again is one problem.
+    expect(run([deadline('missed', '18:10'), deadline('missed', '18:10')]).effects).toEqual([
+      'open missed open',
+    ]);
+  });
+
+  it('says a missed job started late once, and a pending status ends a stale incident', () => {
+    const runs = run([
+      deadline('missed', '18:10'),
+      { type: 'running', at: at('18:47'), event_id: 'r1' },
+      { type: 'running', at: at('18:50'), event_id: 'r2' },
+    ]);
+    expect(runs.effects).toEqual(['open missed open', 'follow_up missed open started_late']);
+    expect(
+      run([deadline('stale', '18:30'), { type: 'pending', at: at('18:35'), event_id: 'p1' }])
+        .effects,
+    ).toEqual(['open stale open', 'resolve stale resolved']);
   });
 
   it('names an incident by its scheduler and the signal that opened it', () => {

@@ -46,13 +46,25 @@ export type IncidentTracker = {
   consecutive_successes: number;
   /** The open (or acknowledged) incident, at most one; null when none is. */
   open: Incident | null;
+  /** The time of the newest run signal taken: an older one (delivered late) is ignored. */
+  last_run_at: string | null;
+  /** The ids of the latest signals taken: one delivered again is ignored. */
+  recent: string[];
+  /** An open `missed` incident's job has started (its lateness was said once). */
+  started_after_miss: boolean;
 };
 
 export const NO_INCIDENT: IncidentTracker = Object.freeze({
   consecutive_failures: 0,
   consecutive_successes: 0,
   open: null,
+  last_run_at: null,
+  recent: [],
+  started_after_miss: false,
 });
+
+/** How many signal ids a tracker remembers to know a redelivery. */
+const RECENT_SIGNALS = 32;
 
 /** The scheduler's settings and situation a signal is judged by. */
 export type IncidentPolicy = {
@@ -68,6 +80,7 @@ export type IncidentSignal =
   | { type: 'failed'; at: string; event_id: string; error_message: string | null }
   | { type: 'completed'; at: string; event_id: string; duration_ms: number | null }
   | { type: 'running'; at: string; event_id: string }
+  | { type: 'pending'; at: string; event_id: string }
   | { type: 'heartbeat'; at: string }
   | {
       type: 'deadline';
@@ -78,7 +91,7 @@ export type IncidentSignal =
       /** For `missed`: the start that was expected. */
       expected_at: string | null;
     }
-  | { type: 'acknowledged'; at: string; user_id: string };
+  | { type: 'acknowledged'; at: string; user_id: string; incident_id: string };
 
 /** Why a follow-up is posted in an incident's thread. */
 export type FollowUpReason =
@@ -134,6 +147,8 @@ function opened(
 const elapsedMs = (from: string, to: string) =>
   Math.max(0, (parseTimestamp(to) ?? 0) - (parseTimestamp(from) ?? 0));
 
+type Counts = Pick<IncidentTracker, 'consecutive_failures' | 'consecutive_successes'>;
+
 /** The tracker with `incident` open: a problem joins it, or opens it when none is. */
 function problem(
   tracker: IncidentTracker,
@@ -141,14 +156,14 @@ function problem(
   kind: IncidentKind,
   signal: IncidentSignal & { event_id: string },
   policy: IncidentPolicy,
-  counts: Pick<IncidentTracker, 'consecutive_failures' | 'consecutive_successes'>,
+  counts: Counts,
 ): IncidentStep {
   const open = tracker.open;
   if (open === null) {
-    if (policy.quiet) return { tracker: { ...counts, open: null }, effects: [] };
+    if (policy.quiet) return { tracker: { ...tracker, ...counts }, effects: [] };
     const incident = opened(schedulerId, kind, signal);
     return {
-      tracker: { ...counts, open: incident },
+      tracker: { ...tracker, ...counts, open: incident, started_after_miss: false },
       effects: [{ type: 'open', incident, signal }],
     };
   }
@@ -163,23 +178,46 @@ function problem(
     ? { type: 'escalated', from: open.kind, to: kind }
     : { type: 'repeated', kind };
   return {
-    tracker: { ...counts, open: incident },
+    tracker: { ...tracker, ...counts, open: incident },
     effects: policy.quiet ? [] : [{ type: 'follow_up', incident, reason }],
   };
 }
 
 /** The tracker with its open incident resolved at `at`. */
-function resolved(
-  tracker: IncidentTracker,
-  at: string,
-  counts: Pick<IncidentTracker, 'consecutive_failures' | 'consecutive_successes'>,
-): IncidentStep {
+function resolved(tracker: IncidentTracker, at: string, counts: Counts): IncidentStep {
   const open = tracker.open;
-  if (open === null) return { tracker: { ...counts, open: null }, effects: [] };
+  if (open === null) return { tracker: { ...tracker, ...counts }, effects: [] };
   const incident: Incident = { ...open, state: 'resolved', resolved_at: at, updated_at: at };
   return {
-    tracker: { ...counts, open: null },
+    tracker: { ...tracker, ...counts, open: null, started_after_miss: false },
     effects: [{ type: 'resolve', incident, duration_ms: elapsedMs(open.opened_at, at) }],
+  };
+}
+
+const RUN_SIGNALS: ReadonlySet<IncidentSignal['type']> = new Set([
+  'failed',
+  'completed',
+  'running',
+  'pending',
+]);
+
+/**
+ * The signal's effect on a tracker that has not seen it, or undefined: a signal taken
+ * before (redelivered) or a run signal older than the newest taken (delivered late) does
+ * nothing, so each transition happens once whatever the delivery.
+ */
+function freshTracker(
+  tracker: IncidentTracker,
+  signal: IncidentSignal,
+): IncidentTracker | undefined {
+  const id = 'event_id' in signal ? signal.event_id : undefined;
+  if (id !== undefined && tracker.recent.includes(id)) return undefined;
+  const isRun = RUN_SIGNALS.has(signal.type);
+  if (isRun && tracker.last_run_at !== null && signal.at < tracker.last_run_at) return undefined;
+  return {
+    ...tracker,
+    last_run_at: isRun ? signal.at : tracker.last_run_at,
+    recent: id === undefined ? tracker.recent : [...tracker.recent, id].slice(-RECENT_SIGNALS),
   };
 }
 
@@ -199,13 +237,15 @@ function resolved(
  *   open still resolves.
  */
 export function nextIncidentState(
-  tracker: IncidentTracker,
+  seen: IncidentTracker,
   schedulerId: string,
   signal: IncidentSignal,
   policy: IncidentPolicy,
 ): IncidentStep {
+  const tracker = freshTracker(seen, signal);
+  if (tracker === undefined) return { tracker: seen, effects: [] };
   const open = tracker.open;
-  const keep = {
+  const keep: Counts = {
     consecutive_failures: tracker.consecutive_failures,
     consecutive_successes: tracker.consecutive_successes,
   };
@@ -216,7 +256,7 @@ export function nextIncidentState(
         consecutive_successes: 0,
       };
       if (open === null && counts.consecutive_failures < policy.alert_after_failures) {
-        return { tracker: { ...counts, open: null }, effects: [] };
+        return { tracker: { ...tracker, ...counts }, effects: [] };
       }
       return problem(tracker, schedulerId, 'failed', signal, policy, counts);
     }
@@ -232,20 +272,23 @@ export function nextIncidentState(
         consecutive_failures: 0,
         consecutive_successes: keep.consecutive_successes + 1,
       };
-      if (open === null) return { tracker: { ...counts, open: null }, effects: [] };
+      if (open === null) return { tracker: { ...tracker, ...counts }, effects: [] };
       const conditionEnded =
         open.kind === 'missed' || open.kind === 'overrun' || open.kind === 'stale';
       if (conditionEnded || counts.consecutive_successes >= policy.recover_after_successes) {
         return resolved(tracker, signal.at, counts);
       }
-      return { tracker: { ...counts, open }, effects: [] };
+      return { tracker: { ...tracker, ...counts }, effects: [] };
     }
+    case 'pending':
+      return open?.kind === 'stale' ? resolved(tracker, signal.at, keep) : { tracker, effects: [] };
     case 'running': {
       if (open?.kind === 'stale') return resolved(tracker, signal.at, keep);
-      if (open?.kind === 'missed' && !policy.quiet) {
+      // The late start is said once (from the deadline the job missed).
+      if (open?.kind === 'missed' && !tracker.started_after_miss && !policy.quiet) {
         const incident = { ...open, events: open.events + 1, updated_at: signal.at };
         return {
-          tracker: { ...keep, open: incident },
+          tracker: { ...tracker, open: incident, started_after_miss: true },
           effects: [
             {
               type: 'follow_up',
@@ -262,7 +305,14 @@ export function nextIncidentState(
     case 'deadline':
       return problem(tracker, schedulerId, signal.kind, signal, policy, keep);
     case 'acknowledged': {
-      if (open === null || open.state === 'acknowledged') return { tracker, effects: [] };
+      // An acknowledgement is for one incident: a click on an older one changes nothing.
+      if (
+        open === null ||
+        open.state === 'acknowledged' ||
+        open.incident_id !== signal.incident_id
+      ) {
+        return { tracker: seen, effects: [] };
+      }
       const incident: Incident = {
         ...open,
         state: 'acknowledged',
@@ -271,7 +321,7 @@ export function nextIncidentState(
         updated_at: signal.at,
       };
       return {
-        tracker: { ...keep, open: incident },
+        tracker: { ...tracker, open: incident },
         effects: [
           {
             type: 'follow_up',
