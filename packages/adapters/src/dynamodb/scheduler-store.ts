@@ -98,8 +98,11 @@ const REFUSAL_PROJECTION = projection([
 
 const ACTIVE = 'attribute_exists(scheduler_id) AND attribute_not_exists(archived_at)';
 // An event applies unless the scheduler was archived before it happened: one from before
-// the archive (still queued, or redelivered) is part of the record's story.
-const BEFORE_ANY_ARCHIVE = '(attribute_not_exists(archived_at) OR archived_at >= :ts)';
+// the archive (still queued, or redelivered) is part of the record's story. A comparison
+// with an absent attribute is false, so NOT … holds for an active scheduler; on the local
+// engine this costs what `attribute_not_exists` does, where the spelled-out OR cost a
+// quarter more per write (docs/performance.md).
+const BEFORE_ANY_ARCHIVE = 'NOT archived_at < :ts';
 
 /**
  * An update expression: `SET` of `set` and of each present `optional` value (its value
@@ -458,7 +461,7 @@ export function createDynamoSchedulerStore(
             TableName: tableName,
             Key: { scheduler_id: event.scheduler_id },
             UpdateExpression: 'SET last_heartbeat = :ts',
-            ConditionExpression: `attribute_exists(scheduler_id) AND ${BEFORE_ANY_ARCHIVE} AND (attribute_not_exists(last_heartbeat) OR last_heartbeat < :ts)`,
+            ConditionExpression: `attribute_exists(scheduler_id) AND ${BEFORE_ANY_ARCHIVE} AND NOT last_heartbeat >= :ts`,
             ExpressionAttributeValues: { ':ts': event.timestamp },
           }),
         );
