@@ -4,18 +4,12 @@
  * nothing about internals (the log has the cause, with the request id).
  */
 import { STATUS_CODES } from 'node:http';
-import type { ErrorCode } from '@schedmon/domain';
+import type { ErrorCode, ErrorResponse } from '@schedmon/domain';
 import { DomainError, ValidationError } from '@schedmon/domain';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-export type ErrorBody = {
-  statusCode: number;
-  timestamp: string;
-  path: string;
-  method: string;
-  error: string;
-  message: string | string[];
-};
+/** The error shape (docs/api.md), defined once in the domain's HTTP contract. */
+export type ErrorBody = ErrorResponse;
 
 const STATUS_OF_CODE: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
