@@ -4,7 +4,7 @@
  * one. With an `Idempotency-Key`, the event id is derived from the scheduler and the key,
  * and a retry re-sends the first attempt's very message (docs/api.md → Retries).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type {
   Clock,
   EventProducer,
@@ -27,7 +27,7 @@ import {
   ValidationError,
 } from '@schedmon/domain';
 import type { ApiKey } from './auth.ts';
-import { requireAccess } from './auth.ts';
+import { requireAccess, sha256 } from './auth.ts';
 import { HttpError } from './errors.ts';
 import type { KnownSchedulers } from './known-schedulers.ts';
 
@@ -62,7 +62,7 @@ export type IntakeContext = {
 };
 
 const HOUR_SECONDS = 3600;
-const hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const hex = (text: string) => sha256(text).toString('hex');
 
 /**
  * The key of one event of a batch sent with `Idempotency-Key: batchKey`: the batch's key

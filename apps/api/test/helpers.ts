@@ -7,6 +7,7 @@ import {
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
 import { createLogger } from '@schedmon/runtime';
+import { afterEach } from 'vitest';
 import type { AppDeps } from '../src/app.ts';
 import { buildApp } from '../src/app.ts';
 import { loadApiKeys, sha256 } from '../src/auth.ts';
@@ -57,6 +58,22 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     schedulers,
     history,
     queue,
+  };
+}
+
+/**
+ * `makeApp` for one test at a time: the app a test made is closed after it. Call once at
+ * a test file's top level.
+ */
+export function useApp() {
+  let current: ReturnType<typeof makeApp> | undefined;
+  afterEach(async () => {
+    await current?.app.close();
+    current = undefined;
+  });
+  return (...args: Parameters<typeof makeApp>) => {
+    current = makeApp(...args);
+    return current;
   };
 }
 

@@ -1,7 +1,7 @@
 import type { QueueMessage } from '@schedmon/domain';
 import { QueueRefusedError, UnstorableValueError } from '@schedmon/domain';
 import { createMemorySchedulerStore } from '@schedmon/domain/fakes';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEV_API_KEY, loadApiKeys, sha256 } from '../src/auth.ts';
 import {
   errorBodyOf,
@@ -12,17 +12,10 @@ import {
   registration,
   SERVICE_A_KEY,
   statusBody,
+  useApp,
 } from './helpers.ts';
 
-let current: ReturnType<typeof makeApp> | undefined;
-const setup = (...args: Parameters<typeof makeApp>) => {
-  current = makeApp(...args);
-  return current;
-};
-afterEach(async () => {
-  await current?.app.close();
-  current = undefined;
-});
+const setup = useApp();
 
 async function registered(id = 'service-a-eod') {
   const fixture = setup();
@@ -464,16 +457,16 @@ describe('PUT /api/v1/schedulers/{id}/status', () => {
   });
 
   it('answers 503 and not 202 when the queue refuses the event', async () => {
-    const { app } = await registered();
+    const first = await registered();
     const refusing = setup({
       queue: {
         send: async () => {
           throw new QueueRefusedError('queue down');
         },
       },
-      schedulers: current?.schedulers,
+      schedulers: first.schedulers,
     });
-    await app.close();
+    await first.app.close();
     const response = await refusing.app.inject({
       method: 'PUT',
       url: '/api/v1/schedulers/service-a-eod/status',

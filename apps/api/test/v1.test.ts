@@ -2,25 +2,18 @@
 // pause and ETags (docs/api.md). The real engines and the worker are in e2e.test.ts.
 import type { QueueMessage, ReceivedMessage } from '@schedmon/domain';
 import { EngineUnavailableError } from '@schedmon/domain';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { makeApp } from './helpers.ts';
 import {
   errorBodyOf,
   headers,
-  makeApp,
   registration,
   SERVICE_A_KEY,
   statusBody,
+  useApp,
 } from './helpers.ts';
 
-let current: ReturnType<typeof makeApp> | undefined;
-const setup = (...args: Parameters<typeof makeApp>) => {
-  current = makeApp(...args);
-  return current;
-};
-afterEach(async () => {
-  await current?.app.close();
-  current = undefined;
-});
+const setup = useApp();
 
 type App = ReturnType<typeof makeApp>['app'];
 
