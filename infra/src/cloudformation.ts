@@ -86,7 +86,8 @@ export function appPermissions(): Record<'Api' | 'Worker' | 'Cron', Statement[]>
         'SchedulersTable',
       ),
       allow(['dynamodb:Query'], 'StatusHistoryTable'),
-      allow(['dynamodb:GetItem', 'dynamodb:PutItem'], 'StateTable'),
+      // Query: the incidents list (docs/api.md → Incidents).
+      allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], 'StateTable'),
       allow(['sqs:SendMessage', 'sqs:GetQueueAttributes'], 'EventQueue'),
     ],
     Worker: [
@@ -112,6 +113,13 @@ export function appPermissions(): Record<'Api' | 'Worker' | 'Cron', Statement[]>
     ],
     Cron: [
       allow(['dynamodb:Scan', 'dynamodb:GetItem'], 'SchedulersTable'),
+      // The watchdog: due deadlines from the sparse index, sent to the event queue.
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query'],
+        Resource: [{ 'Fn::Sub': '${SchedulersTable.Arn}/index/*' }],
+      },
+      allow(['sqs:SendMessage', 'sqs:GetQueueAttributes'], 'EventQueue'),
       allow(['dynamodb:Scan', 'dynamodb:BatchWriteItem'], 'StatusHistoryTable'),
       allow(
         [

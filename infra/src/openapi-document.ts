@@ -9,6 +9,7 @@ import {
   createFakeClock,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
+  createMemoryIncidentStore,
   createMemoryQueue,
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
@@ -41,6 +42,7 @@ export async function renderOpenApiDocument(): Promise<string> {
     history: createMemoryHistoryStore(),
     queue: createMemoryQueue({ clock }).producer,
     idempotency: createMemoryIdempotencyStore(),
+    incidents: createMemoryIncidentStore(),
     readiness: async () => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,

@@ -95,7 +95,7 @@ describe('IAM policies and the worker alarm', () => {
     }
   });
 
-  it('lets the api send but not receive, the worker receive but not scan, the cron not touch the queue', () => {
+  it('lets the api send but not receive, the worker receive but not scan, the cron send deadlines only', () => {
     const actions = (id: string) => statements(id).flatMap((statement) => statement.Action);
     expect(actions('ApiPolicy')).toContain('sqs:SendMessage');
     expect(actions('ApiPolicy')).not.toContain('sqs:ReceiveMessage');
@@ -107,7 +107,16 @@ describe('IAM policies and the worker alarm', () => {
       ]),
     );
     expect(actions('WorkerPolicy')).not.toContain('dynamodb:Scan');
-    expect(actions('CronPolicy').some((action) => action.startsWith('sqs:'))).toBe(false);
+    // The watchdog sends deadlines; it never receives or deletes events.
+    expect(
+      actions('CronPolicy')
+        .filter((action) => action.startsWith('sqs:'))
+        .sort(),
+    ).toEqual(['sqs:GetQueueAttributes', 'sqs:SendMessage']);
+    const indexQuery = statements('CronPolicy').find((statement) =>
+      JSON.stringify(statement.Resource).includes('/index/'),
+    );
+    expect(indexQuery?.Action).toEqual(['dynamodb:Query']);
   });
 
   it('alarms when the worker parks messages', () => {

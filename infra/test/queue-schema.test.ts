@@ -11,9 +11,9 @@ describe('published queue message schema', () => {
     expect(committed).toBe(renderQueueSchema());
   });
 
-  it('describes both event kinds, version 1, and refuses unknown fields', () => {
+  it('describes the three event kinds, version 1, and refuses unknown fields', () => {
     const schema = JSON.parse(renderQueueSchema());
-    expect(schema.anyOf).toHaveLength(2);
+    expect(schema.anyOf).toHaveLength(3);
     for (const variant of schema.anyOf) {
       expect(variant.properties.v.const).toBe(1);
       expect(variant.additionalProperties).toBe(false);
@@ -22,6 +22,6 @@ describe('published queue message schema', () => {
       schema.anyOf.map(
         (variant: { properties: { type: { const: string } } }) => variant.properties.type.const,
       ),
-    ).toEqual(['status', 'heartbeat']);
+    ).toEqual(['status', 'heartbeat', 'deadline']);
   });
 });

@@ -5,6 +5,7 @@ import type {
   EventProducer,
   HistoryStore,
   IdempotencyStore,
+  IncidentStore,
   ReadinessReport,
   SchedulerStore,
 } from '@schedmon/domain';
@@ -24,6 +25,7 @@ import { createApiMetrics, installRequestMetrics } from './plugins/metrics.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installValidation } from './plugins/validation.ts';
 import { eventRoutes } from './routes/events.ts';
+import { incidentRoutes } from './routes/incidents.ts';
 import { schedulerRoutes } from './routes/schedulers.ts';
 import { ErrorResponseSchema, HealthSchema, ReadinessSchema } from './schemas.ts';
 import type { SlackAppDeps } from './slack/slack-app.ts';
@@ -42,6 +44,8 @@ export type AppDeps = {
   keys: readonly ApiKey[];
   schedulers: SchedulerStore;
   history: HistoryStore;
+  /** Incidents as the worker leaves them: listed, read and acknowledged here. */
+  incidents: IncidentStore;
   /** Where accepted status events and heartbeats go. */
   queue: EventProducer;
   /** The first attempt of each keyed write, so its retries are the same event. */
@@ -259,6 +263,11 @@ export function buildApp(deps: AppDeps) {
         schedulers: deps.schedulers,
         history: deps.history,
         known,
+      });
+      await incidentRoutes(v1, {
+        clock: deps.clock,
+        incidents: deps.incidents,
+        schedulers: deps.schedulers,
       });
       await eventRoutes(v1, {
         intake: createEventIntake({

@@ -7,6 +7,7 @@ import {
   createDynamoAlertStore,
   createDynamoHistoryStore,
   createDynamoIdempotencyStore,
+  createDynamoIncidentStore,
   createDynamoSchedulerStore,
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
@@ -35,12 +36,14 @@ const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_S
   deadlines: deadlineSettingsOf(config),
 });
 const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
+const incidents = createDynamoIncidentStore(documents, config.DYNAMODB_TABLE_STATE);
 const clock = { now: () => new Date() };
 const slackApp =
   config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN
     ? {
         schedulers,
         history,
+        incidents,
         alerts: createDynamoAlertStore(documents, config.DYNAMODB_TABLE_STATE),
         acknowledgements: createDynamoAcknowledgementStore(documents, config.DYNAMODB_TABLE_STATE),
         eod: eodConfigOf(config),
@@ -62,6 +65,7 @@ const app = buildApp({
   keys,
   schedulers,
   history,
+  incidents,
   slack: slackApp,
   queue,
   idempotency: createDynamoIdempotencyStore(documents, config.DYNAMODB_TABLE_STATE),

@@ -49,6 +49,10 @@ const record = {
   next_expected_at: '2026-01-15T17:30:00.000Z',
   due_at: '2026-01-15T17:40:00.000Z',
   due_kind: 'missed',
+  run_started_at: null,
+  last_run_started_at: '2026-01-14T17:30:02.000Z',
+  deadline_fired_at: null,
+  deadline_unknown_at: null,
 };
 
 const paused = {
@@ -67,6 +71,32 @@ const statusBody = {
   execution_time_ms: 981_234,
   metadata: { rows: 120_000 },
   run_id: 'run-2026-01-15',
+};
+
+const INCIDENT_ID = `${ID}#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39`;
+
+const incident = {
+  incident_id: INCIDENT_ID,
+  scheduler_id: ID,
+  kind: 'missed',
+  state: 'open',
+  opened_at: '2026-01-15T17:40:00.000Z',
+  updated_at: '2026-01-15T17:40:00.000Z',
+  resolved_at: null,
+  events: 1,
+  acknowledged_by: null,
+  acknowledged_at: null,
+  service_name: 'Service A',
+  job_name: 'EOD Processing',
+  slack: { channel: 'C0EOD', ts: '1768498800.000100' },
+};
+
+const acknowledged = {
+  ...incident,
+  state: 'acknowledged',
+  updated_at: '2026-01-15T17:46:12.000Z',
+  acknowledged_by: 'ops-bot',
+  acknowledged_at: '2026-01-15T17:46:12.000Z',
 };
 
 // What the api says of a path id it refuses (one that starts with a dash, say).
@@ -212,6 +242,36 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     parameters: { id: ID },
     responses: { 200: record },
     errorMessages: BAD_ID,
+  },
+  listIncidents: {
+    parameters: { state: 'open', kind: 'missed', scheduler_id: ID, limit: 50 },
+    responses: { 200: { incidents: [incident] } },
+    errorMessages: {
+      400: ['limit must be at most 100'],
+      403: `API key service-b may not read scheduler ${ID}`,
+      404: 'Board night-shift not found',
+    },
+  },
+  getIncident: {
+    parameters: { id: INCIDENT_ID },
+    responses: { 200: incident },
+    errorMessages: {
+      400: [
+        'id has characters that are not allowed: an incident id is <scheduler_id>#<event id>, with # sent as %23',
+      ],
+      403: `API key reader may not read scheduler ${ID}`,
+      404: `Incident ${INCIDENT_ID} not found`,
+    },
+  },
+  acknowledgeIncident: {
+    parameters: { id: INCIDENT_ID },
+    request: { by: 'ops-bot' },
+    responses: { 200: acknowledged },
+    errorMessages: {
+      403: `API key reader may not write scheduler ${ID}`,
+      404: `Incident ${INCIDENT_ID} not found`,
+      409: `Incident ${INCIDENT_ID} is resolved: only an open one can be acknowledged`,
+    },
   },
   getHealth: {
     responses: { 200: { status: 'ok', version: '1.4.0', uptime: 86_400 } },

@@ -3,6 +3,7 @@ import {
   createFakeClock,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
+  createMemoryIncidentStore,
   createMemoryQueue,
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
@@ -31,6 +32,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
   const clock = createFakeClock(NOW);
   const schedulers = createMemorySchedulerStore();
   const history = createMemoryHistoryStore();
+  const incidents = createMemoryIncidentStore();
   const queue = createMemoryQueue({ clock });
   const deps: AppDeps = {
     logger: createLogger({ name: 'api', level: 'silent', pretty: false }),
@@ -39,6 +41,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     keys: loadApiKeys([FULL_KEY], keysFile),
     schedulers,
     history,
+    incidents,
     queue: queue.producer,
     idempotency: createMemoryIdempotencyStore(),
     readiness: async (): Promise<ReadinessReport> => ({ status: 'healthy', components: {} }),
@@ -57,6 +60,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     clock,
     schedulers,
     history,
+    incidents,
     queue,
   };
 }

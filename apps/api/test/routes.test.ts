@@ -229,6 +229,10 @@ describe('POST /api/v1/schedulers/register', () => {
       next_expected_at: null,
       due_at: null,
       due_kind: null,
+      run_started_at: null,
+      last_run_started_at: null,
+      deadline_fired_at: null,
+      deadline_unknown_at: null,
     });
   });
 
@@ -808,6 +812,9 @@ describe('operations routes', () => {
         '/api/v1/schedulers/{id}/pause',
         '/api/v1/schedulers/{id}/resume',
         '/api/v1/events',
+        '/api/v1/incidents',
+        '/api/v1/incidents/{id}',
+        '/api/v1/incidents/{id}/acknowledge',
         '/health',
         '/health/ready',
         '/metrics',

@@ -6,14 +6,18 @@ import {
   createDynamoAcknowledgementStore,
   createDynamoAlertStore,
   createDynamoHistoryStore,
+  createDynamoIncidentStore,
   createDynamoSchedulerStore,
 } from '@schedmon/adapters/dynamodb';
 import { createSlackNotifier } from '@schedmon/adapters/slack';
-import type { MessageRef, Notifier } from '@schedmon/domain';
+import type { IncidentSignal, MessageRef, Notifier } from '@schedmon/domain';
 import {
   acknowledgeButtonValue,
   alertKey,
+  applyIncidentSignal,
   DEFAULT_EOD_CONFIG,
+  INCIDENT_ACKNOWLEDGE_ACTION,
+  incidentIdOf,
   newAlert,
   renderFailureAlert,
 } from '@schedmon/domain';
@@ -64,12 +68,13 @@ const stores = () => {
     history: createDynamoHistoryStore(documents, names.historyTable),
     alerts: createDynamoAlertStore(documents, names.stateTable),
     acknowledgements: createDynamoAcknowledgementStore(documents, names.stateTable),
+    incidents: createDynamoIncidentStore(documents, names.stateTable),
   };
 };
 
 /** The api with its Slack app on the real engines, talking to Slack at `apiUrl`. */
 function buildSlackApp(apiUrl: string) {
-  const { schedulers, history, alerts, acknowledgements } = stores();
+  const { schedulers, history, alerts, acknowledgements, incidents } = stores();
   return buildApp({
     logger,
     version: 'test',
@@ -77,6 +82,7 @@ function buildSlackApp(apiUrl: string) {
     keys: loadApiKeys(['k']),
     schedulers,
     history,
+    incidents,
     queue: { send: async () => ({ messageId: 'x' }) },
     idempotency: createMemoryIdempotencyStore(),
     readiness: async () => ({ status: 'healthy', components: {} }),
@@ -91,6 +97,7 @@ function buildSlackApp(apiUrl: string) {
     slack: {
       schedulers,
       history,
+      incidents,
       alerts,
       acknowledgements,
       eod: DEFAULT_EOD_CONFIG,
@@ -459,6 +466,202 @@ describe('Acknowledge button', () => {
       await offline.close();
     }
     expect(logLines.join('\n')).not.toContain(BOT_TOKEN);
+  });
+});
+
+const POLICY = {
+  alert_after_failures: 1,
+  recover_after_successes: 1,
+  min_runtime_seconds: null,
+  quiet: false,
+};
+
+/** Applies `signal` to the incidents of `schedulerId`, as the worker does. */
+async function signalIncident(schedulerId: string, signal: IncidentSignal, serviceName: string) {
+  await applyIncidentSignal(
+    { store: stores().incidents, clock, remindAfterMs: 3_600_000 },
+    {
+      schedulerId,
+      signal,
+      policy: POLICY,
+      context: {
+        scheduler: {
+          scheduler_id: schedulerId,
+          service_name: serviceName,
+          job_name: 'Backup',
+          alert_user_id: 'U0OPS',
+        },
+        opening: {
+          at: signal.at,
+          expected_at: null,
+          grace_seconds: 600,
+          error_message: 'disk full',
+          execution_time_ms: 1000,
+          min_runtime_seconds: null,
+          max_runtime_seconds: null,
+          started_at: null,
+          last_signal_at: null,
+          failures_in_row: null,
+        },
+      },
+    },
+  );
+}
+
+/** Registers `schedulerId` and opens an incident of it with a failed run; its id. */
+async function openIncident(
+  schedulerId: string,
+  eventId: string,
+  serviceName = 'Service D',
+  at = '2026-01-14T18:50:00.000Z',
+) {
+  await stores().schedulers.register(
+    { scheduler_id: schedulerId, service_name: serviceName, job_name: 'Backup' },
+    '2026-01-14T17:00:00.000Z',
+  );
+  await signalIncident(
+    schedulerId,
+    { type: 'failed', at, event_id: eventId, error_message: 'disk full' },
+    serviceName,
+  );
+  return incidentIdOf(schedulerId, eventId);
+}
+
+/** A click of an incident root message's Acknowledge button, signed as Slack signs it. */
+function incidentClick(value: string, userId: string) {
+  const payload = JSON.stringify({
+    type: 'block_actions',
+    user: { id: userId, username: 'ops' },
+    team: { id: 'T1' },
+    api_app_id: 'A1',
+    token: 'legacy',
+    container: { type: 'message', channel_id: 'C0EOD', message_ts: '1768416600.000100' },
+    channel: { id: 'C0EOD' },
+    message: { ts: '1768416600.000100' },
+    actions: [
+      {
+        type: 'button',
+        action_id: INCIDENT_ACKNOWLEDGE_ACTION,
+        block_id: 'b',
+        value,
+        action_ts: '1',
+      },
+    ],
+  });
+  return signed(new URLSearchParams({ payload }).toString(), FORM);
+}
+
+const incidentLogged = (message: string, incidentId: string) =>
+  waitFor(
+    () => logs().find((line) => line.msg === message && line.incident_id === incidentId),
+    `the log line "${message}" for ${incidentId}`,
+  );
+
+/** What the box of `schedulerId` still owes Slack, by delivery (and reason) type. */
+async function outboxOf(schedulerId: string) {
+  const found = await stores().incidents.box(schedulerId, NOW.toISOString());
+  return (found?.box.outbox ?? []).map((entry) =>
+    entry.delivery.type === 'reply' ? `reply:${entry.delivery.reason.type}` : entry.delivery.type,
+  );
+}
+
+describe('incident Acknowledge button', () => {
+  it('acknowledges as the Slack user who clicked and queues one reply and one redraw, however often clicked', async () => {
+    const id = await openIncident('service-d-backup', 'inc-fail-1');
+    const { response, ms } = await timed(app, incidentClick(id, 'U0ACK'));
+    expect(response.statusCode).toBe(200);
+    expect(ms).toBeLessThan(SLACK_DEADLINE_MS);
+    const acknowledged = await waitFor(async () => {
+      const incident = await stores().incidents.incident(id, NOW.toISOString());
+      return incident?.state === 'acknowledged' && incident;
+    }, 'the incident acknowledged');
+    expect(acknowledged).toMatchObject({
+      acknowledged_by: 'U0ACK',
+      acknowledged_at: NOW.toISOString(),
+      service_name: 'Service D',
+    });
+    const box = await stores().incidents.box('service-d-backup', NOW.toISOString());
+    expect(box?.box.tracker.open).toMatchObject({ incident_id: id, state: 'acknowledged' });
+
+    expect((await app.inject(incidentClick(id, 'U0OTHER'))).statusCode).toBe(200);
+    expect(
+      await incidentLogged('incident already acknowledged: nothing changed', id),
+    ).toMatchObject({ userId: 'U0OTHER', acknowledgedBy: 'U0ACK' });
+    // The worker delivers these; the api only queued them, once.
+    expect(await outboxOf('service-d-backup')).toEqual([
+      'post_root',
+      'reply:acknowledged',
+      'edit_root',
+    ]);
+    expect((await stores().incidents.incident(id, NOW.toISOString()))?.acknowledged_by).toBe(
+      'U0ACK',
+    );
+  });
+
+  it('changes nothing for a click on a resolved incident, an unknown one or a forged value', async () => {
+    const id = await openIncident('service-f-sync', 'inc-fail-2');
+    await signalIncident(
+      'service-f-sync',
+      { type: 'completed', at: '2026-01-14T18:52:00.000Z', event_id: 'ok-1', duration_ms: 1000 },
+      'Service F',
+    );
+    const before = await outboxOf('service-f-sync');
+    expect(before).toEqual(['post_root', 'resolved', 'edit_root']);
+
+    expect((await app.inject(incidentClick(id, 'U0ACK'))).statusCode).toBe(200);
+    expect(await incidentLogged('incident not open: nothing changed', id)).toMatchObject({
+      outcome: 'resolved',
+    });
+    expect(await stores().incidents.incident(id, NOW.toISOString())).toMatchObject({
+      state: 'resolved',
+      acknowledged_by: null,
+    });
+    expect(await outboxOf('service-f-sync')).toEqual(before);
+
+    const unknown = 'service-f-sync#never-opened';
+    expect((await app.inject(incidentClick(unknown, 'U0ACK'))).statusCode).toBe(200);
+    expect(await incidentLogged('incident not open: nothing changed', unknown)).toMatchObject({
+      outcome: 'not_found',
+    });
+
+    const errors = () => logs().filter((line) => Number(line.level) >= 50).length;
+    const errorsBefore = errors();
+    for (const forged of ['x'.repeat(10_240), '<!channel>', 'service-f-sync', '']) {
+      const warnings = logs().filter((line) => String(line.msg).includes('unreadable')).length;
+      const response = await app.inject(incidentClick(forged, 'U0ACK'));
+      expect(response.statusCode, forged.slice(0, 20)).toBe(200);
+      await waitFor(
+        () => logs().filter((line) => String(line.msg).includes('unreadable')).length > warnings,
+        'the forged value refused',
+      );
+    }
+    expect(errors()).toBe(errorsBefore);
+  });
+});
+
+describe('/schedmon incidents', () => {
+  it('lists the incidents not resolved, newest first, names escaped', async () => {
+    const hostile = await openIncident(
+      'service-g-pay',
+      'inc-fail-3',
+      '<!channel> Payments & Co',
+      '2026-01-14T18:53:00.000Z',
+    );
+    const response = await app.inject(signed(command('incidents'), FORM));
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain('&lt;!channel&gt; Payments &amp; Co › Backup');
+    expect(`${body.text}${JSON.stringify(body.blocks)}`).not.toContain('<!channel>');
+    expect(body.text).toContain('`service-g-pay`');
+    expect(body.text).toContain('*failed* since 01:53 WIB (2026-01-15)');
+    // The one resolved above is not listed.
+    expect(body.text).not.toContain('service-f-sync');
+    const lines = String(body.text).split('\n');
+    expect(lines.findIndex((line) => line.includes('service-g-pay'))).toBeLessThan(
+      lines.findIndex((line) => line.includes('service-d-backup')),
+    );
+    expect(hostile).toBe('service-g-pay#inc-fail-3');
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The EOD actions of the cron app (docs/eod.md): post tonight's table, edit
- * it in place, the final edit and summary, stale warnings, and the history sweep. Each is
+ * it in place, the final edit and summary, and the history sweep. Each is
  * idempotent per business date and slot through the `EodRunStore`, so a restart, a catch-up
  * or a second replica never posts a second table, edit or summary.
  */
@@ -12,6 +12,7 @@ import type {
   EodRunStore,
   EodSlot,
   HistoryStore,
+  IncidentStore,
   MessageRef,
   Notifier,
   SchedulerStore,
@@ -22,9 +23,7 @@ import {
   formatBusinessDate,
   formatTimestamp,
   formatWallTime,
-  isInWindow,
   renderFinalSummary,
-  renderStaleWarning,
   renderStatusTable,
   slotOf,
   tonightRows,
@@ -33,7 +32,7 @@ import {
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 
-export const ACTIONS = ['post', 'update', 'final', 'stale-check', 'sweep'] as const;
+export const ACTIONS = ['post', 'update', 'final', 'sweep'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export type ActionDeps = {
@@ -45,6 +44,8 @@ export type ActionDeps = {
   clock: Clock;
   eod: EodConfig;
   logger: Logger;
+  /** Tonight's incidents in the table and the summary; without it they show none. */
+  incidents?: IncidentStore;
 };
 
 export type ActionResult = { action: Action; businessDate: string; done: string };
@@ -59,12 +60,29 @@ async function tableRows(deps: ActionDeps, atMs: number): Promise<TableRow[]> {
   return tonightRows(await deps.schedulers.list(), atMs, deps.eod);
 }
 
-function labels(deps: ActionDeps, businessDate: string, atMs: number) {
+/** Incidents listed at most, newest first: the open ones and tonight's resolved ones. */
+const INCIDENTS_SHOWN = 500;
+
+async function labels(deps: ActionDeps, businessDate: string, atMs: number) {
   return {
     businessDateLabel: formatBusinessDate(businessDate),
     timeLabel: formatWallTime(atMs, deps.eod.timeZone),
     zoneLabel: zoneAbbreviation(atMs, deps.eod.timeZone),
+    incidents: await tonightIncidents(deps, businessDate, atMs),
   };
+}
+
+/** Incidents still open, and those opened since tonight's window began. */
+async function tonightIncidents(deps: ActionDeps, businessDate: string, atMs: number) {
+  if (!deps.incidents) return [];
+  const since = formatTimestamp(windowFor(businessDate, deps.eod).start);
+  const { incidents } = await deps.incidents.incidents(
+    { limit: INCIDENTS_SHOWN },
+    formatTimestamp(atMs),
+  );
+  return incidents.filter(
+    (incident) => incident.state !== 'resolved' || incident.opened_at >= since,
+  );
 }
 
 function readRefs(deps: ActionDeps, businessDate: string, now: string) {
@@ -117,7 +135,7 @@ async function editTable(deps: ActionDeps, businessDate: string, atMs: number, f
   const messages = renderStatusTable({
     rows,
     timeZone: deps.eod.timeZone,
-    ...labels(deps, businessDate, atMs),
+    ...(await labels(deps, businessDate, atMs)),
     final,
     minMessages: refs.length,
   });
@@ -159,7 +177,7 @@ export async function runAction(
       const messages = renderStatusTable({
         rows,
         timeZone: deps.eod.timeZone,
-        ...labels(deps, businessDate, atMs),
+        ...(await labels(deps, businessDate, atMs)),
       });
       await postTable(deps, businessDate, messages, atMs);
       return result(`posted ${messages.length} message(s)`);
@@ -184,40 +202,15 @@ export async function runAction(
           renderFinalSummary({
             rows,
             timeZone: deps.eod.timeZone,
-            ...labels(deps, businessDate, atMs),
+            ...(await labels(deps, businessDate, atMs)),
             acknowledgements: await deps.acknowledgements.list(businessDate, now),
+            at: now,
           }),
         );
       });
       return result(
         `${edited ? 'final edit' : 'final edit already done'}; ${summarized ? 'summary posted' : 'summary already posted'}`,
       );
-    }
-    case 'stale-check': {
-      if (!isInWindow(atMs, deps.eod)) return result('outside the window');
-      let warned = 0;
-      for (const row of await tableRows(deps, atMs)) {
-        if (!row.stale) continue;
-        // One warning per episode: new activity starts a new episode.
-        const marker: EodMarker = {
-          kind: 'stale',
-          schedulerId: row.scheduler.scheduler_id,
-          lastActivity: row.stale.lastActivity,
-        };
-        const ran = await once(deps, businessDate, marker, atMs, async () => {
-          await deps.notifier.post(
-            renderStaleWarning({
-              scheduler: row.scheduler,
-              lastActivity: row.stale?.lastActivity ?? now,
-              minutesSilent: row.stale?.minutesSilent ?? 0,
-              timeZone: deps.eod.timeZone,
-              zoneLabel: zoneAbbreviation(atMs, deps.eod.timeZone),
-            }),
-          );
-        });
-        if (ran) warned += 1;
-      }
-      return result(`${warned} stale warning(s)`);
     }
     case 'sweep': {
       const deleted = await deps.history.deleteExpired(now);
@@ -228,8 +221,8 @@ export async function runAction(
 
 /**
  * What the schedule does at `atMs` (a tick): the action of the current slot, catching up
- * a missed post or final, stale checks inside the window every `staleCheckEveryMinutes`,
- * and the daily sweep outside it. Every step is idempotent, so ticking twice is harmless.
+ * a missed post or final, and the daily sweep outside it (silent running jobs are the
+ * watchdog's: a `stale` deadline). Every step is idempotent, so ticking twice is harmless.
  */
 export async function tick(deps: ActionDeps, atMs: number): Promise<ActionResult[]> {
   const slot = slotOf(atMs, deps.eod);
@@ -249,13 +242,6 @@ export async function tick(deps: ActionDeps, atMs: number): Promise<ActionResult
     await once(deps, slot.businessDate, { kind: 'sweep' }, atMs, async () => {
       results.push(await runAction(deps, 'sweep', atMs));
     });
-  }
-  if (isInWindow(atMs, deps.eod)) {
-    const window = windowFor(slot.businessDate, deps.eod);
-    const minutesIn = Math.floor((atMs - window.start) / 60_000);
-    if (minutesIn % deps.eod.staleCheckEveryMinutes === 0) {
-      results.push(await runAction(deps, 'stale-check', atMs));
-    }
   }
   return results;
 }

@@ -5,17 +5,20 @@ import {
   eodScheduleConfig,
   loadConfigOrExit,
   slackConfig,
+  watchdogConfig,
 } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
-// The cron app reads DynamoDB and talks to Slack; it never touches the queue.
-const { SQS_ENDPOINT, SQS_QUEUE_URL, SQS_DLQ_URL, ...cronCommonConfig } = commonConfig;
+// The cron app reads DynamoDB, talks to Slack, and sends deadlines to the event queue
+// (never reading it, so the dead-letter queue is not its business).
+const { SQS_DLQ_URL, ...cronCommonConfig } = commonConfig;
 
 export const cronConfigSchema = Type.Object({
   ...cronCommonConfig,
   ...slackConfig,
   ...eodScheduleConfig,
+  ...watchdogConfig,
   METRICS_PORT: env.integer({
     default: DEFAULT_PORTS.cron,
     minimum: 0,

@@ -1,28 +1,36 @@
 // The cron app's composition root: config → logger → SDK clients → adapters → runner and
 // ops server. `node main.ts once <action> [--at <ISO instant>]` runs one action and exits
 // (no leader election: ops use it to re-post a table, tests to drive a night).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
   createDocumentClient,
   createDynamoAcknowledgementStore,
   createDynamoEodRunStore,
   createDynamoHistoryStore,
+  createDynamoIncidentStore,
   createDynamoLeaseStore,
   createDynamoSchedulerStore,
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
 import { createNotifier } from '@schedmon/adapters/slack';
-import { eodConfigProblems, parseTimestamp, summarizeReadiness } from '@schedmon/domain';
+import { createSqsEventProducer } from '@schedmon/adapters/sqs';
+import {
+  createWatchdog,
+  eodConfigProblems,
+  parseTimestamp,
+  summarizeReadiness,
+} from '@schedmon/domain';
 import { createAwsClients } from '@schedmon/resources';
 import {
   createAppLogger,
   createMetricsRegistry,
+  deadlineSettingsOf,
   eodConfigOf,
   handleShutdown,
   startOpsServer,
 } from '@schedmon/runtime';
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Action, ActionDeps } from './actions.ts';
 import { ACTIONS, runAction } from './actions.ts';
 import { loadCronConfig } from './config.ts';
@@ -41,11 +49,14 @@ const logger = createAppLogger('cron', config);
 const clients = createAwsClients({
   region: config.AWS_REGION,
   dynamodbEndpoint: config.DYNAMODB_ENDPOINT,
+  sqsEndpoint: config.SQS_ENDPOINT,
 });
 const documents = createDocumentClient(clients.dynamodb);
 const notifier = createNotifier(config, logger);
 const deps: ActionDeps = {
-  schedulers: createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS),
+  schedulers: createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS, {
+    deadlines: deadlineSettingsOf(config),
+  }),
   history: createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY),
   eodRuns: createDynamoEodRunStore(documents, config.DYNAMODB_TABLE_STATE),
   acknowledgements: createDynamoAcknowledgementStore(documents, config.DYNAMODB_TABLE_STATE),
@@ -53,6 +64,7 @@ const deps: ActionDeps = {
   clock: { now: () => new Date() },
   eod,
   logger,
+  incidents: createDynamoIncidentStore(documents, config.DYNAMODB_TABLE_STATE),
 };
 
 if (process.argv[2] === 'once') {
@@ -108,6 +120,56 @@ const runner = createCronRunner({
   },
   onTickError: () => actions.inc({ action: 'tick', outcome: 'error' }),
   onLeadership: (leader) => leaderGauge.set(leader ? 1 : 0),
+});
+
+// The watchdog: the leader sends every deadline that came due to the queue.
+const producer = createSqsEventProducer(clients.sqs, { queueUrl: config.SQS_QUEUE_URL });
+lifecycle.add({ name: 'deadline-producer', stop: () => producer.close() });
+const watchdog = createWatchdog({
+  schedulers: deps.schedulers,
+  producer,
+  notifier,
+  digest: (text) => createHash('sha256').update(text).digest('hex'),
+  timeZone: eod.timeZone,
+  gapMs: config.WATCHDOG_GAP_SECONDS * 1000,
+  logger,
+});
+const watchdogRounds = new Histogram({
+  name: 'schedmon_watchdog_round_seconds',
+  help: 'Duration of one watchdog round (query the due deadlines, send them)',
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+const deadlinesSent = new Counter({
+  name: 'schedmon_deadlines_sent_total',
+  help: 'Deadlines the watchdog sent to the queue, by whether schedmon was watching (watched, unwatched)',
+  labelNames: ['watched'],
+  registers: [registry],
+});
+let watching: Promise<void> | undefined;
+const watchdogTimer = setInterval(() => {
+  if (!runner.leader || watching) return;
+  watching = watchdog
+    .round(Date.now())
+    .then((round) => {
+      watchdogRounds.observe(round.ms / 1000);
+      deadlinesSent.inc({ watched: 'watched' }, Math.max(0, round.sent - round.unwatched));
+      deadlinesSent.inc({ watched: 'unwatched' }, round.unwatched);
+      if (round.due > 0) logger.info(round, 'watchdog round');
+    })
+    .catch((error: unknown) =>
+      logger.warn({ err: error }, 'watchdog round failed; the next one retries'),
+    )
+    .finally(() => {
+      watching = undefined;
+    });
+}, config.WATCHDOG_INTERVAL_SECONDS * 1000);
+lifecycle.add({
+  name: 'watchdog',
+  stop: async () => {
+    clearInterval(watchdogTimer);
+    await watching;
+  },
 });
 
 const engines = createEngineReadiness({

@@ -15,7 +15,7 @@ describe('cron start-up', () => {
     expect(result.stderr).toContain('cron: Invalid configuration');
     expect(result.stderr).toContain('METRICS_PORT: given "70000"');
     expect(result.stderr).toContain('LOG_PRETTY: given "maybe", expected a boolean');
-    // The cron app never touches the queue, so it must not ask for it.
-    expect(result.stderr).not.toContain('SQS_QUEUE_URL');
+    // The watchdog sends deadlines to the event queue: the cron app needs its URL.
+    expect(result.stderr).toContain('SQS_QUEUE_URL');
   });
 });

@@ -11,7 +11,7 @@ import {
 import { createSlackNotifier } from '@schedmon/adapters/slack';
 import type { EodConfig, HistoryRow } from '@schedmon/domain';
 import { DEFAULT_EOD_CONFIG } from '@schedmon/domain';
-import { createFakeClock } from '@schedmon/domain/fakes';
+import { createFakeClock, createMemoryIncidentStore } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
 import { createLogger } from '@schedmon/runtime';
@@ -175,7 +175,7 @@ describe('a whole night, Asia/Jakarta 00:00–06:00', () => {
           },
           at('01:42'),
         ),
-      // A heartbeat ends the first stale episode; silence after it starts a second one.
+      // Silence is the watchdog's business (a `stale` deadline), not the night's.
       [at('02:00')]: () =>
         deps.schedulers.applyHeartbeat({
           type: 'heartbeat',
@@ -214,7 +214,9 @@ describe('a whole night, Asia/Jakarta 00:00–06:00', () => {
         !textOf(call).includes('EOD Process Status') &&
         !/summary/i.test(textOf(call)),
     );
-    expect(staleWarnings).toHaveLength(2);
+    // A silent running job is a stale incident raised by the watchdog and the worker
+    // (apps/worker/test/incidents.test.ts); the night posts no warnings of its own.
+    expect(staleWarnings).toHaveLength(0);
 
     const finalTable = slack.message(CHANNEL, tableTs);
     const finalText = JSON.stringify(finalTable);
@@ -421,7 +423,6 @@ describe('scale and limits', () => {
     const elapsed = await timed(() => runAction(deps, 'post', wib('2026-01-20', '00:00')));
     const others = [
       await timed(() => runAction(deps, 'update', wib('2026-01-20', '01:00'))),
-      await timed(() => runAction(deps, 'stale-check', wib('2026-01-20', '01:05'))),
       await timed(() => runAction(deps, 'final', wib('2026-01-20', '06:00'))),
     ];
     expect(Math.max(...others)).toBeLessThan(5_000);
@@ -511,4 +512,43 @@ describe('a runner stopped while it starts (SIGTERM during start-up)', () => {
     expect(b.leader).toBe(true);
     await b.stop();
   });
+});
+
+describe('incidents in the table and the summary', () => {
+  it('shows an open missed incident on its row and lists tonight’s incidents in the summary', async () => {
+    // This night (2026-02-25) is used by this test only.
+    const clock = createFakeClock(new Date(wib('2026-02-25', '00:00')));
+    const incidents = createMemoryIncidentStore();
+    const deps = { ...depsFor('n9-', clock), incidents };
+    await deps.schedulers.register(
+      { scheduler_id: 'n9-job', service_name: 'Service N', job_name: 'Nightly' },
+      new Date(wib('2026-02-24', '20:00')).toISOString(),
+    );
+    const opened = new Date(wib('2026-02-25', '01:10')).toISOString();
+    await incidents.saveIncident(
+      {
+        incident_id: 'n9-job#dl-1',
+        scheduler_id: 'n9-job',
+        kind: 'missed',
+        state: 'open',
+        opened_at: opened,
+        updated_at: opened,
+        resolved_at: null,
+        events: 1,
+        acknowledged_by: null,
+        acknowledged_at: null,
+        service_name: 'Service N',
+        job_name: 'Nightly',
+        slack: null,
+      },
+      1,
+      opened,
+    );
+    await runAction(deps, 'update', wib('2026-02-25', '02:00'));
+    const table = posts().find((call) => textOf(call).includes('Nightly'));
+    expect(textOf(table ?? { body: {} })).toContain('Missed');
+    await runAction(deps, 'final', wib('2026-02-25', '06:00'));
+    const summary = posts().find((call) => /Incidents tonight/.test(textOf(call)));
+    expect(textOf(summary ?? { body: {} })).toContain('Nightly');
+  }, 60_000);
 });

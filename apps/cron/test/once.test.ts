@@ -52,7 +52,7 @@ describe('cron once', () => {
   it('refuses an unknown action or instant with usage, exit 2', async () => {
     const unknown = await runOnce(['dance'], {});
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('usage: cron once <post|update|final|stale-check|sweep>');
+    expect(unknown.stderr).toContain('usage: cron once <post|update|final|sweep>');
     const badInstant = await runOnce(['post', '--at', 'tomorrow'], {});
     expect(badInstant.code).toBe(2);
   });

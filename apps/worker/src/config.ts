@@ -6,6 +6,7 @@ import {
   eventIntakeConfig,
   loadConfigOrExit,
   slackConfig,
+  watchdogConfig,
 } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
@@ -53,17 +54,21 @@ export const workerConfigSchema = Type.Object({
     description: 'Longest wait between two DynamoDB probes while receiving is paused for an outage',
   }),
   ...eventIntakeConfig,
+  WATCHDOG_GAP_SECONDS: watchdogConfig.WATCHDOG_GAP_SECONDS,
+  INCIDENT_REMIND_MINUTES: watchdogConfig.INCIDENT_REMIND_MINUTES,
   ALERT_MAX_AGE_MINUTES: env.integer({
     default: 60,
     minimum: 1,
     maximum: 10_080,
-    description: 'How long an undelivered failure alert is retried before it is given up',
+    description:
+      'How long an undelivered incident message is retried before it is given up; older signals page nobody',
   }),
   ALERT_RETRY_INTERVAL_SECONDS: env.integer({
     default: 10,
     minimum: 1,
     maximum: 3_600,
-    description: 'How often the worker retries alerts Slack did not take',
+    description:
+      'How often the worker retries incident messages Slack did not take (and sends due reminders)',
   }),
 });
 

@@ -5,15 +5,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   createDocumentClient,
-  createDynamoAlertStore,
   createDynamoHistoryStore,
+  createDynamoIncidentStore,
   createDynamoSchedulerStore,
 } from '@schedmon/adapters/dynamodb';
 import { checkDynamoTable, createEngineReadiness } from '@schedmon/adapters/health';
 import { createNotifier } from '@schedmon/adapters/slack';
 import { createSqsEventConsumer } from '@schedmon/adapters/sqs';
 import type { ComponentCheck } from '@schedmon/domain';
-import { summarizeReadiness } from '@schedmon/domain';
+import { applyIncidentSignal, summarizeReadiness } from '@schedmon/domain';
 import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
 import {
   createAppLogger,
@@ -22,10 +22,10 @@ import {
   handleShutdown,
   startOpsServer,
 } from '@schedmon/runtime';
-import { createAlertOutbox } from './alert-outbox.ts';
 import { loadWorkerConfig } from './config.ts';
 import type { ConsumerState } from './consumer.ts';
 import { createConsumer } from './consumer.ts';
+import { createIncidentOutbox } from './incident-outbox.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { processBatch } from './process-batch.ts';
 
@@ -47,21 +47,32 @@ const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_S
   deadlines: deadlineSettingsOf(config),
 });
 const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
-const alertStore = createDynamoAlertStore(documents, config.DYNAMODB_TABLE_STATE);
+const incidentStore = createDynamoIncidentStore(documents, config.DYNAMODB_TABLE_STATE);
 const notifier = createNotifier(config, logger);
 const registry = createMetricsRegistry();
 const metrics = createWorkerMetrics(registry, () => queue.queueDepth());
 const alertMaxAgeMs = config.ALERT_MAX_AGE_MINUTES * 60_000;
-const alerts = createAlertOutbox({
-  alerts: alertStore,
+const outbox = createIncidentOutbox({
+  store: incidentStore,
   notifier,
   clock,
   logger,
   timeZone: config.EOD_TIMEZONE,
   maxAgeMs: alertMaxAgeMs,
   owner: `worker-${randomUUID()}`,
-  onOutcome: (outcome) => metrics.alert(outcome),
+  onOutcome: (outcome) => metrics.incidentMessage(outcome),
 });
+const remindAfterMs =
+  config.INCIDENT_REMIND_MINUTES === 0 ? null : config.INCIDENT_REMIND_MINUTES * 60_000;
+const incidents = {
+  apply: async (input: Parameters<typeof applyIncidentSignal>[1]) => {
+    const result = await applyIncidentSignal({ store: incidentStore, clock, remindAfterMs }, input);
+    for (const effect of result.effects)
+      metrics.incidentTransition(effect.type, effect.incident.kind);
+    return result;
+  },
+  deliver: (schedulerId: string) => outbox.deliver(schedulerId),
+};
 
 const consumer = createConsumer({
   queue,
@@ -85,25 +96,25 @@ const consumer = createConsumer({
         clock,
         schedulers,
         history,
-        alerts,
+        incidents,
         logger,
         maxSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
         retentionDays: config.HISTORY_RETENTION_DAYS,
         alertMaxAgeMs,
+        deadlineGapMs: config.WATCHDOG_GAP_SECONDS * 1000,
         digest: (text) => createHash('sha256').update(text).digest('hex'),
-        onProcessed: (event, outcome) =>
-          metrics.processed(event, outcome, clock.now().getTime(), event.accepted_at),
+        onProcessed: (event, outcome) => metrics.processed(event, outcome, clock.now().getTime()),
       },
       messages,
     ),
 });
 lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });
 
-// Alerts Slack did not take are retried here until delivered or too old.
+// Incident messages Slack did not take, and reminders, are delivered here.
 const alertRetry = setInterval(() => {
-  alerts
+  outbox
     .deliverDue()
-    .catch((error: unknown) => logger.warn({ err: error }, 'alert retry round failed'));
+    .catch((error: unknown) => logger.warn({ err: error }, 'incident delivery round failed'));
 }, config.ALERT_RETRY_INTERVAL_SECONDS * 1000);
 lifecycle.add({ name: 'alert-retry', stop: () => clearInterval(alertRetry) });
 

@@ -1,5 +1,5 @@
 /** The worker's metrics (docs/queue.md; docs/runbook.md → metrics). */
-import type { SchedulerEvent } from '@schedmon/domain';
+import type { QueueEvent } from '@schedmon/domain';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -18,7 +18,7 @@ export function createWorkerMetrics(
   });
   const lag = new Histogram({
     name: 'schedmon_processing_lag_seconds',
-    help: 'Seconds from the event timestamp (basis=event) or the api acceptance (basis=accepted) to its processing',
+    help: 'Seconds from the event timestamp (basis=event), the api acceptance (basis=accepted) or a deadline coming due (basis=deadline) to its processing',
     labelNames: ['basis'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
     registers: [registry],
@@ -29,10 +29,16 @@ export function createWorkerMetrics(
     labelNames: ['reason'],
     registers: [registry],
   });
-  const alerts = new Counter({
-    name: 'schedmon_alerts_total',
-    help: 'Failure alerts by outcome (sent, retry, failed, expired, uncertain, duplicate)',
+  const incidentMessages = new Counter({
+    name: 'schedmon_incident_messages_total',
+    help: 'Incident messages to Slack by outcome (sent, retry, refused, expired, uncertain, skipped, reminder)',
     labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const incidents = new Counter({
+    name: 'schedmon_incident_transitions_total',
+    help: 'Incident transitions by type (open, follow_up, resolve) and kind',
+    labelNames: ['type', 'kind'],
     registers: [registry],
   });
   new Gauge({
@@ -52,9 +58,12 @@ export function createWorkerMetrics(
     },
   });
   return {
-    processed(event: SchedulerEvent, outcome: string, nowMs: number, acceptedAt: string | null) {
+    processed(event: QueueEvent, outcome: string, nowMs: number) {
       processed.inc({ type: event.type, outcome });
-      lag.observe({ basis: 'event' }, Math.max(0, nowMs - Date.parse(event.timestamp)) / 1000);
+      // A deadline's timestamp is when it came due: its lag is the deadline lag.
+      const basis = event.type === 'deadline' ? 'deadline' : 'event';
+      lag.observe({ basis }, Math.max(0, nowMs - Date.parse(event.timestamp)) / 1000);
+      const acceptedAt = event.type === 'deadline' ? null : event.accepted_at;
       if (acceptedAt)
         lag.observe({ basis: 'accepted' }, Math.max(0, nowMs - Date.parse(acceptedAt)) / 1000);
     },
@@ -65,8 +74,11 @@ export function createWorkerMetrics(
     retried(count: number) {
       processed.inc({ type: 'unknown', outcome: 'retried' }, count);
     },
-    alert(outcome: string) {
-      alerts.inc({ outcome });
+    incidentMessage(outcome: string) {
+      incidentMessages.inc({ outcome });
+    },
+    incidentTransition(type: string, kind: string) {
+      incidents.inc({ type, kind });
     },
   };
 }

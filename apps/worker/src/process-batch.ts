@@ -1,60 +1,87 @@
 /**
  * One received batch, applied: parse and validate every message, apply events per
  * scheduler in event order through the stores' conditional writes, write history rows,
- * record failure alerts, and say what should happen to each message. Nothing here
- * deletes a message: the consumer does that only for messages whose writes all succeeded.
+ * apply what they mean to incidents, and say what should happen to each message.
+ * Nothing here deletes a message: the consumer does that only for messages whose writes
+ * all succeeded.
  */
 import type {
   ApplyResult,
   Clock,
   HistoryStore,
+  QueueEvent,
   ReceivedMessage,
+  RecordedEvent,
   SchedulerEvent,
+  SchedulerRecord,
   SchedulerStore,
+  SignalInput,
 } from '@schedmon/domain';
 import {
-  alertKey,
   compareOrder,
   formatTimestamp,
   historyRowOf,
-  isArchived,
-  isPaused,
   parseQueueMessage,
   parseTimestamp,
+  signalInputOf,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
-import type { AlertOutbox } from './alert-outbox.ts';
 import type { FailureDecision } from './classify.ts';
 import { decideFailure } from './classify.ts';
 
 /** What becomes of one message: deleted (`done`), or as `decideFailure` says. */
 export type Decision = { kind: 'done'; outcome: ApplyResult } | FailureDecision;
 
-/** Where failure alerts go: the outbox that survives Slack outages. */
-export type AlertSink = Pick<AlertOutbox, 'enqueue' | 'deliver'>;
+/**
+ * Where incident signals go: `apply` records one in the scheduler's incident box (once,
+ * with what it owes Slack), `deliver` tries the box's messages at once; the retry loop
+ * delivers what Slack did not take.
+ */
+export type IncidentSink = {
+  apply(input: SignalInput): Promise<{ effects: readonly unknown[] }>;
+  deliver(schedulerId: string): Promise<unknown>;
+};
 
 export type ProcessDeps = {
   clock: Clock;
   schedulers: SchedulerStore;
   history: HistoryStore;
-  alerts: AlertSink;
+  incidents: IncidentSink;
   logger: Logger;
   maxSkewMs: number;
   retentionDays: number;
-  /** Failures older than this get no alert (a replayed backlog must not page anyone). */
+  /** Signals older than this page nobody (a replayed backlog must not page anyone). */
   alertMaxAgeMs: number;
+  /**
+   * A deadline applied longer than this after it came due fell while schedmon was not
+   * watching (the queue, the store or the worker was down): recorded as unknown, not paged.
+   */
+  deadlineGapMs: number;
   digest: (text: string) => string;
-  onProcessed?: (event: SchedulerEvent, outcome: ApplyResult, message: ReceivedMessage) => void;
+  onProcessed?: (event: QueueEvent, outcome: ApplyResult, message: ReceivedMessage) => void;
 };
 
-type Item = { message: ReceivedMessage; event: SchedulerEvent; outcome?: ApplyResult };
+type Item = {
+  message: ReceivedMessage;
+  event: QueueEvent;
+  outcome?: ApplyResult;
+  /** What the event says to incidents, once applied: the record it left, or none. */
+  recorded?: { record: SchedulerRecord; event: RecordedEvent } | 'read';
+};
+
+/** At equal timestamps: a heartbeat, then a status, then a deadline (a real event wins). */
+const TYPE_RANK: Readonly<Record<QueueEvent['type'], number>> = {
+  heartbeat: 0,
+  status: 1,
+  deadline: 2,
+};
 
 /** Event order within one scheduler: by timestamp, status events by the full order key. */
 function byEventOrder(a: Item, b: Item): number {
   if (a.event.type === 'status' && b.event.type === 'status') return compareOrder(a.event, b.event);
   if (a.event.timestamp !== b.event.timestamp)
     return a.event.timestamp < b.event.timestamp ? -1 : 1;
-  return a.event.type === b.event.type ? 0 : a.event.type === 'heartbeat' ? -1 : 1;
+  return TYPE_RANK[a.event.type] - TYPE_RANK[b.event.type];
 }
 
 function logFor(deps: ProcessDeps, message: ReceivedMessage) {
@@ -105,10 +132,7 @@ export async function processBatch(
       group.sort(byEventOrder);
       for (const [index, item] of group.entries()) {
         try {
-          item.outcome =
-            item.event.type === 'status'
-              ? await deps.schedulers.applyStatus(item.event, now)
-              : await deps.schedulers.applyHeartbeat(item.event);
+          await applyOne(deps, item, now, nowMs);
         } catch (error) {
           const decision = decideFailure(error);
           if (decision.kind === 'park') {
@@ -146,24 +170,89 @@ export async function processBatch(
         !decisions.has(item.message.messageId),
     );
 
-  const written = await writeHistory(deps, applied, decisions);
+  // Deadlines have no history row: the incident they open is their record. The signals
+  // then go in event order, deadlines among the others.
+  const withRows = applied.filter(
+    (item): item is Item & { event: SchedulerEvent } => item.event.type !== 'deadline',
+  );
+  const rowsWritten = new Set(await writeHistory(deps, withRows, decisions));
+  const written = applied.filter((item) => item.event.type === 'deadline' || rowsWritten.has(item));
 
+  // One scheduler's signals in event order, schedulers side by side.
+  const bySchedulerWritten = new Map<string, Item[]>();
+  for (const item of written) {
+    const list = bySchedulerWritten.get(item.event.scheduler_id) ?? [];
+    list.push(item);
+    bySchedulerWritten.set(item.event.scheduler_id, list);
+  }
   await Promise.all(
-    written.map(async (item) => {
-      try {
-        await recordAlert(deps, item, nowMs);
-        decisions.set(item.message.messageId, { kind: 'done', outcome: item.outcome ?? 'applied' });
-        deps.onProcessed?.(item.event, item.outcome ?? 'applied', item.message);
-      } catch (error) {
-        const decision = decideFailure(error);
-        decisions.set(item.message.messageId, decision);
-        if (decision.kind !== 'park') {
-          logFor(deps, item.message).warn({ err: error }, 'alert not recorded; will retry');
-        }
-      }
+    [...bySchedulerWritten.values()].map(async (items) => {
+      for (const item of items) await finish(item);
+      await deliverIncidents(deps, items);
     }),
   );
   return decisions;
+
+  async function finish(item: Item) {
+    try {
+      await recordIncident(deps, item, nowMs);
+      decisions.set(item.message.messageId, { kind: 'done', outcome: item.outcome ?? 'applied' });
+      deps.onProcessed?.(item.event, item.outcome ?? 'applied', item.message);
+    } catch (error) {
+      const decision = decideFailure(error);
+      decisions.set(item.message.messageId, decision);
+      if (decision.kind !== 'park') {
+        logFor(deps, item.message).warn({ err: error }, 'incident not recorded; will retry');
+      }
+    }
+  }
+}
+
+/**
+ * Applies one event to the current record: a status or heartbeat through its ordering
+ * condition, a deadline through `applyDeadline` (it fires only if it still stands). Sets
+ * the item's outcome and what it says to incidents.
+ */
+async function applyOne(deps: ProcessDeps, item: Item, now: string, nowMs: number) {
+  const event = item.event;
+  if (event.type === 'status') {
+    const applied = await deps.schedulers.applyStatusRecord(event, now);
+    item.outcome = applied.outcome;
+    if (applied.record)
+      item.recorded = { record: applied.record, event: { type: 'status', event } };
+    // Redelivered: its incident signal may not have been recorded; the box knows it if so.
+    else if (applied.outcome === 'duplicate') item.recorded = 'read';
+    return;
+  }
+  if (event.type === 'heartbeat') {
+    item.outcome = await deps.schedulers.applyHeartbeat(event);
+    if (item.outcome === 'applied') item.recorded = 'read';
+    return;
+  }
+  // The message's own `unwatched` only shapes the watchdog's gap message: whether a
+  // deadline pages is the worker's judgement, so a forged message cannot silence a page.
+  const unknown = nowMs - (parseTimestamp(event.timestamp) ?? nowMs) > deps.deadlineGapMs;
+  const result = await deps.schedulers.applyDeadline(
+    {
+      scheduler_id: event.scheduler_id,
+      kind: event.kind,
+      due_at: event.timestamp,
+      expected_at: event.expected_at,
+    },
+    now,
+    unknown,
+  );
+  // A deadline of a scheduler that is gone, or one that no longer stands, is done with.
+  item.outcome = result.outcome === 'fired' ? 'applied' : 'late';
+  if (result.outcome === 'fired' && !unknown) {
+    item.recorded = { record: result.record, event: { type: 'deadline', event } };
+  }
+  if (result.outcome === 'fired' && unknown) {
+    logFor(deps, item.message).info(
+      { scheduler_id: event.scheduler_id, kind: event.kind, due_at: event.timestamp },
+      'deadline fell while schedmon was not watching: recorded as unknown, nobody paged',
+    );
+  }
 }
 
 /**
@@ -173,7 +262,7 @@ export async function processBatch(
  */
 async function writeHistory(
   deps: ProcessDeps,
-  items: readonly Item[],
+  items: readonly (Item & { event: SchedulerEvent })[],
   decisions: Map<string, Decision>,
 ): Promise<readonly Item[]> {
   try {
@@ -195,47 +284,42 @@ async function writeHistory(
 }
 
 /**
- * Puts the alert of a failed status event in the outbox (idempotent per scheduler and
- * event id), then tries to deliver it at once. Delivery problems never fail the message:
- * the outbox retries them; only failing to record the alert does.
+ * Records what an applied event means to its scheduler's incidents (`applyIncidentSignal`:
+ * once per event, whatever the redelivery). Failing to record it fails the message,
+ * which is retried; delivering to Slack is the outbox's business and never fails it.
  */
-async function recordAlert(deps: ProcessDeps, item: Item, nowMs: number) {
-  const event = item.event;
-  if (event.type !== 'status' || event.status !== 'failed') return;
-  const log = logFor(deps, item.message);
-  const failedMs = parseTimestamp(event.timestamp) ?? nowMs;
-  if (nowMs - failedMs > deps.alertMaxAgeMs) {
-    log.info(
-      { scheduler_id: event.scheduler_id, event_id: event.event_id },
-      'failure too old to alert',
-    );
-    return;
+async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number) {
+  if (item.recorded === undefined) return;
+  let recorded = item.recorded;
+  if (recorded === 'read') {
+    const record = await deps.schedulers.get(item.event.scheduler_id);
+    if (!record) return;
+    const event = item.event;
+    recorded = {
+      record,
+      event:
+        event.type === 'status'
+          ? { type: 'status', event }
+          : event.type === 'heartbeat'
+            ? { type: 'heartbeat', at: event.timestamp }
+            : { type: 'deadline', event },
+    };
   }
-  const record = await deps.schedulers.get(event.scheduler_id);
-  // Failed while paused (or archived since): recorded, nobody is paged (docs/api.md).
-  if (record && (isPaused(record, event.timestamp) || isArchived(record))) {
-    log.info(
-      { scheduler_id: event.scheduler_id, event_id: event.event_id },
-      'scheduler paused or archived; failure recorded without an alert',
-    );
-    return;
-  }
-  await deps.alerts.enqueue({
-    eventId: event.event_id,
-    failedAt: event.timestamp,
-    scheduler: {
-      scheduler_id: event.scheduler_id,
-      service_name: event.service_name,
-      job_name: event.job_name,
-      timestamp: event.timestamp,
-      execution_time_ms: event.execution_time_ms,
-      error_message: event.error_message,
-      alert_user_id: record?.alert_user_id ?? null,
-    },
-  });
+  await deps.incidents.apply(
+    signalInputOf(recorded.record, recorded.event, nowMs, deps.alertMaxAgeMs),
+  );
+}
+
+/** Tries the messages the scheduler's incidents owe at once; the retry loop does the rest. */
+async function deliverIncidents(deps: ProcessDeps, items: readonly Item[]) {
+  const first = items[0];
+  if (!first || !items.some((item) => item.recorded !== undefined)) return;
   try {
-    await deps.alerts.deliver(alertKey(event.scheduler_id, event.event_id));
+    await deps.incidents.deliver(first.event.scheduler_id);
   } catch (error) {
-    log.warn({ err: error, event_id: event.event_id }, 'alert delivery deferred to the retry loop');
+    logFor(deps, first.message).warn(
+      { err: error, scheduler_id: first.event.scheduler_id },
+      'incident delivery deferred to the retry loop',
+    );
   }
 }

@@ -101,13 +101,18 @@ async function expectStoredExactly(events: readonly StatusMessage[]) {
   expect(rows).toBe(events.length);
 }
 
-/** Alerts the fake Slack accepted, by event id (the Acknowledge button carries it). */
+/**
+ * Incident root messages the fake Slack accepted, by the event that opened them (the
+ * Acknowledge button carries the incident id, `<scheduler id>#<event id>`).
+ */
 function deliveredAlerts() {
   const counts = new Map<string, number>();
   for (const call of slack.callsOf('chat.postMessage')) {
     if (call.response?.body.ok !== true) continue;
-    const match = /"event_id\\?":\\?"([^"\\]+)/.exec(JSON.stringify(call.body));
-    if (match?.[1]) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+    const body = JSON.stringify(call.body);
+    if (body.includes('thread_ts')) continue;
+    const ids = new Set([...body.matchAll(/[a-z0-9-]+-job-\d+#([a-z0-9-]+)/g)].map((m) => m[1]));
+    for (const id of ids) if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
 }
@@ -301,7 +306,7 @@ describe('R5: Slack answers 5xx and 429 for a while', () => {
     slack.clearFailures();
     expect(attempts()).toBe(1);
     const metrics = await fetch(`http://127.0.0.1:${worker.port}/metrics`).then((r) => r.text());
-    expect(metrics).toMatch(/schedmon_alerts_total\{outcome="failed"\} 1/);
+    expect(metrics).toMatch(/schedmon_incident_messages_total\{outcome="refused"\} 1/);
     expect(worker.logs.some((line) => JSON.stringify(line).includes('channel_not_found'))).toBe(
       true,
     );

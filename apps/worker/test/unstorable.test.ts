@@ -2,7 +2,7 @@
 // batch and classification in this process, on the real queue and DynamoDB engines.
 
 import { createSqsEventConsumer } from '@schedmon/adapters/sqs';
-import type { ApplyResult, QueueMessage, SchedulerStore, StatusEvent } from '@schedmon/domain';
+import type { QueueMessage, SchedulerStore, StatusEvent } from '@schedmon/domain';
 import { EngineUnavailableError } from '@schedmon/domain';
 import { waitFor } from '@schedmon/local';
 import { createLogger } from '@schedmon/runtime';
@@ -38,9 +38,9 @@ const UNSTORABLE: Record<string, number> = {
 function withUnstorableMetadata(store: SchedulerStore): SchedulerStore {
   return {
     ...store,
-    applyStatus(event: StatusEvent, now: string): Promise<ApplyResult> {
+    applyStatusRecord(event: StatusEvent, now: string) {
       const value = UNSTORABLE[event.event_id];
-      return store.applyStatus(
+      return store.applyStatusRecord(
         value === undefined ? event : { ...event, metadata: { value } },
         now,
       );
@@ -80,11 +80,12 @@ function startConsumer(schedulers: SchedulerStore) {
           clock: { now: () => new Date() },
           schedulers,
           history,
-          alerts: { enqueue: async () => 'created', deliver: async () => 'sent' },
+          incidents: { apply: async () => ({ effects: [] }), deliver: async () => 'done' },
           logger,
           maxSkewMs: 300_000,
           retentionDays: 30,
           alertMaxAgeMs: 3_600_000,
+          deadlineGapMs: 300_000,
           digest: (text) => text,
         },
         messages,
@@ -167,11 +168,11 @@ describe('worker: a message that fails while DynamoDB answers', () => {
     // this event, not the engine. Holding it for ever would pause every loop for ever.
     const failing: SchedulerStore = {
       ...schedulers,
-      async applyStatus(event, now) {
+      async applyStatusRecord(event, now) {
         if (event.event_id === 'stuck') {
           throw new EngineUnavailableError('dynamodb', 'fails for this event only');
         }
-        return schedulers.applyStatus(event, now);
+        return schedulers.applyStatusRecord(event, now);
       },
     };
     const base = Date.now() - 60_000;

@@ -1,8 +1,8 @@
 import { inspect } from 'node:util';
-import type { SlackMessage } from '@schedmon/domain';
+import type { MessageRef, SlackMessage } from '@schedmon/domain';
 import { NotifierError } from '@schedmon/domain';
 import { createMemoryNotifier } from '@schedmon/domain/fakes';
-import type { FakeSlack } from '@schedmon/fake-slack';
+import type { FakeSlack, StoredMessage } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { NotifierLogger, SlackNotifierOptions } from '../src/slack/index.ts';
@@ -70,32 +70,56 @@ async function failureOf(call: Promise<unknown>): Promise<NotifierError> {
   return error as NotifierError;
 }
 
+const delivered = (message: StoredMessage) => ({
+  text: message.text ?? '',
+  blocks: message.blocks ?? [],
+});
+
 notifierContract('Slack on the fake Slack server', () => ({
   notifier: slackNotifier(),
   read: (ref) => {
     const message = fake.message(ref.channel, ref.ts);
-    return message && { text: message.text ?? '', blocks: message.blocks ?? [] };
+    return message && delivered(message);
   },
+  thread: (parent) => fake.thread(parent.channel, parent.ts).map(delivered),
 }));
 
 notifierContract('in memory', () => {
   const notifier = createMemoryNotifier(CHANNEL);
-  return { notifier, read: (ref) => notifier.read(ref) };
-});
-
-notifierContract('log', () => {
-  const own = captureLog();
   return {
-    notifier: createLogNotifier(own.logger, { channel: CHANNEL }),
-    read: (ref) => {
-      const line = own.lines.findLast(
-        (entry) => entry.obj.channel === ref.channel && entry.obj.ts === ref.ts,
-      );
-      // The first line of the log message says what it is; the rest is the message's text.
-      return line && { text: line.msg.slice(line.msg.indexOf('\n') + 1) };
-    },
+    notifier,
+    read: (ref) => notifier.read(ref),
+    thread: (parent) => notifier.thread(parent).map((entry) => entry.message),
   };
 });
+
+notifierContract(
+  'log',
+  () => {
+    const own = captureLog();
+    // The first line of the log message says what it is; the rest is the message's text.
+    const text = (line: LogLine) => ({ text: line.msg.slice(line.msg.indexOf('\n') + 1) });
+    const latest = (ref: MessageRef) =>
+      own.lines.findLast((entry) => entry.obj.channel === ref.channel && entry.obj.ts === ref.ts);
+    return {
+      notifier: createLogNotifier(own.logger, { channel: CHANNEL }),
+      read: (ref) => {
+        const line = latest(ref);
+        return line && text(line);
+      },
+      // Each reply as its latest line says it is now, in the order the replies were posted.
+      thread: (parent) =>
+        own.lines
+          .filter(
+            (entry) => entry.obj.thread_ts === parent.ts && entry.obj.channel === parent.channel,
+          )
+          .map((entry) =>
+            text(latest({ channel: parent.channel, ts: String(entry.obj.ts) }) ?? entry),
+          ),
+    };
+  },
+  { knowsMessages: false },
+);
 
 describe('createSlackNotifier', () => {
   it('posts with unfurling off and updates the same message', async () => {
@@ -113,6 +137,37 @@ describe('createSlackNotifier', () => {
     expect(fake.callsOf('chat.update')[0]?.body).toMatchObject({ channel: CHANNEL, ts: ref.ts });
     // Empty blocks are sent on update so the old ones do not linger.
     expect(fake.message(CHANNEL, ref.ts)).toMatchObject({ text: 'acknowledged', blocks: [] });
+  });
+
+  it("replies in the parent's channel and thread, unfurling off, not broadcast", async () => {
+    const { ts: root } = await slackNotifier({ channel: 'C0OTHER' }).post(text('root'));
+    // No channel configured: a reply goes where its parent is, like an edit.
+    const notifier = createSlackNotifier({ token: TOKEN, apiUrl: fake.url, timeoutMs: 2_000 });
+
+    const ref = await notifier.reply({ channel: 'C0OTHER', ts: root }, text('follow-up'));
+
+    expect(ref.channel).toBe('C0OTHER');
+    expect(ref.ts).not.toBe(root);
+    expect(fake.callsOf('chat.postMessage')[1]?.body).toMatchObject({
+      channel: 'C0OTHER',
+      thread_ts: root,
+      unfurl_links: 'false',
+      unfurl_media: 'false',
+    });
+    expect(fake.callsOf('chat.postMessage')[1]?.body).not.toHaveProperty('reply_broadcast');
+    expect(fake.messages('C0OTHER').map((message) => message.ts)).toEqual([root]);
+    expect(fake.thread('C0OTHER', root)).toMatchObject([{ ts: ref.ts, text: 'follow-up' }]);
+  });
+
+  it('waits out a short Retry-After on a reply as on a post', async () => {
+    const notifier = slackNotifier();
+    const root = await notifier.post(text('root'));
+    fake.failNext({ method: 'chat.postMessage', status: 429, retryAfterSeconds: 0 });
+
+    const ref = await notifier.reply(root, text('after the rate limit'));
+
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(3);
+    expect(fake.thread(CHANNEL, root.ts)).toMatchObject([{ ts: ref.ts }]);
   });
 
   it('waits out a short Retry-After and then succeeds', async () => {
@@ -304,6 +359,28 @@ describe('createLogNotifier', () => {
       ok: true,
       message: 'Slack disabled: messages go to the log',
     });
+  });
+
+  it('logs a reply as a thread reply to its parent, with a ref of its own', async () => {
+    const own = captureLog();
+    const notifier = createLogNotifier(own.logger);
+    const parent = { channel: 'C0BOARD', ts: '1700000000.000100' };
+
+    const ref = await notifier.reply(parent, text('started 47 min late'));
+
+    expect(ref).toEqual({ channel: 'C0BOARD', ts: 'log-000001' });
+    expect(own.lines).toEqual([
+      {
+        level: 'info',
+        obj: expect.objectContaining({
+          method: 'chat.postMessage',
+          channel: 'C0BOARD',
+          ts: 'log-000001',
+          thread_ts: parent.ts,
+        }),
+        msg: `Slack thread reply log-000001 to ${parent.ts} (Slack is off):\nstarted 47 min late`,
+      },
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   HistoryEntry,
+  IncidentRecord,
   PauseBody,
   Registration,
   SchedulerRecord,
@@ -25,6 +26,7 @@ import {
 import type { ClientErrorCode, ErrorReporter, Returned, SchedmonResult } from './result.ts';
 import { SchedmonClientError, settle, warnOnConsole } from './result.ts';
 import type {
+  AcknowledgeBody,
   BatchAccepted,
   BatchEvent,
   HeartbeatAccepted,
@@ -97,6 +99,19 @@ export type HistoryPageOptions = HistoryOptions & { cursor?: string };
 /** What a pause asks: until when (ISO; absent: until resumed) and why. */
 export type PauseOptions = CallOptions & PauseBody;
 
+export type IncidentFilter = CallOptions & {
+  state?: IncidentRecord['state'];
+  kind?: IncidentRecord['kind'];
+  scheduler_id?: string;
+  board?: string;
+};
+
+/** One page: `limit` 1–100 (the api's default 50); `cursor` from the previous page. */
+export type IncidentListPageOptions = IncidentFilter & { limit?: number; cursor?: string };
+
+/** Who acknowledges (`by`, ≤ 100 printable characters); by default `api:<name of the key>`. */
+export type AcknowledgeOptions = CallOptions & AcknowledgeBody;
+
 /** One page of a list; `next_cursor` asks for the page after it, null on the last. */
 export type Page<T> = { items: T[]; next_cursor: string | null };
 
@@ -152,6 +167,25 @@ export type SchedmonClient<Throws extends boolean = false> = {
   pause(schedulerId: string, options?: PauseOptions): Promise<Returned<SchedulerRecord, Throws>>;
   /** Ends a pause; resuming one that is not paused changes nothing. */
   resume(schedulerId: string, options?: CallOptions): Promise<Returned<SchedulerRecord, Throws>>;
+  /** Every incident the key may read, newest first, read 100 a page. */
+  listIncidents(filter?: IncidentFilter): Promise<Returned<IncidentRecord[], Throws>>;
+  /**
+   * One page of incidents, newest first, and the cursor of the next (docs/api.md →
+   * Incidents). A filter may answer a short or empty page that still has a next one.
+   */
+  listIncidentsPage(
+    options?: IncidentListPageOptions,
+  ): Promise<Returned<Page<IncidentRecord>, Throws>>;
+  /** One incident, resolved ones too (`HTTP_ERROR` with status 404 when unknown). */
+  incident(incidentId: string, options?: CallOptions): Promise<Returned<IncidentRecord, Throws>>;
+  /**
+   * Acknowledges an open incident: its reminder stops. Acknowledging again changes
+   * nothing, so a retry needs no `Idempotency-Key`. A resolved one is `HTTP_ERROR` 409.
+   */
+  acknowledgeIncident(
+    incidentId: string,
+    options?: AcknowledgeOptions,
+  ): Promise<Returned<IncidentRecord, Throws>>;
 };
 
 const RETRY_BASE_MS = 250;
@@ -159,6 +193,8 @@ const RETRY_BASE_MS = 250;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** The page size `listSchedulers` walks with: the api's largest. */
 const WALK_PAGE_SIZE = 1000;
+/** The page size `listIncidents` walks with: the api's largest for incidents. */
+const INCIDENT_WALK_PAGE_SIZE = 100;
 const CURSOR = new RegExp(CursorSchema.pattern ?? '^$');
 
 /**
@@ -264,6 +300,15 @@ function pageOf<T>(body: unknown, headers: Headers): ReturnType<Reader<Page<T>>>
     return { ok: false, problem: 'with a Link rel="next" that carries no usable cursor' };
   }
   return { ok: true, value: { items: body as T[], next_cursor: next } };
+}
+
+/** The incidents list's `{ incidents }` answer and its Link header as a page. */
+function incidentPageOf(body: unknown, headers: Headers): ReturnType<Reader<Page<IncidentRecord>>> {
+  const incidents = (body as { incidents?: unknown } | null | undefined)?.incidents;
+  if (!Array.isArray(incidents)) {
+    return { ok: false, problem: 'with a body that holds no incidents list' };
+  }
+  return pageOf<IncidentRecord>(incidents, headers);
 }
 
 type Request = {
@@ -482,38 +527,47 @@ export function createSchedmonClient<Throws extends boolean = false>(
     return call({ ...request, idempotencyKey });
   };
 
-  const listSchedulers = async ({
-    signal,
-    ...filter
-  }: ListFilter = {}): Promise<Returned<SchedulerRecord[], Throws>> => {
-    const items: SchedulerRecord[] = [];
+  /** Every item of a paged route, page after page to the last (not yet settled). */
+  const walk = async <T>(
+    request: Request & { query: NonNullable<Request['query']> },
+    read: Reader<Page<T>>,
+  ): Promise<SchedmonResult<T[]>> => {
+    const route = ROUTES[request.route];
+    const items: T[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (;;) {
-      const page = await execute<Page<SchedulerRecord>>(
-        { route: 'listSchedulers', query: { ...filter, limit: WALK_PAGE_SIZE, cursor }, signal },
-        pageOf,
-      );
-      if (!page.ok) return settle({ ok: false, error: page.error }, throwOnError, onError);
+      const page = await execute({ ...request, query: { ...request.query, cursor } }, read);
+      if (!page.ok) return page;
       items.push(...page.value.items);
       const next = page.value.next_cursor;
-      // Pages come in id order (the one order a rename cannot move a scheduler in); the
-      // whole list is sorted as the api sorts an unpaged one.
-      if (next === null) {
-        return settle({ ok: true, value: items.sort(compareSchedulers) }, throwOnError, onError);
-      }
+      if (next === null) return { ok: true, value: items };
       // A cursor handed out twice would walk in a circle: an api bug, not a longer list.
       if (seen.has(next)) {
         const error = new SchedmonClientError(
           'HTTP_ERROR',
-          `${ROUTES.listSchedulers.method} ${ROUTES.listSchedulers.path} gave a cursor it had given before: the list was not read to its end`,
-          { status: ROUTES.listSchedulers.success },
+          `${route.method} ${route.path} gave a cursor it had given before: the list was not read to its end`,
+          { status: route.success },
         );
-        return settle<SchedulerRecord[], Throws>({ ok: false, error }, throwOnError, onError);
+        return { ok: false, error };
       }
       seen.add(next);
       cursor = next;
     }
+  };
+
+  const listSchedulers = async ({
+    signal,
+    ...filter
+  }: ListFilter = {}): Promise<Returned<SchedulerRecord[], Throws>> => {
+    const all = await walk(
+      { route: 'listSchedulers', query: { ...filter, limit: WALK_PAGE_SIZE }, signal },
+      pageOf<SchedulerRecord>,
+    );
+    // Pages come in id order (the one order a rename cannot move a scheduler in); the
+    // whole list is sorted as the api sorts an unpaged one.
+    const sorted = all.ok ? { ok: true as const, value: all.value.sort(compareSchedulers) } : all;
+    return settle(sorted, throwOnError, onError);
   };
 
   return {
@@ -571,5 +625,25 @@ export function createSchedmonClient<Throws extends boolean = false>(
       call({ route: 'pause', id: schedulerId, body, signal }),
     resume: (schedulerId, callOptions = {}) =>
       call({ route: 'resume', id: schedulerId, signal: callOptions.signal }),
+    // Pages come newest first, and so does the whole list.
+    listIncidents: async ({ signal, ...filter } = {}) =>
+      settle(
+        await walk(
+          {
+            route: 'listIncidents',
+            query: { ...filter, limit: INCIDENT_WALK_PAGE_SIZE },
+            signal,
+          },
+          incidentPageOf,
+        ),
+        throwOnError,
+        onError,
+      ),
+    listIncidentsPage: ({ signal, ...query } = {}) =>
+      call({ route: 'listIncidents', query, signal }, incidentPageOf),
+    incident: (incidentId, callOptions = {}) =>
+      call({ route: 'incident', id: incidentId, signal: callOptions.signal }),
+    acknowledgeIncident: (incidentId, { signal, ...body } = {}) =>
+      call({ route: 'acknowledgeIncident', id: incidentId, body, signal }),
   };
 }

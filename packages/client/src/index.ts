@@ -3,6 +3,7 @@
  * `@schedmon/client/queue` export, so HTTP-only users never load the AWS SDK.
  */
 export {
+  type AcknowledgeOptions,
   type BatchEventInput,
   type CallOptions,
   type ClientOptions,
@@ -10,6 +11,8 @@ export {
   type HeartbeatOptions,
   type HistoryOptions,
   type HistoryPageOptions,
+  type IncidentFilter,
+  type IncidentListPageOptions,
   type ListFilter,
   type ListPageOptions,
   type Page,
@@ -26,6 +29,7 @@ export {
   type SchedmonResult,
 } from './result.ts';
 export type {
+  AcknowledgeBody,
   BatchAccepted,
   BatchEvent,
   BatchResult,

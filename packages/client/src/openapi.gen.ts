@@ -156,6 +156,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List incidents, newest first, one page of at most limit; a Link rel="next" while there may be more */
+        get: operations["listIncidents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One incident, resolved ones too (see resolved_at) */
+        get: operations["getIncident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/incidents/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open incident: the reminder is off and its Slack thread says who; again changes nothing */
+        post: operations["acknowledgeIncident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedulers/{id}/status": {
         parameters: {
             query?: never;
@@ -610,7 +661,11 @@ export interface operations {
                      *       "archived_at": null,
                      *       "next_expected_at": "2026-01-15T17:30:00.000Z",
                      *       "due_at": "2026-01-15T17:40:00.000Z",
-                     *       "due_kind": "missed"
+                     *       "due_kind": "missed",
+                     *       "run_started_at": null,
+                     *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
+                     *       "deadline_fired_at": null,
+                     *       "deadline_unknown_at": null
                      *     }
                      */
                     "application/json": {
@@ -654,6 +709,14 @@ export interface operations {
                         due_at: string | null;
                         /** @description What the deadline would be: missed, overrun or stale */
                         due_kind: "missed" | "overrun" | "stale" | (never | null);
+                        /** @description While running: when the run began (its first running event); null otherwise */
+                        run_started_at: string | null;
+                        /** @description When the last finished run began, if it reported running; else null */
+                        last_run_started_at: string | null;
+                        /** @description The due_at of the last deadline that came due: later ones come after it */
+                        deadline_fired_at: string | null;
+                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        deadline_unknown_at: string | null;
                     };
                 };
             };
@@ -900,7 +963,11 @@ export interface operations {
                      *       "archived_at": null,
                      *       "next_expected_at": "2026-01-15T17:30:00.000Z",
                      *       "due_at": "2026-01-15T17:40:00.000Z",
-                     *       "due_kind": "missed"
+                     *       "due_kind": "missed",
+                     *       "run_started_at": null,
+                     *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
+                     *       "deadline_fired_at": null,
+                     *       "deadline_unknown_at": null
                      *     }
                      */
                     "application/json": {
@@ -944,6 +1011,14 @@ export interface operations {
                         due_at: string | null;
                         /** @description What the deadline would be: missed, overrun or stale */
                         due_kind: "missed" | "overrun" | "stale" | (never | null);
+                        /** @description While running: when the run began (its first running event); null otherwise */
+                        run_started_at: string | null;
+                        /** @description When the last finished run began, if it reported running; else null */
+                        last_run_started_at: string | null;
+                        /** @description The due_at of the last deadline that came due: later ones come after it */
+                        deadline_fired_at: string | null;
+                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        deadline_unknown_at: string | null;
                     };
                 };
             };
@@ -1027,7 +1102,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1164,7 +1239,11 @@ export interface operations {
                      *       "archived_at": "2026-01-15T01:00:00.000Z",
                      *       "next_expected_at": "2026-01-15T17:30:00.000Z",
                      *       "due_at": "2026-01-15T17:40:00.000Z",
-                     *       "due_kind": "missed"
+                     *       "due_kind": "missed",
+                     *       "run_started_at": null,
+                     *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
+                     *       "deadline_fired_at": null,
+                     *       "deadline_unknown_at": null
                      *     }
                      */
                     "application/json": {
@@ -1208,6 +1287,14 @@ export interface operations {
                         due_at: string | null;
                         /** @description What the deadline would be: missed, overrun or stale */
                         due_kind: "missed" | "overrun" | "stale" | (never | null);
+                        /** @description While running: when the run began (its first running event); null otherwise */
+                        run_started_at: string | null;
+                        /** @description When the last finished run began, if it reported running; else null */
+                        last_run_started_at: string | null;
+                        /** @description The due_at of the last deadline that came due: later ones come after it */
+                        deadline_fired_at: string | null;
+                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        deadline_unknown_at: string | null;
                     };
                 };
             };
@@ -1291,7 +1378,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1445,7 +1532,11 @@ export interface operations {
                      *       "archived_at": null,
                      *       "next_expected_at": "2026-01-15T17:30:00.000Z",
                      *       "due_at": "2026-01-15T17:40:00.000Z",
-                     *       "due_kind": "missed"
+                     *       "due_kind": "missed",
+                     *       "run_started_at": null,
+                     *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
+                     *       "deadline_fired_at": null,
+                     *       "deadline_unknown_at": null
                      *     }
                      */
                     "application/json": {
@@ -1489,6 +1580,14 @@ export interface operations {
                         due_at: string | null;
                         /** @description What the deadline would be: missed, overrun or stale */
                         due_kind: "missed" | "overrun" | "stale" | (never | null);
+                        /** @description While running: when the run began (its first running event); null otherwise */
+                        run_started_at: string | null;
+                        /** @description When the last finished run began, if it reported running; else null */
+                        last_run_started_at: string | null;
+                        /** @description The due_at of the last deadline that came due: later ones come after it */
+                        deadline_fired_at: string | null;
+                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        deadline_unknown_at: string | null;
                     };
                 };
             };
@@ -1572,7 +1671,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1761,7 +1860,11 @@ export interface operations {
                      *       "archived_at": null,
                      *       "next_expected_at": "2026-01-15T17:30:00.000Z",
                      *       "due_at": "2026-01-15T17:40:00.000Z",
-                     *       "due_kind": "missed"
+                     *       "due_kind": "missed",
+                     *       "run_started_at": null,
+                     *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
+                     *       "deadline_fired_at": null,
+                     *       "deadline_unknown_at": null
                      *     }
                      */
                     "application/json": {
@@ -1805,6 +1908,14 @@ export interface operations {
                         due_at: string | null;
                         /** @description What the deadline would be: missed, overrun or stale */
                         due_kind: "missed" | "overrun" | "stale" | (never | null);
+                        /** @description While running: when the run began (its first running event); null otherwise */
+                        run_started_at: string | null;
+                        /** @description When the last finished run began, if it reported running; else null */
+                        last_run_started_at: string | null;
+                        /** @description The due_at of the last deadline that came due: later ones come after it */
+                        deadline_fired_at: string | null;
+                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        deadline_unknown_at: string | null;
                     };
                 };
             };
@@ -1888,7 +1999,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2037,7 +2148,11 @@ export interface operations {
                      *         "archived_at": null,
                      *         "next_expected_at": "2026-01-15T17:30:00.000Z",
                      *         "due_at": "2026-01-15T17:40:00.000Z",
-                     *         "due_kind": "missed"
+                     *         "due_kind": "missed",
+                     *         "run_started_at": null,
+                     *         "last_run_started_at": "2026-01-14T17:30:02.000Z",
+                     *         "deadline_fired_at": null,
+                     *         "deadline_unknown_at": null
                      *       }
                      *     ]
                      */
@@ -2082,6 +2197,14 @@ export interface operations {
                         due_at: string | null;
                         /** @description What the deadline would be: missed, overrun or stale */
                         due_kind: "missed" | "overrun" | "stale" | (never | null);
+                        /** @description While running: when the run began (its first running event); null otherwise */
+                        run_started_at: string | null;
+                        /** @description When the last finished run began, if it reported running; else null */
+                        last_run_started_at: string | null;
+                        /** @description The due_at of the last deadline that came due: later ones come after it */
+                        deadline_fired_at: string | null;
+                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        deadline_unknown_at: string | null;
                     }[];
                 };
             };
@@ -2165,7 +2288,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2408,7 +2531,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2474,6 +2597,780 @@ export interface operations {
                      *       "timestamp": "2026-01-15T01:00:00.000Z",
                      *       "path": "/api/v1/schedulers/service-a-eod/history",
                      *       "method": "GET",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    listIncidents: {
+        parameters: {
+            query: {
+                /** @example open */
+                state?: "open" | "acknowledged" | "resolved";
+                /** @example missed */
+                kind?: "failed" | "missed" | "overrun" | "stale" | "too_fast";
+                /**
+                 * @description Unique id of the scheduled job, e.g. service-a-eod-process
+                 * @example service-a-eod
+                 */
+                scheduler_id?: string;
+                board?: string;
+                /** @example 50 */
+                limit: number;
+                /** @description Opaque: copy it from the Link rel="next" of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "incidents": [
+                     *         {
+                     *           "incident_id": "service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *           "scheduler_id": "service-a-eod",
+                     *           "kind": "missed",
+                     *           "state": "open",
+                     *           "opened_at": "2026-01-15T17:40:00.000Z",
+                     *           "updated_at": "2026-01-15T17:40:00.000Z",
+                     *           "resolved_at": null,
+                     *           "events": 1,
+                     *           "acknowledged_by": null,
+                     *           "acknowledged_at": null,
+                     *           "service_name": "Service A",
+                     *           "job_name": "EOD Processing",
+                     *           "slack": {
+                     *             "channel": "C0EOD",
+                     *             "ts": "1768498800.000100"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        incidents: {
+                            incident_id: string;
+                            scheduler_id: string;
+                            kind: "failed" | "missed" | "overrun" | "stale" | "too_fast";
+                            state: "open" | "acknowledged" | "resolved";
+                            opened_at: string;
+                            updated_at: string;
+                            resolved_at: string | null;
+                            events: number;
+                            acknowledged_by: string | null;
+                            acknowledged_at: string | null;
+                            service_name: string;
+                            job_name: string;
+                            slack: {
+                                channel: string;
+                                ts: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents",
+                     *       "method": "GET",
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "limit must be at most 100"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents",
+                     *       "method": "GET",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents",
+                     *       "method": "GET",
+                     *       "error": "Forbidden",
+                     *       "message": "API key service-b may not read scheduler service-a-eod"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents",
+                     *       "method": "GET",
+                     *       "error": "Not Found",
+                     *       "message": "Board night-shift not found"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents",
+                     *       "method": "GET",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents",
+                     *       "method": "GET",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    getIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The incident id, `<scheduler_id>#<event id>`; in a URL `#` is sent as `%23`
+                 * @example service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "incident_id": "service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *       "scheduler_id": "service-a-eod",
+                     *       "kind": "missed",
+                     *       "state": "open",
+                     *       "opened_at": "2026-01-15T17:40:00.000Z",
+                     *       "updated_at": "2026-01-15T17:40:00.000Z",
+                     *       "resolved_at": null,
+                     *       "events": 1,
+                     *       "acknowledged_by": null,
+                     *       "acknowledged_at": null,
+                     *       "service_name": "Service A",
+                     *       "job_name": "EOD Processing",
+                     *       "slack": {
+                     *         "channel": "C0EOD",
+                     *         "ts": "1768498800.000100"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        incident_id: string;
+                        scheduler_id: string;
+                        kind: "failed" | "missed" | "overrun" | "stale" | "too_fast";
+                        state: "open" | "acknowledged" | "resolved";
+                        opened_at: string;
+                        updated_at: string;
+                        resolved_at: string | null;
+                        events: number;
+                        acknowledged_by: string | null;
+                        acknowledged_at: string | null;
+                        service_name: string;
+                        job_name: string;
+                        slack: {
+                            channel: string;
+                            ts: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *       "method": "GET",
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "id has characters that are not allowed: an incident id is <scheduler_id>#<event id>, with # sent as %23"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *       "method": "GET",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *       "method": "GET",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not read scheduler service-a-eod"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *       "method": "GET",
+                     *       "error": "Not Found",
+                     *       "message": "Incident service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 not found"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *       "method": "GET",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *       "method": "GET",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    acknowledgeIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The incident id, `<scheduler_id>#<event id>`; in a URL `#` is sent as `%23`
+                 * @example service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "by": "ops-bot"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Who acknowledged; default `api:<name of the API key>` */
+                    by?: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "incident_id": "service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *       "scheduler_id": "service-a-eod",
+                     *       "kind": "missed",
+                     *       "state": "acknowledged",
+                     *       "opened_at": "2026-01-15T17:40:00.000Z",
+                     *       "updated_at": "2026-01-15T17:46:12.000Z",
+                     *       "resolved_at": null,
+                     *       "events": 1,
+                     *       "acknowledged_by": "ops-bot",
+                     *       "acknowledged_at": "2026-01-15T17:46:12.000Z",
+                     *       "service_name": "Service A",
+                     *       "job_name": "EOD Processing",
+                     *       "slack": {
+                     *         "channel": "C0EOD",
+                     *         "ts": "1768498800.000100"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        incident_id: string;
+                        scheduler_id: string;
+                        kind: "failed" | "missed" | "overrun" | "stale" | "too_fast";
+                        state: "open" | "acknowledged" | "resolved";
+                        opened_at: string;
+                        updated_at: string;
+                        resolved_at: string | null;
+                        events: number;
+                        acknowledged_by: string | null;
+                        acknowledged_at: string | null;
+                        service_name: string;
+                        job_name: string;
+                        slack: {
+                            channel: string;
+                            ts: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "body must be an object"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not write scheduler service-a-eod"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
+                     *       "error": "Not Found",
+                     *       "message": "Incident service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 not found"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The request conflicts with the current state: an incident already resolved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
+                     *       "error": "Conflict",
+                     *       "message": "Incident service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 is resolved: only an open one can be acknowledged"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The body is larger than the route accepts: `BODY_LIMIT_BYTES` (64 KiB by default), `BATCH_BODY_LIMIT_BYTES` for a batch */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "Unsupported content type: text/plain"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/acknowledge",
+                     *       "method": "POST",
                      *       "error": "Service Unavailable",
                      *       "message": "Service temporarily unavailable, retry later"
                      *     }
@@ -2650,7 +3547,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2949,7 +3846,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description No such scheduler, or it is archived (writes only); or no such board, where the request names one */
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -10,13 +10,15 @@ import {
   HeartbeatAcceptedSchema,
   HeartbeatBodySchema,
   HistoryEntrySchema,
+  IncidentRecordSchema,
+  NameSchema,
   PauseBodySchema,
   RegistrationSchema,
   SchedulerRecordSchema,
   StatusAcceptedSchema,
   StatusBodySchema,
 } from '@schedmon/domain';
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
 export type {
@@ -28,6 +30,22 @@ export type {
   StatusAccepted,
   StatusBody,
 } from '@schedmon/domain';
+
+/** Who acknowledged, when a caller says so: like a name, up to 100 characters. */
+const AcknowledgerSchema = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: NameSchema.pattern,
+  'x-problem': NameSchema['x-problem'],
+  description: 'Who acknowledged; default `api:<name of the API key>`',
+});
+
+/** The body of an acknowledge (the api also takes none): who acknowledged. */
+const AcknowledgeBodySchema = Type.Object(
+  { by: Type.Optional(AcknowledgerSchema) },
+  { additionalProperties: false },
+);
+export type AcknowledgeBody = Static<typeof AcknowledgeBodySchema>;
 
 /** A route: method, OpenAPI path template, and the schemas of its body and success answer. */
 export type Route = {
@@ -42,7 +60,8 @@ export type Route = {
 
 /**
  * Every route the client calls, by client method name. A page and its walk share one
- * route (`listSchedulers` for `listSchedulersPage` too, `history` for `historyPage`).
+ * route (`listSchedulers` for `listSchedulersPage` too, `history` for `historyPage`,
+ * `listIncidents` for `listIncidentsPage`).
  */
 export const ROUTES = {
   register: {
@@ -111,6 +130,26 @@ export const ROUTES = {
     success: 200,
     query: ['limit', 'from', 'to', 'cursor'],
     response: Type.Array(HistoryEntrySchema),
+  },
+  listIncidents: {
+    method: 'GET',
+    path: '/api/v1/incidents',
+    success: 200,
+    query: ['state', 'kind', 'scheduler_id', 'board', 'limit', 'cursor'],
+    response: Type.Object({ incidents: Type.Array(IncidentRecordSchema) }),
+  },
+  incident: {
+    method: 'GET',
+    path: '/api/v1/incidents/{id}',
+    success: 200,
+    response: IncidentRecordSchema,
+  },
+  acknowledgeIncident: {
+    method: 'POST',
+    path: '/api/v1/incidents/{id}/acknowledge',
+    success: 200,
+    body: AcknowledgeBodySchema,
+    response: IncidentRecordSchema,
   },
 } as const satisfies Record<string, Route>;
 

@@ -1,7 +1,7 @@
 /**
  * What the cron app keeps per night in the state table (docs/eod.md): where
  * tonight's table messages are, and which once-per-night steps are done, so a restart, a
- * catch-up or a second replica never posts a second table, edit, summary or warning.
+ * catch-up or a second replica never posts a second table, edit or summary.
  */
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
@@ -9,12 +9,7 @@ import { Type } from '@sinclair/typebox';
 /** A once-per-night step of the EOD schedule. */
 export type EodMarker =
   /** One edit slot: its index, or `at-<instant>` for an edit outside the slots. */
-  | { kind: 'update'; slot: string }
-  | { kind: 'final' }
-  | { kind: 'summary' }
-  | { kind: 'sweep' }
-  /** One stale episode of a scheduler: new activity starts a new one. */
-  | { kind: 'stale'; schedulerId: string; lastActivity: string };
+  { kind: 'update'; slot: string } | { kind: 'final' } | { kind: 'summary' } | { kind: 'sweep' };
 
 /** Tonight's table messages as stored, in order. */
 export const EodTableRefsSchema = Type.Object({

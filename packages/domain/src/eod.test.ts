@@ -55,7 +55,6 @@ describe('DEFAULT_EOD_CONFIG', () => {
       windowStart: '00:00',
       windowEnd: '06:00',
       updateEveryMinutes: 60,
-      staleCheckEveryMinutes: 5,
       heartbeatTimeoutMinutes: 10,
       lookbackHours: 6,
     });
@@ -422,8 +421,6 @@ describe('eodConfigProblems', () => {
     { change: { updateEveryMinutes: 0 }, problem: /updateEveryMinutes/ },
     { change: { updateEveryMinutes: 1.5 }, problem: /updateEveryMinutes/ },
     { change: { updateEveryMinutes: 361 }, problem: /updateEveryMinutes.*window/ },
-    { change: { staleCheckEveryMinutes: 0 }, problem: /staleCheckEveryMinutes/ },
-    { change: { staleCheckEveryMinutes: 361 }, problem: /staleCheckEveryMinutes.*window/ },
     { change: { heartbeatTimeoutMinutes: 0 }, problem: /heartbeatTimeoutMinutes/ },
     { change: { heartbeatTimeoutMinutes: Number.NaN }, problem: /heartbeatTimeoutMinutes/ },
     { change: { lookbackHours: -1 }, problem: /lookbackHours/ },

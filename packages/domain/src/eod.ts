@@ -32,7 +32,7 @@ import {
  */
 export const FINAL_CATCH_UP_HOURS = 6;
 
-/** The EOD schedule's settings (docs/configuration.md: `EOD_*`, `STALE_CHECK_*`, `HEARTBEAT_*`). */
+/** The EOD schedule's settings (docs/configuration.md: `EOD_*`, `HEARTBEAT_*`). */
 export type EodConfig = {
   /** IANA zone every wall time below is read in. */
   timeZone: string;
@@ -42,8 +42,6 @@ export type EodConfig = {
   windowEnd: string;
   /** Wall-clock minutes between table edits, counted from the window start. */
   updateEveryMinutes: number;
-  /** Minutes between stale checks inside the window. */
-  staleCheckEveryMinutes: number;
   /** A running job silent for longer than this is stale. */
   heartbeatTimeoutMinutes: number;
   /** A status this many hours before the window start still counts as tonight's. */
@@ -56,7 +54,6 @@ export const DEFAULT_EOD_CONFIG: Readonly<EodConfig> = Object.freeze({
   windowStart: '00:00',
   windowEnd: '06:00',
   updateEveryMinutes: 60,
-  staleCheckEveryMinutes: 5,
   heartbeatTimeoutMinutes: 10,
   lookbackHours: 6,
 });
@@ -263,7 +260,7 @@ export function eodConfigProblems(config: EodConfig): string[] {
   }
   const start = timeOrProblem('windowStart', config.windowStart, problems);
   const end = timeOrProblem('windowEnd', config.windowEnd, problems);
-  const intervals = ['updateEveryMinutes', 'staleCheckEveryMinutes', 'heartbeatTimeoutMinutes'];
+  const intervals = ['updateEveryMinutes', 'heartbeatTimeoutMinutes'];
   const validIntervals = new Set<string>();
   for (const name of intervals) {
     const value = config[name as keyof EodConfig];
@@ -283,7 +280,7 @@ export function eodConfigProblems(config: EodConfig): string[] {
     return problems;
   }
   const length = wallLengthMinutes(start, end);
-  for (const name of ['updateEveryMinutes', 'staleCheckEveryMinutes'] as const) {
+  for (const name of ['updateEveryMinutes'] as const) {
     if (validIntervals.has(name) && config[name] > length) {
       problems.push(`${name}: ${config[name]} is longer than the ${length}-minute window`);
     }

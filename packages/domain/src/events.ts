@@ -19,6 +19,7 @@ import {
   StatusSchema,
   TimestampSchema,
 } from './scheduler.ts';
+import type { Validator } from './validation.ts';
 import { compileValidator } from './validation.ts';
 
 export const QUEUE_MESSAGE_VERSION = 1;
@@ -63,12 +64,36 @@ export const HeartbeatMessageSchema = Type.Object(
   { additionalProperties: false, title: 'Heartbeat' },
 );
 
-/** One SQS message body: a status update or a heartbeat, version 1. */
-export const QueueMessageSchema = Type.Union([StatusMessageSchema, HeartbeatMessageSchema], {
-  title: 'schedmon queue message, version 1',
-});
+/**
+ * A deadline that came due, as the cron app's watchdog sends it (docs/schedules.md). The
+ * worker applies it only if it is still the record's own next deadline and due, so a
+ * forged or replayed one does nothing the watchdog would not do at that time.
+ */
+export const DeadlineMessageSchema = Type.Object(
+  {
+    v: Type.Literal(QUEUE_MESSAGE_VERSION),
+    type: Type.Literal('deadline'),
+    event_id: EventIdSchema,
+    scheduler_id: SchedulerIdSchema,
+    kind: Type.Union([Type.Literal('missed'), Type.Literal('overrun'), Type.Literal('stale')]),
+    /** When it came due; also the event's `timestamp`, which orders it among events. */
+    timestamp: TimestampSchema,
+    /** For `missed`: the start that was expected. */
+    expected_at: Type.Optional(TimestampSchema),
+    /** It fell while schedmon itself was not watching: recorded as unknown, not paged. */
+    unwatched: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, title: 'Deadline' },
+);
+
+/** One SQS message body: a status update, a heartbeat or a deadline, version 1. */
+export const QueueMessageSchema = Type.Union(
+  [StatusMessageSchema, HeartbeatMessageSchema, DeadlineMessageSchema],
+  { title: 'schedmon queue message, version 1' },
+);
 export type StatusMessage = Static<typeof StatusMessageSchema>;
 export type HeartbeatMessage = Static<typeof HeartbeatMessageSchema>;
+export type DeadlineMessage = Static<typeof DeadlineMessageSchema>;
 export type QueueMessage = Static<typeof QueueMessageSchema>;
 
 /** A status event as the worker applies it: normalized, with an id, omitted fields null. */
@@ -98,11 +123,26 @@ export type HeartbeatEvent = {
 
 export type SchedulerEvent = StatusEvent | HeartbeatEvent;
 
+/** A deadline event as the worker applies it (`DeadlineMessageSchema`). */
+export type DeadlineEvent = {
+  type: 'deadline';
+  event_id: string;
+  scheduler_id: string;
+  kind: 'missed' | 'overrun' | 'stale';
+  /** When it came due (UTC with milliseconds). */
+  timestamp: string;
+  expected_at: string | null;
+  unwatched: boolean;
+};
+
+/** Anything the queue carries. */
+export type QueueEvent = SchedulerEvent | DeadlineEvent;
+
 /** Why a message is refused (the DLQ `reason` attribute). */
 export type RejectReason = 'not_json' | 'unsupported_version' | 'invalid' | 'future_timestamp';
 
 export type ParsedMessage =
-  | { ok: true; event: SchedulerEvent }
+  | { ok: true; event: QueueEvent }
   | { ok: false; reason: RejectReason; detail: string };
 
 export type ParseOptions = {
@@ -116,6 +156,12 @@ export type ParseOptions = {
 
 const statusValidator = compileValidator(StatusMessageSchema);
 const heartbeatValidator = compileValidator(HeartbeatMessageSchema);
+const deadlineValidator = compileValidator(DeadlineMessageSchema);
+const VALIDATORS: Readonly<Record<string, Validator<QueueMessage>>> = {
+  status: statusValidator,
+  heartbeat: heartbeatValidator,
+  deadline: deadlineValidator,
+};
 
 /** JSON with object keys sorted at every level: the same event always reads the same. */
 export function canonicalJson(value: unknown): string {
@@ -134,7 +180,10 @@ export function canonicalJson(value: unknown): string {
  * or re-sent identical message is the same event. `accepted_at` is left out: it says
  * when a copy was accepted, not what happened.
  */
-export function deriveEventId(message: QueueMessage, digest: (text: string) => string): string {
+export function deriveEventId(
+  message: StatusMessage | HeartbeatMessage,
+  digest: (text: string) => string,
+): string {
   const { event_id: _id, accepted_at: _accepted, ...content } = message;
   return `d-${digest(canonicalJson(content)).slice(0, 40)}`;
 }
@@ -157,9 +206,13 @@ export function validateQueueMessage(
     };
   }
   const validator =
-    type === 'status' ? statusValidator : type === 'heartbeat' ? heartbeatValidator : undefined;
+    typeof type === 'string' && Object.hasOwn(VALIDATORS, type) ? VALIDATORS[type] : undefined;
   if (!validator) {
-    return { ok: false, reason: 'invalid', problems: ['type must be one of status, heartbeat'] };
+    return {
+      ok: false,
+      reason: 'invalid',
+      problems: ['type must be one of status, heartbeat, deadline'],
+    };
   }
   const problems = validator.check(value) ? [] : validator.problems(value);
   const message = value as QueueMessage;
@@ -185,8 +238,19 @@ export function statusRuleProblems(
 }
 
 /** The event a valid message stands for, normalized (UTC timestamps, trimmed names, nulls). */
-export function toEvent(message: QueueMessage, eventId: string): SchedulerEvent {
+export function toEvent(message: QueueMessage, eventId: string): QueueEvent {
   const timestamp = normalizeTimestamp(message.timestamp);
+  if (message.type === 'deadline') {
+    return {
+      type: 'deadline',
+      event_id: eventId,
+      scheduler_id: message.scheduler_id,
+      kind: message.kind,
+      timestamp,
+      expected_at: message.expected_at ? normalizeTimestamp(message.expected_at) : null,
+      unwatched: message.unwatched ?? false,
+    };
+  }
   const accepted_at = message.accepted_at ? normalizeTimestamp(message.accepted_at) : null;
   if (message.type === 'heartbeat') {
     return {
@@ -247,8 +311,12 @@ export function parseQueueMessage(body: string, options: ParseOptions): ParsedMe
   }
   const skew = futureSkewProblem(validated.message.timestamp, options.now, options.maxSkewMs);
   if (skew) return { ok: false, reason: 'future_timestamp', detail: skew };
-  const eventId = validated.message.event_id ?? deriveEventId(validated.message, options.digest);
-  return { ok: true, event: toEvent(validated.message, eventId) };
+  const message = validated.message;
+  const eventId =
+    message.type === 'deadline'
+      ? message.event_id
+      : (message.event_id ?? deriveEventId(message, options.digest));
+  return { ok: true, event: toEvent(message, eventId) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -425,6 +493,66 @@ export function recordWithStatus(
     error_message: event.error_message,
     metadata: event.metadata,
     updated_at: now,
+    ...runStartsOf(record, event),
+    deadline_unknown_at: null,
+  };
+}
+
+/**
+ * The run fields after `event` (newer than the record): a run starts at its first
+ * `running` event (later ones do not move it, so an overrun is counted from the real
+ * start); a terminal or `pending` event ends it, keeping its start as the last run's.
+ */
+export function runStartsOf(
+  record: Pick<SchedulerRecord, 'run_started_at' | 'last_run_started_at'>,
+  event: Pick<StatusEvent, 'status' | 'timestamp'>,
+): Pick<SchedulerRecord, 'run_started_at' | 'last_run_started_at'> {
+  if (event.status === 'running') {
+    return {
+      run_started_at: record.run_started_at ?? event.timestamp,
+      last_run_started_at: record.last_run_started_at,
+    };
+  }
+  return { run_started_at: null, last_run_started_at: record.run_started_at };
+}
+
+/**
+ * How long a finished run took: its `execution_time_ms`, else the time from the start
+ * of its run (`last_run_started_at`, see `runStartsOf`) to the event; null if unknown.
+ */
+export function runDurationMs(
+  record: Pick<SchedulerRecord, 'execution_time_ms' | 'last_run_started_at' | 'timestamp'>,
+): number | null {
+  if (record.execution_time_ms !== null) return record.execution_time_ms;
+  const start = parseTimestamp(record.last_run_started_at ?? '');
+  const end = parseTimestamp(record.timestamp);
+  return start === undefined || end === undefined || end < start ? null : end - start;
+}
+
+/**
+ * The queue message of a deadline the watchdog found due. Its id is a digest of the
+ * scheduler, kind and instant, so the same deadline sent twice (a retried round, two
+ * leaders during a failover) is one event.
+ */
+export function buildDeadlineMessage(
+  deadline: {
+    scheduler_id: string;
+    kind: DeadlineMessage['kind'];
+    due_at: string;
+    expected_at: string | null;
+  },
+  unwatched: boolean,
+  digest: (text: string) => string,
+): DeadlineMessage {
+  return {
+    v: QUEUE_MESSAGE_VERSION,
+    type: 'deadline',
+    event_id: `dl-${digest(`${deadline.scheduler_id}\n${deadline.kind}\n${deadline.due_at}`).slice(0, 40)}`,
+    scheduler_id: deadline.scheduler_id,
+    kind: deadline.kind,
+    timestamp: deadline.due_at,
+    ...(deadline.expected_at === null ? {} : { expected_at: deadline.expected_at }),
+    ...(unwatched ? { unwatched: true } : {}),
   };
 }
 

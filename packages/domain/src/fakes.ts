@@ -10,6 +10,7 @@ import { NotifierError, ValidationError } from './errors.ts';
 import type { HeartbeatEvent, HistoryRow, OrderKey, QueueMessage, StatusEvent } from './events.ts';
 import { decideHeartbeat, decideStatus, recordWithStatus, validateQueueMessage } from './events.ts';
 import type { IdempotencyRecord } from './idempotency.ts';
+import type { IncidentRecord } from './incidents.ts';
 import type {
   ApplyResult,
   ChangeResult,
@@ -25,9 +26,10 @@ import type {
   SchedulerFilter,
   SchedulerStore,
   SlackMessage,
+  StatusApplied,
 } from './ports.ts';
 import type { DeadlineSettings } from './schedule.ts';
-import { deadlineToStore, nextDeadline } from './schedule.ts';
+import { deadlineStep, deadlineToStore, nextDeadline } from './schedule.ts';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
 import {
   compareSchedulers,
@@ -41,8 +43,10 @@ import type {
   AlertStore,
   EodRunStore,
   IdempotencyStore,
+  IncidentStore,
   LeaseStore,
   ScheduledAlert,
+  VersionedBox,
 } from './state-ports.ts';
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -92,6 +96,17 @@ export function createMemorySchedulerStore(
     if (item.record.archived_at !== null) return 'archived';
     item.record = update(item.record);
     return copy(item.record);
+  };
+  const applyStatusRecord = (event: StatusEvent, now: string): StatusApplied => {
+    const item = items.get(event.scheduler_id);
+    if (!item) return { outcome: 'not_registered' };
+    if (archivedBefore(item.record, event.timestamp)) return { outcome: 'archived' };
+    const outcome = decideStatus(item.order, event);
+    if (outcome !== 'applied') return { outcome };
+    item.record = recordWithStatus(item.record, event, now);
+    item.order = { timestamp: event.timestamp, status: event.status, event_id: event.event_id };
+    keepDeadline(item, 'earlier');
+    return { outcome, record: copy(item.record) };
   };
   return {
     async register(registration: Registration, now: string) {
@@ -145,16 +160,20 @@ export function createMemorySchedulerStore(
       );
     },
     async applyStatus(event: StatusEvent, now: string): Promise<ApplyResult> {
-      const item = items.get(event.scheduler_id);
-      if (!item) return 'not_registered';
-      if (archivedBefore(item.record, event.timestamp)) return 'archived';
-      const outcome = decideStatus(item.order, event);
-      if (outcome === 'applied') {
-        item.record = recordWithStatus(item.record, event, now);
-        item.order = { timestamp: event.timestamp, status: event.status, event_id: event.event_id };
-        keepDeadline(item, 'earlier');
+      return applyStatusRecord(event, now).outcome;
+    },
+    async applyStatusRecord(event: StatusEvent, now: string) {
+      return applyStatusRecord(event, now);
+    },
+    async applyDeadline(deadline, now, unknown) {
+      if (!options.deadlines) {
+        throw new TypeError('applyDeadline needs a store made with deadline settings');
       }
-      return outcome;
+      const item = items.get(deadline.scheduler_id);
+      if (!item) return { outcome: 'not_registered' };
+      const step = deadlineStep(item.record, deadline, options.deadlines, now, unknown);
+      if (step.write !== undefined) item.record = { ...step.after, ...step.write };
+      return { outcome: step.outcome, record: copy(item.record) };
     },
     async setDeadline(schedulerId, deadline, version) {
       const item = items.get(schedulerId);
@@ -471,29 +490,45 @@ export function createMemoryQueue(options: {
   };
 }
 
+/** A message the memory notifier holds: where it is, its content now, how often edited. */
+type NotifiedMessage = { ref: MessageRef; message: SlackMessage; updates: number };
+
 /**
- * A notifier that keeps messages in memory, with refs like Slack's. `failNext` makes the
- * next calls fail with the given error (a `NotifierError` by default retryable).
+ * A notifier that keeps messages in memory, with refs like Slack's. `posted()` lists the
+ * top-level messages, `thread(parent)` the replies in one message's thread, oldest first;
+ * `read(ref)` finds either. Like Slack (and the fake Slack server), `reply` refuses with
+ * `thread_not_found` unless `parent` is a top-level message in this notifier's channel.
+ * `failNext` makes the next calls fail with the given error (a `NotifierError` by default
+ * retryable).
  */
 export function createMemoryNotifier(channel = 'C0FAKE'): Notifier & {
   read(ref: MessageRef): SlackMessage | undefined;
-  posted(): { ref: MessageRef; message: SlackMessage; updates: number }[];
+  posted(): NotifiedMessage[];
+  thread(parent: MessageRef): NotifiedMessage[];
   failNext(error?: NotifierError, times?: number): void;
 } {
-  const messages = new Map<string, { ref: MessageRef; message: SlackMessage; updates: number }>();
+  // Keyed by ts, in post order; `parent` is the thread's ts for a reply.
+  const messages = new Map<string, NotifiedMessage & { parent: string | undefined }>();
   const failures: NotifierError[] = [];
   let sequence = 0;
   const maybeFail = () => {
     const failure = failures.shift();
     if (failure) throw failure;
   };
+  const store = (message: SlackMessage, parent: string | undefined): MessageRef => {
+    sequence += 1;
+    const ref = { channel, ts: `1700000000.${String(sequence).padStart(6, '0')}` };
+    messages.set(ref.ts, { ref, message: structuredClone(message), updates: 0, parent });
+    return ref;
+  };
+  const list = (parent: string | undefined): NotifiedMessage[] =>
+    [...messages.values()]
+      .filter((entry) => entry.parent === parent)
+      .map(({ ref, message, updates }) => structuredClone({ ref, message, updates }));
   return {
     async post(message) {
       maybeFail();
-      sequence += 1;
-      const ref = { channel, ts: `1700000000.${String(sequence).padStart(6, '0')}` };
-      messages.set(ref.ts, { ref, message: structuredClone(message), updates: 0 });
-      return ref;
+      return store(message, undefined);
     },
     async update(ref, message) {
       maybeFail();
@@ -503,11 +538,20 @@ export function createMemoryNotifier(channel = 'C0FAKE'): Notifier & {
       stored.updates += 1;
       return ref;
     },
+    async reply(parent, message) {
+      maybeFail();
+      const root = messages.get(parent.ts);
+      if (!root || parent.channel !== channel || root.parent !== undefined) {
+        throw new NotifierError('thread_not_found', false);
+      }
+      return store(message, parent.ts);
+    },
     async check() {
       return { ok: true, message: 'in-memory notifier' };
     },
     read: (ref) => structuredClone(messages.get(ref.ts)?.message),
-    posted: () => [...messages.values()].map((entry) => structuredClone(entry)),
+    posted: () => list(undefined),
+    thread: (parent) => (parent.channel === channel ? list(parent.ts) : []),
     failNext(error = new NotifierError('service_unavailable', true), times = 1) {
       for (let i = 0; i < times; i += 1) failures.push(error);
     },
@@ -539,4 +583,52 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
     [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
   }
   return copy;
+}
+
+/** Incidents in memory: the same rules as the DynamoDB store (`IncidentStore`). */
+export function createMemoryIncidentStore(): IncidentStore {
+  const boxes = new Map<string, VersionedBox>();
+  const pointers = new Map<string, string>();
+  const incidents = new Map<string, { incident: IncidentRecord; version: number }>();
+  return {
+    async box(schedulerId) {
+      const found = boxes.get(schedulerId);
+      return found && structuredClone(found);
+    },
+    async saveBox(schedulerId, box, expectedVersion) {
+      if ((boxes.get(schedulerId)?.version ?? 0) !== expectedVersion) return false;
+      boxes.set(schedulerId, { box: structuredClone(box), version: expectedVersion + 1 });
+      return true;
+    },
+    async schedule(schedulerId, at) {
+      pointers.set(schedulerId, at);
+    },
+    async unschedule(schedulerId) {
+      pointers.delete(schedulerId);
+    },
+    async scheduled() {
+      return byKey(pointers).map(([schedulerId, at]) => ({ schedulerId, at }));
+    },
+    async saveIncident(incident, version) {
+      const stored = incidents.get(incident.incident_id);
+      if (stored && stored.version > version) return;
+      incidents.set(incident.incident_id, { incident: structuredClone(incident), version });
+    },
+    async incident(incidentId) {
+      const found = incidents.get(incidentId);
+      return found && structuredClone(found.incident);
+    },
+    async incidents(query) {
+      const keyed = [...incidents.values()]
+        .map(({ incident }) => ({ key: `${incident.opened_at}#${incident.incident_id}`, incident }))
+        .filter(({ key }) => query.before === undefined || key < query.before)
+        .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+      const page = keyed.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        incidents: page.map(({ incident }) => structuredClone(incident)),
+        ...(keyed.length > query.limit && last ? { next: last.key } : {}),
+      };
+    },
+  };
 }

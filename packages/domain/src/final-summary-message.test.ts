@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderFinalSummary } from './final-summary-message.ts';
+import type { Incident, IncidentKind } from './incidents.ts';
 import type { TableRow } from './table-rows.ts';
 import {
   bigTable,
@@ -129,5 +130,121 @@ describe('renderFinalSummary', () => {
       /…and \d+ more$/,
     );
     expect(controlSequences(message).every((sequence) => sequence === '<@U1>')).toBe(true);
+  });
+});
+
+describe('renderFinalSummary with incidents', () => {
+  const OPENED = '2026-01-14T18:10:00.000Z'; // 01:10 WIB
+  const SUMMARY_AT = '2026-01-14T23:00:00.000Z'; // 06:00 WIB
+  const incident = (
+    scheduler_id: string,
+    kind: IncidentKind,
+    overrides: Partial<Incident> = {},
+  ): Incident => ({
+    incident_id: `${scheduler_id}#e1`,
+    scheduler_id,
+    kind,
+    state: 'open',
+    opened_at: OPENED,
+    updated_at: OPENED,
+    resolved_at: null,
+    events: 1,
+    acknowledged_by: null,
+    acknowledged_at: null,
+    ...overrides,
+  });
+  const summary = (
+    rows: TableRow[],
+    incidents: readonly Incident[] | undefined,
+    // null: no instant given.
+    at: string | null = SUMMARY_AT,
+  ) =>
+    renderFinalSummary({
+      ...LABELS,
+      timeLabel: '06:00',
+      rows,
+      timeZone: ZONE,
+      acknowledgements: [],
+      ...(incidents === undefined ? {} : { incidents }),
+      ...(at === null ? {} : { at }),
+    });
+
+  const rows = [
+    row(record('m', { service_name: 'B' }), 'pending'),
+    row(record('f', { service_name: 'C', status: 'failed', timestamp: '2026-01-14T18:42:00Z' })),
+    row(record('r', { service_name: 'G', status: 'completed', execution_time_ms: 1_000 })),
+  ];
+  const incidents = [
+    incident('m', 'missed'),
+    incident('f', 'failed', {
+      state: 'acknowledged',
+      opened_at: '2026-01-14T18:42:00Z',
+      acknowledged_by: 'U999',
+      acknowledged_at: '2026-01-14T18:55:00Z',
+    }),
+    incident('r', 'failed', { state: 'resolved', resolved_at: '2026-01-14T19:41:00.000Z' }),
+    incident('gone', 'stale', { acknowledged_by: 'api:ops', acknowledged_at: OPENED }),
+  ];
+
+  it('lists tonight’s incidents with kind, opening, state, duration and acknowledgement', () => {
+    const message = summary(rows, incidents);
+    expectValid([message]);
+    const texts = sectionTexts(message);
+    expect(texts).toContain(
+      [
+        '*🚨 Incidents tonight (4)*',
+        '• `gone` — ⚠️ Stale, opened 01:10, open for 4 h 50 min, acknowledged by `api:ops` at 01:10',
+        '• B › m — ❗ Missed, opened 01:10, open for 4 h 50 min',
+        '• G › r — ❌ Failed, opened 01:10, resolved after 1 h 31 min',
+        '• C › f — ❌ Failed, opened 01:42, open for 4 h 18 min, acknowledged by <@U999> at 01:55',
+      ].join('\n'),
+    );
+    expect(texts[0]?.split('\n')[0]).toBe(
+      '✅ 1 completed · 🟡 0 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 0 stale · 🚨 2 open incidents',
+    );
+    expect(new Set(controlSequences(message))).toEqual(new Set(['<@U999>']));
+  });
+
+  it('says "still open" without the summary’s instant', () => {
+    const message = summary([rows[0] as TableRow], [incident('m', 'missed')], null);
+    expect(message.text).toContain('• B › m — ❗ Missed, opened 01:10, still open');
+  });
+
+  it('is not all clear while an incident is open, but is once all resolved', () => {
+    const done = [row(record('t', { status: 'completed', execution_time_ms: 2_000 }))];
+    expect(summary(done, [incident('t', 'too_fast')]).text).not.toContain('All clear');
+    const resolved = summary(done, [
+      incident('t', 'too_fast', { state: 'resolved', resolved_at: '2026-01-14T18:11:00.000Z' }),
+    ]);
+    expect(resolved.text).toContain('All clear ✅');
+    expect(resolved.text).toContain(
+      '• Service › t — 🐇 Too fast, opened 01:10, resolved after 1 min',
+    );
+  });
+
+  it('is the same summary without incidents and with none', () => {
+    const big = bigTable(400);
+    expect(summary(big, [])).toEqual(summary(big, undefined));
+    expect(summary(big, undefined, null)).toEqual(summary(big, undefined));
+  });
+
+  it('escapes and cuts 2,000 incidents of hostile schedulers, within every limit', () => {
+    const big = bigTable(2_000).map((r) =>
+      row({ ...r.scheduler, service_name: HOSTILE, job_name: HOSTILE }, r.status, r.stale),
+    );
+    const many = big.map((r, i) =>
+      incident(r.scheduler.scheduler_id, 'missed', {
+        acknowledged_by: i % 2 === 0 ? '<!channel>' : null,
+        state: i % 2 === 0 ? 'acknowledged' : 'open',
+      }),
+    );
+    const message = summary(big, many);
+    expectValid([message]);
+    expect(controlSequences(message)).toEqual([]);
+    const list = sectionTexts(message).find((text) =>
+      text.startsWith('*🚨 Incidents tonight (2000)*'),
+    );
+    expect(list).toMatch(/\n…and \d+ more$/);
+    for (const text of sectionTexts(message)) expect(text.length).toBeLessThanOrEqual(3_000);
   });
 });

@@ -4,6 +4,8 @@
  */
 import type { Acknowledgement } from './alerts.ts';
 import { acknowledgedBy } from './failure-alert-message.ts';
+import { acknowledgerText, incidentMark } from './incident-messages.ts';
+import type { Incident } from './incidents.ts';
 import type { SlackMessage } from './ports.ts';
 import type { SchedulerRecord } from './scheduler.ts';
 import type { TitleLabels } from './slack-blocks.ts';
@@ -17,10 +19,12 @@ import {
   titleOf,
 } from './slack-blocks.ts';
 import { escapeMrkdwn, safeText } from './slack-text.ts';
-import { formatClock, formatDuration, zoneText } from './slack-times.ts';
+import { formatClock, formatDuration, formatElapsed, zoneText } from './slack-times.ts';
 import type { TableRow } from './table-rows.ts';
 import {
+  activeIncidents,
   compareStrings,
+  countIncidentRows,
   countRows,
   formatCounts,
   NO_SCHEDULERS,
@@ -34,6 +38,10 @@ export type FinalSummaryInput = TitleLabels & {
   rows: readonly TableRow[];
   timeZone: string;
   acknowledgements: readonly Acknowledgement[];
+  /** Tonight's incidents (the open ones and those opened tonight), listed with durations. */
+  incidents?: readonly Incident[];
+  /** ISO instant of the summary: how long the still-open incidents have been open. */
+  at?: string;
 };
 
 const SUMMARY_TITLE = '🏁 EOD Summary';
@@ -45,6 +53,10 @@ const SUMMARY_TITLE = '🏁 EOD Summary';
  * acknowledgements. Each list is cut with "…and N more" so the message stays within
  * `MESSAGE_BUDGET`.
  *
+ * With `incidents`: "Incidents tonight" lists each (scheduler, kind, opening time, "resolved
+ * after 1 h 31 min" or "open for 2 h", who acknowledged), the counts add
+ * `· 🚨 N open incidents`, and it is not all clear while a scheduler's incident is open.
+ *
  * Throws a `RangeError` for an unknown `timeZone`.
  */
 export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
@@ -53,11 +65,12 @@ export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
   const counts = countRows(rows);
   const ordered = orderRows(rows);
   const header = headerText(titleOf(SUMMARY_TITLE, input), '');
+  const openIncidents = countIncidentRows(rows, activeIncidents(input.incidents));
 
-  const overview = [formatCounts(counts)];
+  const overview = [formatCounts(counts, openIncidents)];
   const watched = counts.total - counts.paused;
   if (counts.total === 0) overview.push(NO_SCHEDULERS);
-  else if (watched > 0 && counts.completed === watched) {
+  else if (watched > 0 && counts.completed === watched && openIncidents === 0) {
     const paused = counts.paused > 0 ? ` (${counts.paused} paused)` : '';
     overview.push(`*All clear ✅* — all ${watched} schedulers completed${paused}.`);
   }
@@ -65,6 +78,7 @@ export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
 
   const sections = [overview.join('\n'), executionTimes(rows)];
   const lists = [
+    incidentList(input.incidents ?? [], rows, timeZone, input.at),
     summaryList(
       `*❌ Failed (${counts.failed})*`,
       active.filter((row) => row.status === 'failed'),
@@ -157,6 +171,44 @@ function acknowledgementList(
         ? `\`${safeText(ack.scheduler_id, { max: TEXT_LENGTHS.id })}\``
         : entryName(scheduler);
     return `• ${what} — ${acknowledgedBy(ack.user_id, ack.at, timeZone, zone)}`;
+  });
+}
+
+function incidentList(
+  incidents: readonly Incident[],
+  rows: readonly TableRow[],
+  timeZone: string,
+  at: string | undefined,
+): SummaryList {
+  const byId = new Map(rows.map((row) => [row.scheduler.scheduler_id, row.scheduler]));
+  const sorted = [...incidents].sort(
+    (a, b) =>
+      Date.parse(a.opened_at) - Date.parse(b.opened_at) ||
+      compareStrings(a.scheduler_id, b.scheduler_id) ||
+      compareStrings(a.incident_id, b.incident_id),
+  );
+  const opened = (incident: Incident) => Date.parse(incident.opened_at);
+  return summaryList(`*🚨 Incidents tonight (${sorted.length})*`, sorted, (incident) => {
+    const scheduler = byId.get(incident.scheduler_id);
+    const what =
+      scheduler === undefined
+        ? `\`${safeText(incident.scheduler_id, { max: TEXT_LENGTHS.id })}\``
+        : entryName(scheduler);
+    const state =
+      incident.state === 'resolved'
+        ? `resolved after ${formatElapsed(Date.parse(incident.resolved_at ?? '') - opened(incident))}`
+        : at === undefined
+          ? 'still open'
+          : `open for ${formatElapsed(Date.parse(at) - opened(incident))}`;
+    const ack =
+      incident.acknowledged_by === null
+        ? ''
+        : `, acknowledged by ${acknowledgerText(incident.acknowledged_by)}` +
+          (incident.acknowledged_at === null
+            ? ''
+            : ` at ${formatClock(incident.acknowledged_at, timeZone)}`);
+    const since = formatClock(incident.opened_at, timeZone);
+    return `• ${what} — ${incidentMark(incident.kind)}, opened ${since}, ${state}${ack}`;
   });
 }
 

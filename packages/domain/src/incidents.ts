@@ -38,6 +38,21 @@ export const IncidentSchema = Type.Object(
 );
 export type Incident = Static<typeof IncidentSchema>;
 
+/** An incident as listed and read through the api: with its scheduler's names and root message. */
+export const IncidentRecordSchema = Type.Composite(
+  [
+    IncidentSchema,
+    Type.Object({
+      service_name: Type.String(),
+      job_name: Type.String(),
+      /** The root message in Slack, once posted. */
+      slack: Type.Union([Type.Object({ channel: Type.String(), ts: Type.String() }), Type.Null()]),
+    }),
+  ],
+  { additionalProperties: false },
+);
+export type IncidentRecord = Static<typeof IncidentRecordSchema>;
+
 /** What a scheduler carries between signals: the run of outcomes and the open incident. */
 export type IncidentTracker = {
   /** Failed runs in a row (a success resets it). */
@@ -252,7 +267,8 @@ export function nextIncidentState(
   switch (signal.type) {
     case 'failed': {
       const counts = {
-        consecutive_failures: keep.consecutive_failures + 1,
+        // Counted up to the threshold only: past it nothing changes, and nothing is written.
+        consecutive_failures: Math.min(keep.consecutive_failures + 1, policy.alert_after_failures),
         consecutive_successes: 0,
       };
       if (open === null && counts.consecutive_failures < policy.alert_after_failures) {
@@ -270,7 +286,10 @@ export function nextIncidentState(
       }
       const counts = {
         consecutive_failures: 0,
-        consecutive_successes: keep.consecutive_successes + 1,
+        consecutive_successes: Math.min(
+          keep.consecutive_successes + 1,
+          policy.recover_after_successes,
+        ),
       };
       if (open === null) return { tracker: { ...tracker, ...counts }, effects: [] };
       const conditionEnded =

@@ -62,10 +62,14 @@ export {
 } from './errors.ts';
 export {
   type ApplyOutcome,
+  buildDeadlineMessage,
   buildHeartbeatMessage,
   buildStatusMessage,
   canonicalJson,
   compareOrder,
+  type DeadlineEvent,
+  type DeadlineMessage,
+  DeadlineMessageSchema,
   decideHeartbeat,
   decideStatus,
   deriveEventId,
@@ -87,11 +91,14 @@ export {
   PLACEHOLDER_ORDER_KEY,
   parseQueueMessage,
   QUEUE_MESSAGE_VERSION,
+  type QueueEvent,
   type QueueMessage,
   QueueMessageSchema,
   type RandomBytes,
   type RejectReason,
   recordWithStatus,
+  runDurationMs,
+  runStartsOf,
   type SchedulerEvent,
   type StatusEvent,
   type StatusMessage,
@@ -133,12 +140,47 @@ export {
   requestFingerprint,
 } from './idempotency.ts';
 export {
+  type ApplySignalDeps,
+  applyIncidentSignal,
+  BoxPointerSchema,
+  type Delivery,
+  type DeliveryResult,
+  type DeliveryStep,
+  EMPTY_BOX,
+  type IncidentBox,
+  IncidentBoxSchema,
+  type IncidentContext,
+  incidentRecordOf,
+  isNoOp,
+  MAX_OUTBOX_ENTRIES,
+  nextDeliveryStep,
+  nextDueAt,
+  type OutboxEntry,
+  type RecordedEvent,
+  type SignalInput,
+  settleDelivery,
+  signalInputOf,
+  withStep,
+} from './incident-box.ts';
+export {
+  INCIDENT_ACKNOWLEDGE_ACTION,
+  type IncidentMessageInput,
+  type MonitorGapInput,
+  renderIncidentFollowUp,
+  renderIncidentReminder,
+  renderIncidentResolved,
+  renderIncidentRoot,
+  renderMonitorGap,
+} from './incident-messages.ts';
+export {
   type FollowUpReason,
   INCIDENT_KINDS,
   type Incident,
   type IncidentEffect,
   type IncidentKind,
   type IncidentPolicy,
+  type IncidentRecord,
+  IncidentRecordSchema,
   IncidentSchema,
   type IncidentSignal,
   type IncidentState,
@@ -152,6 +194,7 @@ export type {
   ApplyResult,
   ChangeResult,
   Clock,
+  DeadlineResult,
   DueDeadline,
   EventConsumer,
   EventProducer,
@@ -165,11 +208,14 @@ export type {
   SchedulerFilter,
   SchedulerStore,
   SlackMessage,
+  StatusApplied,
 } from './ports.ts';
 export {
   type Deadline,
   type DeadlineKind,
   type DeadlineSettings,
+  type DeadlineStep,
+  deadlineStep,
   deadlineToStore,
   isDeadlineCurrent,
   nextDeadline,
@@ -235,20 +281,29 @@ export {
   safeText,
   truncate,
 } from './slack-text.ts';
-export { renderStaleWarning, type StaleWarningInput } from './stale-warning-message.ts';
 export type {
   AcknowledgementStore,
   AlertStore,
   EodRunStore,
   IdempotencyClaim,
   IdempotencyStore,
+  IncidentQuery,
+  IncidentStore,
   LeaseStore,
   ScheduledAlert,
+  ScheduledBox,
   VersionedAlert,
+  VersionedBox,
 } from './state-ports.ts';
 export { renderStatusTable, type StatusTableInput } from './status-table-message.ts';
 export type { StaleInfo, TableRow } from './table-rows.ts';
 export { compileValidator, type Validator } from './validation.ts';
+export {
+  createWatchdog,
+  type Watchdog,
+  type WatchdogDeps,
+  type WatchdogRound,
+} from './watchdog.ts';
 export {
   formatBusinessDate,
   formatWallTime,

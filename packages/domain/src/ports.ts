@@ -43,6 +43,20 @@ export type DueDeadline = {
   expected_at: string | null;
 };
 
+/**
+ * What applying a due deadline did: `fired` (it stood: the record's own next deadline,
+ * due; recorded as come due, and the record's next deadline stored), `superseded` (a real
+ * event or a change moved it: the record's current deadline is stored instead), `not_due`
+ * (its time has not come: a forged or early deadline does nothing), or why not at all.
+ * `record` is the record afterwards.
+ */
+export type DeadlineResult =
+  | { outcome: 'fired' | 'superseded' | 'not_due' | 'archived'; record: SchedulerRecord }
+  | { outcome: 'not_registered' };
+
+/** What applying a status event did, and the record afterwards when it was applied. */
+export type StatusApplied = { outcome: ApplyResult; record?: SchedulerRecord };
+
 /** What a change of an existing scheduler (pause, resume) did: the record, or why not. */
 export type ChangeResult = SchedulerRecord | 'not_registered' | 'archived';
 
@@ -84,6 +98,8 @@ export type SchedulerStore = {
    * event happened (an event from before the archive still applies).
    */
   applyStatus(event: StatusEvent, now: string): Promise<ApplyResult>;
+  /** `applyStatus`, with the record it left when the event was applied. */
+  applyStatusRecord(event: StatusEvent, now: string): Promise<StatusApplied>;
   /** Moves `last_heartbeat` forward to the event's timestamp; never backwards; not when archived. */
   applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult>;
   /**
@@ -96,6 +112,15 @@ export type SchedulerStore = {
   setDeadline(schedulerId: string, deadline: StoredDeadline, version: string): Promise<boolean>;
   /** Deadlines due at `now` (`due_at` ≤ now), earliest first, at most `limit`. */
   due(now: string, limit: number): Promise<DueDeadline[]>;
+  /**
+   * Applies a deadline the watchdog found due (docs/schedules.md): it fires only if it is
+   * the record's own next deadline (`isDeadlineCurrent`) and due at `now`, and then never
+   * again (`deadline_fired_at`); either way the record's next deadline is stored. One
+   * conditional write on the record as read, so a real event applied meanwhile wins.
+   * `unknown`: it fell while schedmon was not watching, recorded as `deadline_unknown_at`.
+   * Needs a store made with deadline settings.
+   */
+  applyDeadline(deadline: DueDeadline, now: string, unknown: boolean): Promise<DeadlineResult>;
 };
 
 export type HistoryQuery = {
@@ -185,14 +210,23 @@ export type SlackMessage = {
 export type MessageRef = { channel: string; ts: string };
 
 /**
- * Posts to the ops channel (Slack, or the log when Slack is not configured).
+ * Posts to the ops channel (Slack, or the log when Slack is not configured), edits what it
+ * posted, and replies in a message's thread (where an incident's follow-ups go).
  *
  * Failure: `NotifierError`, `retryable` for 429 / 5xx / timeouts / network, not for a
- * permanent refusal (`channel_not_found`, `invalid_blocks`, `not_authed`).
+ * permanent refusal (`channel_not_found`, `invalid_blocks`, `not_authed`, and for `reply`
+ * `thread_not_found` when `parent` is not a top-level message of its channel).
  */
 export type Notifier = {
   post(message: SlackMessage): Promise<MessageRef>;
   update(ref: MessageRef, message: SlackMessage): Promise<MessageRef>;
+  /**
+   * Posts `message` in the thread of `parent` (chat.postMessage with `thread_ts` =
+   * `parent.ts` in `parent.channel`, never broadcast to the channel) and returns the reply's
+   * own ref, which `update` edits. `parent` must be a top-level message, not a reply.
+   * Failure as `post`.
+   */
+  reply(parent: MessageRef, message: SlackMessage): Promise<MessageRef>;
   /** Reachability for readiness: never throws. */
   check(): Promise<{ ok: boolean; message: string }>;
 };

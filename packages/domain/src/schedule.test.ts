@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runDurationMs, runStartsOf } from './events.ts';
 import type { DeadlineSettings } from './schedule.ts';
 import { isDeadlineCurrent, nextDeadline, nextOccurrence, occurrencesBetween } from './schedule.ts';
 import { record } from './test-helpers.ts';
@@ -294,5 +295,124 @@ describe('isDeadlineCurrent', () => {
     expect(
       isDeadlineCurrent({ ...idle, archived_at: '2026-01-14T18:10:30.000Z' }, settings, missed),
     ).toBe(false);
+  });
+});
+
+describe('nextDeadline: a deadline that came due moves on', () => {
+  const settings: DeadlineSettings = { timeZone: 'Asia/Jakarta', heartbeatTimeoutMinutes: 15 };
+  const idle = record('j', {
+    schedule: '0 1 * * *',
+    status: 'completed',
+    timestamp: '2026-01-13T18:20:00.000Z',
+    execution_time_ms: 20 * 60_000,
+  });
+
+  it('expects the following start once a missed deadline came due', () => {
+    const fired = { ...idle, deadline_fired_at: '2026-01-14T18:10:00.000Z' };
+    expect(nextDeadline(fired, settings)).toEqual({
+      kind: 'missed',
+      expected_at: '2026-01-15T18:00:00.000Z',
+      due_at: '2026-01-15T18:10:00.000Z',
+    });
+    // Days of missed starts in a row: each one once, never one already due.
+    const weekLater = { ...idle, deadline_fired_at: '2026-01-20T18:10:00.000Z' };
+    expect(nextDeadline(weekLater, settings)?.due_at).toBe('2026-01-21T18:10:00.000Z');
+    // A fired marker from before the run changes nothing.
+    const old = { ...idle, deadline_fired_at: '2026-01-10T18:10:00.000Z' };
+    expect(nextDeadline(old, settings)).toEqual(nextDeadline(idle, settings));
+  });
+
+  it('moves a period job to the first period whose deadline is after the one that came due', () => {
+    const job = record('p', {
+      schedule: 'every 10m',
+      grace_seconds: 60,
+      status: 'completed',
+      timestamp: '2026-01-14T00:00:00.000Z',
+    });
+    expect(nextDeadline(job, settings)?.due_at).toBe('2026-01-14T00:11:00.000Z');
+    const fired = { ...job, deadline_fired_at: '2026-01-14T00:11:00.000Z' };
+    expect(nextDeadline(fired, settings)).toMatchObject({
+      expected_at: '2026-01-14T00:20:00.000Z',
+      due_at: '2026-01-14T00:21:00.000Z',
+    });
+    const between = { ...job, deadline_fired_at: '2026-01-14T00:25:00.000Z' };
+    expect(nextDeadline(between, settings)?.due_at).toBe('2026-01-14T00:31:00.000Z');
+  });
+
+  it('after an overrun came due, the run is watched for silence; after that, nothing', () => {
+    const running = record('r', {
+      status: 'running',
+      timestamp: '2026-01-14T18:00:00.000Z',
+      run_started_at: '2026-01-14T18:00:00.000Z',
+      max_runtime_seconds: 300,
+      last_heartbeat: '2026-01-14T18:04:00.000Z',
+    });
+    expect(nextDeadline(running, settings)).toMatchObject({
+      kind: 'overrun',
+      due_at: '2026-01-14T18:05:00.000Z',
+    });
+    const overran = { ...running, deadline_fired_at: '2026-01-14T18:05:00.000Z' };
+    expect(nextDeadline(overran, settings)).toMatchObject({
+      kind: 'stale',
+      due_at: '2026-01-14T18:19:00.000Z',
+    });
+    const silent = { ...running, deadline_fired_at: '2026-01-14T18:19:00.000Z' };
+    expect(nextDeadline(silent, settings)).toBeUndefined();
+    // A heartbeat after the stale deadline starts a new episode.
+    const spoke = { ...silent, last_heartbeat: '2026-01-14T18:30:00.000Z' };
+    expect(nextDeadline(spoke, settings)).toMatchObject({
+      kind: 'stale',
+      due_at: '2026-01-14T18:45:00.000Z',
+    });
+  });
+
+  it('counts an overrun from the first running event, not the latest', () => {
+    const running = record('r', {
+      status: 'running',
+      timestamp: '2026-01-14T18:30:00.000Z',
+      run_started_at: '2026-01-14T18:00:00.000Z',
+      max_runtime_seconds: 3600,
+      last_heartbeat: '2026-01-14T18:30:00.000Z',
+    });
+    const far = { ...settings, heartbeatTimeoutMinutes: 120 };
+    expect(nextDeadline(running, far)).toMatchObject({
+      kind: 'overrun',
+      due_at: '2026-01-14T19:00:00.000Z',
+    });
+  });
+});
+
+describe('runStartsOf and runDurationMs', () => {
+  const none = { run_started_at: null, last_run_started_at: null };
+  const ts = (minute: number) => `2026-01-14T18:${String(minute).padStart(2, '0')}:00.000Z`;
+
+  it('starts a run at its first running event and keeps it through later ones', () => {
+    const first = runStartsOf(none, { status: 'running', timestamp: ts(0) });
+    expect(first).toEqual({ run_started_at: ts(0), last_run_started_at: null });
+    expect(runStartsOf(first, { status: 'running', timestamp: ts(5) })).toEqual(first);
+  });
+
+  it('ends the run at a terminal or pending event, keeping its start as the last run', () => {
+    const running = { run_started_at: ts(0), last_run_started_at: ts(0) };
+    for (const status of ['completed', 'failed', 'pending'] as const) {
+      expect(runStartsOf(running, { status, timestamp: ts(7) })).toEqual({
+        run_started_at: null,
+        last_run_started_at: ts(0),
+      });
+    }
+    // A terminal event with no running before it: no start known.
+    expect(runStartsOf(none, { status: 'completed', timestamp: ts(7) })).toEqual(none);
+  });
+
+  it('measures a run by execution_time_ms, else from its start to its end', () => {
+    const base = { timestamp: ts(7), last_run_started_at: ts(0) };
+    expect(runDurationMs({ ...base, execution_time_ms: 1234 })).toBe(1234);
+    expect(runDurationMs({ ...base, execution_time_ms: null })).toBe(7 * 60_000);
+    expect(
+      runDurationMs({ timestamp: ts(7), last_run_started_at: null, execution_time_ms: null }),
+    ).toBeNull();
+    expect(
+      runDurationMs({ timestamp: ts(0), last_run_started_at: ts(7), execution_time_ms: null }),
+    ).toBeNull();
   });
 });

@@ -219,12 +219,18 @@ export type Deadline = {
   due_at: string;
 };
 
-/** When the record's latest run started, as far as the record says. */
+/**
+ * When the record's latest run started, as far as the record says: its first `running`
+ * event (`run_started_at`, or `last_run_started_at` once it ended), else a finished
+ * run's end less its execution time, else the event's own time.
+ */
 function lastStartMs(record: SchedulerRecord): number | undefined {
   const at = parseTimestamp(record.timestamp);
   if (at === undefined) return undefined;
+  if (record.status === 'running') return parseTimestamp(record.run_started_at ?? '') ?? at;
   if (record.status === 'completed' || record.status === 'failed') {
-    return at - (record.execution_time_ms ?? 0);
+    const started = parseTimestamp(record.last_run_started_at ?? '');
+    return started !== undefined && started <= at ? started : at - (record.execution_time_ms ?? 0);
   }
   return at;
 }
@@ -252,7 +258,9 @@ function watchedFrom(record: SchedulerRecord): number | undefined {
  *   scheduler that has not run since it was registered or last reset to `pending` is
  *   expected from then on; a period job one period after its last run started;
  * - archived, or paused without an end: nothing. A pause with an end (or one resumed)
- *   moves every deadline to after it.
+ *   moves every deadline to after it;
+ * - a deadline that came due (`deadline_fired_at`) is never the next one again: the next
+ *   is the first after it (the following start, or the other running deadline).
  */
 export function nextDeadline(
   record: SchedulerRecord,
@@ -261,6 +269,8 @@ export function nextDeadline(
   if (isArchived(record)) return undefined;
   const watched = watchedFrom(record);
   if (watched === undefined) return undefined;
+  // A deadline that came due is never due again: the next one comes after it.
+  const fired = parseTimestamp(record.deadline_fired_at ?? '') ?? Number.NEGATIVE_INFINITY;
   const graceMs = record.grace_seconds * 1000;
   const start = lastStartMs(record);
   if (start === undefined) return undefined;
@@ -271,17 +281,28 @@ export function nextDeadline(
       record.max_runtime_seconds === null
         ? undefined
         : Math.max(start + record.max_runtime_seconds * 1000, watched);
-    return overrun !== undefined && overrun <= stale
-      ? { kind: 'overrun', expected_at: null, due_at: formatTimestamp(overrun) }
-      : { kind: 'stale', expected_at: null, due_at: formatTimestamp(stale) };
+    const candidates: Deadline[] = [];
+    if (overrun !== undefined && overrun > fired) {
+      candidates.push({ kind: 'overrun', expected_at: null, due_at: formatTimestamp(overrun) });
+    }
+    if (stale > fired) {
+      candidates.push({ kind: 'stale', expected_at: null, due_at: formatTimestamp(stale) });
+    }
+    // The earlier; at the same instant an overrun says more than silence.
+    return candidates.sort((a, b) => (a.due_at < b.due_at ? -1 : a.due_at > b.due_at ? 1 : 0))[0];
   }
   if (record.schedule === null) return undefined;
   const ran = record.status !== 'pending';
   const since = Math.max(start, watched);
   const period = periodOf(record.schedule);
   let expected: number | undefined;
-  if (period !== undefined) expected = since + period;
-  else {
+  if (period !== undefined) {
+    expected = since + period;
+    // Past a deadline that came due: the first period whose deadline is after it.
+    if (expected + graceMs <= fired) {
+      expected += Math.ceil((fired - graceMs - expected + 1) / period) * period;
+    }
+  } else {
     const zone = record.timezone ?? settings.timeZone;
     expected = nextOccurrence(record.schedule, zone, since);
     // The run (not a pause) set `since`: it may have been the next start's, a little early.
@@ -290,6 +311,10 @@ export function nextDeadline(
       if (previous === undefined || expected - start < start - previous) {
         expected = nextOccurrence(record.schedule, zone, expected);
       }
+    }
+    // Past a deadline that came due: the first start whose deadline is after it.
+    if (expected !== undefined && expected + graceMs <= fired) {
+      expected = nextOccurrence(record.schedule, zone, fired - graceMs);
     }
   }
   if (expected === undefined) return undefined;
@@ -346,4 +371,49 @@ export function deadlineToStore(
   if (mode === 'exact') return wanted;
   if (wanted.due_at === null) return undefined;
   return stored.due_at === null || wanted.due_at < stored.due_at ? wanted : undefined;
+}
+
+/** What applying a due deadline does to a record (`deadlineStep`). */
+export type DeadlineStep = {
+  outcome: 'fired' | 'superseded' | 'not_due' | 'archived';
+  /** The record with the deadline marked as come due, when it fired. */
+  after: SchedulerRecord;
+  /** The deadline to store with it; undefined when nothing is to be written. */
+  write?: StoredDeadline;
+};
+
+/**
+ * A deadline the watchdog found due, judged against the record (incidents.md): it fires
+ * when it is the record's own next deadline and its time has come, and is marked so it
+ * never fires again (`deadline_fired_at`; with `unknown`, also `deadline_unknown_at`: it
+ * fell while schedmon was not watching). Fired or not, the record's next deadline is
+ * what is stored afterwards, so a bound the store kept moves on to the real one.
+ */
+export function deadlineStep(
+  record: SchedulerRecord,
+  deadline: Pick<Deadline, 'kind' | 'due_at'>,
+  settings: DeadlineSettings,
+  now: string,
+  unknown: boolean,
+): DeadlineStep {
+  if (isArchived(record)) return { outcome: 'archived', after: record };
+  if (deadline.due_at > now) return { outcome: 'not_due', after: record };
+  // Fired already (a redelivery after its incident was not recorded): it fired, and the
+  // incident box, which knows the signal's id, takes it once.
+  if (record.deadline_fired_at === deadline.due_at) return { outcome: 'fired', after: record };
+  const fires = isDeadlineCurrent(record, settings, deadline);
+  const after: SchedulerRecord = fires
+    ? {
+        ...record,
+        deadline_fired_at: deadline.due_at,
+        deadline_unknown_at: unknown ? deadline.due_at : record.deadline_unknown_at,
+      }
+    : record;
+  const write = storedDeadlineOf(nextDeadline(after, settings));
+  const unchanged =
+    write.due_at === record.due_at &&
+    write.due_kind === record.due_kind &&
+    write.next_expected_at === record.next_expected_at;
+  if (!fires && unchanged) return { outcome: 'superseded', after };
+  return { outcome: fires ? 'fired' : 'superseded', after, write };
 }

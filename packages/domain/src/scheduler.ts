@@ -233,6 +233,27 @@ export const SchedulerRecordSchema = Type.Object(
       [Type.Literal('missed'), Type.Literal('overrun'), Type.Literal('stale'), Type.Null()],
       { description: 'What the deadline would be: missed, overrun or stale' },
     ),
+    run_started_at: Nullable(
+      Type.String({
+        description: 'While running: when the run began (its first running event); null otherwise',
+      }),
+    ),
+    last_run_started_at: Nullable(
+      Type.String({
+        description: 'When the last finished run began, if it reported running; else null',
+      }),
+    ),
+    deadline_fired_at: Nullable(
+      Type.String({
+        description: 'The due_at of the last deadline that came due: later ones come after it',
+      }),
+    ),
+    deadline_unknown_at: Nullable(
+      Type.String({
+        description:
+          'A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -370,6 +391,10 @@ export function newSchedulerRecord(registration: Registration, now: string): Sch
     next_expected_at: null,
     due_at: null,
     due_kind: null,
+    run_started_at: null,
+    last_run_started_at: null,
+    deadline_fired_at: null,
+    deadline_unknown_at: null,
   };
 }
 

@@ -6,6 +6,8 @@
 import type { Acknowledgement, AlertRecord } from './alerts.ts';
 import type { EodMarker } from './eod-runs.ts';
 import type { IdempotencyRecord } from './idempotency.ts';
+import type { IncidentBox } from './incident-box.ts';
+import type { IncidentRecord } from './incidents.ts';
 import type { MessageRef } from './ports.ts';
 
 /** An alert as read, with the version a compare-and-set write must name. */
@@ -128,4 +130,54 @@ export type IdempotencyStore = {
    * of one key exactly one gets `claimed: true`; the others get its record.
    */
   claim(record: IdempotencyRecord, now: string, expiresAt: number): Promise<IdempotencyClaim>;
+};
+
+/** A scheduler's incident box as read, with the version a compare-and-set must name. */
+export type VersionedBox = { box: IncidentBox; version: number };
+
+/** The outbox pointer of a box with something to deliver, and when. */
+export type ScheduledBox = { schedulerId: string; at: string };
+
+/** Which incidents to list: newest first, a page of `limit`, after the cursor `before`. */
+export type IncidentQuery = { limit: number; before?: string };
+
+/**
+ * Incidents (docs/schedules.md): one box per scheduler (its tracker and the messages it
+ * still owes, `incident-box.ts`), the outbox pointers of boxes with something due, and
+ * each incident as the api reads it (a projection, rewritten at every transition).
+ *
+ * Failure: `EngineUnavailableError`; a lost race is `false` from `saveBox`; a
+ * `ValidationError` naming the item when a stored box cannot be read.
+ */
+export type IncidentStore = {
+  /** The box of a scheduler, or undefined when it never had one. */
+  box(schedulerId: string, now: string): Promise<VersionedBox | undefined>;
+  /**
+   * Writes `box` over the one read at `expectedVersion` (0: there was none): false when
+   * it changed meanwhile. The stored version becomes `expectedVersion + 1`.
+   */
+  saveBox(
+    schedulerId: string,
+    box: IncidentBox,
+    expectedVersion: number,
+    now: string,
+  ): Promise<boolean>;
+  /** Sets the outbox pointer of a box (a hint: the box is the truth). */
+  schedule(schedulerId: string, at: string): Promise<void>;
+  /** Drops the outbox pointer of a box, if any. */
+  unschedule(schedulerId: string): Promise<void>;
+  /** Every outbox pointer. */
+  scheduled(now: string): Promise<ScheduledBox[]>;
+  /**
+   * Stores an incident's projection at `version` (the box's sequence of the transition)
+   * unless a later one is stored: an older transition never overwrites a newer one.
+   */
+  saveIncident(incident: IncidentRecord, version: number, now: string): Promise<void>;
+  /** One incident, or undefined. */
+  incident(incidentId: string, now: string): Promise<IncidentRecord | undefined>;
+  /** Incidents newest first (by `opened_at`), and the cursor of the next page if any. */
+  incidents(
+    query: IncidentQuery,
+    now: string,
+  ): Promise<{ incidents: IncidentRecord[]; next?: string }>;
 };

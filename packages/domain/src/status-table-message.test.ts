@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Incident, IncidentKind } from './incidents.ts';
 import type { SlackMessage } from './ports.ts';
 import { renderStatusTable } from './status-table-message.ts';
 import type { TableRow } from './table-rows.ts';
@@ -283,5 +284,189 @@ describe('renderStatusTable', () => {
     expect(line).toContain('&amp;lt;');
     expect(line).toContain('&amp;lt; multi line ˋcodeˋ job');
     expect(line).toMatch(/…\)$/);
+  });
+});
+
+describe('renderStatusTable with incidents', () => {
+  const OPENED = '2026-01-14T18:10:00.000Z'; // 01:10 WIB
+  const incident = (
+    scheduler_id: string,
+    kind: IncidentKind,
+    overrides: Partial<Incident> = {},
+  ): Incident => ({
+    incident_id: `${scheduler_id}#e1`,
+    scheduler_id,
+    kind,
+    state: 'open',
+    opened_at: OPENED,
+    updated_at: OPENED,
+    resolved_at: null,
+    events: 1,
+    acknowledged_by: null,
+    acknowledged_at: null,
+    ...overrides,
+  });
+
+  const rows = [
+    row(
+      record('c', {
+        service_name: 'A',
+        status: 'completed',
+        timestamp: '2026-01-14T17:58:00Z',
+        execution_time_ms: 15_000,
+      }),
+    ),
+    row(record('m', { service_name: 'B' }), 'pending'),
+    row(
+      record('f', {
+        service_name: 'C',
+        status: 'failed',
+        timestamp: '2026-01-14T18:42:00Z',
+        error_message: 'disk full',
+      }),
+    ),
+    row(record('o', { service_name: 'D', status: 'running', timestamp: '2026-01-14T17:31:00Z' })),
+    row(
+      record('t', {
+        service_name: 'E',
+        status: 'completed',
+        timestamp: '2026-01-14T18:05:00Z',
+        execution_time_ms: 2_000,
+      }),
+    ),
+    row(
+      record('p', {
+        service_name: 'F',
+        paused_until: '2026-01-14T23:00:00Z',
+        pause_reason: 'maintenance',
+      }),
+      'pending',
+      null,
+      true,
+    ),
+    row(
+      record('r', {
+        service_name: 'G',
+        status: 'completed',
+        timestamp: '2026-01-14T18:30:00Z',
+        execution_time_ms: 1_000,
+      }),
+    ),
+  ];
+  const incidents = [
+    incident('m', 'missed'),
+    incident('f', 'failed', {
+      state: 'acknowledged',
+      opened_at: '2026-01-14T18:42:00Z',
+      acknowledged_by: 'U999',
+      acknowledged_at: '2026-01-14T18:55:00Z',
+    }),
+    incident('o', 'overrun', { opened_at: '2026-01-14T18:31:00Z' }),
+    incident('t', 'too_fast', { opened_at: '2026-01-14T18:05:00Z' }),
+    incident('p', 'stale'),
+    incident('r', 'failed', { state: 'resolved', resolved_at: '2026-01-14T18:30:00Z' }),
+    incident('gone', 'missed'),
+  ];
+
+  it('shows each open incident beside the status, as a problem row; paused wins', () => {
+    const messages = renderStatusTable({ ...LABELS, rows, incidents, timeZone: ZONE });
+    expect(messages).toHaveLength(1);
+    expectValid(messages);
+    const [message] = messages;
+    if (message === undefined) throw new Error('no message');
+    expect(sectionTexts(message)[0]).toBe(
+      '✅ 3 completed · 🟡 1 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 0 stale · ⏸ 1 paused' +
+        ' · 🚨 4 open incidents',
+    );
+    expect(rowLines(messages)).toEqual([
+      "C │ f │ ❌ Failed 01:42 (disk full) (ack'd)",
+      'B │ m │ ❗ Missed since 01:10 · ⬜ Pending',
+      'D │ o │ ⏱ Overrunning since 01:31 · 🟡 Running since 00:31',
+      'E │ t │ 🐇 Too fast since 01:05 · ✅ Completed 01:05 (2.0 s)',
+      'A │ c │ ✅ Completed 00:58 (15.0 s)',
+      'G │ r │ ✅ Completed 01:30 (1.0 s)',
+      'F │ p │ ⏸ Paused until 06:00 (maintenance)',
+    ]);
+    expect(message.text).toContain('B │ m │ ❗ Missed since 01:10 · ⬜ Pending');
+  });
+
+  it('marks a stale incident and an acknowledged one that is not a failure', () => {
+    const stale = [
+      row(record('s', { status: 'running', timestamp: '2026-01-14T17:31:00Z' }), 'running', STALE),
+    ];
+    const messages = renderStatusTable({
+      ...LABELS,
+      rows: stale,
+      incidents: [incident('s', 'stale', { state: 'acknowledged', acknowledged_by: 'api:ops' })],
+      timeZone: ZONE,
+    });
+    expect(rowLines(messages)).toEqual([
+      "Service │ s │ ⚠️ Stale since 01:10 (ack'd) · 🟡 Running since 00:31 ⚠️ no heartbeat 14 min",
+    ]);
+    expect(sectionTexts(messages[0] as SlackMessage)[0]).toContain('· 🚨 1 open incident');
+    expect(sectionTexts(messages[0] as SlackMessage)[0]).not.toContain('incidents');
+  });
+
+  it('shows the newest when a scheduler has several unresolved incidents', () => {
+    const messages = renderStatusTable({
+      ...LABELS,
+      rows: [row(record('m'), 'pending')],
+      incidents: [
+        incident('m', 'missed', { incident_id: 'old' }),
+        incident('m', 'overrun', { incident_id: 'new', opened_at: '2026-01-14T18:20:00.000Z' }),
+      ],
+      timeZone: ZONE,
+    });
+    expect(rowLines(messages)).toEqual(['Service │ m │ ⏱ Overrunning since 01:20 · ⬜ Pending']);
+  });
+
+  it('is the same table without incidents, with none and with only resolved ones', () => {
+    const big = bigTable(300);
+    const plain = renderStatusTable({ ...LABELS, rows: big, timeZone: ZONE });
+    expect(renderStatusTable({ ...LABELS, rows: big, incidents: [], timeZone: ZONE })).toEqual(
+      plain,
+    );
+    const resolved = big.map((r) =>
+      incident(r.scheduler.scheduler_id, 'failed', {
+        state: 'resolved',
+        resolved_at: '2026-01-14T19:00:00.000Z',
+      }),
+    );
+    expect(
+      renderStatusTable({ ...LABELS, rows: big, incidents: resolved, timeZone: ZONE }),
+    ).toEqual(plain);
+  });
+
+  it('puts every incident row in the first message of a big table, within every limit', () => {
+    const kinds: IncidentKind[] = ['missed', 'overrun', 'too_fast', 'stale'];
+    const big: TableRow[] = [];
+    const open: Incident[] = [];
+    for (let i = 0; i < 2_000; i += 1) {
+      const id = `s-${String(i).padStart(4, '0')}`;
+      // Incident rows sort last by name: only their group can bring them first.
+      const hasIncident = i % 40 === 5;
+      const scheduler = record(id, {
+        service_name: `${hasIncident ? 'zz' : 'Svc'} ${HOSTILE}`,
+        job_name: id,
+        status: 'completed',
+        execution_time_ms: i,
+      });
+      big.push(row(scheduler));
+      if (hasIncident) open.push(incident(id, kinds[i % 4] ?? 'missed'));
+    }
+    const messages = renderStatusTable({ ...LABELS, rows: big, incidents: open, timeZone: ZONE });
+    expect(messages.length).toBeGreaterThan(1);
+    expectValid(messages);
+    expect(controlSequences(messages)).toEqual([]);
+    const first = messages[0] as SlackMessage;
+    expect(sectionTexts(first)[0]).toContain(`· 🚨 ${open.length} open incidents`);
+    const firstRows = rowLines([first]);
+    expect(firstRows.slice(0, open.length).every((line) => line.includes(' since 01:10 · '))).toBe(
+      true,
+    );
+    expect(rowLines(messages.slice(1)).some((line) => line.includes(' since 01:10 · '))).toBe(
+      false,
+    );
+    expect(rowLines(messages)).toHaveLength(2_000);
   });
 });

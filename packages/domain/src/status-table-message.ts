@@ -2,6 +2,7 @@
  * The living status table (docs/eod.md): tonight's rows, split
  * over as many messages as Slack's limits need.
  */
+import type { Incident } from './incidents.ts';
 import type { SlackMessage } from './ports.ts';
 import type { TitleLabels } from './slack-blocks.ts';
 import {
@@ -16,14 +17,18 @@ import {
 } from './slack-blocks.ts';
 import { escapeMrkdwn, safeText } from './slack-text.ts';
 import { formatClock, formatDuration } from './slack-times.ts';
-import type { TableRow } from './table-rows.ts';
+import type { ActiveIncidents, TableRow } from './table-rows.ts';
 import {
+  activeIncidents,
+  countIncidentRows,
   countRows,
   formatCounts,
   NO_SCHEDULERS,
   orderRows,
   pausedCell,
+  rowIncident,
   silence,
+  withIncident,
 } from './table-rows.ts';
 
 /** Input of `renderStatusTable`. */
@@ -39,6 +44,11 @@ export type StatusTableInput = TitleLabels & {
    * the numbering stays consistent when the table shrinks.
    */
   minMessages?: number;
+  /**
+   * Tonight's incidents (the open ones and those opened tonight): a row whose scheduler has
+   * an open or acknowledged one shows it and is a problem row. Resolved ones change nothing.
+   */
+  incidents?: readonly Incident[];
 };
 
 const TABLE_TITLE = '📊 EOD Process Status';
@@ -60,12 +70,17 @@ const NO_FURTHER_ROWS = '_No further rows: the table now fits in fewer messages.
  * first, in the next messages. Continuations say "(continued 2/3)". Every message stays
  * within `MESSAGE_BUDGET`. The same input always gives the same messages.
  *
+ * With `incidents`, a row with an unresolved incident shows it beside its status
+ * (`❗ Missed since 01:10 · ⬜ Pending`) and counts as a problem row (after the failed ones);
+ * the counts line adds `· 🚨 N open incidents`. A paused row shows only as paused.
+ *
  * Throws a `RangeError` for an unknown `timeZone`.
  */
 export function renderStatusTable(input: StatusTableInput): SlackMessage[] {
   const { rows, timeZone } = input;
-  const countsLine = formatCounts(countRows(rows));
-  const lines = orderRows(rows).map((row) => tableLine(row, timeZone));
+  const active = activeIncidents(input.incidents);
+  const countsLine = formatCounts(countRows(rows), countIncidentRows(rows, active));
+  const lines = orderRows(rows, active).map((row) => tableLine(row, timeZone, active));
   const pages = lines.length === 0 ? [] : paginate(lines, countsLine.length);
   const total = Math.max(pages.length, Math.floor(input.minMessages ?? 0), 1);
   const title = titleOf(TABLE_TITLE, input);
@@ -152,12 +167,14 @@ function pageSuffix(index: number, total: number, final: boolean): string {
     : `${finalMark} (continued ${index + 1}/${total})`;
 }
 
-function tableLine(row: TableRow, timeZone: string): string {
+function tableLine(row: TableRow, timeZone: string, active: ActiveIncidents): string {
   const { scheduler } = row;
+  const incident = rowIncident(row, active);
+  const status = statusCell(row, timeZone);
   return [
     safeText(scheduler.service_name, { max: TEXT_LENGTHS.rowName }),
     safeText(scheduler.job_name, { max: TEXT_LENGTHS.rowName }),
-    statusCell(row, timeZone),
+    incident === undefined ? status : withIncident(status, row.status, incident, timeZone),
   ].join(SEPARATOR);
 }
 

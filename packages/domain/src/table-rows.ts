@@ -2,6 +2,8 @@
  * Tonight's rows as the status table and the final summary show them: the row type, their
  * order (problems first) and their counts.
  */
+import { incidentMark } from './incident-messages.ts';
+import type { Incident } from './incidents.ts';
 import type { SchedulerRecord, Status } from './scheduler.ts';
 import { TEXT_LENGTHS } from './slack-blocks.ts';
 import { safeText } from './slack-text.ts';
@@ -40,6 +42,8 @@ const GROUP_ORDER: Readonly<Record<Status, number>> = {
   completed: 4,
 };
 const STALE_GROUP = 1;
+// A row with an unresolved incident is a problem row: after failures, with the stale ones.
+const INCIDENT_GROUP = 1;
 const PAUSED_GROUP = 5;
 
 function isStale(row: TableRow): boolean {
@@ -68,9 +72,9 @@ export function countRows(rows: readonly TableRow[]): Counts {
 
 /**
  * The counts line: `✅ 1 completed · 🟡 1 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 1 stale`,
- * and `· ⏸ 1 paused` when some are.
+ * `· ⏸ 1 paused` when some are, and `· 🚨 2 open incidents` when some are.
  */
-export function formatCounts(counts: Counts): string {
+export function formatCounts(counts: Counts, openIncidents = 0): string {
   return [
     `✅ ${counts.completed} completed`,
     `🟡 ${counts.running} running`,
@@ -78,17 +82,74 @@ export function formatCounts(counts: Counts): string {
     `❌ ${counts.failed} failed`,
     `⚠️ ${counts.stale} stale`,
     ...(counts.paused > 0 ? [`⏸ ${counts.paused} paused`] : []),
+    ...(openIncidents > 0
+      ? [`🚨 ${openIncidents} open ${openIncidents === 1 ? 'incident' : 'incidents'}`]
+      : []),
   ].join(' · ');
+}
+
+/** Each scheduler's unresolved incident, by scheduler id. */
+export type ActiveIncidents = ReadonlyMap<string, Incident>;
+
+const NO_ACTIVE_INCIDENTS: ActiveIncidents = new Map();
+
+/**
+ * Each scheduler's open or acknowledged incident (incidents.md: at most one; should there be
+ * more, the newest). Resolved incidents show in the summary only, never in a row.
+ */
+export function activeIncidents(incidents: readonly Incident[] | undefined): ActiveIncidents {
+  if (incidents === undefined || incidents.length === 0) return NO_ACTIVE_INCIDENTS;
+  const active = new Map<string, Incident>();
+  for (const incident of incidents) {
+    if (incident.state === 'resolved') continue;
+    const seen = active.get(incident.scheduler_id);
+    if (seen === undefined || Date.parse(seen.opened_at) < Date.parse(incident.opened_at)) {
+      active.set(incident.scheduler_id, incident);
+    }
+  }
+  return active;
+}
+
+/** The row's unresolved incident; never one of a paused row, which shows only as paused. */
+export function rowIncident(row: TableRow, active: ActiveIncidents): Incident | undefined {
+  return row.paused ? undefined : active.get(row.scheduler.scheduler_id);
+}
+
+/** How many rows show an unresolved incident. */
+export function countIncidentRows(rows: readonly TableRow[], active: ActiveIncidents): number {
+  if (active.size === 0) return 0;
+  return rows.filter((row) => rowIncident(row, active) !== undefined).length;
+}
+
+/**
+ * A row's status with its unresolved incident beside it: `❗ Missed since 01:10 · ⬜ Pending`,
+ * `(ack'd)` once acknowledged. A failed incident of a failed row is the failed cell itself,
+ * which already says when and why.
+ */
+export function withIncident(
+  statusCell: string,
+  status: Status,
+  incident: Incident,
+  timeZone: string,
+): string {
+  const ack = incident.state === 'acknowledged' ? " (ack'd)" : '';
+  if (incident.kind === 'failed' && status === 'failed') return `${statusCell}${ack}`;
+  const since = formatClock(incident.opened_at, timeZone);
+  return `${incidentMark(incident.kind)} since ${since}${ack} · ${statusCell}`;
 }
 
 /**
  * Rows in display order: by group, then service, job (case-insensitive) and scheduler id, so
- * the same rows always come out the same.
+ * the same rows always come out the same. A row with an unresolved incident in `active` is
+ * a problem row.
  */
-export function orderRows(rows: readonly TableRow[]): TableRow[] {
+export function orderRows(
+  rows: readonly TableRow[],
+  active: ActiveIncidents = NO_ACTIVE_INCIDENTS,
+): TableRow[] {
   const keyed = rows.map((row) => ({
     row,
-    group: row.paused ? PAUSED_GROUP : isStale(row) ? STALE_GROUP : GROUP_ORDER[row.status],
+    group: groupOf(row, active),
     service: row.scheduler.service_name.toLowerCase(),
     job: row.scheduler.job_name.toLowerCase(),
   }));
@@ -102,6 +163,12 @@ export function orderRows(rows: readonly TableRow[]): TableRow[] {
       compareStrings(a.row.scheduler.scheduler_id, b.row.scheduler.scheduler_id),
   );
   return keyed.map((entry) => entry.row);
+}
+
+function groupOf(row: TableRow, active: ActiveIncidents): number {
+  if (row.paused) return PAUSED_GROUP;
+  const group = isStale(row) ? STALE_GROUP : GROUP_ORDER[row.status];
+  return rowIncident(row, active) === undefined ? group : Math.min(group, INCIDENT_GROUP);
 }
 
 // Code-unit order: the same on every host, unlike `localeCompare`.

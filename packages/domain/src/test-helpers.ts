@@ -49,6 +49,10 @@ export const UNSET_SETTINGS = {
   next_expected_at: null,
   due_at: null,
   due_kind: null,
+  run_started_at: null,
+  last_run_started_at: null,
+  deadline_fired_at: null,
+  deadline_unknown_at: null,
 } satisfies Partial<SchedulerRecord>;
 
 export function record(id: string, overrides: Partial<SchedulerRecord> = {}): SchedulerRecord {

@@ -197,6 +197,170 @@ describe('messages', () => {
   });
 });
 
+describe('threads', () => {
+  it("keeps a reply in its parent's thread and out of the channel", async () => {
+    const slack = client();
+    const { ts: root = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'incident' });
+    const first = await slack.chat.postMessage({ channel: 'C1', thread_ts: root, text: 'late' });
+    const second = await slack.chat.postMessage({
+      channel: 'C1',
+      thread_ts: root,
+      blocks: [section('recovered')],
+    });
+    await slack.chat.postMessage({ channel: 'C1', text: 'other' });
+
+    expect(first).toMatchObject({
+      ok: true,
+      channel: 'C1',
+      message: { text: 'late', thread_ts: root, bot_id: FAKE_SLACK_IDENTITY.bot_id },
+    });
+    expect(first.ts).not.toBe(root);
+    expect(first.message).not.toHaveProperty('subtype');
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['incident', 'other']);
+    expect(fake.thread('C1', root)).toMatchObject([
+      { ts: first.ts, thread_ts: root, text: 'late' },
+      { ts: second.ts, thread_ts: root, blocks: [section('recovered')] },
+    ]);
+    expect(fake.message('C1', first.ts ?? '')).toMatchObject({ text: 'late', thread_ts: root });
+    expect(fake.thread('C1', first.ts ?? '')).toEqual([]);
+    expect(fake.thread('C2', root)).toEqual([]);
+  });
+
+  it('shows a reply posted with reply_broadcast in the channel too', async () => {
+    const slack = client();
+    const { ts: root = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'incident' });
+    const broadcast = await slack.chat.postMessage({
+      channel: 'C1',
+      thread_ts: root,
+      text: 'everyone',
+      reply_broadcast: true,
+    });
+    // Without thread_ts, reply_broadcast does nothing (the SDK's types rule the call out).
+    await slack.apiCall('chat.postMessage', {
+      channel: 'C1',
+      text: 'plain',
+      reply_broadcast: true,
+    });
+
+    expect(broadcast.message).toMatchObject({ subtype: 'thread_broadcast', thread_ts: root });
+    expect(fake.messages('C1').map((m) => m.text)).toEqual(['incident', 'everyone', 'plain']);
+    expect(fake.thread('C1', root).map((m) => m.text)).toEqual(['everyone']);
+  });
+
+  it.each([
+    ['a ts never issued', () => '1600000000.000100'],
+    ['a message of another channel', (rootC2: string) => rootC2],
+  ])('answers thread_not_found for %s and stores nothing', async (_name, threadTs) => {
+    const slack = client();
+    const { ts: rootC2 = '' } = await slack.chat.postMessage({ channel: 'C2', text: 'root' });
+
+    await expect(
+      slack.chat.postMessage({ channel: 'C1', thread_ts: threadTs(rootC2), text: 'x' }),
+    ).rejects.toMatchObject(platformError('thread_not_found'));
+    expect(fake.messages('C1')).toEqual([]);
+    expect(fake.thread('C2', rootC2)).toEqual([]);
+    expect(fake.callsOf('chat.postMessage')[1]?.response?.status).toBe(200);
+  });
+
+  it('answers thread_not_found for a deleted parent', async () => {
+    const slack = client();
+    const { ts: root = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'gone' });
+    await slack.chat.delete({ channel: 'C1', ts: root });
+
+    await expect(
+      slack.chat.postMessage({ channel: 'C1', thread_ts: root, text: 'x' }),
+    ).rejects.toMatchObject(platformError('thread_not_found'));
+  });
+
+  it("refuses a reply to a reply's ts, which Slack says to avoid", async () => {
+    const slack = client();
+    const { ts: root = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'root' });
+    const { ts: reply = '' } = await slack.chat.postMessage({
+      channel: 'C1',
+      thread_ts: root,
+      text: 'reply',
+    });
+
+    await expect(
+      slack.chat.postMessage({ channel: 'C1', thread_ts: reply, text: 'nested' }),
+    ).rejects.toMatchObject(platformError('thread_not_found'));
+    expect(fake.thread('C1', root).map((m) => m.text)).toEqual(['reply']);
+    expect(fake.thread('C1', reply)).toEqual([]);
+  });
+
+  it('updates a root and a reply in place, each where it is', async () => {
+    const slack = client();
+    const { ts: root = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'open' });
+    const { ts: reply = '' } = await slack.chat.postMessage({
+      channel: 'C1',
+      thread_ts: root,
+      text: 'late',
+    });
+
+    await expect(
+      slack.chat.update({ channel: 'C1', ts: root, text: 'resolved' }),
+    ).resolves.toMatchObject({ ok: true, ts: root, text: 'resolved' });
+    const updated = await slack.chat.update({
+      channel: 'C1',
+      ts: reply,
+      text: 'late, 47 min',
+    });
+
+    expect(updated).toMatchObject({
+      ok: true,
+      ts: reply,
+      message: { text: 'late, 47 min', thread_ts: root },
+    });
+    expect(fake.messages('C1')).toMatchObject([{ ts: root, text: 'resolved' }]);
+    expect(fake.message('C1', root)?.edited).toBeDefined();
+    expect(fake.thread('C1', root)).toMatchObject([
+      { ts: reply, thread_ts: root, text: 'late, 47 min', edited: expect.anything() },
+    ]);
+  });
+
+  it('applies limits and injected failures to replies as to any post', async () => {
+    const slack = client();
+    const { ts: root = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'root' });
+    const blocks = Array.from({ length: 51 }, () => divider);
+    await expect(
+      slack.chat.postMessage({ channel: 'C1', thread_ts: root, text: 'x', blocks }),
+    ).rejects.toMatchObject(platformError('invalid_blocks'));
+    fake.failNext({ method: 'chat.postMessage', status: 429, retryAfterSeconds: 3 });
+    await expect(
+      client({ rejectRateLimitedCalls: true }).chat.postMessage({
+        channel: 'C1',
+        thread_ts: root,
+        text: 'x',
+      }),
+    ).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 3 });
+    expect(fake.thread('C1', root)).toEqual([]);
+  });
+
+  it('posts at the top level for an empty thread_ts from a form', async () => {
+    const response = await postForm(
+      `${fake.url}chat.postMessage`,
+      { channel: 'C1', text: 'top', thread_ts: '' },
+      { authorization: 'Bearer xoxb-test' },
+    );
+    expect(await response.json()).toMatchObject({ ok: true });
+    expect(fake.messages('C1')).toMatchObject([{ text: 'top', thread_ts: undefined }]);
+  });
+
+  it('forgets threads on reset()', async () => {
+    const slack = client();
+    const { ts: root = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'root' });
+    await slack.chat.postMessage({
+      channel: 'C1',
+      thread_ts: root,
+      text: 'r',
+      reply_broadcast: true,
+    });
+    fake.reset();
+    expect(fake.thread('C1', root)).toEqual([]);
+    expect(fake.messages()).toEqual([]);
+  });
+});
+
 describe('auth and methods', () => {
   it('answers auth.test with the bot identity', async () => {
     await expect(client().auth.test()).resolves.toMatchObject({

@@ -68,9 +68,17 @@ type SlackBody = Record<string, unknown>;
 /**
  * A fake Slack Web API on loopback HTTP for tests: serves `auth.test`, `chat.postMessage`,
  * `chat.update`, `chat.postEphemeral` and `chat.delete` at `POST {url}<method>` with form or
- * JSON bodies, keeps posted messages, records every call, refuses messages over Slack's
- * limits the way Slack does (HTTP 200, `ok: false`), and injects 429 / 5xx / `ok: false`
- * failures on request. Point `@slack/web-api`'s `WebClient` at it with `slackApiUrl: fake.url`.
+ * JSON bodies, keeps posted messages and thread replies (`thread_ts`), records every call,
+ * refuses messages over Slack's limits the way Slack does (HTTP 200, `ok: false`), and injects
+ * 429 / 5xx / `ok: false` failures on request. Point `@slack/web-api`'s `WebClient` at it with
+ * `slackApiUrl: fake.url`.
+ *
+ * Threads, per chat.postMessage's `thread_ts` and `reply_broadcast`
+ * (https://docs.slack.dev/reference/methods/chat.postMessage): a reply is kept in its
+ * parent's thread ({@link thread}) and stays out of the channel ({@link messages}) unless
+ * posted with `reply_broadcast`. `thread_ts` must be the ts of a top-level message in the same
+ * channel; anything else is refused with `thread_not_found` (see `#threadRefusal`). A reply
+ * is edited and deleted like any message, and faults and limits apply to it as to any post.
  *
  * Start it with {@link startFakeSlack}; always `await stop()` it.
  */
@@ -83,6 +91,8 @@ export class FakeSlack {
   readonly #faults = createFaultQueue();
   // Cancels each pending injected delay, so stop() leaves no timer behind.
   readonly #pendingDelays = new Set<() => void>();
+  // The replies posted with `reply_broadcast`, which Slack shows in the channel too.
+  readonly #broadcasts = new Set<string>();
   #calls: RecordedCall[] = [];
   #port = 0;
   #stopped: Promise<void> | undefined;
@@ -135,12 +145,33 @@ export class FakeSlack {
     return this.#calls.filter((call) => call.method === method);
   }
 
-  /** Channel messages as they are now (after updates and deletes), in post order; copies. */
+  /**
+   * The messages shown in the channel as they are now (after updates and deletes), in post
+   * order; copies. Thread replies are not among them, unless posted with `reply_broadcast`:
+   * read a thread with {@link thread}.
+   */
   messages(channel?: string): StoredMessage[] {
-    return this.#store.list(channel).map((message) => structuredClone(message));
+    return this.#store
+      .list(channel)
+      .filter((message) => message.thread_ts === undefined || this.#broadcasts.has(message.ts))
+      .map((message) => structuredClone(message));
   }
 
-  /** One channel message as it is now, or `undefined` when there is none at that channel and ts. */
+  /**
+   * The replies in the thread of the message at `channel` and `ts`, as they are now, in post
+   * order, without the parent itself; copies. Empty when the message has no replies.
+   */
+  thread(channel: string, ts: string): StoredMessage[] {
+    return this.#store
+      .list(channel)
+      .filter((message) => message.thread_ts === ts)
+      .map((message) => structuredClone(message));
+  }
+
+  /**
+   * One message, top-level or thread reply, as it is now, or `undefined` when there is none
+   * at that channel and ts.
+   */
   message(channel: string, ts: string): StoredMessage | undefined {
     const message = this.#store.get(channel, ts);
     return message === undefined ? undefined : structuredClone(message);
@@ -175,6 +206,7 @@ export class FakeSlack {
   reset(): void {
     this.#calls = [];
     this.#store.clear();
+    this.#broadcasts.clear();
     this.#faults.clear();
   }
 
@@ -258,6 +290,11 @@ export class FakeSlack {
   #postMessage(body: SlackBody): SlackBody {
     const channel = this.#channel(body);
     if (channel === undefined) return { ok: false, error: 'channel_not_found' };
+    // An empty `thread_ts` (a form field left blank) posts at the top level, as no thread_ts.
+    const threadTs = asString(body.thread_ts) || undefined;
+    if (threadTs !== undefined && this.#threadRefusal(channel, threadTs)) {
+      return { ok: false, error: 'thread_not_found' };
+    }
     const refusal = validateMessage(body, this.#limits);
     if (refusal) return refused(refusal);
     const message: StoredMessage = {
@@ -266,13 +303,43 @@ export class FakeSlack {
       text: asString(body.text),
       blocks: asArray(body.blocks),
       attachments: asArray(body.attachments),
-      thread_ts: asString(body.thread_ts),
+      thread_ts: threadTs,
       user: FAKE_SLACK_IDENTITY.user_id,
       bot_id: FAKE_SLACK_IDENTITY.bot_id,
       edited: undefined,
     };
     this.#store.add(message);
-    return { ok: true, channel, ts: message.ts, message: slackMessage(message) };
+    // Slack documents `reply_broadcast` as used with `thread_ts`; without one it does nothing.
+    if (threadTs !== undefined && isTrue(body.reply_broadcast)) this.#broadcasts.add(message.ts);
+    return { ok: true, channel, ts: message.ts, message: this.#slackMessage(message) };
+  }
+
+  /**
+   * Whether `thread_ts` names no thread the fake would post into: true unless it is the ts of
+   * a top-level message in `channel`.
+   *
+   * - No such message in the channel (never posted, deleted, or in another channel):
+   *   chat.postMessage's reference lists no error for it, so the fake takes the strict
+   *   reading and answers `thread_not_found`: the code Slack documents for a `thread_ts`
+   *   "missing or invalid" (conversations.replies), and the one Slack's SDK maintainers name
+   *   for a reply whose parent is gone (https://github.com/slackapi/bolt-js/issues/2307).
+   * - The ts of a reply: the reference says "Avoid using a reply's ts value; use its parent
+   *   instead" without saying what Slack then does, and one report ties it to a message
+   *   showing in both the thread and the channel
+   *   (https://github.com/slackapi/python-slack-sdk/issues/1116). The fake refuses it the same
+   *   way, so a caller threading under a reply is caught in tests rather than in Slack.
+   */
+  #threadRefusal(channel: string, threadTs: string): boolean {
+    const parent = this.#store.get(channel, threadTs);
+    return parent === undefined || parent.thread_ts !== undefined;
+  }
+
+  /** `message` as Slack's answers show it; a broadcast reply is a `thread_broadcast`. */
+  #slackMessage(message: StoredMessage): SlackBody {
+    return {
+      ...(this.#broadcasts.has(message.ts) && { subtype: 'thread_broadcast' }),
+      ...slackMessage(message),
+    };
   }
 
   #update(body: SlackBody): SlackBody {
@@ -304,7 +371,7 @@ export class FakeSlack {
       channel,
       ts: updated.ts,
       text: updated.text ?? '',
-      message: slackMessage(updated),
+      message: this.#slackMessage(updated),
     };
   }
 
@@ -389,6 +456,11 @@ function asString(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
+}
+
+// A form body carries booleans as strings, a JSON body as booleans.
+function isTrue(value: unknown): boolean {
+  return value === true || value === 'true' || value === '1';
 }
 
 function asArray(value: unknown): unknown[] | undefined {

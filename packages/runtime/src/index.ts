@@ -24,4 +24,5 @@ export {
   eodScheduleConfig,
   eventIntakeConfig,
   slackConfig,
+  watchdogConfig,
 } from './variables.ts';

@@ -116,12 +116,6 @@ export const eodScheduleConfig = Object.freeze({
     maximum: 1_440,
     description: 'Minutes between in-place edits of the table inside the window',
   }),
-  STALE_CHECK_EVERY_MINUTES: env.integer({
-    default: DEFAULT_EOD_CONFIG.staleCheckEveryMinutes,
-    minimum: 1,
-    maximum: 1_440,
-    description: 'Minutes between stale-heartbeat checks inside the window',
-  }),
   HEARTBEAT_TIMEOUT_MINUTES: env.integer({
     default: DEFAULT_EOD_CONFIG.heartbeatTimeoutMinutes,
     minimum: 1,
@@ -133,6 +127,30 @@ export const eodScheduleConfig = Object.freeze({
     minimum: 0,
     maximum: 18,
     description: 'A status this long before the window start still counts as tonight',
+  }),
+});
+
+/** The watchdog and incidents (docs/schedules.md), read by the cron app and the worker. */
+export const watchdogConfig = Object.freeze({
+  WATCHDOG_INTERVAL_SECONDS: env.integer({
+    default: 30,
+    minimum: 1,
+    maximum: 600,
+    description: 'How often the cron leader looks for deadlines that came due',
+  }),
+  WATCHDOG_GAP_SECONDS: env.integer({
+    default: 300,
+    minimum: 30,
+    maximum: 86_400,
+    description:
+      'A deadline handled longer than this after it came due fell while schedmon was not watching: recorded as unknown, nobody paged',
+  }),
+  INCIDENT_REMIND_MINUTES: env.integer({
+    default: 60,
+    minimum: 0,
+    maximum: 10_080,
+    description:
+      'One reminder with the @mention when an incident is unacknowledged this long; 0: none',
   }),
 });
 
@@ -174,7 +192,6 @@ export function eodConfigOf(config: Static<typeof eodVariables>): EodConfig {
     windowStart: config.EOD_WINDOW_START,
     windowEnd: config.EOD_WINDOW_END,
     updateEveryMinutes: config.EOD_UPDATE_EVERY_MINUTES,
-    staleCheckEveryMinutes: config.STALE_CHECK_EVERY_MINUTES,
     heartbeatTimeoutMinutes: config.HEARTBEAT_TIMEOUT_MINUTES,
     lookbackHours: config.EOD_LOOKBACK_HOURS,
   };

@@ -58,8 +58,12 @@ const ERROR_STATUSES: Record<
   },
   404: {
     description:
-      'No such scheduler, or it is archived (writes only); or no such board, where the request names one',
+      'No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one',
     message: ({ id }) => `Scheduler ${id} not found`,
+  },
+  409: {
+    description: 'The request conflicts with the current state: an incident already resolved',
+    message: 'The request conflicts with the current state',
   },
   413: {
     description:
@@ -109,8 +113,9 @@ function errorExample(
   operation: Operation,
   examples: OperationExamples | undefined,
 ) {
+  // As the request's URL has it: an incident id's `#` is sent as `%23`.
   const concretePath = path.replace(/\{([^}]+)\}/g, (_match, name: string) =>
-    String(examples?.parameters?.[name] ?? name),
+    String(examples?.parameters?.[name] ?? name).replaceAll('#', '%23'),
   );
   const subject: Subject = {
     id: String(examples?.parameters?.id ?? 'service-a-eod'),
@@ -215,6 +220,10 @@ export function installOpenApi(app: FastifyInstance, version: string) {
         {
           name: 'events',
           description: 'Status events and heartbeats, queued for the worker (202)',
+        },
+        {
+          name: 'incidents',
+          description: 'Problem episodes of schedulers (failed, missed, overrun, stale, too fast)',
         },
         { name: 'operations', description: 'Health and metrics' },
       ],

@@ -1,9 +1,17 @@
 /**
  * What the `/schedmon` slash command answers: tonight's table, one scheduler with its last
- * history rows, or help. Pure rendering over the stores; unknown input answers help, and
- * every piece of the user's text shown back goes through `safeText`.
+ * history rows, the incidents not yet resolved, or help. Pure rendering over the stores;
+ * unknown input answers help, and every piece of the user's text shown back goes through
+ * `safeText`.
  */
-import type { EodConfig, HistoryStore, SchedulerStore, SlackMessage } from '@schedmon/domain';
+import type {
+  EodConfig,
+  HistoryStore,
+  IncidentRecord,
+  IncidentStore,
+  SchedulerStore,
+  SlackMessage,
+} from '@schedmon/domain';
 import {
   compileValidator,
   escapeMrkdwn,
@@ -14,20 +22,27 @@ import {
   safeText,
   slotOf,
   tonightRows,
+  wallClock,
   zoneAbbreviation,
 } from '@schedmon/domain';
+import { findIncidents } from '../incident-pages.ts';
 
 export type CommandDeps = {
   schedulers: SchedulerStore;
   history: HistoryStore;
+  incidents: IncidentStore;
   eod: EodConfig;
 };
+
+/** Incidents `/schedmon incidents` lists at most (a section each, within a message's 50 blocks). */
+const MAX_LISTED_INCIDENTS = 20;
 
 const HELP_TEXT = [
   '*/schedmon* — the EOD monitor',
   '• `/schedmon status` — tonight’s table (only you see it)',
   // `<` and `>` as entities: raw, Slack reads `<scheduler_id>` as a link and drops it.
   '• `/schedmon show &lt;scheduler_id&gt;` — one scheduler and its last 10 events',
+  '• `/schedmon incidents` — the open and acknowledged incidents, newest first',
   '• `/schedmon help` — this help',
 ].join('\n');
 
@@ -60,6 +75,54 @@ async function statusMessage(deps: CommandDeps, nowMs: number): Promise<SlackMes
   };
 }
 
+/** `01:10 WIB (2026-01-15)`, the date in the zone too, or `—` without a time. */
+function when(iso: string | null, zone: string): string {
+  if (!iso) return '—';
+  const ms = Date.parse(iso);
+  const { year, month, day } = wallClock(ms, zone);
+  const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return `${formatWallTime(ms, zone)} ${zoneAbbreviation(ms, zone)} (${date})`;
+}
+
+function incidentLine(incident: IncidentRecord, zone: string): string {
+  const names = `*${safeText(incident.service_name, { max: 80 })} › ${safeText(incident.job_name, { max: 80 })}*`;
+  const id = `\`${safeText(incident.scheduler_id, { max: 80 })}\``;
+  const state =
+    incident.state === 'acknowledged'
+      ? `acknowledged by \`${safeText(incident.acknowledged_by, { max: 60 }) || 'someone'}\` at ${when(incident.acknowledged_at, zone)}`
+      : 'not acknowledged';
+  const events = incident.events === 1 ? '1 event' : `${incident.events} events`;
+  return `• ${names} (${id}): *${incident.kind.replace('_', ' ')}* since ${when(incident.opened_at, zone)}, ${events}, ${state}`;
+}
+
+async function incidentsMessage(deps: CommandDeps, nowMs: number): Promise<SlackMessage> {
+  const page = await findIncidents(
+    deps.incidents,
+    {
+      limit: MAX_LISTED_INCIDENTS,
+      matches: (incident) => incident.state !== 'resolved',
+      selective: true,
+    },
+    new Date(nowMs).toISOString(),
+  );
+  if (page.incidents.length === 0) {
+    const text = 'No open incidents.';
+    return { text, blocks: [section(text)] };
+  }
+  const heading = `*Open incidents*, newest first (${page.incidents.length})`;
+  const lines = page.incidents.map((incident) => incidentLine(incident, deps.eod.timeZone));
+  const more =
+    page.next === undefined ? [] : ['_There may be more: `GET /api/v1/incidents` lists them all._'];
+  return {
+    text: [heading, ...lines, ...more].join('\n'),
+    blocks: [
+      section(heading),
+      ...lines.map(section),
+      ...more.map((note) => ({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] })),
+    ],
+  };
+}
+
 function notASchedulerId(argument: string): SlackMessage {
   const shown = safeText(argument, { max: 60 });
   return helpMessage(
@@ -79,20 +142,16 @@ async function showMessage(
     now: new Date(nowMs).toISOString(),
   });
   const zone = deps.eod.timeZone;
-  const when = (iso: string | null) =>
-    iso
-      ? `${formatWallTime(Date.parse(iso), zone)} ${zoneAbbreviation(Date.parse(iso), zone)} (${iso.slice(0, 10)})`
-      : '—';
   const summary = [
     `*${escapeMrkdwn(record.service_name)} › ${escapeMrkdwn(record.job_name)}* (\`${escapeMrkdwn(record.scheduler_id)}\`)`,
-    `Status: *${record.status}* since ${when(record.timestamp)}`,
-    `Last heartbeat: ${when(record.last_heartbeat)}`,
+    `Status: *${record.status}* since ${when(record.timestamp, zone)}`,
+    `Last heartbeat: ${when(record.last_heartbeat, zone)}`,
     record.error_message ? `Error: ${safeText(record.error_message, { max: 300 })}` : undefined,
   ].filter(Boolean);
   const history = rows.length
     ? rows.map(
         (row) =>
-          `• ${when(row.timestamp)} — ${row.type === 'heartbeat' ? 'heartbeat' : row.status}${row.error_message ? `: ${safeText(row.error_message, { max: 120 })}` : ''}`,
+          `• ${when(row.timestamp, zone)} — ${row.type === 'heartbeat' ? 'heartbeat' : row.status}${row.error_message ? `: ${safeText(row.error_message, { max: 120 })}` : ''}`,
       )
     : ['No history yet.'];
   const text = `${summary.join('\n')}\n\n*Last ${rows.length} events*\n${history.join('\n')}`;
@@ -115,6 +174,8 @@ export async function answerCommand(
   switch (verb.toLowerCase()) {
     case 'status':
       return statusMessage(deps, nowMs);
+    case 'incidents':
+      return incidentsMessage(deps, nowMs);
     case 'show':
       if (!argument) return helpMessage('Which scheduler? `/schedmon show &lt;scheduler_id&gt;`');
       // Checked before the lookup: the table refuses an oversized key with an error, not a miss.

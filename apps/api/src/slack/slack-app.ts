@@ -12,17 +12,22 @@ import type { AcknowledgementStore, AlertStore, Clock, Notifier } from '@schedmo
 import {
   ACKNOWLEDGE_ACTION_ID,
   acknowledgeAlert,
+  compileValidator,
+  INCIDENT_ACKNOWLEDGE_ACTION,
   parseAcknowledgeButtonValue,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
+import { acknowledgeIncident } from '../acknowledge-incident.ts';
 import { errorBody } from '../errors.ts';
+import { IncidentIdSchema } from '../routes/incidents.ts';
 import type { CommandDeps } from './commands.ts';
 import { answerCommand } from './commands.ts';
 import { verifySlackSignature } from './signature.ts';
 
 export type SlackAppDeps = CommandDeps & {
+  /** The failure alerts of before incidents, whose Acknowledge still works. */
   alerts: AlertStore;
   acknowledgements: AcknowledgementStore;
   clock: Clock;
@@ -90,6 +95,40 @@ class FastifyReceiver implements Receiver {
 // for them: two tries of 3 s and one short rate-limit wait stay within it.
 const EDIT_TUNING = { timeoutMs: 3_000, retries: 1, maxRetryWaitMs: 1_000 };
 
+// The id rule of the api's incident routes: a forged button value is refused before any read.
+const incidentId = compileValidator(IncidentIdSchema);
+
+/**
+ * A click of an incident's Acknowledge: the acknowledged signal, applied once however
+ * often it is clicked; the worker's outbox posts the reply and redraws the root message.
+ * Never throws (it runs after the ack, where Bolt could only log it): a failure is logged.
+ */
+async function onIncidentAcknowledge(deps: SlackAppDeps, value: string, userId: string) {
+  if (!incidentId.check(value)) {
+    deps.logger.warn({ userId }, 'Incident acknowledge with an unreadable button value');
+    return;
+  }
+  try {
+    const result = await acknowledgeIncident(deps, { incidentId: value, by: userId });
+    const fields = { incident_id: value, userId };
+    if (result.outcome === 'acknowledged' && result.changed) {
+      deps.logger.info(fields, 'incident acknowledged');
+    } else if (result.outcome === 'acknowledged') {
+      deps.logger.info(
+        { ...fields, acknowledgedBy: result.incident.acknowledged_by },
+        'incident already acknowledged: nothing changed',
+      );
+    } else {
+      deps.logger.info(
+        { ...fields, outcome: result.outcome },
+        'incident not open: nothing changed',
+      );
+    }
+  } catch (error) {
+    deps.logger.error({ err: error, incident_id: value, userId }, 'incident acknowledge failed');
+  }
+}
+
 async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver, notifier: Notifier) {
   // Loaded only when the Slack app is on: Bolt costs ~18 MB of memory an api without it need not pay.
   const { App } = await import('@slack/bolt');
@@ -122,6 +161,13 @@ async function createBolt(deps: SlackAppDeps, receiver: FastifyReceiver, notifie
     });
   });
 
+  bolt.action(INCIDENT_ACKNOWLEDGE_ACTION, async ({ ack, body, action }) => {
+    // First and at once, as below: Slack's 3 s are for the ack.
+    await ack();
+    await onIncidentAcknowledge(deps, (action as { value?: string }).value ?? '', body.user.id);
+  });
+
+  // The failure alerts' button: served while those alerts are retired in favour of incidents.
   bolt.action(ACKNOWLEDGE_ACTION_ID, async ({ ack, body, action }) => {
     // First and at once: the receiver answers Slack on it, and the rest may take longer.
     await ack();

@@ -16,8 +16,6 @@ function markerKey(marker: EodMarker): string {
   switch (marker.kind) {
     case 'update':
       return `update#${marker.slot}`;
-    case 'stale':
-      return `stale#${marker.schedulerId}#${marker.lastActivity}`;
     default:
       return marker.kind;
   }

@@ -7,6 +7,7 @@ export { createDynamoEodRunStore } from './eod-run-store.ts';
 export { dynamo, isConditionFailed } from './errors.ts';
 export { createDynamoHistoryStore } from './history-store.ts';
 export { createDynamoIdempotencyStore } from './idempotency-store.ts';
+export { createDynamoIncidentStore } from './incident-store.ts';
 export { createDynamoLeaseStore } from './lease-store.ts';
 export { createDynamoSchedulerStore } from './scheduler-store.ts';
 

@@ -9,6 +9,7 @@ import {
   GetCommand,
   PutCommand,
   paginateQuery,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { compileValidator, ValidationError } from '@schedmon/domain';
@@ -112,6 +113,42 @@ export function stateTable(client: DynamoDBDocumentClient, tableName: string) {
       });
       const nowSeconds = epochSeconds(now);
       return items.filter((item) => item.expires_at >= nowSeconds);
+    },
+
+    /** Live items of a partition newest first (by `sk`), up to `limit`, below `before`. */
+    async page(
+      pk: string,
+      options: { limit: number; before?: string },
+      now: string,
+    ): Promise<StateTableItem[]> {
+      const items: StateTableItem[] = [];
+      const nowSeconds = epochSeconds(now);
+      let start: Record<string, unknown> | undefined;
+      await dynamo('Query', async () => {
+        do {
+          const page = await client.send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression:
+                options.before === undefined ? 'pk = :pk' : 'pk = :pk AND sk < :before',
+              ExpressionAttributeValues: {
+                ':pk': pk,
+                ...(options.before === undefined ? {} : { ':before': options.before }),
+              },
+              ScanIndexForward: false,
+              ConsistentRead: true,
+              Limit: options.limit,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          for (const item of page.Items ?? []) {
+            const read = toItem(item);
+            if (read.expires_at >= nowSeconds && items.length < options.limit) items.push(read);
+          }
+          start = page.LastEvaluatedKey;
+        } while (start && items.length < options.limit);
+      });
+      return items;
     },
 
     async put(item: StateTableItem): Promise<void> {

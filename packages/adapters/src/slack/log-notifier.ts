@@ -11,7 +11,8 @@ export type LogNotifierOptions = {
  * The `Notifier` used when Slack is not configured: each message's plain-text fallback goes to
  * the log at info, multi-line as ops would read it in Slack, so a local run shows what would
  * have been posted. Refs are synthetic (`log-000001`, `log-000002`, … in one channel), so the
- * callers store and edit them exactly as they would Slack's.
+ * callers store and edit them exactly as they would Slack's. A thread reply gets a ref of its
+ * own and is logged with its parent's ts (`thread_ts`), so a thread reads back in order.
  *
  * Failure: none of its own; it throws only if the logger does.
  */
@@ -22,18 +23,34 @@ export function createLogNotifier(
   const channel = options.channel ?? 'log';
   let issued = 0;
 
-  const write = (method: string, ref: MessageRef, message: SlackMessage, title: string) => {
+  const write = (
+    method: string,
+    ref: MessageRef,
+    message: SlackMessage,
+    title: string,
+    threadTs?: string,
+  ) => {
     logger.info(
-      { notifier: 'log', method, channel: ref.channel, ts: ref.ts, blocks: message.blocks.length },
+      {
+        notifier: 'log',
+        method,
+        channel: ref.channel,
+        ts: ref.ts,
+        ...(threadTs !== undefined && { thread_ts: threadTs }),
+        blocks: message.blocks.length,
+      },
       `${title}\n${message.text}`,
     );
+  };
+  // Zero-padded so the refs sort in post order, like Slack's ts.
+  const nextTs = () => {
+    issued += 1;
+    return `log-${String(issued).padStart(6, '0')}`;
   };
 
   return {
     post(message: SlackMessage): Promise<MessageRef> {
-      issued += 1;
-      // Zero-padded so the refs sort in post order, like Slack's ts.
-      const ref = { channel, ts: `log-${String(issued).padStart(6, '0')}` };
+      const ref = { channel, ts: nextTs() };
       write('chat.postMessage', ref, message, `Slack message ${ref.ts} (Slack is off):`);
       return Promise.resolve(ref);
     },
@@ -41,6 +58,13 @@ export function createLogNotifier(
     update(ref: MessageRef, message: SlackMessage): Promise<MessageRef> {
       write('chat.update', ref, message, `Slack message update of ${ref.ts} (Slack is off):`);
       return Promise.resolve({ channel: ref.channel, ts: ref.ts });
+    },
+
+    reply(parent: MessageRef, message: SlackMessage): Promise<MessageRef> {
+      const ref = { channel: parent.channel, ts: nextTs() };
+      const title = `Slack thread reply ${ref.ts} to ${parent.ts} (Slack is off):`;
+      write('chat.postMessage', ref, message, title, parent.ts);
+      return Promise.resolve(ref);
     },
 
     check(): Promise<{ ok: boolean; message: string }> {

@@ -43,7 +43,8 @@ const SILENT_SDK_LOGGER: SdkLogger = {
 
 /**
  * A `Notifier` on Slack's Web API: `post` is `chat.postMessage` (link and media unfurling off),
- * `update` is `chat.update` of the same message, `check` is `auth.test`.
+ * `update` is `chat.update` of the same message, `reply` is `chat.postMessage` with `thread_ts`
+ * in the parent's channel (unfurling off, not broadcast), `check` is `auth.test`.
  *
  * Rate limits: a 429 whose `Retry-After` is at most `maxRetryWaitMs` is waited out and the
  * call repeated, up to `retries` times, since Slack took nothing and the wait is short. A
@@ -54,7 +55,8 @@ const SILENT_SDK_LOGGER: SdkLogger = {
  *
  * A call is bounded by about `(retries + 1) × timeoutMs + retries × maxRetryWaitMs`.
  *
- * Failure: `post` and `update` reject with `NotifierError` (see `classifySlackError`);
+ * Failure: `post`, `update` and `reply` reject with `NotifierError` (see `classifySlackError`;
+ * a `parent` that is not a top-level message of its channel is `thread_not_found`);
  * `check` never rejects.
  */
 export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
@@ -132,6 +134,24 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
         retries,
       );
       return { channel: result.channel ?? ref.channel, ts: result.ts ?? ref.ts };
+    },
+
+    async reply(parent: MessageRef, message: SlackMessage): Promise<MessageRef> {
+      // The thread lives where its parent is, which need not be the configured channel.
+      const result = await call(
+        'chat.postMessage',
+        () =>
+          client.chat.postMessage({
+            channel: parent.channel,
+            thread_ts: parent.ts,
+            text: message.text,
+            blocks: toSlackBlocks(message.blocks),
+            unfurl_links: false,
+            unfurl_media: false,
+          }),
+        retries,
+      );
+      return { channel: result.channel ?? parent.channel, ts: requireTs(result.ts) };
     },
 
     async check(): Promise<{ ok: boolean; message: string }> {

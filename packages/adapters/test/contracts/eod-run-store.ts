@@ -33,27 +33,15 @@ export function eodRunStoreContract(name: string, setup: () => EodRunStore) {
         { kind: 'final' },
         { kind: 'summary' },
         { kind: 'sweep' },
-        { kind: 'stale', schedulerId: 'job-a', lastActivity: NOW },
-        { kind: 'stale', schedulerId: 'job-a', lastActivity: after(60) },
       ];
       for (const step of steps) expect(await store.isDone(night, step, NOW)).toBe(false);
       await store.markDone(night, { kind: 'update', slot: '1' }, NOW, NOW_SECONDS + 60);
-      await store.markDone(
-        night,
-        { kind: 'stale', schedulerId: 'job-a', lastActivity: NOW },
-        NOW,
-        NOW_SECONDS + 10,
-      );
+      await store.markDone(night, { kind: 'sweep' }, NOW, NOW_SECONDS + 10);
       const done = await Promise.all(steps.map((step) => store.isDone(night, step, NOW)));
-      expect(done).toEqual([true, false, false, false, false, true, false]);
+      expect(done).toEqual([true, false, false, false, true]);
       expect(await store.isDone(newNight(), { kind: 'update', slot: '1' }, NOW)).toBe(false);
-      expect(
-        await store.isDone(
-          night,
-          { kind: 'stale', schedulerId: 'job-a', lastActivity: NOW },
-          after(11),
-        ),
-      ).toBe(false);
+      // A step counts as done until its item expires.
+      expect(await store.isDone(night, { kind: 'sweep' }, after(11))).toBe(false);
       // The table's messages are not a step.
       await store.saveTableRefs(night, [], NOW, NOW_SECONDS + 60);
       expect(await store.isDone(night, { kind: 'final' }, NOW)).toBe(false);

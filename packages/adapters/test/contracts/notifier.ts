@@ -1,4 +1,5 @@
 import type { MessageRef, Notifier, SlackMessage } from '@schedmon/domain';
+import { NotifierError } from '@schedmon/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /** A message as the sink behind a notifier holds it now. */
@@ -13,7 +14,18 @@ export type NotifierFixture = {
   notifier: Notifier;
   /** The current content of the message at `ref`, or `undefined` when there is none. */
   read(ref: MessageRef): DeliveredMessage | undefined | Promise<DeliveredMessage | undefined>;
+  /** The replies in the thread of the message at `parent` as they are now, oldest first. */
+  thread(parent: MessageRef): DeliveredMessage[] | Promise<DeliveredMessage[]>;
   teardown?(): void | Promise<void>;
+};
+
+/** What an implementation can promise beyond the common contract. */
+export type NotifierContractOptions = {
+  /**
+   * Whether it knows which messages exist, and so refuses a reply to one that does not
+   * (`thread_not_found`); default true. The log keeps nothing, so it cannot.
+   */
+  knowsMessages?: boolean;
 };
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
@@ -27,7 +39,9 @@ const plain = (text: string): SlackMessage => ({ text, blocks: [] });
 export function notifierContract(
   name: string,
   setup: () => NotifierFixture | Promise<NotifierFixture>,
+  options: NotifierContractOptions = {},
 ): void {
+  const { knowsMessages = true } = options;
   describe(`Notifier contract: ${name}`, () => {
     let fixture: NotifierFixture;
 
@@ -82,6 +96,57 @@ export function notifierContract(
       expect(updated?.text).toBe('EOD fallback 2');
       if (updated?.blocks !== undefined) expect(updated.blocks).toEqual(next.blocks);
     });
+
+    it("reply lands in the parent's thread with a ref of its own, oldest first", async () => {
+      const root = await fixture.notifier.post(plain('❗ Missed'));
+      const other = await fixture.notifier.post(plain('EOD table'));
+
+      const first = await fixture.notifier.reply(root, plain('started 47 min late'));
+      const second = await fixture.notifier.reply(root, {
+        text: '✅ Recovered',
+        blocks: [section('✅ *Recovered*')],
+      });
+
+      expect(first.channel).toBe(root.channel);
+      expect(new Set([root.ts, other.ts, first.ts, second.ts]).size).toBe(4);
+      const thread = await fixture.thread(root);
+      expect(thread.map((reply) => reply.text)).toEqual(['started 47 min late', '✅ Recovered']);
+      if (thread[1]?.blocks !== undefined)
+        expect(thread[1].blocks).toEqual([section('✅ *Recovered*')]);
+      expect(await fixture.thread(other)).toEqual([]);
+      expect(await fixture.read(first)).toMatchObject({ text: 'started 47 min late' });
+      // The parent is untouched by its replies.
+      expect(await fixture.read(root)).toMatchObject({ text: '❗ Missed' });
+    });
+
+    it('update edits a reply in place, in its thread', async () => {
+      const root = await fixture.notifier.post(plain('❗ Missed'));
+      const reply = await fixture.notifier.reply(root, plain('escalated'));
+
+      const updated = await fixture.notifier.update(reply, plain('escalated to on-call'));
+
+      expect(updated).toEqual(reply);
+      expect((await fixture.thread(root)).map((message) => message.text)).toEqual([
+        'escalated to on-call',
+      ]);
+      expect(await fixture.read(root)).toMatchObject({ text: '❗ Missed' });
+    });
+
+    // Defined only where it applies, so the log's run shows no skipped test.
+    if (knowsMessages) {
+      it('reply refuses a parent that is no top-level message, permanently', async () => {
+        const root = await fixture.notifier.post(plain('❗ Missed'));
+        const reply = await fixture.notifier.reply(root, plain('follow-up'));
+        const unknown = { channel: root.channel, ts: '1600000000.000100' };
+
+        for (const parent of [unknown, reply]) {
+          const error = await fixture.notifier.reply(parent, plain('x')).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(NotifierError);
+          expect(error).toMatchObject({ reason: 'thread_not_found', retryable: false });
+        }
+        expect((await fixture.thread(root)).map((message) => message.text)).toEqual(['follow-up']);
+      });
+    }
 
     it('check() answers ok', async () => {
       const check = await fixture.notifier.check();

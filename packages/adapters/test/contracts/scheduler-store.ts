@@ -76,6 +76,10 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
         next_expected_at: null,
         due_at: null,
         due_kind: null,
+        run_started_at: null,
+        last_run_started_at: null,
+        deadline_fired_at: null,
+        deadline_unknown_at: null,
       });
       expect(await store.get(id)).toEqual(record);
       expect(await store.get(newId())).toBeUndefined();
@@ -503,6 +507,132 @@ export function schedulerDeadlineContract(
       }
       const due = await dueIds(store, '2026-01-13T18:19:30.000Z', ids);
       expect(due.map((deadline) => deadline.scheduler_id)).toEqual(ids.slice(0, 20));
+    });
+
+    const deadlineOf = (
+      id: string,
+      due_at: string,
+      kind: 'missed' | 'overrun' | 'stale' = 'missed',
+    ) => ({
+      scheduler_id: id,
+      kind,
+      due_at,
+      expected_at: kind === 'missed' ? '2026-01-13T18:00:00.000Z' : null,
+    });
+
+    it('fires a due deadline once, then stores the next one', async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id);
+      const due = deadlineOf(id, '2026-01-13T18:10:00.000Z');
+      // Not before its time: a forged or early deadline does nothing.
+      expect((await store.applyDeadline(due, '2026-01-13T18:09:59.999Z', false)).outcome).toBe(
+        'not_due',
+      );
+      const fired = await store.applyDeadline(due, '2026-01-13T18:10:05.000Z', false);
+      expect(fired.outcome).toBe('fired');
+      const next = {
+        deadline_fired_at: '2026-01-13T18:10:00.000Z',
+        deadline_unknown_at: null,
+        due_at: '2026-01-14T18:10:00.000Z',
+        due_kind: 'missed',
+        next_expected_at: '2026-01-14T18:00:00.000Z',
+      };
+      expect(fired.outcome !== 'not_registered' && fired.record).toMatchObject(next);
+      expect(await store.get(id)).toMatchObject(next);
+      // Redelivered (its incident may not have been recorded): fired again for the
+      // incident box, which takes the signal once; the record does not change.
+      const again = await store.applyDeadline(due, '2026-01-13T18:11:00.000Z', false);
+      expect(again.outcome).toBe('fired');
+      expect(await store.get(id)).toMatchObject(next);
+      expect(await dueIds(store, '2026-01-13T18:30:00.000Z', [id])).toEqual([]);
+      expect(
+        (await store.applyDeadline(deadlineOf(newId(), due.due_at), LATER, false)).outcome,
+      ).toBe('not_registered');
+    });
+
+    it('records a deadline that fell while nobody watched as unknown, until the next status', async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id);
+      const due = deadlineOf(id, '2026-01-13T18:10:00.000Z');
+      const result = await store.applyDeadline(due, '2026-01-13T18:40:00.000Z', true);
+      expect(result.outcome).toBe('fired');
+      expect(await store.get(id)).toMatchObject({
+        deadline_unknown_at: '2026-01-13T18:10:00.000Z',
+        deadline_fired_at: '2026-01-13T18:10:00.000Z',
+      });
+      const start = '2026-01-13T18:41:00.000Z';
+      await store.applyStatus(statusEvent(id, 'run', start, 'running'), start);
+      expect(await store.get(id)).toMatchObject({ deadline_unknown_at: null });
+    });
+
+    it('lets a real event that came first win: the deadline is superseded and the real one stored', async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id, { max_runtime_seconds: 3600 });
+      const start = '2026-01-13T18:05:00.000Z';
+      await store.applyStatus(statusEvent(id, 'run', start, 'running'), start);
+      const result = await store.applyDeadline(
+        deadlineOf(id, '2026-01-13T18:10:00.000Z'),
+        '2026-01-13T18:10:01.000Z',
+        false,
+      );
+      expect(result.outcome).toBe('superseded');
+      // Running since 01:05 WIB: silent for 15 min is the next deadline.
+      expect(await store.get(id)).toMatchObject({
+        due_kind: 'stale',
+        due_at: '2026-01-13T18:20:00.000Z',
+        deadline_fired_at: null,
+      });
+    });
+
+    it("keeps a run's start through later running events and hands it to the finished run", async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id, { max_runtime_seconds: 300 });
+      const start = '2026-01-13T18:00:00.000Z';
+      const again = '2026-01-13T18:04:00.000Z';
+      await store.applyStatus(statusEvent(id, 'r1', start, 'running'), start);
+      const second = await store.applyStatusRecord(statusEvent(id, 'r2', again, 'running'), again);
+      expect(second.outcome).toBe('applied');
+      expect(second.record).toMatchObject({ run_started_at: start, last_run_started_at: null });
+      // The overrun counts from the first running event: 01:00 + 5 min.
+      expect(await store.get(id)).toMatchObject({
+        due_kind: 'overrun',
+        due_at: '2026-01-13T18:05:00.000Z',
+      });
+      const end = '2026-01-13T18:07:00.000Z';
+      const done = await store.applyStatusRecord(statusEvent(id, 'c', end, 'completed'), end);
+      expect(done.record).toMatchObject({ run_started_at: null, last_run_started_at: start });
+      // A duplicate gives no record: nothing was applied.
+      expect(await store.applyStatusRecord(statusEvent(id, 'c', end, 'completed'), end)).toEqual({
+        outcome: 'duplicate',
+      });
+      const next = '2026-01-13T18:30:00.000Z';
+      const rerun = await store.applyStatusRecord(statusEvent(id, 'r3', next, 'running'), next);
+      expect(rerun.record).toMatchObject({ run_started_at: next, last_run_started_at: start });
+    });
+
+    it('fires overrun, then stale, then nothing for a run that never ends', async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id, { max_runtime_seconds: 300 });
+      const start = '2026-01-13T18:00:00.000Z';
+      await store.applyStatus(statusEvent(id, 'run', start, 'running'), start);
+      const overrun = deadlineOf(id, '2026-01-13T18:05:00.000Z', 'overrun');
+      expect((await store.applyDeadline(overrun, '2026-01-13T18:05:01.000Z', false)).outcome).toBe(
+        'fired',
+      );
+      expect(await store.get(id)).toMatchObject({
+        due_kind: 'stale',
+        due_at: '2026-01-13T18:15:00.000Z',
+      });
+      const stale = deadlineOf(id, '2026-01-13T18:15:00.000Z', 'stale');
+      expect((await store.applyDeadline(stale, '2026-01-13T18:15:01.000Z', false)).outcome).toBe(
+        'fired',
+      );
+      expect(await store.get(id)).toMatchObject({ due_kind: null, due_at: null });
     });
   });
 }

@@ -1,0 +1,519 @@
+/**
+ * The incident box: everything one scheduler's incidents need between signals, stored as
+ * one item (docs/schedules.md → Incidents). It holds the tracker `nextIncidentState`
+ * works on and the outbox of what is still to tell Slack, so a transition and the
+ * messages it owes are written together in one conditional write: none is ever lost
+ * between the two, and none is told twice. Pure: the worker's incident outbox reads and
+ * writes the box through the `IncidentStore` port and performs what these functions say.
+ *
+ * An entry's life: queued → claimed (one deliverer, under a lease) → delivered and
+ * removed; or retried later (Slack could not take it), dropped (Slack refused it, or it
+ * grew older than the max age), or dropped as uncertain when its deliverer died holding
+ * the claim (at most once: it may have reached Slack). Entries go out in order, so a
+ * thread reply never precedes its root message.
+ */
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { DeadlineEvent, StatusEvent } from './events.ts';
+import { runDurationMs } from './events.ts';
+import type {
+  FollowUpReason,
+  Incident,
+  IncidentEffect,
+  IncidentPolicy,
+  IncidentRecord,
+  IncidentSignal,
+  IncidentStep,
+  IncidentTracker,
+} from './incidents.ts';
+import { IncidentSchema, NO_INCIDENT, nextIncidentState } from './incidents.ts';
+import type { Clock, MessageRef } from './ports.ts';
+import type { SchedulerRecord } from './scheduler.ts';
+import { isArchived, isPaused, parseTimestamp } from './scheduler.ts';
+import type { IncidentStore } from './state-ports.ts';
+
+/** Who the incident is about and what opened it: what its messages are drawn from. */
+export const IncidentContextSchema = Type.Object({
+  scheduler: Type.Object({
+    scheduler_id: Type.String(),
+    service_name: Type.String(),
+    job_name: Type.String(),
+    alert_user_id: Type.Union([Type.String(), Type.Null()]),
+  }),
+  opening: Type.Object({
+    at: Type.String(),
+    expected_at: Type.Union([Type.String(), Type.Null()]),
+    grace_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    error_message: Type.Union([Type.String(), Type.Null()]),
+    execution_time_ms: Type.Union([Type.Integer(), Type.Null()]),
+    min_runtime_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    max_runtime_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    started_at: Type.Union([Type.String(), Type.Null()]),
+    last_signal_at: Type.Union([Type.String(), Type.Null()]),
+    failures_in_row: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+});
+export type IncidentContext = Static<typeof IncidentContextSchema>;
+
+const ReasonSchema = Type.Unsafe<FollowUpReason>(
+  Type.Object({ type: Type.String() }, { additionalProperties: true }),
+);
+
+/** One Slack call an incident owes. */
+export const DeliverySchema = Type.Union([
+  Type.Object({ type: Type.Literal('post_root') }),
+  Type.Object({ type: Type.Literal('reply'), reason: ReasonSchema }),
+  Type.Object({ type: Type.Literal('resolved'), duration_ms: Type.Number() }),
+  Type.Object({ type: Type.Literal('reminder'), minutes: Type.Number() }),
+  Type.Object({ type: Type.Literal('edit_root') }),
+]);
+export type Delivery = Static<typeof DeliverySchema>;
+
+export const OutboxEntrySchema = Type.Object({
+  seq: Type.Integer({ minimum: 1 }),
+  /** The incident as this transition left it. */
+  incident: IncidentSchema,
+  delivery: DeliverySchema,
+  created_at: Type.String(),
+  attempts: Type.Integer({ minimum: 0 }),
+  next_attempt_at: Type.String(),
+  last_error: Type.Optional(Type.String()),
+});
+export type OutboxEntry = Static<typeof OutboxEntrySchema>;
+
+const TrackerSchema = Type.Unsafe<IncidentTracker>(
+  Type.Object({
+    consecutive_failures: Type.Integer({ minimum: 0 }),
+    consecutive_successes: Type.Integer({ minimum: 0 }),
+    open: Type.Union([IncidentSchema, Type.Null()]),
+    last_run_at: Type.Union([Type.String(), Type.Null()]),
+    recent: Type.Array(Type.String()),
+    started_after_miss: Type.Boolean(),
+  }),
+);
+
+const MessageRefSchema = Type.Object({ channel: Type.String(), ts: Type.String() });
+
+/** The box as stored (`IncidentStore`). */
+export const IncidentBoxSchema = Type.Object({
+  tracker: TrackerSchema,
+  outbox: Type.Array(OutboxEntrySchema),
+  /** The root message of recent incidents, by incident id. */
+  refs: Type.Record(Type.String(), MessageRefSchema),
+  /** What recent incidents' messages are drawn from, by incident id. */
+  contexts: Type.Record(Type.String(), IncidentContextSchema),
+  claim: Type.Union([
+    Type.Object({ owner: Type.String(), seq: Type.Integer(), until: Type.String() }),
+    Type.Null(),
+  ]),
+  next_seq: Type.Integer({ minimum: 1 }),
+  /** One reminder of an unacknowledged incident, when it is due. */
+  remind: Type.Union([Type.Object({ incident_id: Type.String(), at: Type.String() }), Type.Null()]),
+});
+export type IncidentBox = Static<typeof IncidentBoxSchema>;
+
+export const EMPTY_BOX: IncidentBox = Object.freeze({
+  tracker: NO_INCIDENT,
+  outbox: [],
+  refs: {},
+  contexts: {},
+  claim: null,
+  next_seq: 1,
+  remind: null,
+}) as IncidentBox;
+
+/** Entries a box keeps at most: during a long Slack outage the oldest follow-ups go first. */
+export const MAX_OUTBOX_ENTRIES = 50;
+/** Incidents whose root message and context a box remembers (the open one among them). */
+const REMEMBERED_INCIDENTS = 5;
+
+/** What Slack calls each effect owes, in order. */
+function deliveriesOf(effect: IncidentEffect): Delivery[] {
+  switch (effect.type) {
+    case 'open':
+      return [{ type: 'post_root' }];
+    case 'follow_up': {
+      const reply: Delivery = { type: 'reply', reason: effect.reason };
+      // The root shows the incident's kind and who acknowledged it: redrawn when they change.
+      const redraw = effect.reason.type === 'escalated' || effect.reason.type === 'acknowledged';
+      return redraw ? [reply, { type: 'edit_root' }] : [reply];
+    }
+    case 'resolve':
+      return [{ type: 'resolved', duration_ms: effect.duration_ms }, { type: 'edit_root' }];
+  }
+}
+
+/** Keeps the newest `REMEMBERED_INCIDENTS` keys of a record, and every key in `keep`. */
+function remembered<T>(record: Record<string, T>, keep: ReadonlySet<string>): Record<string, T> {
+  const keys = Object.keys(record);
+  const drop = keys.slice(0, Math.max(0, keys.length - REMEMBERED_INCIDENTS));
+  return Object.fromEntries(
+    Object.entries(record).filter(([key]) => keep.has(key) || !drop.includes(key)),
+  );
+}
+
+/** Whether a step changes nothing that needs to be written. */
+export function isNoOp(box: IncidentBox, step: IncidentStep): boolean {
+  if (step.effects.length > 0) return false;
+  const before = box.tracker;
+  const after = step.tracker;
+  return (
+    before.open === after.open &&
+    before.consecutive_failures === after.consecutive_failures &&
+    before.consecutive_successes === after.consecutive_successes &&
+    before.started_after_miss === after.started_after_miss
+  );
+}
+
+/**
+ * The box after a step: the new tracker, and the step's effects queued as deliveries
+ * (at `now`, due at once). An opening remembers its context and sets the reminder; an
+ * acknowledgement or resolution clears it. Past `MAX_OUTBOX_ENTRIES` the oldest queued
+ * follow-ups are dropped (never a claimed entry or a root post): `dropped` counts them.
+ */
+export function withStep(
+  box: IncidentBox,
+  step: IncidentStep,
+  context: IncidentContext,
+  now: string,
+  remindAfterMs: number | null,
+): { box: IncidentBox; dropped: number } {
+  let seq = box.next_seq;
+  const entries: OutboxEntry[] = [...box.outbox];
+  let contexts = box.contexts;
+  let remind = box.remind;
+  for (const effect of step.effects) {
+    const id = effect.incident.incident_id;
+    if (effect.type === 'open') {
+      contexts = { ...contexts, [id]: context };
+      const openedMs = parseTimestamp(effect.incident.opened_at) ?? 0;
+      remind =
+        remindAfterMs === null
+          ? null
+          : { incident_id: id, at: new Date(openedMs + remindAfterMs).toISOString() };
+    } else if (
+      effect.type === 'resolve' ||
+      (effect.type === 'follow_up' && effect.reason.type === 'acknowledged')
+    ) {
+      if (remind?.incident_id === id) remind = null;
+    }
+    for (const delivery of deliveriesOf(effect)) {
+      entries.push({
+        seq,
+        incident: effect.incident,
+        delivery,
+        created_at: now,
+        attempts: 0,
+        next_attempt_at: now,
+      });
+      seq += 1;
+    }
+  }
+  let dropped = 0;
+  while (entries.length > MAX_OUTBOX_ENTRIES) {
+    const index = entries.findIndex(
+      (entry) => entry.delivery.type !== 'post_root' && entry.seq !== box.claim?.seq,
+    );
+    if (index < 0) break;
+    entries.splice(index, 1);
+    dropped += 1;
+  }
+  const live = new Set([
+    ...entries.map((entry) => entry.incident.incident_id),
+    ...(step.tracker.open ? [step.tracker.open.incident_id] : []),
+  ]);
+  return {
+    box: {
+      ...box,
+      tracker: step.tracker,
+      outbox: entries,
+      contexts: remembered(contexts, live),
+      refs: remembered(box.refs, live),
+      next_seq: seq,
+      remind,
+    },
+    dropped,
+  };
+}
+
+/** When the box next needs a deliverer: its first entry, or its reminder; else never. */
+export function nextDueAt(box: IncidentBox): string | undefined {
+  const times = [box.outbox[0]?.next_attempt_at, box.remind?.at].filter(
+    (at): at is string => at !== undefined,
+  );
+  return times.sort()[0];
+}
+
+/** What a deliverer does next with a box (`nextDeliveryStep`). */
+export type DeliveryStep =
+  | { kind: 'idle' }
+  | { kind: 'wait'; until: string }
+  /** Another deliverer holds the claim. */
+  | { kind: 'busy' }
+  /** Claim the first entry: write `box`, then perform `entry`. */
+  | { kind: 'claim'; box: IncidentBox; entry: OutboxEntry }
+  /** Write `box` (an entry dropped, or the reminder queued) and look again. */
+  | {
+      kind: 'settle';
+      box: IncidentBox;
+      outcome: 'expired' | 'uncertain' | 'reminder';
+      entry?: OutboxEntry;
+    };
+
+/**
+ * The next thing to do with a box at `nowMs` for the deliverer `owner`: claim the first
+ * entry if it is due; drop it when its poster died holding the claim (`uncertain`: it may
+ * have reached Slack, so it is not sent again) or when it is older than `maxAgeMs`; queue
+ * the reminder when it is due and the incident is still open and unacknowledged.
+ */
+export function nextDeliveryStep(
+  box: IncidentBox,
+  nowMs: number,
+  options: { owner: string; leaseMs: number; maxAgeMs: number },
+): DeliveryStep {
+  const now = new Date(nowMs).toISOString();
+  const first = box.outbox[0];
+  if (box.claim !== null) {
+    if ((parseTimestamp(box.claim.until) ?? 0) > nowMs) return { kind: 'busy' };
+    const claimed = box.outbox.find((entry) => entry.seq === box.claim?.seq);
+    return {
+      kind: 'settle',
+      box: { ...box, claim: null, outbox: box.outbox.filter((entry) => entry !== claimed) },
+      outcome: 'uncertain',
+      ...(claimed ? { entry: claimed } : {}),
+    };
+  }
+  if (first !== undefined) {
+    if ((parseTimestamp(first.created_at) ?? 0) + options.maxAgeMs < nowMs) {
+      return {
+        kind: 'settle',
+        box: { ...box, outbox: box.outbox.slice(1) },
+        outcome: 'expired',
+        entry: first,
+      };
+    }
+    if ((parseTimestamp(first.next_attempt_at) ?? 0) <= nowMs) {
+      return {
+        kind: 'claim',
+        box: {
+          ...box,
+          claim: {
+            owner: options.owner,
+            seq: first.seq,
+            until: new Date(nowMs + options.leaseMs).toISOString(),
+          },
+        },
+        entry: first,
+      };
+    }
+  }
+  const remind = box.remind;
+  if (remind !== null && (parseTimestamp(remind.at) ?? 0) <= nowMs) {
+    const open = box.tracker.open;
+    const stillOpen = open !== null && open.incident_id === remind.incident_id;
+    const entry: OutboxEntry | undefined =
+      stillOpen && open.state === 'open'
+        ? {
+            seq: box.next_seq,
+            incident: open,
+            delivery: {
+              type: 'reminder',
+              minutes: Math.round((nowMs - (parseTimestamp(open.opened_at) ?? nowMs)) / 60_000),
+            },
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+          }
+        : undefined;
+    return {
+      kind: 'settle',
+      box: {
+        ...box,
+        remind: null,
+        outbox: entry ? [...box.outbox, entry] : box.outbox,
+        next_seq: entry ? box.next_seq + 1 : box.next_seq,
+      },
+      outcome: 'reminder',
+      ...(entry ? { entry } : {}),
+    };
+  }
+  const due = nextDueAt(box);
+  return due === undefined ? { kind: 'idle' } : { kind: 'wait', until: due };
+}
+
+/** How a claimed delivery went. */
+export type DeliveryResult =
+  | { type: 'done'; ref?: MessageRef }
+  | { type: 'retry'; at: string; error: string }
+  | { type: 'drop'; error: string };
+
+/**
+ * The box after the claimed entry `seq` of `owner` was performed, or undefined when the
+ * claim is no longer `owner`'s (its lease ran out and another deliverer settled it).
+ * Applied to the box as it is now, so signals queued meanwhile are kept.
+ */
+export function settleDelivery(
+  box: IncidentBox,
+  owner: string,
+  seq: number,
+  result: DeliveryResult,
+): IncidentBox | undefined {
+  if (box.claim?.owner !== owner || box.claim.seq !== seq) return undefined;
+  const entry = box.outbox.find((item) => item.seq === seq);
+  const rest = box.outbox.filter((item) => item.seq !== seq);
+  if (result.type === 'retry' && entry) {
+    const retried = {
+      ...entry,
+      attempts: entry.attempts + 1,
+      next_attempt_at: result.at,
+      last_error: result.error,
+    };
+    return { ...box, claim: null, outbox: [retried, ...rest] };
+  }
+  const refs =
+    result.type === 'done' && result.ref && entry?.delivery.type === 'post_root'
+      ? { ...box.refs, [entry.incident.incident_id]: result.ref }
+      : box.refs;
+  return { ...box, claim: null, outbox: rest, refs };
+}
+
+/** The outbox pointer of a box, as stored: when it next needs a deliverer. */
+export const BoxPointerSchema = Type.Object({ at: Type.String() });
+
+/** What `applyIncidentSignal` needs. */
+export type ApplySignalDeps = {
+  store: IncidentStore;
+  clock: Clock;
+  /** `INCIDENT_REMIND_MINUTES` in ms; null: no reminder. */
+  remindAfterMs: number | null;
+};
+
+/** One signal for one scheduler's incidents, with what an opening would be drawn from. */
+export type SignalInput = {
+  schedulerId: string;
+  signal: IncidentSignal;
+  policy: IncidentPolicy;
+  context: IncidentContext;
+};
+
+/** Lost races in a row before a signal is left for its message's retry. */
+const MAX_SIGNAL_ROUNDS = 8;
+
+/** The api's view of an incident: the transition's snapshot with its scheduler and root message. */
+export function incidentRecordOf(box: IncidentBox, incident: Incident): IncidentRecord {
+  const context = box.contexts[incident.incident_id];
+  return {
+    ...incident,
+    service_name: context?.scheduler.service_name ?? '',
+    job_name: context?.scheduler.job_name ?? '',
+    slack: box.refs[incident.incident_id] ?? null,
+  };
+}
+
+/**
+ * Applies a signal to a scheduler's incidents (`nextIncidentState`) and queues what it
+ * owes Slack, in one compare-and-set of the box; the outbox pointer is written first, so
+ * a box with something to deliver is always found. A signal seen before changes nothing.
+ * Returns the effects (empty when nothing changed). The incidents the api reads are
+ * updated as well, after the box.
+ *
+ * Failure: `EngineUnavailableError` from the store (nothing, or only the pointer,
+ * written: apply again); an Error when the box kept changing under it.
+ */
+export async function applyIncidentSignal(
+  deps: ApplySignalDeps,
+  input: SignalInput,
+): Promise<{ effects: IncidentEffect[]; dropped: number }> {
+  for (let round = 0; round < MAX_SIGNAL_ROUNDS; round += 1) {
+    const now = deps.clock.now().toISOString();
+    const found = await deps.store.box(input.schedulerId, now);
+    const box = found?.box ?? EMPTY_BOX;
+    const step = nextIncidentState(box.tracker, input.schedulerId, input.signal, input.policy);
+    if (isNoOp(box, step)) return { effects: [], dropped: 0 };
+    const next = withStep(box, step, input.context, now, deps.remindAfterMs);
+    const due = nextDueAt(next.box);
+    if (due !== undefined) await deps.store.schedule(input.schedulerId, due);
+    if (!(await deps.store.saveBox(input.schedulerId, next.box, found?.version ?? 0, now))) {
+      continue;
+    }
+    const version = next.box.next_seq - 1;
+    for (const effect of step.effects) {
+      await deps.store.saveIncident(incidentRecordOf(next.box, effect.incident), version, now);
+    }
+    return { effects: step.effects, dropped: next.dropped };
+  }
+  throw new Error(`the incidents of ${input.schedulerId} kept changing while a signal was applied`);
+}
+
+/** What a scheduler's record and one of its events say to its incidents. */
+export type RecordedEvent =
+  | { type: 'status'; event: StatusEvent }
+  | { type: 'heartbeat'; at: string }
+  | { type: 'deadline'; event: DeadlineEvent };
+
+/**
+ * The incident signal of an event applied to `record` (the record as the event left
+ * it), with the policy it is judged by and what an opening would show. `quiet` when
+ * the scheduler was paused at the event's time or is archived, or the event is older
+ * than `maxAgeMs` at `nowMs` (a replayed backlog pages nobody).
+ */
+export function signalInputOf(
+  record: SchedulerRecord,
+  recorded: RecordedEvent,
+  nowMs: number,
+  maxAgeMs: number,
+): SignalInput {
+  const at = recorded.type === 'heartbeat' ? recorded.at : recorded.event.timestamp;
+  let signal: IncidentSignal;
+  if (recorded.type === 'heartbeat') signal = { type: 'heartbeat', at };
+  else if (recorded.type === 'deadline') {
+    const event = recorded.event;
+    signal = {
+      type: 'deadline',
+      kind: event.kind,
+      at,
+      event_id: event.event_id,
+      expected_at: event.expected_at,
+    };
+  } else {
+    const event = recorded.event;
+    signal =
+      event.status === 'failed'
+        ? { type: 'failed', at, event_id: event.event_id, error_message: event.error_message }
+        : event.status === 'completed'
+          ? { type: 'completed', at, event_id: event.event_id, duration_ms: runDurationMs(record) }
+          : { type: event.status, at, event_id: event.event_id };
+  }
+  const tooOld = nowMs - (parseTimestamp(at) ?? nowMs) > maxAgeMs;
+  const status = recorded.type === 'status' ? recorded.event : undefined;
+  return {
+    schedulerId: record.scheduler_id,
+    signal,
+    policy: {
+      alert_after_failures: record.alert_after_failures,
+      recover_after_successes: record.recover_after_successes,
+      min_runtime_seconds: record.min_runtime_seconds,
+      quiet: isPaused(record, at) || isArchived(record) || tooOld,
+    },
+    context: {
+      scheduler: {
+        scheduler_id: record.scheduler_id,
+        service_name: record.service_name,
+        job_name: record.job_name,
+        alert_user_id: record.alert_user_id,
+      },
+      opening: {
+        at,
+        expected_at: recorded.type === 'deadline' ? recorded.event.expected_at : null,
+        grace_seconds: record.grace_seconds,
+        error_message: status?.error_message ?? null,
+        execution_time_ms: status ? runDurationMs(record) : null,
+        min_runtime_seconds: record.min_runtime_seconds,
+        max_runtime_seconds: record.max_runtime_seconds,
+        started_at: record.run_started_at ?? record.last_run_started_at,
+        last_signal_at: [record.timestamp, record.last_heartbeat ?? ''].sort().at(-1) ?? null,
+        failures_in_row: record.alert_after_failures > 1 ? record.alert_after_failures : null,
+      },
+    },
+  };
+}
