@@ -6,7 +6,7 @@
  * delivers them. Acknowledging twice queues them once.
  */
 import type { Clock, IncidentRecord, IncidentStore, SchedulerStore } from '@schedmon/domain';
-import { applyIncidentSignal, formatTimestamp } from '@schedmon/domain';
+import { applyIncidentSignal, formatTimestamp, signalInputOf } from '@schedmon/domain';
 
 export type AcknowledgeIncidentDeps = {
   incidents: IncidentStore;
@@ -36,7 +36,8 @@ export async function acknowledgeIncident(
   deps: AcknowledgeIncidentDeps,
   input: { incidentId: string; by: string },
 ): Promise<AcknowledgeIncidentResult> {
-  const now = formatTimestamp(deps.clock.now().getTime());
+  const nowMs = deps.clock.now().getTime();
+  const now = formatTimestamp(nowMs);
   const incident = await deps.incidents.incident(input.incidentId, now);
   if (!incident) return { outcome: 'not_found' };
   if (incident.state === 'resolved') return { outcome: 'resolved', incident };
@@ -47,42 +48,13 @@ export async function acknowledgeIncident(
   const { effects } = await applyIncidentSignal(
     // An acknowledgement clears the reminder and never sets one: only an opening does.
     { store: deps.incidents, clock: deps.clock, remindAfterMs: null },
-    {
-      schedulerId: record.scheduler_id,
-      signal: {
-        type: 'acknowledged',
-        at: now,
-        user_id: input.by,
-        incident_id: incident.incident_id,
-      },
-      policy: {
-        alert_after_failures: record.alert_after_failures,
-        recover_after_successes: record.recover_after_successes,
-        min_runtime_seconds: record.min_runtime_seconds,
-        quiet: false,
-      },
-      // What an opening would be drawn from; an acknowledgement opens nothing.
-      context: {
-        scheduler: {
-          scheduler_id: record.scheduler_id,
-          service_name: record.service_name,
-          job_name: record.job_name,
-          alert_user_id: record.alert_user_id,
-        },
-        opening: {
-          at: incident.opened_at,
-          expected_at: null,
-          grace_seconds: record.grace_seconds,
-          error_message: null,
-          execution_time_ms: null,
-          min_runtime_seconds: record.min_runtime_seconds,
-          max_runtime_seconds: record.max_runtime_seconds,
-          started_at: null,
-          last_signal_at: null,
-          failures_in_row: null,
-        },
-      },
-    },
+    // An acknowledgement is never too old, and a pause does not hide it.
+    signalInputOf(
+      record,
+      { type: 'acknowledged', at: now, user_id: input.by, incident_id: incident.incident_id },
+      nowMs,
+      Number.POSITIVE_INFINITY,
+    ),
   );
   const after = (await deps.incidents.incident(input.incidentId, now)) ?? incident;
   if (after.state === 'acknowledged') {

@@ -111,8 +111,17 @@ function system(start: string) {
       if (batch.length > 0) await work(batch);
     }
   };
-  const register = (registration: Registration) =>
-    schedulers.register(registration, clock.now().toISOString());
+  /** Registers `schedulerId` as Payments › EOD settlement, with `settings`. */
+  const register = (schedulerId: string, settings: Partial<Registration> = {}) =>
+    schedulers.register(
+      {
+        scheduler_id: schedulerId,
+        service_name: 'Payments',
+        job_name: 'EOD settlement',
+        ...settings,
+      },
+      clock.now().toISOString(),
+    );
   return { clock, schedulers, store, work, watch, register, watchdog, queued, outbox };
 }
 
@@ -138,6 +147,7 @@ const status = (
   };
 };
 
+const DAILY_0100_WIB = { schedule: '0 1 * * *', timezone: 'Asia/Jakarta' };
 const roots = () => slack.messages(CHANNEL);
 /** The incidents of one scheduler, newest first (the engines are shared by every test). */
 const incidentsOf = async (
@@ -155,14 +165,7 @@ describe('a missed start (incidents.md)', () => {
   it('pages once between 01:10 and 01:11 WIB, says it started 37 min late, recovers and edits the root', async () => {
     // 2026-01-15 01:00 WIB = 2026-01-14T18:00Z; registered the evening before.
     const sys = system('2026-01-14T12:00:00.000Z');
-    await sys.register({
-      scheduler_id: 'jakarta-eod',
-      service_name: 'Payments',
-      job_name: 'EOD settlement',
-      schedule: '0 1 * * *',
-      timezone: 'Asia/Jakarta',
-      alert_user_id: 'U0ONCALL',
-    });
+    await sys.register('jakarta-eod', { ...DAILY_0100_WIB, alert_user_id: 'U0ONCALL' });
     sys.clock.set('2026-01-14T18:09:00.000Z');
     await sys.watch('2026-01-14T18:09:30.000Z');
     expect(roots()).toHaveLength(0);
@@ -208,12 +211,7 @@ describe('a missed start (incidents.md)', () => {
 describe('a run past max_runtime_seconds', () => {
   it('opens one overrun incident within grace + 60 s; the failure escalates it without a new page', async () => {
     const sys = system('2026-01-14T12:00:00.000Z');
-    await sys.register({
-      scheduler_id: 'long-run',
-      service_name: 'Payments',
-      job_name: 'EOD settlement',
-      max_runtime_seconds: 600,
-    });
+    await sys.register('long-run', { max_runtime_seconds: 600 });
     sys.clock.set('2026-01-14T18:00:00.000Z');
     await sys.work([status('long-run', 'running', '2026-01-14T18:00:00.000Z')]);
     // Heartbeats keep it from going stale; a later running event does not move the start.
@@ -239,7 +237,7 @@ describe('a run past max_runtime_seconds', () => {
 describe('a run gone quiet', () => {
   it('opens one stale incident when a running job is silent past the timeout; a heartbeat resolves it', async () => {
     const sys = system('2026-01-14T12:00:00.000Z');
-    await sys.register({ scheduler_id: 'quiet', service_name: 'Payments', job_name: 'Sync' });
+    await sys.register('quiet', { job_name: 'Sync' });
     sys.clock.set('2026-01-14T18:00:00.000Z');
     await sys.work([status('quiet', 'running', '2026-01-14T18:00:00.000Z')]);
     await sys.watch('2026-01-14T18:14:30.000Z');
@@ -266,13 +264,7 @@ describe('a run gone quiet', () => {
 describe('thresholds', () => {
   it('alert_after_failures 3 pages at the third failure only; two successes resolve it', async () => {
     const sys = system('2026-01-14T12:00:00.000Z');
-    await sys.register({
-      scheduler_id: 'flaky',
-      service_name: 'Payments',
-      job_name: 'EOD settlement',
-      alert_after_failures: 3,
-      recover_after_successes: 2,
-    });
+    await sys.register('flaky', { alert_after_failures: 3, recover_after_successes: 2 });
     const at = (minute: number) => `2026-01-14T18:${String(minute).padStart(2, '0')}:00.000Z`;
     for (const minute of [1, 2]) {
       sys.clock.set(at(minute));
@@ -295,12 +287,7 @@ describe('thresholds', () => {
 
   it('a completed run shorter than min_runtime_seconds opens a too_fast incident', async () => {
     const sys = system('2026-01-14T12:00:00.000Z');
-    await sys.register({
-      scheduler_id: 'suspicious',
-      service_name: 'Payments',
-      job_name: 'EOD settlement',
-      min_runtime_seconds: 60,
-    });
+    await sys.register('suspicious', { min_runtime_seconds: 60 });
     sys.clock.set('2026-01-14T18:00:10.000Z');
     await sys.work([
       status('suspicious', 'running', '2026-01-14T18:00:00.000Z'),
@@ -319,13 +306,7 @@ describe('a deadline racing a real status', () => {
       slack.reset();
       const sys = system('2026-01-14T12:00:00.000Z');
       const id = `race-${seed}`;
-      await sys.register({
-        scheduler_id: id,
-        service_name: 'Payments',
-        job_name: 'EOD settlement',
-        schedule: '0 1 * * *',
-        timezone: 'Asia/Jakarta',
-      });
+      await sys.register(id, { schedule: '0 1 * * *', timezone: 'Asia/Jakarta' });
       // The job started at 01:09:59 WIB; the watchdog found the 01:10 deadline meanwhile.
       sys.clock.set('2026-01-14T18:10:30.000Z');
       await sys.watchdog.round(sys.clock.now().getTime());
@@ -342,13 +323,7 @@ describe('a deadline racing a real status', () => {
 
   it('the real event applied first supersedes the deadline delivered after it', async () => {
     const sys = system('2026-01-14T12:00:00.000Z');
-    await sys.register({
-      scheduler_id: 'race-late',
-      service_name: 'Payments',
-      job_name: 'EOD settlement',
-      schedule: '0 1 * * *',
-      timezone: 'Asia/Jakarta',
-    });
+    await sys.register('race-late', { schedule: '0 1 * * *', timezone: 'Asia/Jakarta' });
     sys.clock.set('2026-01-14T18:10:30.000Z');
     await sys.watchdog.round(sys.clock.now().getTime());
     const deadlines = sys.queued.splice(0);
@@ -370,9 +345,7 @@ describe('the monitor’s own outage', () => {
     const sys = system('2026-01-10T12:00:00.000Z');
     const ids = Array.from({ length: 200 }, (_, index) => `gap-${index}`);
     for (const id of ids) {
-      await sys.register({
-        scheduler_id: id,
-        service_name: 'Payments',
+      await sys.register(id, {
         job_name: id,
         // Due 01:00–01:19 WIB, while the watchdog is stopped from 00:55 to 01:25.
         schedule: `${ids.indexOf(id) % 20} 1 * * *`,
@@ -380,9 +353,7 @@ describe('the monitor’s own outage', () => {
         grace_seconds: 60,
       });
     }
-    await sys.register({
-      scheduler_id: 'after-gap',
-      service_name: 'Payments',
+    await sys.register('after-gap', {
       job_name: 'after',
       schedule: '40 1 * * *',
       timezone: 'Asia/Jakarta',

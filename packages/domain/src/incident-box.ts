@@ -449,7 +449,9 @@ export async function applyIncidentSignal(
 export type RecordedEvent =
   | { type: 'status'; event: StatusEvent }
   | { type: 'heartbeat'; at: string }
-  | { type: 'deadline'; event: DeadlineEvent };
+  | { type: 'deadline'; event: DeadlineEvent }
+  /** Someone acknowledged the incident (the api, the Slack button). */
+  | { type: 'acknowledged'; at: string; user_id: string; incident_id: string };
 
 /**
  * The incident signal of an event applied to `record` (the record as the event left
@@ -463,9 +465,13 @@ export function signalInputOf(
   nowMs: number,
   maxAgeMs: number,
 ): SignalInput {
-  const at = recorded.type === 'heartbeat' ? recorded.at : recorded.event.timestamp;
+  const at =
+    recorded.type === 'heartbeat' || recorded.type === 'acknowledged'
+      ? recorded.at
+      : recorded.event.timestamp;
   let signal: IncidentSignal;
   if (recorded.type === 'heartbeat') signal = { type: 'heartbeat', at };
+  else if (recorded.type === 'acknowledged') signal = { ...recorded };
   else if (recorded.type === 'deadline') {
     const event = recorded.event;
     signal = {

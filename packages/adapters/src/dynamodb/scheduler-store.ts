@@ -271,34 +271,47 @@ export function createDynamoSchedulerStore(
     return keepDeadline(toRecord(result.Attributes as StoredScheduler), 'exact');
   }
 
-  async function setDeadline(schedulerId: string, deadline: StoredDeadline, version: string) {
-    const present = deadline.due_at !== null && deadline.due_kind !== null;
+  /**
+   * One conditional write of the stored deadline (all fields null: none, out of the
+   * index) and of `fields` beside it: false when `condition` did not hold.
+   */
+  async function writeDeadline(
+    schedulerId: string,
+    deadline: StoredDeadline,
+    fields: Record<string, string | null>,
+    condition: string,
+    conditionValues: Record<string, unknown>,
+  ): Promise<boolean> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ...conditionValues };
+    for (const [field, value] of Object.entries(fields)) {
+      set.push(`${field} = :${field}`);
+      values[`:${field}`] = value;
+    }
+    if (deadline.due_at !== null && deadline.due_kind !== null) {
+      set.push('due_at = :due_at', 'due_kind = :due_kind', 'due_shard = :due_shard');
+      Object.assign(values, {
+        ':due_at': deadline.due_at,
+        ':due_kind': deadline.due_kind,
+        ':due_shard': dueShardOf(schedulerId),
+      });
+      if (deadline.next_expected_at === null) remove.push('next_expected_at');
+      else {
+        set.push('next_expected_at = :next_expected_at');
+        values[':next_expected_at'] = deadline.next_expected_at;
+      }
+    } else remove.push('due_at', 'due_kind', 'due_shard', 'next_expected_at');
     try {
       await client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { scheduler_id: schedulerId },
-          UpdateExpression: present
-            ? `SET due_at = :due_at, due_kind = :due_kind, due_shard = :due_shard${
-                deadline.next_expected_at === null
-                  ? ' REMOVE next_expected_at'
-                  : ', next_expected_at = :next_expected_at'
-              }`
-            : 'REMOVE due_at, due_kind, due_shard, next_expected_at',
-          ConditionExpression: 'updated_at = :version',
-          ExpressionAttributeValues: {
-            ':version': version,
-            ...(present
-              ? {
-                  ':due_at': deadline.due_at,
-                  ':due_kind': deadline.due_kind,
-                  ':due_shard': dueShardOf(schedulerId),
-                  ...(deadline.next_expected_at === null
-                    ? {}
-                    : { ':next_expected_at': deadline.next_expected_at }),
-                }
-              : {}),
-          },
+          UpdateExpression: `${set.length ? `SET ${set.join(', ')}` : ''}${
+            remove.length ? ` REMOVE ${remove.join(', ')}` : ''
+          }`,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -307,6 +320,9 @@ export function createDynamoSchedulerStore(
       return dynamo('UpdateItem', () => Promise.reject(error));
     }
   }
+
+  const setDeadline = (schedulerId: string, deadline: StoredDeadline, version: string) =>
+    writeDeadline(schedulerId, deadline, {}, 'updated_at = :version', { ':version': version });
 
   /**
    * The record with its deadline kept (`mode` as in `deadlineToStore`), written on the
@@ -410,63 +426,36 @@ export function createDynamoSchedulerStore(
   }
 
   /**
-   * One deadline write on the record as read (`version`): the fired marker when it
-   * fired, and the stored deadline when it changed. False when the record moved on
-   * meanwhile (a status, a heartbeat, a change): judge again.
+   * The deadline write of `applyDeadline`, on the record as read: the fired marker when
+   * it fired, and the stored deadline. False when the record moved on meanwhile (a
+   * status, a heartbeat, a change): judge again.
    */
-  async function writeDeadline(
+  function writeDeadlineStep(
     item: StoredScheduler,
     record: SchedulerRecord,
     after: SchedulerRecord,
     stored: StoredDeadline,
   ): Promise<boolean> {
-    const set: string[] = [];
-    const remove: string[] = [];
+    const fields: Record<string, string | null> = {};
+    for (const field of ['deadline_fired_at', 'deadline_unknown_at'] as const) {
+      if (after[field] !== record[field]) fields[field] = after[field];
+    }
     const values: Record<string, unknown> = {
       ':version': record.updated_at,
       ':order_key': item.order_key,
     };
-    for (const field of ['deadline_fired_at', 'deadline_unknown_at'] as const) {
-      if (after[field] !== record[field]) {
-        set.push(`${field} = :${field}`);
-        values[`:${field}`] = after[field];
-      }
-    }
-    if (stored.due_at !== null && stored.due_kind !== null) {
-      set.push('due_at = :due_at', 'due_kind = :due_kind', 'due_shard = :due_shard');
-      Object.assign(values, {
-        ':due_at': stored.due_at,
-        ':due_kind': stored.due_kind,
-        ':due_shard': dueShardOf(record.scheduler_id),
-      });
-      if (stored.next_expected_at === null) remove.push('next_expected_at');
-      else {
-        set.push('next_expected_at = :next_expected_at');
-        values[':next_expected_at'] = stored.next_expected_at;
-      }
-    } else remove.push('due_at', 'due_kind', 'due_shard', 'next_expected_at');
     let heartbeat = 'attribute_not_exists(last_heartbeat)';
     if (record.last_heartbeat !== null) {
       heartbeat = 'last_heartbeat = :heartbeat';
       values[':heartbeat'] = record.last_heartbeat;
     }
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { scheduler_id: record.scheduler_id },
-          UpdateExpression: `${set.length ? `SET ${set.join(', ')}` : ''}${
-            remove.length ? ` REMOVE ${remove.join(', ')}` : ''
-          }`,
-          ConditionExpression: `updated_at = :version AND order_key = :order_key AND ${heartbeat}`,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      return dynamo('UpdateItem', () => Promise.reject(error));
-    }
+    return writeDeadline(
+      record.scheduler_id,
+      stored,
+      fields,
+      `updated_at = :version AND order_key = :order_key AND ${heartbeat}`,
+      values,
+    );
   }
 
   async function applyDeadline(
@@ -482,7 +471,7 @@ export function createDynamoSchedulerStore(
       const record = toRecord(item);
       const step = deadlineStep(record, deadline, settings, now, unknown);
       if (step.write === undefined) return { outcome: step.outcome, record };
-      if (await writeDeadline(item, record, step.after, step.write)) {
+      if (await writeDeadlineStep(item, record, step.after, step.write)) {
         return { outcome: step.outcome, record: { ...step.after, ...step.write } };
       }
     }
