@@ -385,11 +385,18 @@ describe('POST /api/v1/incidents/{id}/acknowledge', () => {
     expect(box?.box.remind).toBeNull();
   });
 
-  it('records who the body names, trimmed', async () => {
+  it('records who the body names, trimmed, and that it came through the api', async () => {
     const fixture = setup();
     const { url } = await opened(fixture);
+    const keyName = `key-${sha256(FULL_KEY).toString('hex').slice(0, 8)}`;
     const response = await acknowledge(fixture.app, url, FULL_KEY, { by: '  Ops on call  ' });
-    expect(response.json().acknowledged_by).toBe('Ops on call');
+    expect(response.json().acknowledged_by).toBe(`Ops on call via api:${keyName}`);
+    // A Slack user id in the body can never read as that user.
+    const other = await opened(fixture, 'service-b-eod');
+    const named = await acknowledge(fixture.app, other.url, FULL_KEY, { by: 'U0BOSS' });
+    expect(named.json().acknowledged_by).toBe(`U0BOSS via api:${keyName}`);
+    // Not the shape of a Slack user id, so the thread shows it as text, never a mention.
+    expect(named.json().acknowledged_by).not.toMatch(/^[UW][A-Z0-9]+$/);
   });
 
   it.each([

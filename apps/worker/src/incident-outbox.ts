@@ -30,7 +30,6 @@ import {
   renderIncidentRoot,
   settleDelivery,
 } from '@schedmon/domain';
-import type { AlertOutboxLogger } from './alert-outbox.ts';
 
 /** What one delivery came to, for metrics. */
 export type IncidentDeliveryOutcome =
@@ -42,11 +41,18 @@ export type IncidentDeliveryOutcome =
   | 'skipped'
   | 'reminder';
 
+/** Structural logger: the app's pino logger fits as is. */
+export type OutboxLogger = {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+};
+
 export type IncidentOutboxDeps = {
   store: IncidentStore;
   notifier: Notifier;
   clock: Clock;
-  logger: AlertOutboxLogger;
+  logger: OutboxLogger;
   /** IANA zone the messages show times in. */
   timeZone: string;
   /** An entry Slack did not take within this (ms after it was queued) is dropped. */
@@ -103,8 +109,14 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
     };
   };
 
-  /** The one Slack call of an entry; `undefined` when there is nothing to call. */
-  async function call(box: IncidentBox, entry: OutboxEntry): Promise<MessageRef | undefined> {
+  /**
+   * The one Slack call of an entry: where the message is; `undefined` without a root
+   * message to reply to or edit; `moot` when there is nothing left to say.
+   */
+  async function call(
+    box: IncidentBox,
+    entry: OutboxEntry,
+  ): Promise<MessageRef | undefined | 'moot'> {
     const input = inputOf(box, entry);
     const root = box.refs[entry.incident.incident_id];
     const delivery = entry.delivery;
@@ -120,10 +132,17 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
               renderIncidentFollowUp(input, delivery.reason, entry.incident.updated_at),
             )
           : undefined;
-      case 'reminder':
+      case 'reminder': {
+        // Only while nobody has acknowledged it (an acknowledgement queued after the
+        // reminder makes it moot).
+        const open = box.tracker.open;
+        if (open?.incident_id !== entry.incident.incident_id || open.state !== 'open') {
+          return 'moot';
+        }
         return root
           ? notifier.reply(root, renderIncidentReminder(input, delivery.minutes))
           : undefined;
+      }
       case 'resolved': {
         const message = renderIncidentResolved(input, delivery.duration_ms);
         // Without a root message (it never reached Slack) the recovery still gets said.
@@ -147,6 +166,7 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
   ): Promise<DeliveryResult> {
     try {
       const ref = await call(box, entry);
+      if (ref === 'moot') return { type: 'done' };
       if (ref === undefined) {
         logger.warn(
           context(schedulerId, entry),
@@ -196,19 +216,21 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
   }
 
   /** Settles a claimed entry on the box as it is now; false when the claim was lost. */
-  async function settle(schedulerId: string, seq: number, result: DeliveryResult) {
+  async function settle(schedulerId: string, entry: OutboxEntry, result: DeliveryResult) {
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const now = clock.now().toISOString();
       const found = await store.box(schedulerId, now);
-      const next = found && settleDelivery(found.box, owner, seq, result);
-      if (!found || !next) {
+      const next = found && settleDelivery(found.box, owner, entry, result);
+      if (found && next && !(await store.saveBox(schedulerId, next.box, found.version, now))) {
+        continue;
+      }
+      if (!next || next.lost) {
         logger.warn(
-          { schedulerId, seq, leaseMs },
+          { schedulerId, seq: entry.seq, leaseMs },
           'an incident message outlasted its lease; another worker settled it',
         );
-        return false;
       }
-      if (await store.saveBox(schedulerId, next, found.version, now)) return next;
+      return next?.box ?? false;
     }
     throw new Error(`the incidents of ${schedulerId} kept changing while a delivery was settled`);
   }
@@ -225,11 +247,15 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
       const step = nextDeliveryStep(found.box, now.getTime(), { owner, leaseMs, maxAgeMs });
       switch (step.kind) {
         case 'idle':
-          await store.unschedule(schedulerId);
+        case 'wait': {
+          if (step.kind === 'idle') await store.unschedule(schedulerId);
+          else await store.schedule(schedulerId, step.until);
+          // A signal queued since the read (its pointer written before and after its box)
+          // must not be left with the pointer this wrote: look again.
+          const again = await store.box(schedulerId, clock.now().toISOString());
+          if (again && again.version !== found.version) continue;
           return 'done';
-        case 'wait':
-          await store.schedule(schedulerId, step.until);
-          return 'done';
+        }
         case 'busy':
           return 'busy';
         case 'settle': {
@@ -251,7 +277,7 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
         case 'claim': {
           if (!(await store.saveBox(schedulerId, step.box, found.version, iso))) continue;
           const result = await perform(schedulerId, step.box, step.entry);
-          const settled = await settle(schedulerId, step.entry.seq, result);
+          const settled = await settle(schedulerId, step.entry, result);
           if (settled && result.type === 'done' && step.entry.delivery.type === 'post_root') {
             // The api shows where the root message is.
             await store.saveIncident(

@@ -69,6 +69,13 @@ const incidents = {
     const result = await applyIncidentSignal({ store: incidentStore, clock, remindAfterMs }, input);
     for (const effect of result.effects)
       metrics.incidentTransition(effect.type, effect.incident.kind);
+    if (result.dropped > 0) {
+      metrics.incidentMessage('dropped', result.dropped);
+      logger.warn(
+        { scheduler_id: input.schedulerId, dropped: result.dropped },
+        'incident follow-ups dropped: Slack has not taken this scheduler’s messages for a while',
+      );
+    }
     return result;
   },
   deliver: (schedulerId: string) => outbox.deliver(schedulerId),
@@ -111,12 +118,24 @@ const consumer = createConsumer({
 lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });
 
 // Incident messages Slack did not take, and reminders, are delivered here.
+let delivering: Promise<unknown> | undefined;
 const alertRetry = setInterval(() => {
-  outbox
+  // One pass at a time: a slow Slack must not stack passes up.
+  if (delivering) return;
+  delivering = outbox
     .deliverDue()
-    .catch((error: unknown) => logger.warn({ err: error }, 'incident delivery round failed'));
+    .catch((error: unknown) => logger.warn({ err: error }, 'incident delivery round failed'))
+    .finally(() => {
+      delivering = undefined;
+    });
 }, config.ALERT_RETRY_INTERVAL_SECONDS * 1000);
-lifecycle.add({ name: 'alert-retry', stop: () => clearInterval(alertRetry) });
+lifecycle.add({
+  name: 'incident-delivery',
+  stop: async () => {
+    clearInterval(alertRetry);
+    await delivering;
+  },
+});
 
 const engines = createEngineReadiness({
   logger,

@@ -31,7 +31,7 @@ export function createWorkerMetrics(
   });
   const incidentMessages = new Counter({
     name: 'schedmon_incident_messages_total',
-    help: 'Incident messages to Slack by outcome (sent, retry, refused, expired, uncertain, skipped, reminder)',
+    help: 'Incident messages to Slack by outcome (sent, retry, refused, expired, uncertain, skipped, reminder, dropped)',
     labelNames: ['outcome'],
     registers: [registry],
   });
@@ -74,8 +74,8 @@ export function createWorkerMetrics(
     retried(count: number) {
       processed.inc({ type: 'unknown', outcome: 'retried' }, count);
     },
-    incidentMessage(outcome: string) {
-      incidentMessages.inc({ outcome });
+    incidentMessage(outcome: string, count = 1) {
+      incidentMessages.inc({ outcome }, count);
     },
     incidentTransition(type: string, kind: string) {
       incidents.inc({ type, kind });

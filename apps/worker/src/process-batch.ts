@@ -226,7 +226,8 @@ async function applyOne(deps: ProcessDeps, item: Item, now: string, nowMs: numbe
   }
   if (event.type === 'heartbeat') {
     item.outcome = await deps.schedulers.applyHeartbeat(event);
-    if (item.outcome === 'applied') item.recorded = 'read';
+    // Redelivered too: the box takes a signal once, and a lost one is taken now.
+    if (item.outcome === 'applied' || item.outcome === 'duplicate') item.recorded = 'read';
     return;
   }
   // The message's own `unwatched` only shapes the watchdog's gap message: whether a
@@ -242,10 +243,17 @@ async function applyOne(deps: ProcessDeps, item: Item, now: string, nowMs: numbe
     now,
     unknown,
   );
+  // Due by the watchdog's clock, not yet by this one's (within the allowed skew, or the
+  // message would have been refused): tried again shortly.
+  if (result.outcome === 'not_due') {
+    throw new Error(`deadline ${event.event_id} is not due yet by this worker's clock`);
+  }
   // A deadline of a scheduler that is gone, or one that no longer stands, is done with.
   item.outcome = result.outcome === 'fired' ? 'applied' : 'late';
   if (result.outcome === 'fired' && !unknown) {
-    item.recorded = { record: result.record, event: { type: 'deadline', event } };
+    // The expected start as the record says, never the message's.
+    const recorded = { ...event, expected_at: result.expected_at };
+    item.recorded = { record: result.record, event: { type: 'deadline', event: recorded } };
   }
   if (result.outcome === 'fired' && unknown) {
     logFor(deps, item.message).info(

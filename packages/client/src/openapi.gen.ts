@@ -3095,7 +3095,7 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    /** @description Who acknowledged; default `api:<name of the API key>` */
+                    /** @description Who acknowledged; recorded as `<by> via api:<name of the API key>`, or `api:<name of the API key>` without it */
                     by?: string;
                 } | null;
             };

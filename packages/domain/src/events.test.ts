@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { OrderKey, StatusEvent } from './events.ts';
 import {
+  buildDeadlineMessage,
   buildHeartbeatMessage,
   buildStatusMessage,
   compareOrder,
@@ -434,5 +435,35 @@ describe('building messages', () => {
     );
     expect(message.timestamp).toBe('yesterday');
     expect(validateQueueMessage(message)).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+});
+
+describe('deadline messages', () => {
+  const deadline = {
+    scheduler_id: 'job-a',
+    kind: 'missed' as const,
+    due_at: '2026-01-15T00:10:00.000Z',
+    expected_at: '2026-01-15T00:00:00.000Z',
+  };
+
+  it('reads the watchdog’s message, its id the digest of scheduler, kind and instant', () => {
+    const message = buildDeadlineMessage(deadline, false, digest);
+    expect(message.event_id).toMatch(/^dl-[0-9a-f]{40}$/);
+    expect(buildDeadlineMessage(deadline, true, digest).event_id).toBe(message.event_id);
+    const parsed = parse(message);
+    expect(parsed).toMatchObject({
+      ok: true,
+      event: { type: 'deadline', kind: 'missed', timestamp: deadline.due_at, unwatched: false },
+    });
+  });
+
+  it('refuses a deadline whose id is not the watchdog’s, and unknown fields', () => {
+    const message = buildDeadlineMessage(deadline, false, digest);
+    expect(parse({ ...message, event_id: 'dl-forged' })).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+    });
+    expect(parse({ ...message, kind: 'failed' })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(parse({ ...message, extra: 1 })).toMatchObject({ ok: false, reason: 'invalid' });
   });
 });

@@ -312,6 +312,22 @@ export function parseQueueMessage(body: string, options: ParseOptions): ParsedMe
   const skew = futureSkewProblem(validated.message.timestamp, options.now, options.maxSkewMs);
   if (skew) return { ok: false, reason: 'future_timestamp', detail: skew };
   const message = validated.message;
+  if (message.type === 'deadline') {
+    // A deadline's id says which one it is: another id is not the watchdog's.
+    const expected = buildDeadlineMessage(
+      { ...message, due_at: message.timestamp, expected_at: null },
+      false,
+      options.digest,
+    ).event_id;
+    if (message.event_id !== expected) {
+      return {
+        ok: false,
+        reason: 'invalid',
+        detail:
+          'event_id of a deadline must be dl- and the digest of its scheduler, kind and timestamp',
+      };
+    }
+  }
   const eventId =
     message.type === 'deadline'
       ? message.event_id

@@ -29,7 +29,13 @@ import type {
   StatusApplied,
 } from './ports.ts';
 import type { DeadlineSettings } from './schedule.ts';
-import { deadlineStep, deadlineToStore, nextDeadline } from './schedule.ts';
+import {
+  deadlineResultOf,
+  deadlineStep,
+  deadlineToStore,
+  nextDeadline,
+  storedDeadlineOf,
+} from './schedule.ts';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
 import {
   compareSchedulers,
@@ -95,6 +101,7 @@ export function createMemorySchedulerStore(
     if (!item) return 'not_registered';
     if (item.record.archived_at !== null) return 'archived';
     item.record = update(item.record);
+    keepDeadline(item, 'exact');
     return copy(item.record);
   };
   const applyStatusRecord = (event: StatusEvent, now: string): StatusApplied => {
@@ -142,6 +149,7 @@ export function createMemorySchedulerStore(
         ...item.record,
         archived_at: item.record.archived_at ?? now,
         updated_at: now,
+        ...storedDeadlineOf(undefined),
       };
       return copy(item.record);
     },
@@ -173,7 +181,7 @@ export function createMemorySchedulerStore(
       if (!item) return { outcome: 'not_registered' };
       const step = deadlineStep(item.record, deadline, options.deadlines, now, unknown);
       if (step.write !== undefined) item.record = { ...step.after, ...step.write };
-      return { outcome: step.outcome, record: copy(item.record) };
+      return deadlineResultOf(step, copy(item.record));
     },
     async setDeadline(schedulerId, deadline, version) {
       const item = items.get(schedulerId);

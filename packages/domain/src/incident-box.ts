@@ -30,6 +30,7 @@ import { IncidentSchema, NO_INCIDENT, nextIncidentState } from './incidents.ts';
 import type { Clock, MessageRef } from './ports.ts';
 import type { SchedulerRecord } from './scheduler.ts';
 import { isArchived, isPaused, parseTimestamp } from './scheduler.ts';
+import { truncate } from './slack-text.ts';
 import type { IncidentStore } from './state-ports.ts';
 
 /** Who the incident is about and what opened it: what its messages are drawn from. */
@@ -143,6 +144,20 @@ function deliveriesOf(effect: IncidentEffect): Delivery[] {
   }
 }
 
+/** The most of an error a box keeps: more than any message shows, far below item limits. */
+const CONTEXT_ERROR_LENGTH = 2_000;
+
+/** The context as a box keeps it: a long error cut (the message shows less anyway). */
+function boundedContext(context: IncidentContext): IncidentContext {
+  const error = context.opening.error_message;
+  return error === null || error.length <= CONTEXT_ERROR_LENGTH
+    ? context
+    : {
+        ...context,
+        opening: { ...context.opening, error_message: truncate(error, CONTEXT_ERROR_LENGTH) },
+      };
+}
+
 /** Keeps the newest `REMEMBERED_INCIDENTS` keys of a record, and every key in `keep`. */
 function remembered<T>(record: Record<string, T>, keep: ReadonlySet<string>): Record<string, T> {
   const keys = Object.keys(record);
@@ -185,7 +200,7 @@ export function withStep(
   for (const effect of step.effects) {
     const id = effect.incident.incident_id;
     if (effect.type === 'open') {
-      contexts = { ...contexts, [id]: context };
+      contexts = { ...contexts, [id]: boundedContext(context) };
       const openedMs = parseTimestamp(effect.incident.opened_at) ?? 0;
       remind =
         remindAfterMs === null
@@ -211,8 +226,11 @@ export function withStep(
   }
   let dropped = 0;
   while (entries.length > MAX_OUTBOX_ENTRIES) {
+    // Only what adds to a thread goes; the root, the edits and the recovery stay.
     const index = entries.findIndex(
-      (entry) => entry.delivery.type !== 'post_root' && entry.seq !== box.claim?.seq,
+      (entry) =>
+        (entry.delivery.type === 'reply' || entry.delivery.type === 'reminder') &&
+        entry.seq !== box.claim?.seq,
     );
     if (index < 0) break;
     entries.splice(index, 1);
@@ -348,17 +366,27 @@ export type DeliveryResult =
   | { type: 'drop'; error: string };
 
 /**
- * The box after the claimed entry `seq` of `owner` was performed, or undefined when the
- * claim is no longer `owner`'s (its lease ran out and another deliverer settled it).
- * Applied to the box as it is now, so signals queued meanwhile are kept.
+ * The box after `owner` performed its claimed `entry`, applied to the box as it is now
+ * (signals queued meanwhile are kept); `lost` when the claim is no longer `owner`'s (its
+ * lease ran out and another deliverer settled the entry). A root message posted under a
+ * lost claim is still remembered, so its thread and edits find it. Undefined: nothing
+ * to write.
  */
 export function settleDelivery(
   box: IncidentBox,
   owner: string,
-  seq: number,
+  claimed: OutboxEntry,
   result: DeliveryResult,
-): IncidentBox | undefined {
-  if (box.claim?.owner !== owner || box.claim.seq !== seq) return undefined;
+): { box: IncidentBox; lost: boolean } | undefined {
+  const seq = claimed.seq;
+  const id = claimed.incident.incident_id;
+  const rootRef =
+    result.type === 'done' && claimed.delivery.type === 'post_root' ? result.ref : undefined;
+  if (box.claim?.owner !== owner || box.claim.seq !== seq) {
+    return rootRef && !box.refs[id]
+      ? { box: { ...box, refs: { ...box.refs, [id]: rootRef } }, lost: true }
+      : undefined;
+  }
   const entry = box.outbox.find((item) => item.seq === seq);
   const rest = box.outbox.filter((item) => item.seq !== seq);
   if (result.type === 'retry' && entry) {
@@ -368,13 +396,10 @@ export function settleDelivery(
       next_attempt_at: result.at,
       last_error: result.error,
     };
-    return { ...box, claim: null, outbox: [retried, ...rest] };
+    return { box: { ...box, claim: null, outbox: [retried, ...rest] }, lost: false };
   }
-  const refs =
-    result.type === 'done' && result.ref && entry?.delivery.type === 'post_root'
-      ? { ...box.refs, [entry.incident.incident_id]: result.ref }
-      : box.refs;
-  return { ...box, claim: null, outbox: rest, refs };
+  const refs = rootRef ? { ...box.refs, [id]: rootRef } : box.refs;
+  return { box: { ...box, claim: null, outbox: rest, refs }, lost: false };
 }
 
 /** The outbox pointer of a box, as stored: when it next needs a deliverer. */
@@ -429,20 +454,55 @@ export async function applyIncidentSignal(
     const found = await deps.store.box(input.schedulerId, now);
     const box = found?.box ?? EMPTY_BOX;
     const step = nextIncidentState(box.tracker, input.schedulerId, input.signal, input.policy);
-    if (isNoOp(box, step)) return { effects: [], dropped: 0 };
+    if (isNoOp(box, step)) {
+      // Seen before: its first application may have stopped after the box, before the
+      // api's copies; they are written again (an older version never overwrites).
+      if (found && seenBefore(box, input.signal)) await project(deps, box, incidentsIn(box), now);
+      return { effects: [], dropped: 0 };
+    }
     const next = withStep(box, step, input.context, now, deps.remindAfterMs);
     const due = nextDueAt(next.box);
     if (due !== undefined) await deps.store.schedule(input.schedulerId, due);
     if (!(await deps.store.saveBox(input.schedulerId, next.box, found?.version ?? 0, now))) {
       continue;
     }
-    const version = next.box.next_seq - 1;
-    for (const effect of step.effects) {
-      await deps.store.saveIncident(incidentRecordOf(next.box, effect.incident), version, now);
-    }
+    // Again after the box: a deliverer that read the box before it, found nothing to do
+    // and dropped the pointer meanwhile does not leave this box unfound.
+    if (due !== undefined) await deps.store.schedule(input.schedulerId, due);
+    await project(
+      deps,
+      next.box,
+      step.effects.map((effect) => effect.incident),
+      now,
+    );
     return { effects: step.effects, dropped: next.dropped };
   }
   throw new Error(`the incidents of ${input.schedulerId} kept changing while a signal was applied`);
+}
+
+/** Whether the box took this signal before (its id among the latest taken). */
+function seenBefore(box: IncidentBox, signal: IncidentSignal): boolean {
+  return 'event_id' in signal && box.tracker.recent.includes(signal.event_id);
+}
+
+/** The incidents a box knows: the open one and those its queued messages are about. */
+function incidentsIn(box: IncidentBox): Incident[] {
+  const byId = new Map<string, Incident>();
+  for (const entry of box.outbox) byId.set(entry.incident.incident_id, entry.incident);
+  if (box.tracker.open) byId.set(box.tracker.open.incident_id, box.tracker.open);
+  return [...byId.values()];
+}
+
+/** Writes the api's copies of `incidents` at the box's latest version. */
+async function project(
+  deps: ApplySignalDeps,
+  box: IncidentBox,
+  incidents: readonly Incident[],
+  now: string,
+) {
+  for (const incident of incidents) {
+    await deps.store.saveIncident(incidentRecordOf(box, incident), box.next_seq - 1, now);
+  }
 }
 
 /** What a scheduler's record and one of its events say to its incidents. */

@@ -18,7 +18,8 @@ export type IncidentState = 'open' | 'acknowledged' | 'resolved';
 /** One incident as stored and as the api returns it. */
 export const IncidentSchema = Type.Object(
   {
-    incident_id: Type.String({ minLength: 1, maxLength: 300 }),
+    // A scheduler id (≤ 255), `#` and an event id (≤ 128).
+    incident_id: Type.String({ minLength: 1, maxLength: 384 }),
     scheduler_id: Type.String(),
     kind: Type.Union(INCIDENT_KINDS.map((kind) => Type.Literal(kind))),
     state: Type.Union([

@@ -215,6 +215,7 @@ export {
   type DeadlineKind,
   type DeadlineSettings,
   type DeadlineStep,
+  deadlineResultOf,
   deadlineStep,
   deadlineToStore,
   isDeadlineCurrent,

@@ -51,7 +51,9 @@ export type DueDeadline = {
  * `record` is the record afterwards.
  */
 export type DeadlineResult =
-  | { outcome: 'fired' | 'superseded' | 'not_due' | 'archived'; record: SchedulerRecord }
+  /** `expected_at`: the start a `missed` deadline expected, from the record. */
+  | { outcome: 'fired'; record: SchedulerRecord; expected_at: string | null }
+  | { outcome: 'superseded' | 'not_due' | 'archived'; record: SchedulerRecord }
   | { outcome: 'not_registered' };
 
 /** What applying a status event did, and the record afterwards when it was applied. */

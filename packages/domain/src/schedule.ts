@@ -10,6 +10,7 @@
  * than a cron daemon might start can never page anybody; expecting more could.
  */
 import { Cron } from 'croner';
+import type { DeadlineResult } from './ports.ts';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
 import { formatTimestamp, isArchived, parseTimestamp } from './scheduler.ts';
 import { isZone, MINUTE_MS, offsetMs, wallClock } from './zoned-time.ts';
@@ -380,6 +381,8 @@ export type DeadlineStep = {
   after: SchedulerRecord;
   /** The deadline to store with it; undefined when nothing is to be written. */
   write?: StoredDeadline;
+  /** Fired: the start it expected (for `missed`), as the record says, not the message. */
+  expected_at?: string | null;
 };
 
 /**
@@ -396,12 +399,27 @@ export function deadlineStep(
   now: string,
   unknown: boolean,
 ): DeadlineStep {
-  if (isArchived(record)) return { outcome: 'archived', after: record };
+  if (isArchived(record)) {
+    // Out of the index: an archived scheduler has no deadline.
+    const none = storedDeadlineOf(undefined);
+    return record.due_at === null
+      ? { outcome: 'archived', after: record }
+      : { outcome: 'archived', after: record, write: none };
+  }
   if (deadline.due_at > now) return { outcome: 'not_due', after: record };
   // Fired already (a redelivery after its incident was not recorded): it fired, and the
   // incident box, which knows the signal's id, takes it once.
-  if (record.deadline_fired_at === deadline.due_at) return { outcome: 'fired', after: record };
-  const fires = isDeadlineCurrent(record, settings, deadline);
+  // A missed deadline is its expected start + grace, whatever the message says.
+  const expected_at =
+    deadline.kind === 'missed'
+      ? formatTimestamp((parseTimestamp(deadline.due_at) ?? 0) - record.grace_seconds * 1000)
+      : null;
+  if (record.deadline_fired_at === deadline.due_at) {
+    return { outcome: 'fired', after: record, expected_at };
+  }
+  const current = nextDeadline(record, settings);
+  const fires =
+    current !== undefined && current.kind === deadline.kind && current.due_at === deadline.due_at;
   const after: SchedulerRecord = fires
     ? {
         ...record,
@@ -415,5 +433,14 @@ export function deadlineStep(
     write.due_kind === record.due_kind &&
     write.next_expected_at === record.next_expected_at;
   if (!fires && unchanged) return { outcome: 'superseded', after };
-  return { outcome: fires ? 'fired' : 'superseded', after, write };
+  return fires
+    ? { outcome: 'fired', after, write, expected_at }
+    : { outcome: 'superseded', after, write };
+}
+
+/** What a store answers for a deadline step, with the record as it now stands. */
+export function deadlineResultOf(step: DeadlineStep, record: SchedulerRecord): DeadlineResult {
+  return step.outcome === 'fired'
+    ? { outcome: 'fired', record, expected_at: step.expected_at ?? null }
+    : { outcome: step.outcome, record };
 }

@@ -27,9 +27,12 @@ export type WatchdogDeps = {
   timeZone: string;
   /** `WATCHDOG_GAP_SECONDS` in ms. */
   gapMs: number;
-  /** Deadlines one round takes at most (the rest wait for the next round). */
+  /** Deadlines one round takes at most (the rest wait for the next round). Default 20,000. */
   limit?: number;
-  /** A deadline still due this long after it was sent is sent again. Default 5 min. */
+  /**
+   * A deadline still due this long after it was sent is sent again (a lost message, a
+   * dead worker). Default half of `gapMs`, so a resend can still page.
+   */
   resendAfterMs?: number;
   /** Sends in flight at once. Default 32. */
   concurrency?: number;
@@ -54,13 +57,15 @@ export type Watchdog = {
 };
 
 export function createWatchdog(deps: WatchdogDeps): Watchdog {
-  const limit = deps.limit ?? 5_000;
-  const resendAfterMs = deps.resendAfterMs ?? 5 * 60_000;
+  const limit = deps.limit ?? 20_000;
+  const resendAfterMs = deps.resendAfterMs ?? deps.gapMs / 2;
   const concurrency = deps.concurrency ?? 32;
   // Deadline id → when it was sent; forgotten once it is no longer due.
   const sent = new Map<string, number>();
-  // The newest unwatched deadline already reported, so one gap gets one message.
+  // The newest unwatched deadline already reported, and whether a blind spell is under
+  // way: one spell gets one message, however many rounds it takes to clear.
   let reportedUntil = '';
+  let blind = false;
 
   return {
     async round(nowMs) {
@@ -113,12 +118,14 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
         .sort();
       const from = unwatched[0];
       const to = unwatched.at(-1);
-      if (from !== undefined && to !== undefined) {
+      if (from !== undefined && to !== undefined && blind) reportedUntil = to;
+      else if (from !== undefined && to !== undefined) {
         try {
           await deps.notifier.post(
             renderMonitorGap({ from, to, deadlines: unwatched.length, timeZone: deps.timeZone }),
           );
           reportedUntil = to;
+          blind = true;
         } catch (error) {
           deps.logger.warn(
             { err: error },
@@ -130,6 +137,8 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
           'deadlines fell while schedmon was not watching: recorded as unknown, nobody paged',
         );
       }
+      // The spell is over once a round finds nothing that fell while unwatched.
+      if (!messages.some((item) => item.unwatched)) blind = false;
       return {
         due: due.length,
         sent: toSend.length - failed,

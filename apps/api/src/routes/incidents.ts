@@ -66,7 +66,8 @@ const AcknowledgerSchema = Type.String({
   maxLength: 100,
   pattern: NameSchema.pattern,
   'x-problem': NameSchema['x-problem'],
-  description: 'Who acknowledged; default `api:<name of the API key>`',
+  description:
+    'Who acknowledged; recorded as `<by> via api:<name of the API key>`, or `api:<name of the API key>` without it',
 });
 
 /** The body may be left out: then the key acknowledges under its own name. */
@@ -186,7 +187,11 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRoutesD
       const { id } = request.params;
       const key = request.apiKey;
       requireAccess(key, 'write', schedulerOf(id));
-      const by = request.body?.by?.trim() || `api:${key?.name ?? 'unknown'}`;
+      // Always says it came through the api: a name that looks like a Slack user id must
+      // not read (or ping) as that user in the thread.
+      const via = `api:${key?.name ?? 'unknown'}`;
+      const named = request.body?.by?.trim();
+      const by = named ? `${named} via ${via}` : via;
       const result = await acknowledgeIncident(deps, { incidentId: id, by });
       switch (result.outcome) {
         case 'acknowledged':

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, paginateScan, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   ApplyResult,
   ChangeResult,
@@ -17,6 +17,7 @@ import type {
 } from '@schedmon/domain';
 import {
   compareSchedulers,
+  deadlineResultOf,
   deadlineStep,
   deadlineToStore,
   isPaused,
@@ -206,6 +207,14 @@ export function createDynamoSchedulerStore(
     return current;
   };
 
+  /** `change`, with the changed record's deadline stored exactly (a pause moves it). */
+  const changeKeepingDeadline = async (
+    ...args: Parameters<typeof change>
+  ): Promise<ChangeResult> => {
+    const changed = await change(...args);
+    return typeof changed === 'string' ? changed : keepDeadline(changed, 'exact');
+  };
+
   /** One conditional update of an active scheduler, returning the new record or why not. */
   const change = async (
     schedulerId: string,
@@ -346,7 +355,9 @@ export function createDynamoSchedulerStore(
         new UpdateCommand({
           TableName: tableName,
           Key: { scheduler_id: schedulerId },
-          UpdateExpression: 'SET archived_at = if_not_exists(archived_at, :now), updated_at = :now',
+          // Out of the deadlines index too: an archived scheduler has none.
+          UpdateExpression:
+            'SET archived_at = if_not_exists(archived_at, :now), updated_at = :now REMOVE due_at, due_kind, due_shard, next_expected_at',
           ConditionExpression: 'attribute_exists(scheduler_id)',
           ExpressionAttributeValues: { ':now': now },
           ReturnValues: 'ALL_NEW',
@@ -444,16 +455,19 @@ export function createDynamoSchedulerStore(
       ':version': record.updated_at,
       ':order_key': item.order_key,
     };
-    let heartbeat = 'attribute_not_exists(last_heartbeat)';
-    if (record.last_heartbeat !== null) {
-      heartbeat = 'last_heartbeat = :heartbeat';
-      values[':heartbeat'] = record.last_heartbeat;
-    }
+    // Unchanged since read: what a concurrent event moves (the heartbeat), and what a
+    // concurrent application of a deadline moves (the fired marker), so one fires once.
+    const unchanged = (['last_heartbeat', 'deadline_fired_at'] as const).map((field) => {
+      const value = record[field];
+      if (value === null) return `attribute_not_exists(${field})`;
+      values[`:read_${field}`] = value;
+      return `${field} = :read_${field}`;
+    });
     return writeDeadline(
       record.scheduler_id,
       stored,
       fields,
-      `updated_at = :version AND order_key = :order_key AND ${heartbeat}`,
+      ['updated_at = :version', 'order_key = :order_key', ...unchanged].join(' AND '),
       values,
     );
   }
@@ -470,9 +484,9 @@ export function createDynamoSchedulerStore(
       if (!item) return { outcome: 'not_registered' };
       const record = toRecord(item);
       const step = deadlineStep(record, deadline, settings, now, unknown);
-      if (step.write === undefined) return { outcome: step.outcome, record };
+      if (step.write === undefined) return deadlineResultOf(step, record);
       if (await writeDeadlineStep(item, record, step.after, step.write)) {
-        return { outcome: step.outcome, record: { ...step.after, ...step.write } };
+        return deadlineResultOf(step, { ...step.after, ...step.write });
       }
     }
     // Retried with the message: busy records settle down.
@@ -510,7 +524,12 @@ export function createDynamoSchedulerStore(
       const names: Record<string, string> = {};
       const optional = { paused_until: pause.until, pause_reason: pause.reason };
       const set = ['paused_at = :now', 'updated_at = :now'];
-      return change(schedulerId, updateExpression(set, values, names, optional), values, names);
+      return changeKeepingDeadline(
+        schedulerId,
+        updateExpression(set, values, names, optional),
+        values,
+        names,
+      );
     },
 
     resume: async (schedulerId, now) => {
@@ -520,7 +539,9 @@ export function createDynamoSchedulerStore(
       if (record.archived_at !== null) return 'archived';
       if (!isPaused(record, now)) return record;
       // The pause ends now: it stays on the record, so deadlines count from its end.
-      return change(schedulerId, 'SET paused_until = :now, updated_at = :now', { ':now': now });
+      return changeKeepingDeadline(schedulerId, 'SET paused_until = :now, updated_at = :now', {
+        ':now': now,
+      });
     },
 
     applyStatus: async (event, now) => (await applyStatusRecord(event, now, false)).outcome,
@@ -532,23 +553,30 @@ export function createDynamoSchedulerStore(
     setDeadline,
 
     async due(now, limit) {
+      // Each shard's earliest `limit`, page after page (a page stops at 1 MB).
       const shards = await Promise.all(
         Array.from({ length: DUE_SHARDS }, (_, shard) =>
-          dynamo('Query', () =>
-            client.send(
-              new QueryCommand({
+          dynamo('Query', async () => {
+            const items: Record<string, unknown>[] = [];
+            const pages = paginateQuery(
+              { client, pageSize: limit },
+              {
                 TableName: tableName,
                 IndexName: DUE_INDEX.name,
                 KeyConditionExpression: 'due_shard = :shard AND due_at <= :now',
                 ExpressionAttributeValues: { ':shard': shard, ':now': now },
-                Limit: limit,
-              }),
-            ),
-          ),
+              },
+            );
+            for await (const page of pages) {
+              items.push(...(page.Items ?? []));
+              if (items.length >= limit) break;
+            }
+            return items;
+          }),
         ),
       );
       return shards
-        .flatMap((page) => page.Items ?? [])
+        .flat()
         .map((item) => ({
           scheduler_id: String(item.scheduler_id),
           kind: item.due_kind as DueDeadline['kind'],

@@ -634,5 +634,46 @@ export function schedulerDeadlineContract(
       );
       expect(await store.get(id)).toMatchObject({ due_kind: null, due_at: null });
     });
+
+    it('takes an archived scheduler out of the deadlines index, and a pause moves its deadline', async () => {
+      const store = setup(settings);
+      const archived = newId();
+      await register(store, archived);
+      await store.archive(archived, LATER);
+      expect(await store.get(archived)).toMatchObject({ due_at: null, due_kind: null });
+      expect(await dueIds(store, '2027-01-01T00:00:00.000Z', [archived])).toEqual([]);
+
+      const paused = newId();
+      await register(store, paused);
+      // Paused without an end: nothing is expected of it.
+      await store.pause(paused, { until: null, reason: null }, '2026-01-13T13:00:00.000Z');
+      expect(await store.get(paused)).toMatchObject({ due_at: null });
+      // Resumed on the 14th at 12:00 UTC: expected at the next 01:00 WIB after that.
+      await store.resume(paused, '2026-01-14T12:00:00.000Z');
+      expect(await store.get(paused)).toMatchObject({
+        due_kind: 'missed',
+        next_expected_at: '2026-01-14T18:00:00.000Z',
+        due_at: '2026-01-14T18:10:00.000Z',
+      });
+    });
+
+    it('fires a deadline once when two workers apply it at the same time', async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id);
+      const due = deadlineOf(id, '2026-01-13T18:10:00.000Z');
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          store.applyDeadline(due, '2026-01-13T18:10:05.000Z', false),
+        ),
+      );
+      // Each says it fired (a redelivery is offered to the incident box, which takes it
+      // once), and the record moved on exactly once.
+      expect(results.every((result) => result.outcome === 'fired')).toBe(true);
+      expect(await store.get(id)).toMatchObject({
+        deadline_fired_at: '2026-01-13T18:10:00.000Z',
+        due_at: '2026-01-14T18:10:00.000Z',
+      });
+    });
   });
 }
