@@ -130,15 +130,8 @@ describe('state-table items stored before the role ports', () => {
       ref,
     };
     await put({ pk: 'alert', sk: key, data: alert, expires_at: 1_900_000_000, version: 2 });
-    await put({
-      pk: 'alert-outbox',
-      sk: key,
-      data: { next_attempt_at: NOW },
-      expires_at: 1_900_000_000,
-    });
     const alerts = createDynamoAlertStore(documentClient(), stateTable());
     expect(await alerts.get(key, NOW)).toEqual({ alert, version: 2 });
-    expect(await alerts.scheduled(NOW)).toContainEqual({ key, nextAttemptAt: NOW });
   });
 
   it('rejects an alert item that breaks its schema, naming it', async () => {

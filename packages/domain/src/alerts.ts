@@ -1,19 +1,14 @@
 /**
- * Failure alerts and their acknowledgements as stored records, and the named, pure
- * transitions of an alert's life (docs/queue.md → guarantee 5). Shared by the worker (its
- * outbox posts alerts and only performs what these functions decide), the Slack app
- * (Acknowledge button) and the cron app (which lists acknowledgements in the 06:00 summary).
- *
- *   pending ──claim──▶ posting ──ok──────────▶ sent
- *      ▲                  │ ├─retryable error─▶ pending (attempts + 1, backed off)
- *      │                  │ └─refusal─────────▶ failed
- *      └──────────────────┘ lease ran out ────▶ uncertain (never re-posted)
- *   pending past maxAge ──────────────────────▶ expired
+ * Failure alerts of the versions before incidents, and their acknowledgements, as stored
+ * records. Incidents replaced the failure alerts (docs/schedules.md); what is left is
+ * what an alert posted before the upgrade still needs: the Slack app reads it to redraw
+ * it when its Acknowledge button is pressed, and the cron app lists acknowledgements in
+ * the 06:00 summary.
  */
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { FailureAlertInput } from './failure-alert-message.ts';
-import type { MessageRef, SlackMessage } from './ports.ts';
+import type { SlackMessage } from './ports.ts';
 
 /**
  * The identity of every per-failure record (the alert, its outbox pointer, its
@@ -28,14 +23,6 @@ export function alertKey(schedulerId: string, eventId: string): string {
 const ALERT_STATES = ['pending', 'posting', 'sent', 'failed', 'expired', 'uncertain'] as const;
 /** Where an alert is in its life; `sent`, `failed`, `expired`, `uncertain` are final. */
 export type AlertState = (typeof ALERT_STATES)[number];
-
-const FINAL_STATES: ReadonlySet<AlertState> = new Set(['sent', 'failed', 'expired', 'uncertain']);
-
-/**
- * What one delivery decided, as counted by the outbox: `retry` = Slack could not take it
- * now, it stays pending; `duplicate` = it was already finished (a redelivered event).
- */
-export type AlertOutcome = 'sent' | 'retry' | 'failed' | 'expired' | 'uncertain' | 'duplicate';
 
 const MessageRefSchema = Type.Object({ channel: Type.String(), ts: Type.String() });
 
@@ -85,9 +72,6 @@ export const AlertRecordSchema = Type.Object({
 });
 export type AlertRecord = Static<typeof AlertRecordSchema>;
 
-/** The outbox pointer of an unfinished alert, as stored: a hint when it is next due. */
-export const AlertPointerSchema = Type.Object({ next_attempt_at: Type.String() });
-
 /** Who acknowledged the alert of one failure, and when (ISO); the first click only. */
 export const AcknowledgementSchema = Type.Object({
   scheduler_id: Type.String(),
@@ -98,24 +82,7 @@ export const AcknowledgementSchema = Type.Object({
 });
 export type Acknowledgement = Static<typeof AcknowledgementSchema>;
 
-/**
- * What a transition asks the outbox to do besides writing the new record over the one it
- * read: `post` the message (only a claim does), `reschedule` the outbox pointer for the
- * next attempt, or `unschedule` it once the alert is final.
- */
-export type AlertEffect =
-  | { type: 'post'; message: SlackMessage }
-  | { type: 'reschedule'; at: string }
-  | { type: 'unschedule' };
-
-/** A transition's result: the record to write, the effects to deliver, the outcome if final. */
-export type AlertTransition = {
-  alert: AlertRecord;
-  effects: AlertEffect[];
-  outcome?: AlertOutcome;
-};
-
-/** What to alert about, as the outbox renders it. */
+/** What an alert was about (for tests that seed one as an older version stored it). */
 export type NewAlert = {
   schedulerId: string;
   eventId: string;
@@ -138,146 +105,4 @@ export function newAlert(alert: NewAlert, now: string): AlertRecord {
     attempts: 0,
     next_attempt_at: now,
   };
-}
-
-/** True once the alert is in a state nothing moves it out of. */
-function isFinalAlert(alert: AlertRecord): boolean {
-  return FINAL_STATES.has(alert.state);
-}
-
-/** When the failure happened, or when the alert was made if the event's time is unreadable. */
-function alertFailureMs(alert: AlertRecord): number {
-  const failed = Date.parse(alert.failed_at);
-  return Number.isFinite(failed) ? failed : Date.parse(alert.created_at);
-}
-
-/** The record without the claim's fields, for every state after `posting`. */
-function withoutClaim(alert: AlertRecord): AlertRecord {
-  const { lease_until: _lease, owner: _owner, ...rest } = alert;
-  return rest;
-}
-
-/** A pending, due alert claimed by `owner` until `now + leaseMs`: post it. */
-export function claimAlert(
-  alert: AlertRecord,
-  nowMs: number,
-  claim: { owner: string; leaseMs: number },
-): AlertTransition {
-  const claimed: AlertRecord = {
-    ...alert,
-    state: 'posting',
-    lease_until: new Date(nowMs + claim.leaseMs).toISOString(),
-    owner: claim.owner,
-  };
-  return { alert: claimed, effects: [{ type: 'post', message: alert.message }] };
-}
-
-/** Slack took the post: `sent`, with where the message is. */
-export function recordAlertSent(alert: AlertRecord, ref: MessageRef, now: string): AlertTransition {
-  return {
-    alert: { ...withoutClaim(alert), state: 'sent', ref, finished_at: now },
-    effects: [{ type: 'unschedule' }],
-    outcome: 'sent',
-  };
-}
-
-/** Slack could not take it now: pending again, one attempt more, due after `delayMs`. */
-export function scheduleAlertRetry(
-  alert: AlertRecord,
-  nowMs: number,
-  delayMs: number,
-  reason: string,
-): AlertTransition {
-  const nextAttemptAt = new Date(nowMs + delayMs).toISOString();
-  return {
-    alert: {
-      ...withoutClaim(alert),
-      state: 'pending',
-      attempts: alert.attempts + 1,
-      next_attempt_at: nextAttemptAt,
-      last_error: reason,
-    },
-    effects: [{ type: 'reschedule', at: nextAttemptAt }],
-    outcome: 'retry',
-  };
-}
-
-/**
- * The post ended in a way no retry helps: `failed` for a refusal (it would repeat),
- * `uncertain` for an unexpected error (it may have reached Slack: at most once wins).
- */
-export function giveUpAlert(
-  alert: AlertRecord,
-  failure: { refused: boolean; reason: string },
-  now: string,
-): AlertTransition {
-  const state = failure.refused ? 'failed' : 'uncertain';
-  return {
-    alert: {
-      ...withoutClaim(alert),
-      state,
-      attempts: alert.attempts + 1,
-      last_error: failure.reason,
-      finished_at: now,
-    },
-    effects: [{ type: 'unschedule' }],
-    outcome: state,
-  };
-}
-
-/**
- * The poster died between claiming and recording: Slack may have the message, so
- * re-posting could duplicate it. `uncertain`, never re-posted.
- */
-function abandonAlertClaim(alert: AlertRecord, now: string): AlertTransition {
-  return {
-    alert: { ...withoutClaim(alert), state: 'uncertain', finished_at: now },
-    effects: [{ type: 'unschedule' }],
-    outcome: 'uncertain',
-  };
-}
-
-/** Slack did not take a pending alert within the max age: `expired`. */
-export function expireAlert(alert: AlertRecord, now: string): AlertTransition {
-  return {
-    alert: { ...alert, state: 'expired', finished_at: now },
-    effects: [{ type: 'unschedule' }],
-    outcome: 'expired',
-  };
-}
-
-/**
- * The next step of delivering `alert` at `nowMs`: nothing (`final`: already finished, drop
- * its pointer; `in_progress`: a live claim; `not_due`), or the transition to write.
- */
-export type AlertStep =
-  | { kind: 'final' }
-  | { kind: 'wait'; result: 'in_progress' | 'not_due' }
-  | { kind: 'transition'; transition: AlertTransition };
-
-export function nextAlertStep(
-  alert: AlertRecord,
-  nowMs: number,
-  options: { maxAgeMs: number; leaseMs: number; owner: string },
-): AlertStep {
-  const now = new Date(nowMs).toISOString();
-  if (isFinalAlert(alert)) return { kind: 'final' };
-  if (alert.state === 'posting') {
-    if (Date.parse(alert.lease_until ?? '') > nowMs) return { kind: 'wait', result: 'in_progress' };
-    return { kind: 'transition', transition: abandonAlertClaim(alert, now) };
-  }
-  if (nowMs - alertFailureMs(alert) >= options.maxAgeMs) {
-    return { kind: 'transition', transition: expireAlert(alert, now) };
-  }
-  if (Date.parse(alert.next_attempt_at) > nowMs) return { kind: 'wait', result: 'not_due' };
-  return { kind: 'transition', transition: claimAlert(alert, nowMs, options) };
-}
-
-/**
- * A post's result that lost the race for its claim (the lease ran out and another worker
- * settled the alert as `current`): `sent` still replaces `uncertain`, since Slack now
- * certainly has the message; anything else leaves the final state as it is.
- */
-export function overridesSettled(current: AlertRecord | undefined, result: AlertRecord): boolean {
-  return current?.state === 'uncertain' && result.state === 'sent';
 }

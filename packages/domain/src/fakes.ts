@@ -51,7 +51,6 @@ import type {
   IdempotencyStore,
   IncidentStore,
   LeaseStore,
-  ScheduledAlert,
   VersionedBox,
 } from './state-ports.ts';
 
@@ -259,7 +258,6 @@ const byKey = <T>(entries: Iterable<[string, T]>) =>
 
 export function createMemoryAlertStore(): AlertStore {
   const alerts = new Map<string, Expiring<{ alert: AlertRecord; version: number }>>();
-  const pointers = new Map<string, Expiring<string>>();
   const live = <T>(entry: Expiring<T> | undefined, now: string) =>
     entry && entry.expiresAt >= epochSeconds(now) ? entry : undefined;
   return {
@@ -272,24 +270,6 @@ export function createMemoryAlertStore(): AlertStore {
       if (live(alerts.get(key), now)) return false;
       alerts.set(key, { value: { alert: structuredClone(alert), version: 1 }, expiresAt });
       return true;
-    },
-    async replace(alert, expectedVersion, now) {
-      const key = alertKey(alert.scheduler_id, alert.event_id);
-      const entry = live(alerts.get(key), now);
-      if (entry?.value.version !== expectedVersion) return false;
-      entry.value = { alert: structuredClone(alert), version: expectedVersion + 1 };
-      return true;
-    },
-    async schedule(key, nextAttemptAt, expiresAt) {
-      pointers.set(key, { value: nextAttemptAt, expiresAt });
-    },
-    async unschedule(key) {
-      pointers.delete(key);
-    },
-    async scheduled(now) {
-      return byKey(pointers).flatMap(([key, entry]): ScheduledAlert[] =>
-        live(entry, now) ? [{ key, nextAttemptAt: entry.value }] : [],
-      );
     },
   };
 }

@@ -7,22 +7,12 @@ export {
 export {
   type Acknowledgement,
   AcknowledgementSchema,
-  type AlertEffect,
-  type AlertOutcome,
-  AlertPointerSchema,
   type AlertRecord,
   AlertRecordSchema,
   type AlertState,
-  type AlertStep,
-  type AlertTransition,
   alertKey,
-  giveUpAlert,
   type NewAlert,
   newAlert,
-  nextAlertStep,
-  overridesSettled,
-  recordAlertSent,
-  scheduleAlertRetry,
 } from './alerts.ts';
 export { type BackoffOptions, exponentialBackoffMs } from './backoff.ts';
 export {
@@ -291,7 +281,6 @@ export type {
   IncidentQuery,
   IncidentStore,
   LeaseStore,
-  ScheduledAlert,
   ScheduledBox,
   VersionedAlert,
   VersionedBox,

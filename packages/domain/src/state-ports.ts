@@ -10,41 +10,25 @@ import type { IncidentBox } from './incident-box.ts';
 import type { IncidentRecord } from './incidents.ts';
 import type { MessageRef } from './ports.ts';
 
-/** An alert as read, with the version a compare-and-set write must name. */
+/** An alert as read, with its version. */
 export type VersionedAlert = { alert: AlertRecord; version: number };
 
-/** An outbox pointer: an unfinished alert (by `alertKey`) and when it is next due. */
-export type ScheduledAlert = { key: string; nextAttemptAt: string };
-
 /**
- * Failure alerts, one per failure event of a scheduler (addressed by `alertKey` of its
- * scheduler and event), and the outbox pointers of the unfinished ones, so due alerts are
- * found without a scan. Items past their expiry count as absent.
+ * Failure alerts posted by the versions before incidents, one per failure event of a
+ * scheduler (addressed by `alertKey` of its scheduler and event), read when their
+ * Acknowledge button is pressed. Items past their expiry count as absent.
  *
- * Failure: `EngineUnavailableError` for engine trouble; a lost race is not an error, it is
- * `false` from `create` and `replace`.
+ * Failure: `EngineUnavailableError` for engine trouble.
  */
 export type AlertStore = {
   /** The live alert of `key` and its version, or `undefined`. */
   get(key: string, now: string): Promise<VersionedAlert | undefined>;
   /**
    * Stores a new alert at version 1, kept until `expiresAt` (epoch seconds), unless a live
-   * one exists for its scheduler and event: true if it did.
+   * one exists for its scheduler and event: true if it did. (As the older versions did;
+   * tests seed alerts with it.)
    */
   create(alert: AlertRecord, expiresAt: number, now: string): Promise<boolean>;
-  /**
-   * Compare-and-set: writes `alert` over the live alert of its key at version
-   * `expectedVersion` (an item stored without one counts as 0), keeping its expiry; the
-   * stored version becomes `expectedVersion + 1`. False when someone else changed it first
-   * (or it expired): re-read and decide again.
-   */
-  replace(alert: AlertRecord, expectedVersion: number, now: string): Promise<boolean>;
-  /** Sets the outbox pointer of `key` (a hint: the alert is the truth), until `expiresAt`. */
-  schedule(key: string, nextAttemptAt: string, expiresAt: number): Promise<void>;
-  /** Drops the outbox pointer of `key`, if any. */
-  unschedule(key: string): Promise<void>;
-  /** Every live outbox pointer, by key. */
-  scheduled(now: string): Promise<ScheduledAlert[]>;
 };
 
 /**

@@ -65,55 +65,8 @@ export function alertStoreContract(name: string, setup: () => AlertStore) {
       expect(await store.create(alert, NOW_SECONDS + 10, NOW)).toBe(true);
       expect(await store.get(key, after(10))).toBeDefined();
       expect(await store.get(key, after(11))).toBeUndefined();
-      expect(await store.replace(alert, 1, after(11))).toBe(false);
       expect(await store.create({ ...alert, attempts: 3 }, NOW_SECONDS + 60, after(11))).toBe(true);
       expect((await store.get(key, after(11)))?.alert.attempts).toBe(3);
-    });
-
-    it('replaces with a version check: one of concurrent writers wins, stale ones lose', async () => {
-      const store = setup();
-      const { alert, key } = anAlert();
-      await store.create(alert, NOW_SECONDS + 60, NOW);
-      const owners = ['w1', 'w2', 'w3'];
-      const results = await Promise.all(
-        owners.map((owner) => store.replace({ ...alert, state: 'posting', owner }, 1, NOW)),
-      );
-      expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = owners[results.indexOf(true)];
-      expect(await store.get(key, NOW)).toEqual({
-        alert: { ...alert, state: 'posting', owner: winner },
-        version: 2,
-      });
-      expect(await store.replace({ ...alert, state: 'sent' }, 1, NOW)).toBe(false);
-      expect(await store.replace({ ...alert, state: 'sent' }, 3, NOW)).toBe(false);
-      expect(await store.replace({ ...alert, state: 'sent' }, 2, NOW)).toBe(true);
-      // The expiry is the one given at creation: replacing keeps it.
-      expect((await store.get(key, after(60)))?.version).toBe(3);
-      expect(await store.get(key, after(61))).toBeUndefined();
-    });
-
-    it('keeps outbox pointers apart from the alerts, by key, until they expire', async () => {
-      const store = setup();
-      const first = anAlert();
-      const second = anAlert();
-      await store.schedule(first.key, NOW, NOW_SECONDS + 60);
-      await store.schedule(second.key, after(30), NOW_SECONDS + 10);
-      const mine = async (at: string) =>
-        (await store.scheduled(at)).filter((pointer) =>
-          [first.key, second.key].includes(pointer.key),
-        );
-      expect(await mine(NOW)).toEqual(
-        [
-          { key: first.key, nextAttemptAt: NOW },
-          { key: second.key, nextAttemptAt: after(30) },
-        ].sort((a, b) => (a.key < b.key ? -1 : 1)),
-      );
-      expect(await store.get(first.key, NOW)).toBeUndefined();
-      await store.schedule(first.key, after(5), NOW_SECONDS + 60);
-      expect(await mine(after(11))).toEqual([{ key: first.key, nextAttemptAt: after(5) }]);
-      await store.unschedule(first.key);
-      await store.unschedule(first.key);
-      expect(await mine(NOW)).toEqual([{ key: second.key, nextAttemptAt: after(30) }]);
     });
   });
 }
