@@ -1,5 +1,5 @@
-// Runs the real worker process against a test environment and the fake Slack server,
-// and gives the tests ways to feed the queue and to wait for it to drain.
+// Runs the real worker (and cron) processes against a test environment and the fake Slack
+// server, and gives the tests ways to feed the queue and to wait for it to drain.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -19,6 +19,7 @@ import { findFreePort, waitFor } from '@schedmon/local';
 import type { TestEnvironment } from '@schedmon/testing';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const cronMain = fileURLToPath(new URL('../../cron/src/main.ts', import.meta.url));
 
 export type WorkerProcess = {
   child: ChildProcess;
@@ -28,12 +29,41 @@ export type WorkerProcess = {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 };
 
-export async function startWorker(
+export const startWorker = (environment: TestEnvironment, extra: Record<string, string> = {}) =>
+  startApp(main, 'worker', environment, { RECEIVE_WAIT_SECONDS: '1', ...extra });
+
+export type CronProcess = WorkerProcess & {
+  /** Whether this replica holds the leader lease now (its `schedmon_cron_leader` gauge). */
+  isLeader(): Promise<boolean>;
+};
+
+/**
+ * Runs the real cron process (leader lease, EOD ticks, the watchdog) on the environment,
+ * with the same variables as `startWorker`; several make replicas of one another.
+ */
+export async function startCron(
   environment: TestEnvironment,
   extra: Record<string, string> = {},
+): Promise<CronProcess> {
+  const cron = await startApp(cronMain, 'cron', environment, extra);
+  return {
+    ...cron,
+    async isLeader() {
+      const metrics = await fetch(`http://127.0.0.1:${cron.port}/metrics`).then((r) => r.text());
+      return /^schedmon_cron_leader 1$/m.test(metrics);
+    },
+  };
+}
+
+/** Spawns the app at `entry` on a free METRICS_PORT and waits for its /health. */
+async function startApp(
+  entry: string,
+  name: string,
+  environment: TestEnvironment,
+  extra: Record<string, string>,
 ): Promise<WorkerProcess> {
   const port = await findFreePort();
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [entry], {
     env: {
       PATH: process.env.PATH,
       ...environment.env,
@@ -41,7 +71,6 @@ export async function startWorker(
       NODE_ENV: 'test',
       LOG_PRETTY: 'false',
       LOG_LEVEL: 'info',
-      RECEIVE_WAIT_SECONDS: '1',
       ...extra,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -61,7 +90,7 @@ export async function startWorker(
   );
   await waitFor(
     async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
-    'worker /health',
+    `${name} /health`,
     15_000,
   );
   return {
