@@ -187,23 +187,28 @@ export async function processBatch(
   }
   await Promise.all(
     [...bySchedulerWritten.values()].map(async (items) => {
-      for (const item of items) await finish(item);
-      await deliverIncidents(deps, items);
+      let owed = false;
+      for (const item of items) owed = (await finish(item)) || owed;
+      // Only when something was queued: most events change no incident.
+      if (owed) await deliverIncidents(deps, items);
     }),
   );
   return decisions;
 
-  async function finish(item: Item) {
+  /** Records the item's incident signal; true when it queued something for Slack. */
+  async function finish(item: Item): Promise<boolean> {
     try {
-      await recordIncident(deps, item, nowMs);
+      const owed = await recordIncident(deps, item, nowMs);
       decisions.set(item.message.messageId, { kind: 'done', outcome: item.outcome ?? 'applied' });
       deps.onProcessed?.(item.event, item.outcome ?? 'applied', item.message);
+      return owed;
     } catch (error) {
       const decision = decideFailure(error);
       decisions.set(item.message.messageId, decision);
       if (decision.kind !== 'park') {
         logFor(deps, item.message).warn({ err: error }, 'incident not recorded; will retry');
       }
+      return false;
     }
   }
 }
@@ -296,12 +301,12 @@ async function writeHistory(
  * once per event, whatever the redelivery). Failing to record it fails the message,
  * which is retried; delivering to Slack is the outbox's business and never fails it.
  */
-async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number) {
-  if (item.recorded === undefined) return;
+async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number): Promise<boolean> {
+  if (item.recorded === undefined) return false;
   let recorded = item.recorded;
   if (recorded === 'read') {
     const record = await deps.schedulers.get(item.event.scheduler_id);
-    if (!record) return;
+    if (!record) return false;
     const event = item.event;
     recorded = {
       record,
@@ -313,15 +318,16 @@ async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number) {
             : { type: 'deadline', event },
     };
   }
-  await deps.incidents.apply(
+  const { effects } = await deps.incidents.apply(
     signalInputOf(recorded.record, recorded.event, nowMs, deps.alertMaxAgeMs),
   );
+  return effects.length > 0;
 }
 
 /** Tries the messages the scheduler's incidents owe at once; the retry loop does the rest. */
 async function deliverIncidents(deps: ProcessDeps, items: readonly Item[]) {
   const first = items[0];
-  if (!first || !items.some((item) => item.recorded !== undefined)) return;
+  if (!first) return;
   try {
     await deps.incidents.deliver(first.event.scheduler_id);
   } catch (error) {
