@@ -52,6 +52,7 @@ const record = {
   run_started_at: null,
   last_run_started_at: '2026-01-14T17:30:02.000Z',
   deadline_fired_at: null,
+  deadline_fired_kind: null,
   deadline_unknown_at: null,
 };
 

@@ -232,6 +232,7 @@ describe('POST /api/v1/schedulers/register', () => {
       run_started_at: null,
       last_run_started_at: null,
       deadline_fired_at: null,
+      deadline_fired_kind: null,
       deadline_unknown_at: null,
     });
   });

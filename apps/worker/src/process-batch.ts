@@ -38,7 +38,7 @@ export type Decision = { kind: 'done'; outcome: ApplyResult } | FailureDecision;
  * delivers what Slack did not take.
  */
 export type IncidentSink = {
-  apply(input: SignalInput): Promise<{ effects: readonly unknown[] }>;
+  apply(input: SignalInput): Promise<{ effects: readonly unknown[]; owed: boolean }>;
   deliver(schedulerId: string): Promise<unknown>;
 };
 
@@ -255,12 +255,14 @@ async function applyOne(deps: ProcessDeps, item: Item, now: string, nowMs: numbe
   }
   // A deadline of a scheduler that is gone, or one that no longer stands, is done with.
   item.outcome = result.outcome === 'fired' ? 'applied' : 'late';
-  if (result.outcome === 'fired' && !unknown) {
+  // Unknown as the record says: a deadline that fired watched, delivered again after an
+  // outage held its message, still pages.
+  if (result.outcome === 'fired' && !result.unknown) {
     // The expected start as the record says, never the message's.
     const recorded = { ...event, expected_at: result.expected_at };
     item.recorded = { record: result.record, event: { type: 'deadline', event: recorded } };
   }
-  if (result.outcome === 'fired' && unknown) {
+  if (result.outcome === 'fired' && result.unknown) {
     logFor(deps, item.message).info(
       { scheduler_id: event.scheduler_id, kind: event.kind, due_at: event.timestamp },
       'deadline fell while schedmon was not watching: recorded as unknown, nobody paged',
@@ -318,10 +320,10 @@ async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number): Pro
             : { type: 'deadline', event },
     };
   }
-  const { effects } = await deps.incidents.apply(
+  const { owed } = await deps.incidents.apply(
     signalInputOf(recorded.record, recorded.event, nowMs, deps.alertMaxAgeMs),
   );
-  return effects.length > 0;
+  return owed;
 }
 
 /** Tries the messages the scheduler's incidents owe at once; the retry loop does the rest. */

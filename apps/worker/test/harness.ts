@@ -88,11 +88,18 @@ async function startApp(
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
-  await waitFor(
-    async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
-    `${name} /health`,
-    15_000,
-  );
+  try {
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
+      `${name} /health`,
+      15_000,
+    );
+  } catch (error) {
+    // Never left behind: a process that did not come up is stopped before the test fails.
+    child.kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   return {
     child,
     port,

@@ -64,6 +64,17 @@ function commonEnv() {
     LOG_LEVEL: 'warn',
   };
 }
+/**
+ * Every process started, or the first failure once all have settled: each one that came
+ * up is in `running` by then, so the cleanup stops it.
+ */
+async function allStarted<T>(starts: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<T>).value);
+}
+
 const startWorkerProcess = async () => {
   const worker = await startWorker(environment(), {
     ...commonEnv(),
@@ -184,8 +195,8 @@ describe('R10: 3 workers and 3 cron replicas, the cron leader and a worker kill 
     const { schedulers, incidents } = stores();
     const began = Date.now();
     // Three at a time, so none waits for its /health behind five others on 2 cores.
-    const workers = await Promise.all([1, 2, 3].map(() => startWorkerProcess()));
-    const crons = await Promise.all([1, 2, 3].map(() => startCronProcess()));
+    const workers = await allStarted([1, 2, 3].map(() => startWorkerProcess()));
+    const crons = await allStarted([1, 2, 3].map(() => startCronProcess()));
     const [leader] = await waitFor(
       async () => {
         const found = await leaders(crons);
@@ -383,5 +394,8 @@ describe('R10: 3 workers and 3 cron replicas, the cron leader and a worker kill 
     expect(await deadLetterDepth(environment())).toBe(0);
     // The failover was exercised: the successor's watchdog sent deadlines of its own.
     expect(sentBySuccessor).toBeGreaterThan(0);
+    // Both kills happened while deadlines were still coming due, not after the last page.
+    expect(killedLeaderAt).toBeLessThan(N);
+    expect(killedWorkerAt).toBeLessThan(N);
   }, 240_000);
 });

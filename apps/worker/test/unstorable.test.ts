@@ -80,7 +80,10 @@ function startConsumer(schedulers: SchedulerStore) {
           clock: { now: () => new Date() },
           schedulers,
           history,
-          incidents: { apply: async () => ({ effects: [] }), deliver: async () => 'done' },
+          incidents: {
+            apply: async () => ({ effects: [], owed: false }),
+            deliver: async () => 'done',
+          },
           logger,
           maxSkewMs: 300_000,
           retentionDays: 30,

@@ -665,6 +665,7 @@ export interface operations {
                      *       "run_started_at": null,
                      *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
                      *       "deadline_fired_at": null,
+                     *       "deadline_fired_kind": null,
                      *       "deadline_unknown_at": null
                      *     }
                      */
@@ -715,6 +716,8 @@ export interface operations {
                         last_run_started_at: string | null;
                         /** @description The due_at of the last deadline that came due: later ones come after it */
                         deadline_fired_at: string | null;
+                        /** @description The kind of the last deadline that came due */
+                        deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
                         /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
                         deadline_unknown_at: string | null;
                     };
@@ -967,6 +970,7 @@ export interface operations {
                      *       "run_started_at": null,
                      *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
                      *       "deadline_fired_at": null,
+                     *       "deadline_fired_kind": null,
                      *       "deadline_unknown_at": null
                      *     }
                      */
@@ -1017,6 +1021,8 @@ export interface operations {
                         last_run_started_at: string | null;
                         /** @description The due_at of the last deadline that came due: later ones come after it */
                         deadline_fired_at: string | null;
+                        /** @description The kind of the last deadline that came due */
+                        deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
                         /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
                         deadline_unknown_at: string | null;
                     };
@@ -1243,6 +1249,7 @@ export interface operations {
                      *       "run_started_at": null,
                      *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
                      *       "deadline_fired_at": null,
+                     *       "deadline_fired_kind": null,
                      *       "deadline_unknown_at": null
                      *     }
                      */
@@ -1293,6 +1300,8 @@ export interface operations {
                         last_run_started_at: string | null;
                         /** @description The due_at of the last deadline that came due: later ones come after it */
                         deadline_fired_at: string | null;
+                        /** @description The kind of the last deadline that came due */
+                        deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
                         /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
                         deadline_unknown_at: string | null;
                     };
@@ -1536,6 +1545,7 @@ export interface operations {
                      *       "run_started_at": null,
                      *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
                      *       "deadline_fired_at": null,
+                     *       "deadline_fired_kind": null,
                      *       "deadline_unknown_at": null
                      *     }
                      */
@@ -1586,6 +1596,8 @@ export interface operations {
                         last_run_started_at: string | null;
                         /** @description The due_at of the last deadline that came due: later ones come after it */
                         deadline_fired_at: string | null;
+                        /** @description The kind of the last deadline that came due */
+                        deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
                         /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
                         deadline_unknown_at: string | null;
                     };
@@ -1864,6 +1876,7 @@ export interface operations {
                      *       "run_started_at": null,
                      *       "last_run_started_at": "2026-01-14T17:30:02.000Z",
                      *       "deadline_fired_at": null,
+                     *       "deadline_fired_kind": null,
                      *       "deadline_unknown_at": null
                      *     }
                      */
@@ -1914,6 +1927,8 @@ export interface operations {
                         last_run_started_at: string | null;
                         /** @description The due_at of the last deadline that came due: later ones come after it */
                         deadline_fired_at: string | null;
+                        /** @description The kind of the last deadline that came due */
+                        deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
                         /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
                         deadline_unknown_at: string | null;
                     };
@@ -2152,6 +2167,7 @@ export interface operations {
                      *         "run_started_at": null,
                      *         "last_run_started_at": "2026-01-14T17:30:02.000Z",
                      *         "deadline_fired_at": null,
+                     *         "deadline_fired_kind": null,
                      *         "deadline_unknown_at": null
                      *       }
                      *     ]
@@ -2203,6 +2219,8 @@ export interface operations {
                         last_run_started_at: string | null;
                         /** @description The due_at of the last deadline that came due: later ones come after it */
                         deadline_fired_at: string | null;
+                        /** @description The kind of the last deadline that came due */
+                        deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
                         /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
                         deadline_unknown_at: string | null;
                     }[];

@@ -11,8 +11,8 @@ import type { FailureAlertInput } from './failure-alert-message.ts';
 import type { SlackMessage } from './ports.ts';
 
 /**
- * The identity of every per-failure record (the alert, its outbox pointer, its
- * acknowledgement): scheduler and event, never the event id alone, since producers may
+ * The identity of every per-failure record (the alert, its acknowledgement): scheduler
+ * and event, never the event id alone, since producers may
  * reuse event ids across schedulers (docs/queue.md). Scheduler ids never
  * contain `#`, so no two pairs share a key.
  */

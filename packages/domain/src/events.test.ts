@@ -465,5 +465,12 @@ describe('deadline messages', () => {
     });
     expect(parse({ ...message, kind: 'failed' })).toMatchObject({ ok: false, reason: 'invalid' });
     expect(parse({ ...message, extra: 1 })).toMatchObject({ ok: false, reason: 'invalid' });
+    // The same instant spelled another way, with its own digest: refused, not a second id.
+    const respelled = buildDeadlineMessage(
+      { ...deadline, due_at: '2026-01-15T07:10:00+07:00' },
+      false,
+      digest,
+    );
+    expect(parse(respelled)).toMatchObject({ ok: false, reason: 'invalid' });
   });
 });

@@ -313,6 +313,15 @@ export function parseQueueMessage(body: string, options: ParseOptions): ParsedMe
   if (skew) return { ok: false, reason: 'future_timestamp', detail: skew };
   const message = validated.message;
   if (message.type === 'deadline') {
+    // The watchdog writes the instant as stored (UTC, milliseconds): another spelling of it
+    // would be another id for the same deadline.
+    if (formatTimestamp(parseTimestamp(message.timestamp) ?? 0) !== message.timestamp) {
+      return {
+        ok: false,
+        reason: 'invalid',
+        detail: 'timestamp of a deadline must be UTC with milliseconds, as the watchdog writes it',
+      };
+    }
     // A deadline's id says which one it is: another id is not the watchdog's.
     const expected = buildDeadlineMessage(
       { ...message, due_at: message.timestamp, expected_at: null },

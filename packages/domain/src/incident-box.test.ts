@@ -246,3 +246,41 @@ describe('applyIncidentSignal', () => {
     expect(await inner.incident('job#f1', at(1))).toMatchObject({ state: 'open' });
   });
 });
+
+describe('applyIncidentSignal, redelivered after its first application was cut short', () => {
+  it('writes the pointer again and says the box still owes its messages', async () => {
+    const store = createMemoryIncidentStore();
+    const deps = { store, clock: createFakeClock(at(1)), remindAfterMs: null };
+    const input = { schedulerId: 'job', signal: failed(1), policy, context };
+    await applyIncidentSignal(deps, input);
+    // A deliverer's stale read dropped the pointer; the message is then delivered again.
+    await store.unschedule('job');
+    const again = await applyIncidentSignal(deps, input);
+    expect(again).toMatchObject({ effects: [], owed: true });
+    expect(await store.scheduled(at(1))).toEqual([{ schedulerId: 'job', at: at(1) }]);
+  });
+
+  it('writes a resolved incident’s copy again, even once its messages were delivered', async () => {
+    const inner = createMemoryIncidentStore();
+    let failProjection = false;
+    const store = {
+      ...inner,
+      async saveIncident(...args: Parameters<typeof inner.saveIncident>) {
+        if (failProjection) throw new Error('engine down');
+        return inner.saveIncident(...args);
+      },
+    };
+    const deps = { store, clock: createFakeClock(at(3)), remindAfterMs: null };
+    await applyIncidentSignal(deps, { schedulerId: 'job', signal: failed(1), policy, context });
+    failProjection = true;
+    const resolve = { schedulerId: 'job', signal: completed(2), policy, context };
+    await expect(applyIncidentSignal(deps, resolve)).rejects.toThrow('engine down');
+    // Meanwhile the retry loop delivered everything the box owed.
+    const found = await inner.box('job', at(3));
+    if (!found) throw new Error('no box');
+    await inner.saveBox('job', { ...found.box, outbox: [] }, found.version, at(3));
+    failProjection = false;
+    expect((await applyIncidentSignal(deps, resolve)).owed).toBe(false);
+    expect(await inner.incident('job#f1', at(3))).toMatchObject({ state: 'resolved' });
+  });
+});

@@ -110,6 +110,8 @@ export const IncidentBoxSchema = Type.Object({
   next_seq: Type.Integer({ minimum: 1 }),
   /** One reminder of an unacknowledged incident, when it is due. */
   remind: Type.Union([Type.Object({ incident_id: Type.String(), at: Type.String() }), Type.Null()]),
+  /** The latest state of recent incidents, by id: what the api's copies are written from. */
+  incidents: Type.Optional(Type.Record(Type.String(), IncidentSchema)),
 });
 export type IncidentBox = Static<typeof IncidentBoxSchema>;
 
@@ -197,8 +199,10 @@ export function withStep(
   const entries: OutboxEntry[] = [...box.outbox];
   let contexts = box.contexts;
   let remind = box.remind;
+  let incidents = box.incidents ?? {};
   for (const effect of step.effects) {
     const id = effect.incident.incident_id;
+    incidents = { ...incidents, [id]: effect.incident };
     if (effect.type === 'open') {
       contexts = { ...contexts, [id]: boundedContext(context) };
       const openedMs = parseTimestamp(effect.incident.opened_at) ?? 0;
@@ -213,6 +217,16 @@ export function withStep(
       if (remind?.incident_id === id) remind = null;
     }
     for (const delivery of deliveriesOf(effect)) {
+      // One redraw of a root is enough: it is drawn from the latest state anyway.
+      if (delivery.type === 'edit_root') {
+        const stale = entries.findIndex(
+          (entry) =>
+            entry.delivery.type === 'edit_root' &&
+            entry.incident.incident_id === id &&
+            entry.seq !== box.claim?.seq,
+        );
+        if (stale >= 0) entries.splice(stale, 1);
+      }
       entries.push({
         seq,
         incident: effect.incident,
@@ -226,12 +240,14 @@ export function withStep(
   }
   let dropped = 0;
   while (entries.length > MAX_OUTBOX_ENTRIES) {
-    // Only what adds to a thread goes; the root, the edits and the recovery stay.
-    const index = entries.findIndex(
+    // What adds to a thread goes first; then, a flood of whole incidents during a long
+    // outage, the oldest messages whatever they are (the item must stay storable).
+    const unclaimed = (entry: OutboxEntry) => entry.seq !== box.claim?.seq;
+    let index = entries.findIndex(
       (entry) =>
-        (entry.delivery.type === 'reply' || entry.delivery.type === 'reminder') &&
-        entry.seq !== box.claim?.seq,
+        (entry.delivery.type === 'reply' || entry.delivery.type === 'reminder') && unclaimed(entry),
     );
+    if (index < 0) index = entries.findIndex(unclaimed);
     if (index < 0) break;
     entries.splice(index, 1);
     dropped += 1;
@@ -247,6 +263,7 @@ export function withStep(
       outbox: entries,
       contexts: remembered(contexts, live),
       refs: remembered(box.refs, live),
+      incidents: remembered(incidents, live),
       next_seq: seq,
       remind,
     },
@@ -448,17 +465,25 @@ export function incidentRecordOf(box: IncidentBox, incident: Incident): Incident
 export async function applyIncidentSignal(
   deps: ApplySignalDeps,
   input: SignalInput,
-): Promise<{ effects: IncidentEffect[]; dropped: number }> {
+): Promise<{ effects: IncidentEffect[]; dropped: number; owed: boolean }> {
   for (let round = 0; round < MAX_SIGNAL_ROUNDS; round += 1) {
     const now = deps.clock.now().toISOString();
     const found = await deps.store.box(input.schedulerId, now);
     const box = found?.box ?? EMPTY_BOX;
     const step = nextIncidentState(box.tracker, input.schedulerId, input.signal, input.policy);
     if (isNoOp(box, step)) {
-      // Seen before: its first application may have stopped after the box, before the
-      // api's copies; they are written again (an older version never overwrites).
-      if (found && seenBefore(box, input.signal)) await project(deps, box, incidentsIn(box), now);
-      return { effects: [], dropped: 0 };
+      // Seen before (or an acknowledgement already taken): its first application may have
+      // stopped after the box, before the pointer or the api's copies. They are written
+      // again (an older copy never overwrites a newer one), and what the box still owes
+      // is said to be owed, so the caller delivers it.
+      const again =
+        found !== undefined &&
+        (seenBefore(box, input.signal) || input.signal.type === 'acknowledged');
+      if (!again) return { effects: [], dropped: 0, owed: false };
+      const due = nextDueAt(box);
+      if (due !== undefined) await deps.store.schedule(input.schedulerId, due);
+      await project(deps, box, incidentsIn(box), now);
+      return { effects: [], dropped: 0, owed: due !== undefined };
     }
     const next = withStep(box, step, input.context, now, deps.remindAfterMs);
     const due = nextDueAt(next.box);
@@ -475,7 +500,7 @@ export async function applyIncidentSignal(
       step.effects.map((effect) => effect.incident),
       now,
     );
-    return { effects: step.effects, dropped: next.dropped };
+    return { effects: step.effects, dropped: next.dropped, owed: step.effects.length > 0 };
   }
   throw new Error(`the incidents of ${input.schedulerId} kept changing while a signal was applied`);
 }
@@ -485,11 +510,13 @@ function seenBefore(box: IncidentBox, signal: IncidentSignal): boolean {
   return 'event_id' in signal && box.tracker.recent.includes(signal.event_id);
 }
 
-/** The incidents a box knows: the open one and those its queued messages are about. */
+/** The incidents a box knows: recent ones, the open one, those its messages are about. */
 function incidentsIn(box: IncidentBox): Incident[] {
   const byId = new Map<string, Incident>();
   for (const entry of box.outbox) byId.set(entry.incident.incident_id, entry.incident);
   if (box.tracker.open) byId.set(box.tracker.open.incident_id, box.tracker.open);
+  // The latest state of each recent incident, resolved ones included.
+  for (const [id, incident] of Object.entries(box.incidents ?? {})) byId.set(id, incident);
   return [...byId.values()];
 }
 

@@ -233,3 +233,26 @@ describe('nextIncidentState', () => {
     expect(tracker.open?.incident_id).toBe(`${ID}#d-missed-18:10`);
   });
 });
+
+describe('signals delivered again, late', () => {
+  it('ignores a deadline from before the latest run signal: the run answered it', () => {
+    const running: IncidentSignal = { type: 'running', at: at('18:15'), event_id: 'r1' };
+    // The job ran after the 18:10 deadline was first taken; the same deadline comes again
+    // long after (more signals than the tracker remembers): it opens nothing.
+    const { effects } = run([running, completed('18:20'), deadline('missed', '18:10')]);
+    expect(effects).toEqual([]);
+  });
+
+  it('lets only a sign of life from after the silence end a stale incident', () => {
+    const heartbeat = (hhmm: string): IncidentSignal => ({ type: 'heartbeat', at: at(hhmm) });
+    // The 18:15 stale deadline counted from the 18:00 heartbeat; that heartbeat delivered
+    // again ends nothing, a later one does.
+    expect(run([deadline('stale', '18:15'), heartbeat('18:00')]).effects).toEqual([
+      'open stale open',
+    ]);
+    expect(run([deadline('stale', '18:15'), heartbeat('18:16')]).effects).toEqual([
+      'open stale open',
+      'resolve stale resolved',
+    ]);
+  });
+});

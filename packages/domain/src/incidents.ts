@@ -230,11 +230,29 @@ function freshTracker(
   if (id !== undefined && tracker.recent.includes(id)) return undefined;
   const isRun = RUN_SIGNALS.has(signal.type);
   if (isRun && tracker.last_run_at !== null && signal.at < tracker.last_run_at) return undefined;
+  // A deadline from before the latest run signal (delivered again after the job ran)
+  // is over: the run answered it.
+  if (
+    signal.type === 'deadline' &&
+    tracker.last_run_at !== null &&
+    signal.at < tracker.last_run_at
+  ) {
+    return undefined;
+  }
   return {
     ...tracker,
     last_run_at: isRun ? signal.at : tracker.last_run_at,
     recent: id === undefined ? tracker.recent : [...tracker.recent, id].slice(-RECENT_SIGNALS),
   };
+}
+
+/**
+ * Whether a sign of life at `at` ends an open `stale` incident: only one from after the
+ * silence was found (a heartbeat from before it, delivered again, is the one it counted
+ * from).
+ */
+function endsSilence(open: Incident | null, at: string): boolean {
+  return open?.kind === 'stale' && at >= open.opened_at;
 }
 
 /**
@@ -301,9 +319,11 @@ export function nextIncidentState(
       return { tracker: { ...tracker, ...counts }, effects: [] };
     }
     case 'pending':
-      return open?.kind === 'stale' ? resolved(tracker, signal.at, keep) : { tracker, effects: [] };
+      return endsSilence(open, signal.at)
+        ? resolved(tracker, signal.at, keep)
+        : { tracker, effects: [] };
     case 'running': {
-      if (open?.kind === 'stale') return resolved(tracker, signal.at, keep);
+      if (endsSilence(open, signal.at)) return resolved(tracker, signal.at, keep);
       // The late start is said once (from the deadline the job missed).
       if (open?.kind === 'missed' && !tracker.started_after_miss && !policy.quiet) {
         const incident = { ...open, events: open.events + 1, updated_at: signal.at };
@@ -321,7 +341,9 @@ export function nextIncidentState(
       return { tracker, effects: [] };
     }
     case 'heartbeat':
-      return open?.kind === 'stale' ? resolved(tracker, signal.at, keep) : { tracker, effects: [] };
+      return endsSilence(open, signal.at)
+        ? resolved(tracker, signal.at, keep)
+        : { tracker, effects: [] };
     case 'deadline':
       return problem(tracker, schedulerId, signal.kind, signal, policy, keep);
     case 'acknowledged': {

@@ -51,8 +51,11 @@ export type DueDeadline = {
  * `record` is the record afterwards.
  */
 export type DeadlineResult =
-  /** `expected_at`: the start a `missed` deadline expected, from the record. */
-  | { outcome: 'fired'; record: SchedulerRecord; expected_at: string | null }
+  /**
+   * `expected_at`: the start a `missed` deadline expected, from the record; `unknown`: it
+   * fell while schedmon was not watching (as recorded when it first fired).
+   */
+  | { outcome: 'fired'; record: SchedulerRecord; expected_at: string | null; unknown: boolean }
   | { outcome: 'superseded' | 'not_due' | 'archived'; record: SchedulerRecord }
   | { outcome: 'not_registered' };
 

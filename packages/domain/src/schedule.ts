@@ -383,14 +383,19 @@ export type DeadlineStep = {
   write?: StoredDeadline;
   /** Fired: the start it expected (for `missed`), as the record says, not the message. */
   expected_at?: string | null;
+  /** Fired: whether it fell while schedmon was not watching (recorded so, paging nobody). */
+  unknown?: boolean;
 };
 
 /**
  * A deadline the watchdog found due, judged against the record (incidents.md): it fires
- * when it is the record's own next deadline and its time has come, and is marked so it
- * never fires again (`deadline_fired_at`; with `unknown`, also `deadline_unknown_at`: it
- * fell while schedmon was not watching). Fired or not, the record's next deadline is
- * what is stored afterwards, so a bound the store kept moves on to the real one.
+ * when it is the record's own next deadline and its time has come (`isDeadlineCurrent`),
+ * and is marked so it never fires again (`deadline_fired_at`, `deadline_fired_kind`;
+ * with `unknown`, also `deadline_unknown_at`: it fell while schedmon was not watching).
+ * Fired or not, the record's next deadline is what is stored afterwards, so a bound the
+ * store kept moves on to the real one. The very deadline that fired, delivered again (its
+ * incident may not have been recorded), fires again as it first did, writing nothing:
+ * the incident box takes its signal once.
  */
 export function deadlineStep(
   record: SchedulerRecord,
@@ -407,23 +412,28 @@ export function deadlineStep(
       : { outcome: 'archived', after: record, write: none };
   }
   if (deadline.due_at > now) return { outcome: 'not_due', after: record };
-  // Fired already (a redelivery after its incident was not recorded): it fired, and the
-  // incident box, which knows the signal's id, takes it once.
   // A missed deadline is its expected start + grace, whatever the message says.
   const expected_at =
     deadline.kind === 'missed'
       ? formatTimestamp((parseTimestamp(deadline.due_at) ?? 0) - record.grace_seconds * 1000)
       : null;
-  if (record.deadline_fired_at === deadline.due_at) {
-    return { outcome: 'fired', after: record, expected_at };
+  if (
+    record.deadline_fired_at === deadline.due_at &&
+    record.deadline_fired_kind === deadline.kind
+  ) {
+    return {
+      outcome: 'fired',
+      after: record,
+      expected_at,
+      unknown: record.deadline_unknown_at === deadline.due_at,
+    };
   }
-  const current = nextDeadline(record, settings);
-  const fires =
-    current !== undefined && current.kind === deadline.kind && current.due_at === deadline.due_at;
+  const fires = isDeadlineCurrent(record, settings, deadline);
   const after: SchedulerRecord = fires
     ? {
         ...record,
         deadline_fired_at: deadline.due_at,
+        deadline_fired_kind: deadline.kind,
         deadline_unknown_at: unknown ? deadline.due_at : record.deadline_unknown_at,
       }
     : record;
@@ -434,13 +444,18 @@ export function deadlineStep(
     write.next_expected_at === record.next_expected_at;
   if (!fires && unchanged) return { outcome: 'superseded', after };
   return fires
-    ? { outcome: 'fired', after, write, expected_at }
+    ? { outcome: 'fired', after, write, expected_at, unknown }
     : { outcome: 'superseded', after, write };
 }
 
 /** What a store answers for a deadline step, with the record as it now stands. */
 export function deadlineResultOf(step: DeadlineStep, record: SchedulerRecord): DeadlineResult {
   return step.outcome === 'fired'
-    ? { outcome: 'fired', record, expected_at: step.expected_at ?? null }
+    ? {
+        outcome: 'fired',
+        record,
+        expected_at: step.expected_at ?? null,
+        unknown: step.unknown ?? false,
+      }
     : { outcome: step.outcome, record };
 }

@@ -248,6 +248,10 @@ export const SchedulerRecordSchema = Type.Object(
         description: 'The due_at of the last deadline that came due: later ones come after it',
       }),
     ),
+    deadline_fired_kind: Type.Union(
+      [Type.Literal('missed'), Type.Literal('overrun'), Type.Literal('stale'), Type.Null()],
+      { description: 'The kind of the last deadline that came due' },
+    ),
     deadline_unknown_at: Nullable(
       Type.String({
         description:
@@ -394,6 +398,7 @@ export function newSchedulerRecord(registration: Registration, now: string): Sch
     run_started_at: null,
     last_run_started_at: null,
     deadline_fired_at: null,
+    deadline_fired_kind: null,
     deadline_unknown_at: null,
   };
 }

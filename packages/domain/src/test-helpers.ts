@@ -52,6 +52,7 @@ export const UNSET_SETTINGS = {
   run_started_at: null,
   last_run_started_at: null,
   deadline_fired_at: null,
+  deadline_fired_kind: null,
   deadline_unknown_at: null,
 } satisfies Partial<SchedulerRecord>;
 

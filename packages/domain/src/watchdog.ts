@@ -10,13 +10,10 @@
  * the store was down); it is sent `unwatched`, recorded as unknown, and one message says
  * what was not watched and when.
  */
-import type { EventProducer, Notifier, SchedulerStore } from '@schedmon/domain';
-import {
-  buildDeadlineMessage,
-  formatTimestamp,
-  parseTimestamp,
-  renderMonitorGap,
-} from '@schedmon/domain';
+import { buildDeadlineMessage } from './events.ts';
+import { renderMonitorGap } from './incident-messages.ts';
+import type { EventProducer, MessageRef, Notifier, SchedulerStore } from './ports.ts';
+import { formatTimestamp, parseTimestamp } from './scheduler.ts';
 
 export type WatchdogDeps = {
   schedulers: SchedulerStore;
@@ -42,6 +39,16 @@ export type WatchdogDeps = {
   };
 };
 
+/** A spell while schedmon was not watching: what its message says, and where it is. */
+type BlindSpell = {
+  from: string;
+  to: string;
+  deadlines: number;
+  ref?: MessageRef;
+  /** The message says what the spell is now. */
+  said: boolean;
+};
+
 /** What one round did. */
 export type WatchdogRound = {
   due: number;
@@ -62,10 +69,33 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
   const concurrency = deps.concurrency ?? 32;
   // Deadline id → when it was sent; forgotten once it is no longer due.
   const sent = new Map<string, number>();
-  // The newest unwatched deadline already reported, and whether a blind spell is under
-  // way: one spell gets one message, however many rounds it takes to clear.
+  // The newest unwatched deadline already counted, and the blind spell under way: one
+  // message per spell, edited in place as the spell grows.
   let reportedUntil = '';
-  let blind = false;
+  let spell: BlindSpell | undefined;
+  let lastRoundMs: number | undefined;
+
+  /** Posts the spell's message, or edits it; false when Slack did not take it. */
+  async function say(current: BlindSpell) {
+    const message = renderMonitorGap({
+      from: current.from,
+      to: current.to,
+      deadlines: current.deadlines,
+      timeZone: deps.timeZone,
+    });
+    try {
+      current.ref = current.ref
+        ? await deps.notifier.update(current.ref, message)
+        : await deps.notifier.post(message);
+      current.said = true;
+    } catch (error) {
+      current.said = false;
+      deps.logger.warn(
+        { err: error },
+        'the not-watched message could not be posted; the next round tries again',
+      );
+    }
+  }
 
   return {
     async round(nowMs) {
@@ -112,33 +142,34 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
         }),
       );
 
+      // This replica did not run rounds for a while (it was not the leader, or stopped):
+      // what it knew of a spell is over.
+      if (lastRoundMs !== undefined && nowMs - lastRoundMs > deps.gapMs) spell = undefined;
+      lastRoundMs = nowMs;
       const unwatched = messages
         .filter((item) => item.unwatched && item.deadline.due_at > reportedUntil)
         .map((item) => item.deadline.due_at)
         .sort();
       const from = unwatched[0];
       const to = unwatched.at(-1);
-      if (from !== undefined && to !== undefined && blind) reportedUntil = to;
-      else if (from !== undefined && to !== undefined) {
-        try {
-          await deps.notifier.post(
-            renderMonitorGap({ from, to, deadlines: unwatched.length, timeZone: deps.timeZone }),
-          );
-          reportedUntil = to;
-          blind = true;
-        } catch (error) {
-          deps.logger.warn(
-            { err: error },
-            'the not-watched message could not be posted; the next round tries again',
-          );
-        }
+      if (from !== undefined && to !== undefined) {
+        spell = spell
+          ? {
+              ...spell,
+              to: to > spell.to ? to : spell.to,
+              deadlines: spell.deadlines + unwatched.length,
+              said: false,
+            }
+          : { from, to, deadlines: unwatched.length, said: false };
+        reportedUntil = to;
         deps.logger.info(
           { from, to, deadlines: unwatched.length },
           'deadlines fell while schedmon was not watching: recorded as unknown, nobody paged',
         );
       }
+      if (spell && !spell.said) await say(spell);
       // The spell is over once a round finds nothing that fell while unwatched.
-      if (!messages.some((item) => item.unwatched)) blind = false;
+      if (spell?.said && !messages.some((item) => item.unwatched)) spell = undefined;
       return {
         due: due.length,
         sent: toSend.length - failed,

@@ -80,6 +80,7 @@ function toRecord(item: StoredScheduler): SchedulerRecord {
     run_started_at: item.run_started_at ?? null,
     last_run_started_at: item.last_run_started_at ?? null,
     deadline_fired_at: item.deadline_fired_at ?? null,
+    deadline_fired_kind: item.deadline_fired_kind ?? null,
     deadline_unknown_at: item.deadline_unknown_at ?? null,
   };
 }
@@ -448,7 +449,11 @@ export function createDynamoSchedulerStore(
     stored: StoredDeadline,
   ): Promise<boolean> {
     const fields: Record<string, string | null> = {};
-    for (const field of ['deadline_fired_at', 'deadline_unknown_at'] as const) {
+    for (const field of [
+      'deadline_fired_at',
+      'deadline_fired_kind',
+      'deadline_unknown_at',
+    ] as const) {
       if (after[field] !== record[field]) fields[field] = after[field];
     }
     const values: Record<string, unknown> = {

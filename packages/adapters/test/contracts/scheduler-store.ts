@@ -79,6 +79,7 @@ export function schedulerStoreContract(name: string, setup: () => SchedulerStore
         run_started_at: null,
         last_run_started_at: null,
         deadline_fired_at: null,
+        deadline_fired_kind: null,
         deadline_unknown_at: null,
       });
       expect(await store.get(id)).toEqual(record);
@@ -674,6 +675,28 @@ export function schedulerDeadlineContract(
         deadline_fired_at: '2026-01-13T18:10:00.000Z',
         due_at: '2026-01-14T18:10:00.000Z',
       });
+    });
+
+    it('answers a fired deadline delivered again as it first fired, and no other deadline of that instant', async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id);
+      const due = deadlineOf(id, '2026-01-13T18:10:00.000Z');
+      await store.applyDeadline(due, '2026-01-13T18:10:05.000Z', false);
+      // An hour later (its message held through an outage): still watched, so it pages.
+      const again = await store.applyDeadline(due, '2026-01-13T19:10:00.000Z', true);
+      expect(again).toMatchObject({
+        outcome: 'fired',
+        unknown: false,
+        expected_at: '2026-01-13T18:00:00.000Z',
+      });
+      // Another kind at that instant is not the deadline that fired.
+      const forged = await store.applyDeadline(
+        deadlineOf(id, '2026-01-13T18:10:00.000Z', 'overrun'),
+        '2026-01-13T18:11:00.000Z',
+        false,
+      );
+      expect(forged.outcome).toBe('superseded');
     });
   });
 }
