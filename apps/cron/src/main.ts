@@ -153,8 +153,8 @@ const watchdogTimer = setInterval(() => {
     .round(Date.now())
     .then((round) => {
       watchdogRounds.observe(round.ms / 1000);
-      deadlinesSent.inc({ watched: 'watched' }, Math.max(0, round.sent - round.unwatched));
-      deadlinesSent.inc({ watched: 'unwatched' }, round.unwatched);
+      deadlinesSent.inc({ watched: 'watched' }, round.sent - round.sentUnwatched);
+      deadlinesSent.inc({ watched: 'unwatched' }, round.sentUnwatched);
       if (round.due > 0) logger.info(round, 'watchdog round');
     })
     .catch((error: unknown) =>

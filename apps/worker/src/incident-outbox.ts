@@ -66,6 +66,8 @@ export type IncidentOutboxDeps = {
 };
 
 export type IncidentOutbox = {
+  /** Ends a running `deliverDue` pass after the box in hand (shutdown). */
+  stop(): void;
   /** Delivers what the scheduler's box has due, in order; how many Slack calls it made. */
   deliver(schedulerId: string): Promise<'done' | 'retry' | 'busy'>;
   /** Delivers every due box (the retry loop); stops at the first box Slack cannot take. */
@@ -279,10 +281,12 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
           const result = await perform(schedulerId, step.box, step.entry);
           const settled = await settle(schedulerId, step.entry, result);
           if (settled && result.type === 'done' && step.entry.delivery.type === 'post_root') {
-            // The api shows where the root message is.
+            // The api shows where the root message is: the incident as the box knows it
+            // now, at its latest version, so a transition projected meanwhile is kept.
+            const id = step.entry.incident.incident_id;
             await store.saveIncident(
-              incidentRecordOf(settled, step.entry.incident),
-              step.entry.seq,
+              incidentRecordOf(settled, settled.incidents?.[id] ?? step.entry.incident),
+              settled.next_seq - 1,
               clock.now().toISOString(),
             );
           }
@@ -302,7 +306,11 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
     return 'busy';
   }
 
+  let stopping = false;
   return {
+    stop() {
+      stopping = true;
+    },
     deliver,
     async deliverDue(limit = 100) {
       const now = clock.now();
@@ -312,6 +320,8 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
         .slice(0, limit);
       let delivered = 0;
       for (const { schedulerId } of due) {
+        // Stopping: the pass ends between boxes, never inside a claim.
+        if (stopping) break;
         try {
           const result = await deliver(schedulerId);
           delivered += 1;

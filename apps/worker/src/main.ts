@@ -133,6 +133,7 @@ lifecycle.add({
   name: 'incident-delivery',
   stop: async () => {
     clearInterval(alertRetry);
+    outbox.stop();
     await delivering;
   },
 });

@@ -63,7 +63,8 @@ describe('the watchdog', () => {
     await addDue('a', '2026-01-15T01:00:00.000Z');
     await addDue('b', '2026-01-15T01:01:00.000Z');
     // Back at 01:10: both fell while nobody watched.
-    await watchdog.round(at('01:10:00'));
+    const round = await watchdog.round(at('01:10:00'));
+    expect(round).toMatchObject({ due: 2, sent: 2, sentUnwatched: 2, unwatched: 2 });
     const [first] = notifier.posted();
     expect(notifier.posted()).toHaveLength(1);
     expect(first?.message.text).toContain('2 deadlines');

@@ -51,8 +51,12 @@ type BlindSpell = {
 
 /** What one round did. */
 export type WatchdogRound = {
+  /** Deadlines found due. */
   due: number;
+  /** Sent this round, watched (they page) and unwatched (recorded as unknown). */
   sent: number;
+  sentUnwatched: number;
+  /** Newly found to have fallen while schedmon was not watching. */
   unwatched: number;
   failed: number;
   ms: number;
@@ -119,6 +123,7 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       });
 
       let failed = 0;
+      let sentUnwatched = 0;
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(concurrency, toSend.length) }, async () => {
@@ -129,6 +134,7 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
             try {
               await deps.producer.send(item.message, { source: 'watchdog' });
               sent.set(item.message.event_id, nowMs);
+              if (item.unwatched) sentUnwatched += 1;
             } catch (error) {
               failed += 1;
               if (failed === 1) {
@@ -173,6 +179,7 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       return {
         due: due.length,
         sent: toSend.length - failed,
+        sentUnwatched,
         unwatched: unwatched.length,
         failed,
         ms: performance.now() - started,
