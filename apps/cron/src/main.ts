@@ -18,6 +18,7 @@ import { createSqsEventProducer } from '@schedmon/adapters/sqs';
 import {
   createWatchdog,
   eodConfigProblems,
+  INCIDENT_KINDS,
   parseTimestamp,
   summarizeReadiness,
 } from '@schedmon/domain';
@@ -37,6 +38,8 @@ import { loadCronConfig } from './config.ts';
 import { createCronRunner } from './schedule.ts';
 
 const config = loadCronConfig();
+/** How many of the newest incidents the open-incidents gauge reads. */
+const OPEN_INCIDENTS_READ = 1_000;
 const eod = eodConfigOf(config);
 const eodProblems = eodConfigProblems(eod);
 if (eodProblems.length > 0) {
@@ -145,6 +148,31 @@ const deadlinesSent = new Counter({
   help: 'Deadlines the watchdog sent to the queue, by whether schedmon was watching (watched, unwatched)',
   labelNames: ['watched'],
   registers: [registry],
+});
+// Open incidents by kind, as the leader reads them at each scrape (the standbys report
+// none, so a sum over replicas is the count).
+const incidentStore = deps.incidents;
+new Gauge({
+  name: 'schedmon_incidents_open',
+  help: 'Open (and acknowledged) incidents by kind, reported by the cron leader',
+  labelNames: ['kind'],
+  registers: [registry],
+  async collect() {
+    this.reset();
+    if (!runner.leader || !incidentStore) return;
+    try {
+      const { incidents } = await incidentStore.incidents(
+        { limit: OPEN_INCIDENTS_READ },
+        new Date().toISOString(),
+      );
+      for (const kind of INCIDENT_KINDS) this.set({ kind }, 0);
+      for (const incident of incidents) {
+        if (incident.state !== 'resolved') this.inc({ kind: incident.kind });
+      }
+    } catch {
+      // The store's trouble shows in /health/ready; the scrape must still succeed.
+    }
+  },
 });
 let watching: Promise<void> | undefined;
 const watchdogTimer = setInterval(() => {

@@ -281,6 +281,11 @@ describe('R10: 3 workers and 3 cron replicas, the cron leader and a worker kill 
     const sentBySuccessor = Number(
       /^schedmon_deadlines_sent_total\{watched="watched"\} (\d+)/m.exec(successorMetrics)?.[1] ?? 0,
     );
+    // The leader reports them open (the engines may hold other tests' incidents too).
+    const openMissed = Number(
+      /^schedmon_incidents_open\{kind="missed"\} (\d+)/m.exec(successorMetrics)?.[1] ?? 0,
+    );
+    expect(openMissed).toBeGreaterThanOrEqual(N);
 
     // Each job then starts late and completes: its incident resolves.
     const now = Date.now();
