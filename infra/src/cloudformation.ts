@@ -117,6 +117,7 @@ export function appPermissions(): Record<'Api' | 'Worker' | 'Cron', Statement[]>
       {
         Effect: 'Allow',
         Action: ['dynamodb:Query'],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax
         Resource: [{ 'Fn::Sub': '${SchedulersTable.Arn}/index/*' }],
       },
       allow(['sqs:SendMessage', 'sqs:GetQueueAttributes'], 'EventQueue'),

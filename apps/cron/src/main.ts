@@ -149,29 +149,32 @@ const deadlinesSent = new Counter({
   labelNames: ['watched'],
   registers: [registry],
 });
-// Open incidents by kind, as the leader reads them at each scrape (the standbys report
-// none, so a sum over replicas is the count).
+// Open incidents by kind, as the leader counted them at its last watchdog round (the
+// standbys report none, so a sum over replicas is the count).
 const incidentStore = deps.incidents;
+let openIncidents: Map<string, number> | undefined;
+async function countOpenIncidents() {
+  if (!incidentStore) return;
+  const { incidents } = await incidentStore.incidents(
+    { limit: OPEN_INCIDENTS_READ },
+    new Date().toISOString(),
+  );
+  const counts = new Map<string, number>(INCIDENT_KINDS.map((kind) => [kind, 0]));
+  for (const incident of incidents) {
+    if (incident.state !== 'resolved')
+      counts.set(incident.kind, (counts.get(incident.kind) ?? 0) + 1);
+  }
+  openIncidents = counts;
+}
 new Gauge({
   name: 'schedmon_incidents_open',
   help: 'Open (and acknowledged) incidents by kind, reported by the cron leader',
   labelNames: ['kind'],
   registers: [registry],
-  async collect() {
+  collect() {
     this.reset();
-    if (!runner.leader || !incidentStore) return;
-    try {
-      const { incidents } = await incidentStore.incidents(
-        { limit: OPEN_INCIDENTS_READ },
-        new Date().toISOString(),
-      );
-      for (const kind of INCIDENT_KINDS) this.set({ kind }, 0);
-      for (const incident of incidents) {
-        if (incident.state !== 'resolved') this.inc({ kind: incident.kind });
-      }
-    } catch {
-      // The store's trouble shows in /health/ready; the scrape must still succeed.
-    }
+    if (!runner.leader || !openIncidents) return;
+    for (const [kind, count] of openIncidents) this.set({ kind }, count);
   },
 });
 let watching: Promise<void> | undefined;
@@ -184,6 +187,7 @@ const watchdogTimer = setInterval(() => {
       deadlinesSent.inc({ watched: 'watched' }, round.sent - round.sentUnwatched);
       deadlinesSent.inc({ watched: 'unwatched' }, round.sentUnwatched);
       if (round.due > 0) logger.info(round, 'watchdog round');
+      return countOpenIncidents();
     })
     .catch((error: unknown) =>
       logger.warn({ err: error }, 'watchdog round failed; the next one retries'),

@@ -237,6 +237,8 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
     throw new Error(`the incidents of ${schedulerId} kept changing while a delivery was settled`);
   }
 
+  let stopping = false;
+
   async function deliver(schedulerId: string): Promise<'done' | 'retry' | 'busy'> {
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const now = clock.now();
@@ -277,16 +279,19 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
           continue;
         }
         case 'claim': {
+          // Stopping: no new claim, so none is cut short by the exit.
+          if (stopping) return 'busy';
           if (!(await store.saveBox(schedulerId, step.box, found.version, iso))) continue;
           const result = await perform(schedulerId, step.box, step.entry);
           const settled = await settle(schedulerId, step.entry, result);
           if (settled && result.type === 'done' && step.entry.delivery.type === 'post_root') {
             // The api shows where the root message is: the incident as the box knows it
             // now, at its latest version, so a transition projected meanwhile is kept.
-            const id = step.entry.incident.incident_id;
+            const latest = settled.incidents?.[step.entry.incident.incident_id];
             await store.saveIncident(
-              incidentRecordOf(settled, settled.incidents?.[id] ?? step.entry.incident),
-              settled.next_seq - 1,
+              incidentRecordOf(settled, latest ?? step.entry.incident),
+              // Without the box's latest state, the entry's own (older) version only.
+              latest ? settled.next_seq - 1 : step.entry.seq,
               clock.now().toISOString(),
             );
           }
@@ -306,7 +311,6 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
     return 'busy';
   }
 
-  let stopping = false;
   return {
     stop() {
       stopping = true;

@@ -73,7 +73,7 @@ const incidents = {
       metrics.incidentMessage('dropped', result.dropped);
       logger.warn(
         { scheduler_id: input.schedulerId, dropped: result.dropped },
-        'incident follow-ups dropped: Slack has not taken this scheduler’s messages for a while',
+        'incident messages dropped: Slack has not taken this scheduler’s messages for a while and its box is full',
       );
     }
     return result;

@@ -22,7 +22,6 @@ import {
   formatTimestamp,
   historyRowOf,
   parseQueueMessage,
-  parseTimestamp,
   signalInputOf,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
@@ -132,7 +131,7 @@ export async function processBatch(
       group.sort(byEventOrder);
       for (const [index, item] of group.entries()) {
         try {
-          await applyOne(deps, item, now, nowMs);
+          await applyOne(deps, item, now);
         } catch (error) {
           const decision = decideFailure(error);
           if (decision.kind === 'park') {
@@ -218,7 +217,7 @@ export async function processBatch(
  * condition, a deadline through `applyDeadline` (it fires only if it still stands). Sets
  * the item's outcome and what it says to incidents.
  */
-async function applyOne(deps: ProcessDeps, item: Item, now: string, nowMs: number) {
+async function applyOne(deps: ProcessDeps, item: Item, now: string) {
   const event = item.event;
   if (event.type === 'status') {
     const applied = await deps.schedulers.applyStatusRecord(event, now);
@@ -236,8 +235,8 @@ async function applyOne(deps: ProcessDeps, item: Item, now: string, nowMs: numbe
     return;
   }
   // The message's own `unwatched` only shapes the watchdog's gap message: whether a
-  // deadline pages is the worker's judgement, so a forged message cannot silence a page.
-  const unknown = nowMs - (parseTimestamp(event.timestamp) ?? nowMs) > deps.deadlineGapMs;
+  // deadline pages is the store's judgement from the record (a forged message cannot
+  // silence a page).
   const result = await deps.schedulers.applyDeadline(
     {
       scheduler_id: event.scheduler_id,
@@ -246,7 +245,7 @@ async function applyOne(deps: ProcessDeps, item: Item, now: string, nowMs: numbe
       expected_at: event.expected_at,
     },
     now,
-    unknown,
+    deps.deadlineGapMs,
   );
   // Due by the watchdog's clock, not yet by this one's (within the allowed skew, or the
   // message would have been refused): tried again shortly.

@@ -718,7 +718,7 @@ export interface operations {
                         deadline_fired_at: string | null;
                         /** @description The kind of the last deadline that came due */
                         deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
-                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        /** @description The due_at of the last deadline that fell while schedmon itself was not watching (recorded, not paged) */
                         deadline_unknown_at: string | null;
                     };
                 };
@@ -1023,7 +1023,7 @@ export interface operations {
                         deadline_fired_at: string | null;
                         /** @description The kind of the last deadline that came due */
                         deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
-                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        /** @description The due_at of the last deadline that fell while schedmon itself was not watching (recorded, not paged) */
                         deadline_unknown_at: string | null;
                     };
                 };
@@ -1302,7 +1302,7 @@ export interface operations {
                         deadline_fired_at: string | null;
                         /** @description The kind of the last deadline that came due */
                         deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
-                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        /** @description The due_at of the last deadline that fell while schedmon itself was not watching (recorded, not paged) */
                         deadline_unknown_at: string | null;
                     };
                 };
@@ -1598,7 +1598,7 @@ export interface operations {
                         deadline_fired_at: string | null;
                         /** @description The kind of the last deadline that came due */
                         deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
-                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        /** @description The due_at of the last deadline that fell while schedmon itself was not watching (recorded, not paged) */
                         deadline_unknown_at: string | null;
                     };
                 };
@@ -1929,7 +1929,7 @@ export interface operations {
                         deadline_fired_at: string | null;
                         /** @description The kind of the last deadline that came due */
                         deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
-                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        /** @description The due_at of the last deadline that fell while schedmon itself was not watching (recorded, not paged) */
                         deadline_unknown_at: string | null;
                     };
                 };
@@ -2221,7 +2221,7 @@ export interface operations {
                         deadline_fired_at: string | null;
                         /** @description The kind of the last deadline that came due */
                         deadline_fired_kind: "missed" | "overrun" | "stale" | (never | null);
-                        /** @description A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status */
+                        /** @description The due_at of the last deadline that fell while schedmon itself was not watching (recorded, not paged) */
                         deadline_unknown_at: string | null;
                     }[];
                 };

@@ -519,7 +519,6 @@ export function recordWithStatus(
     metadata: event.metadata,
     updated_at: now,
     ...runStartsOf(record, event),
-    deadline_unknown_at: null,
   };
 }
 

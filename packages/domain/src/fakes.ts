@@ -172,13 +172,13 @@ export function createMemorySchedulerStore(
     async applyStatusRecord(event: StatusEvent, now: string) {
       return applyStatusRecord(event, now);
     },
-    async applyDeadline(deadline, now, unknown) {
+    async applyDeadline(deadline, now, gapMs) {
       if (!options.deadlines) {
         throw new TypeError('applyDeadline needs a store made with deadline settings');
       }
       const item = items.get(deadline.scheduler_id);
       if (!item) return { outcome: 'not_registered' };
-      const step = deadlineStep(item.record, deadline, options.deadlines, now, unknown);
+      const step = deadlineStep(item.record, deadline, options.deadlines, now, gapMs);
       if (step.write !== undefined) item.record = { ...step.after, ...step.write };
       return deadlineResultOf(step, copy(item.record));
     },

@@ -284,3 +284,72 @@ describe('applyIncidentSignal, redelivered after its first application was cut s
     expect(await inner.incident('job#f1', at(3))).toMatchObject({ state: 'resolved' });
   });
 });
+
+describe('what a box keeps through a Slack outage', () => {
+  it('keeps a waiting head’s retry time when a redraw replaces it', () => {
+    const options = { owner: 'w1', leaseMs: 60_000, maxAgeMs: 3_600_000 };
+    // Escalated: a reply and a redraw queued; the redraw is first after the root went.
+    let box = boxAfter([failed(1)]);
+    box = { ...box, outbox: [], refs: { 'job#f1': { channel: 'C1', ts: '1.0' } } };
+    const stale: IncidentSignal = {
+      type: 'acknowledged',
+      at: at(2),
+      user_id: 'U1',
+      incident_id: 'job#f1',
+    };
+    const acked = withStep(
+      box,
+      nextIncidentState(box.tracker, 'job', stale, policy),
+      context,
+      at(2),
+      null,
+    ).box;
+    // The reply went; Slack said to wait until 01:30 for the redraw, now at the head.
+    const waiting = {
+      ...acked,
+      outbox: acked.outbox
+        .filter((entry) => entry.delivery.type === 'edit_root')
+        .map((entry) => ({ ...entry, next_attempt_at: at(30), attempts: 1 })),
+    };
+    const step = nextIncidentState(waiting.tracker, 'job', completed(3), policy);
+    const after = withStep(waiting, step, context, at(3), null).box;
+    // The old redraw gave way to the new one; the new head waits as the old one did.
+    expect(after.outbox.map((entry) => entry.delivery.type)).toEqual(['resolved', 'edit_root']);
+    expect(after.outbox[0]?.next_attempt_at).toBe(at(30));
+    expect(nextDeliveryStep(after, Date.parse(at(4)), options).kind).toBe('wait');
+  });
+});
+
+describe('applyIncidentSignal, a heartbeat delivered again', () => {
+  it('writes the copy of the stale incident it resolved again', async () => {
+    const inner = createMemoryIncidentStore();
+    let failProjection = false;
+    const store = {
+      ...inner,
+      async saveIncident(...args: Parameters<typeof inner.saveIncident>) {
+        if (failProjection) throw new Error('engine down');
+        return inner.saveIncident(...args);
+      },
+    };
+    const deps = { store, clock: createFakeClock(at(20)), remindAfterMs: null };
+    const stale: IncidentSignal = {
+      type: 'deadline',
+      kind: 'stale',
+      at: at(15),
+      event_id: 'dl-stale',
+      expected_at: null,
+    };
+    await applyIncidentSignal(deps, { schedulerId: 'job', signal: stale, policy, context });
+    failProjection = true;
+    const heartbeat = {
+      schedulerId: 'job',
+      signal: { type: 'heartbeat', at: at(16) } as IncidentSignal,
+      policy,
+      context,
+    };
+    await expect(applyIncidentSignal(deps, heartbeat)).rejects.toThrow('engine down');
+    failProjection = false;
+    await applyIncidentSignal(deps, heartbeat);
+    expect(await inner.incident('job#dl-stale', at(20))).toMatchObject({ state: 'resolved' });
+  });
+});

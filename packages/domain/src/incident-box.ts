@@ -90,6 +90,7 @@ const TrackerSchema = Type.Unsafe<IncidentTracker>(
     last_run_at: Type.Union([Type.String(), Type.Null()]),
     recent: Type.Array(Type.String()),
     started_after_miss: Type.Boolean(),
+    stale_since: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   }),
 );
 
@@ -178,7 +179,8 @@ export function isNoOp(box: IncidentBox, step: IncidentStep): boolean {
     before.open === after.open &&
     before.consecutive_failures === after.consecutive_failures &&
     before.consecutive_successes === after.consecutive_successes &&
-    before.started_after_miss === after.started_after_miss
+    before.started_after_miss === after.started_after_miss &&
+    (before.stale_since ?? null) === (after.stale_since ?? null)
   );
 }
 
@@ -251,6 +253,13 @@ export function withStep(
     if (index < 0) break;
     entries.splice(index, 1);
     dropped += 1;
+  }
+  // A head that was waiting out a retry and is gone (redrawn once, or shed) passes its
+  // wait on: Slack is not called again before it said it could take a call.
+  const head = box.outbox[0];
+  const first = entries[0];
+  if (head && first && first.seq !== head.seq && first.next_attempt_at < head.next_attempt_at) {
+    entries[0] = { ...first, next_attempt_at: head.next_attempt_at };
   }
   const live = new Set([
     ...entries.map((entry) => entry.incident.incident_id),
@@ -476,9 +485,7 @@ export async function applyIncidentSignal(
       // stopped after the box, before the pointer or the api's copies. They are written
       // again (an older copy never overwrites a newer one), and what the box still owes
       // is said to be owed, so the caller delivers it.
-      const again =
-        found !== undefined &&
-        (seenBefore(box, input.signal) || input.signal.type === 'acknowledged');
+      const again = found !== undefined && takenBefore(box, input.signal);
       if (!again) return { effects: [], dropped: 0, owed: false };
       const due = nextDueAt(box);
       if (due !== undefined) await deps.store.schedule(input.schedulerId, due);
@@ -505,9 +512,18 @@ export async function applyIncidentSignal(
   throw new Error(`the incidents of ${input.schedulerId} kept changing while a signal was applied`);
 }
 
-/** Whether the box took this signal before (its id among the latest taken). */
-function seenBefore(box: IncidentBox, signal: IncidentSignal): boolean {
-  return 'event_id' in signal && box.tracker.recent.includes(signal.event_id);
+/**
+ * Whether the box took this signal before: its id among the latest taken, an
+ * acknowledgement (taken once), or a heartbeat that resolved a recent incident.
+ */
+function takenBefore(box: IncidentBox, signal: IncidentSignal): boolean {
+  if (signal.type === 'acknowledged') return true;
+  if (signal.type === 'heartbeat') {
+    return Object.values(box.incidents ?? {}).some(
+      (incident) => incident.resolved_at === signal.at,
+    );
+  }
+  return box.tracker.recent.includes(signal.event_id);
 }
 
 /** The incidents a box knows: recent ones, the open one, those its messages are about. */

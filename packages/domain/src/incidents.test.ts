@@ -235,14 +235,6 @@ describe('nextIncidentState', () => {
 });
 
 describe('signals delivered again, late', () => {
-  it('ignores a deadline from before the latest run signal: the run answered it', () => {
-    const running: IncidentSignal = { type: 'running', at: at('18:15'), event_id: 'r1' };
-    // The job ran after the 18:10 deadline was first taken; the same deadline comes again
-    // long after (more signals than the tracker remembers): it opens nothing.
-    const { effects } = run([running, completed('18:20'), deadline('missed', '18:10')]);
-    expect(effects).toEqual([]);
-  });
-
   it('lets only a sign of life from after the silence end a stale incident', () => {
     const heartbeat = (hhmm: string): IncidentSignal => ({ type: 'heartbeat', at: at(hhmm) });
     // The 18:15 stale deadline counted from the 18:00 heartbeat; that heartbeat delivered
@@ -254,5 +246,20 @@ describe('signals delivered again, late', () => {
       'open stale open',
       'resolve stale resolved',
     ]);
+  });
+});
+
+describe('a silence found after an escalation', () => {
+  it('ends only with a sign of life from after the silence was found', () => {
+    const running: IncidentSignal = { type: 'running', at: at('18:20'), event_id: 'r1' };
+    const heartbeat = (hhmm: string): IncidentSignal => ({ type: 'heartbeat', at: at(hhmm) });
+    // Missed at 18:10, started late at 18:20, silent: stale at 18:45 escalates it.
+    const signals = [deadline('missed', '18:10'), running, deadline('stale', '18:45')];
+    expect(run([...signals, heartbeat('18:30')]).effects).toEqual([
+      'open missed open',
+      'follow_up missed open started_late',
+      'follow_up stale open escalated',
+    ]);
+    expect(run([...signals, heartbeat('18:46')]).effects.at(-1)).toBe('resolve stale resolved');
   });
 });

@@ -68,6 +68,8 @@ export type IncidentTracker = {
   recent: string[];
   /** An open `missed` incident's job has started (its lateness was said once). */
   started_after_miss: boolean;
+  /** When the open incident last found the job silent (its `stale` deadline). */
+  stale_since?: string | null;
 };
 
 export const NO_INCIDENT: IncidentTracker = Object.freeze({
@@ -179,7 +181,13 @@ function problem(
     if (policy.quiet) return { tracker: { ...tracker, ...counts }, effects: [] };
     const incident = opened(schedulerId, kind, signal);
     return {
-      tracker: { ...tracker, ...counts, open: incident, started_after_miss: false },
+      tracker: {
+        ...tracker,
+        ...counts,
+        open: incident,
+        started_after_miss: false,
+        stale_since: kind === 'stale' ? signal.at : null,
+      },
       effects: [{ type: 'open', incident, signal }],
     };
   }
@@ -194,7 +202,12 @@ function problem(
     ? { type: 'escalated', from: open.kind, to: kind }
     : { type: 'repeated', kind };
   return {
-    tracker: { ...tracker, ...counts, open: incident },
+    tracker: {
+      ...tracker,
+      ...counts,
+      open: incident,
+      ...(kind === 'stale' ? { stale_since: signal.at } : {}),
+    },
     effects: policy.quiet ? [] : [{ type: 'follow_up', incident, reason }],
   };
 }
@@ -205,7 +218,7 @@ function resolved(tracker: IncidentTracker, at: string, counts: Counts): Inciden
   if (open === null) return { tracker: { ...tracker, ...counts }, effects: [] };
   const incident: Incident = { ...open, state: 'resolved', resolved_at: at, updated_at: at };
   return {
-    tracker: { ...tracker, ...counts, open: null, started_after_miss: false },
+    tracker: { ...tracker, ...counts, open: null, started_after_miss: false, stale_since: null },
     effects: [{ type: 'resolve', incident, duration_ms: elapsedMs(open.opened_at, at) }],
   };
 }
@@ -230,15 +243,6 @@ function freshTracker(
   if (id !== undefined && tracker.recent.includes(id)) return undefined;
   const isRun = RUN_SIGNALS.has(signal.type);
   if (isRun && tracker.last_run_at !== null && signal.at < tracker.last_run_at) return undefined;
-  // A deadline from before the latest run signal (delivered again after the job ran)
-  // is over: the run answered it.
-  if (
-    signal.type === 'deadline' &&
-    tracker.last_run_at !== null &&
-    signal.at < tracker.last_run_at
-  ) {
-    return undefined;
-  }
   return {
     ...tracker,
     last_run_at: isRun ? signal.at : tracker.last_run_at,
@@ -249,10 +253,11 @@ function freshTracker(
 /**
  * Whether a sign of life at `at` ends an open `stale` incident: only one from after the
  * silence was found (a heartbeat from before it, delivered again, is the one it counted
- * from).
+ * from), also when the incident became `stale` by escalation.
  */
-function endsSilence(open: Incident | null, at: string): boolean {
-  return open?.kind === 'stale' && at >= open.opened_at;
+function endsSilence(tracker: IncidentTracker, at: string): boolean {
+  const open = tracker.open;
+  return open?.kind === 'stale' && at >= (tracker.stale_since ?? open.opened_at);
 }
 
 /**
@@ -319,11 +324,11 @@ export function nextIncidentState(
       return { tracker: { ...tracker, ...counts }, effects: [] };
     }
     case 'pending':
-      return endsSilence(open, signal.at)
+      return endsSilence(tracker, signal.at)
         ? resolved(tracker, signal.at, keep)
         : { tracker, effects: [] };
     case 'running': {
-      if (endsSilence(open, signal.at)) return resolved(tracker, signal.at, keep);
+      if (endsSilence(tracker, signal.at)) return resolved(tracker, signal.at, keep);
       // The late start is said once (from the deadline the job missed).
       if (open?.kind === 'missed' && !tracker.started_after_miss && !policy.quiet) {
         const incident = { ...open, events: open.events + 1, updated_at: signal.at };
@@ -341,7 +346,7 @@ export function nextIncidentState(
       return { tracker, effects: [] };
     }
     case 'heartbeat':
-      return endsSilence(open, signal.at)
+      return endsSilence(tracker, signal.at)
         ? resolved(tracker, signal.at, keep)
         : { tracker, effects: [] };
     case 'deadline':

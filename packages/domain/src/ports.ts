@@ -122,10 +122,12 @@ export type SchedulerStore = {
    * the record's own next deadline (`isDeadlineCurrent`) and due at `now`, and then never
    * again (`deadline_fired_at`); either way the record's next deadline is stored. One
    * conditional write on the record as read, so a real event applied meanwhile wins.
-   * `unknown`: it fell while schedmon was not watching, recorded as `deadline_unknown_at`.
+   * Handled more than `gapMs` after it could first be known (it came due, or the record
+   * changed into it), it fell while schedmon was not watching: recorded as
+   * `deadline_unknown_at`, paging nobody (`unknown` in the answer).
    * Needs a store made with deadline settings.
    */
-  applyDeadline(deadline: DueDeadline, now: string, unknown: boolean): Promise<DeadlineResult>;
+  applyDeadline(deadline: DueDeadline, now: string, gapMs: number): Promise<DeadlineResult>;
 };
 
 export type HistoryQuery = {

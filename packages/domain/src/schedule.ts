@@ -402,7 +402,7 @@ export function deadlineStep(
   deadline: Pick<Deadline, 'kind' | 'due_at'>,
   settings: DeadlineSettings,
   now: string,
-  unknown: boolean,
+  gapMs: number,
 ): DeadlineStep {
   if (isArchived(record)) {
     // Out of the index: an archived scheduler has no deadline.
@@ -417,17 +417,29 @@ export function deadlineStep(
     deadline.kind === 'missed'
       ? formatTimestamp((parseTimestamp(deadline.due_at) ?? 0) - record.grace_seconds * 1000)
       : null;
+  // Fired already: answered as it first fired until the job spoke after it (a status or a
+  // heartbeat since), when it is over.
+  const spoke = [record.timestamp, record.last_heartbeat ?? ''].some((at) => at > deadline.due_at);
   if (
     record.deadline_fired_at === deadline.due_at &&
     record.deadline_fired_kind === deadline.kind
   ) {
-    return {
-      outcome: 'fired',
-      after: record,
-      expected_at,
-      unknown: record.deadline_unknown_at === deadline.due_at,
-    };
+    return spoke
+      ? { outcome: 'superseded', after: record }
+      : {
+          outcome: 'fired',
+          after: record,
+          expected_at,
+          unknown: record.deadline_unknown_at === deadline.due_at,
+        };
   }
+  // Handled more than the gap after it could first be known (it came due, or the record
+  // that made it due changed): schedmon was not watching.
+  const knownMs = Math.max(
+    parseTimestamp(deadline.due_at) ?? 0,
+    parseTimestamp(record.updated_at) ?? 0,
+  );
+  const unknown = (parseTimestamp(now) ?? 0) - knownMs > gapMs;
   const fires = isDeadlineCurrent(record, settings, deadline);
   const after: SchedulerRecord = fires
     ? {

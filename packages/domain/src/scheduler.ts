@@ -255,7 +255,7 @@ export const SchedulerRecordSchema = Type.Object(
     deadline_unknown_at: Nullable(
       Type.String({
         description:
-          'A deadline that fell while schedmon itself was not watching (recorded, not paged); cleared by the next status',
+          'The due_at of the last deadline that fell while schedmon itself was not watching (recorded, not paged)',
       }),
     ),
   },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NotifierError } from './errors.ts';
 import type { QueueMessage } from './events.ts';
 import { createMemoryNotifier, createMemorySchedulerStore } from './fakes.ts';
 import type { DueDeadline } from './ports.ts';
@@ -88,5 +89,19 @@ describe('the watchdog', () => {
     expect(notifier.posted()).toHaveLength(0);
     await watchdog.round(at('01:10:30'));
     expect(notifier.posted()).toHaveLength(1);
+  });
+});
+
+describe('the watchdog’s message when Slack refuses to edit it', () => {
+  it('posts a new one instead of trying the same edit for ever', async () => {
+    const { watchdog, notifier, addDue } = setup();
+    await addDue('a', '2026-01-15T01:00:00.000Z');
+    await watchdog.round(at('01:10:00'));
+    await addDue('b', '2026-01-15T01:02:00.000Z');
+    notifier.failNext(new NotifierError('message_not_found', false));
+    await watchdog.round(at('01:10:30'));
+    await watchdog.round(at('01:11:00'));
+    expect(notifier.posted()).toHaveLength(2);
+    expect(notifier.posted()[1]?.message.text).toContain('2 deadlines');
   });
 });

@@ -10,6 +10,7 @@
  * the store was down); it is sent `unwatched`, recorded as unknown, and one message says
  * what was not watched and when.
  */
+import { NotifierError } from './errors.ts';
 import { buildDeadlineMessage } from './events.ts';
 import { renderMonitorGap } from './incident-messages.ts';
 import type { EventProducer, MessageRef, Notifier, SchedulerStore } from './ports.ts';
@@ -94,6 +95,8 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       current.said = true;
     } catch (error) {
       current.said = false;
+      // Refused for good (the message was deleted, say): a new one next round.
+      if (error instanceof NotifierError && !error.retryable) delete current.ref;
       deps.logger.warn(
         { err: error },
         'the not-watched message could not be posted; the next round tries again',
@@ -175,7 +178,7 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
       }
       if (spell && !spell.said) await say(spell);
       // The spell is over once a round finds nothing that fell while unwatched.
-      if (spell?.said && !messages.some((item) => item.unwatched)) spell = undefined;
+      if (!messages.some((item) => item.unwatched)) spell = undefined;
       return {
         due: due.length,
         sent: toSend.length - failed,

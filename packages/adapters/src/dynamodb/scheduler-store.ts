@@ -396,7 +396,7 @@ export function createDynamoSchedulerStore(
     };
     // A run starts at its first `running` event; a later one keeps that start, any other
     // status ends the run and keeps its start as the last run's (`runStartsOf`).
-    const remove = ['deadline_unknown_at'];
+    const remove: string[] = [];
     if (event.status === 'running') {
       set.push('run_started_at = if_not_exists(run_started_at, :ts)');
     } else {
@@ -480,7 +480,7 @@ export function createDynamoSchedulerStore(
   async function applyDeadline(
     deadline: DueDeadline,
     now: string,
-    unknown: boolean,
+    gapMs: number,
   ): Promise<DeadlineResult> {
     const settings = options.deadlines;
     if (!settings) throw new TypeError('applyDeadline needs a store made with deadline settings');
@@ -488,7 +488,7 @@ export function createDynamoSchedulerStore(
       const item = await read(deadline.scheduler_id, VERSIONED_PROJECTION);
       if (!item) return { outcome: 'not_registered' };
       const record = toRecord(item);
-      const step = deadlineStep(record, deadline, settings, now, unknown);
+      const step = deadlineStep(record, deadline, settings, now, gapMs);
       if (step.write === undefined) return deadlineResultOf(step, record);
       if (await writeDeadlineStep(item, record, step.after, step.write)) {
         return deadlineResultOf(step, { ...step.after, ...step.write });

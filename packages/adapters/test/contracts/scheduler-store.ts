@@ -6,6 +6,8 @@ import { shuffled } from '@schedmon/domain/fakes';
 import { describe, expect, it } from 'vitest';
 
 const NOW = '2026-01-15T00:00:00.000Z';
+/** `WATCHDOG_GAP_SECONDS` as the worker passes it. */
+const GAP = 300_000;
 const LATER = '2026-01-15T00:30:00.000Z';
 const at = (minute: number, ms = 0) =>
   `2026-01-15T00:${String(minute).padStart(2, '0')}:00.${String(ms).padStart(3, '0')}Z`;
@@ -527,10 +529,10 @@ export function schedulerDeadlineContract(
       await register(store, id);
       const due = deadlineOf(id, '2026-01-13T18:10:00.000Z');
       // Not before its time: a forged or early deadline does nothing.
-      expect((await store.applyDeadline(due, '2026-01-13T18:09:59.999Z', false)).outcome).toBe(
+      expect((await store.applyDeadline(due, '2026-01-13T18:09:59.999Z', GAP)).outcome).toBe(
         'not_due',
       );
-      const fired = await store.applyDeadline(due, '2026-01-13T18:10:05.000Z', false);
+      const fired = await store.applyDeadline(due, '2026-01-13T18:10:05.000Z', GAP);
       expect(fired.outcome).toBe('fired');
       const next = {
         deadline_fired_at: '2026-01-13T18:10:00.000Z',
@@ -543,21 +545,21 @@ export function schedulerDeadlineContract(
       expect(await store.get(id)).toMatchObject(next);
       // Redelivered (its incident may not have been recorded): fired again for the
       // incident box, which takes the signal once; the record does not change.
-      const again = await store.applyDeadline(due, '2026-01-13T18:11:00.000Z', false);
+      const again = await store.applyDeadline(due, '2026-01-13T18:11:00.000Z', GAP);
       expect(again.outcome).toBe('fired');
       expect(await store.get(id)).toMatchObject(next);
       expect(await dueIds(store, '2026-01-13T18:30:00.000Z', [id])).toEqual([]);
-      expect(
-        (await store.applyDeadline(deadlineOf(newId(), due.due_at), LATER, false)).outcome,
-      ).toBe('not_registered');
+      expect((await store.applyDeadline(deadlineOf(newId(), due.due_at), LATER, GAP)).outcome).toBe(
+        'not_registered',
+      );
     });
 
-    it('records a deadline that fell while nobody watched as unknown, until the next status', async () => {
+    it('records a deadline that fell while nobody watched as unknown, and keeps the mark', async () => {
       const store = setup(settings);
       const id = newId();
       await register(store, id);
       const due = deadlineOf(id, '2026-01-13T18:10:00.000Z');
-      const result = await store.applyDeadline(due, '2026-01-13T18:40:00.000Z', true);
+      const result = await store.applyDeadline(due, '2026-01-13T18:40:00.000Z', GAP);
       expect(result.outcome).toBe('fired');
       expect(await store.get(id)).toMatchObject({
         deadline_unknown_at: '2026-01-13T18:10:00.000Z',
@@ -565,7 +567,12 @@ export function schedulerDeadlineContract(
       });
       const start = '2026-01-13T18:41:00.000Z';
       await store.applyStatus(statusEvent(id, 'run', start, 'running'), start);
-      expect(await store.get(id)).toMatchObject({ deadline_unknown_at: null });
+      expect(await store.get(id)).toMatchObject({
+        deadline_unknown_at: '2026-01-13T18:10:00.000Z',
+      });
+      // Delivered again after the job spoke: over, it pages nobody.
+      const again = await store.applyDeadline(due, '2026-01-13T18:42:00.000Z', GAP);
+      expect(again.outcome).toBe('superseded');
     });
 
     it('lets a real event that came first win: the deadline is superseded and the real one stored', async () => {
@@ -577,7 +584,7 @@ export function schedulerDeadlineContract(
       const result = await store.applyDeadline(
         deadlineOf(id, '2026-01-13T18:10:00.000Z'),
         '2026-01-13T18:10:01.000Z',
-        false,
+        GAP,
       );
       expect(result.outcome).toBe('superseded');
       // Running since 01:05 WIB: silent for 15 min is the next deadline.
@@ -622,7 +629,7 @@ export function schedulerDeadlineContract(
       const start = '2026-01-13T18:00:00.000Z';
       await store.applyStatus(statusEvent(id, 'run', start, 'running'), start);
       const overrun = deadlineOf(id, '2026-01-13T18:05:00.000Z', 'overrun');
-      expect((await store.applyDeadline(overrun, '2026-01-13T18:05:01.000Z', false)).outcome).toBe(
+      expect((await store.applyDeadline(overrun, '2026-01-13T18:05:01.000Z', GAP)).outcome).toBe(
         'fired',
       );
       expect(await store.get(id)).toMatchObject({
@@ -630,7 +637,7 @@ export function schedulerDeadlineContract(
         due_at: '2026-01-13T18:15:00.000Z',
       });
       const stale = deadlineOf(id, '2026-01-13T18:15:00.000Z', 'stale');
-      expect((await store.applyDeadline(stale, '2026-01-13T18:15:01.000Z', false)).outcome).toBe(
+      expect((await store.applyDeadline(stale, '2026-01-13T18:15:01.000Z', GAP)).outcome).toBe(
         'fired',
       );
       expect(await store.get(id)).toMatchObject({ due_kind: null, due_at: null });
@@ -664,9 +671,7 @@ export function schedulerDeadlineContract(
       await register(store, id);
       const due = deadlineOf(id, '2026-01-13T18:10:00.000Z');
       const results = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          store.applyDeadline(due, '2026-01-13T18:10:05.000Z', false),
-        ),
+        Array.from({ length: 4 }, () => store.applyDeadline(due, '2026-01-13T18:10:05.000Z', GAP)),
       );
       // Each says it fired (a redelivery is offered to the incident box, which takes it
       // once), and the record moved on exactly once.
@@ -682,9 +687,9 @@ export function schedulerDeadlineContract(
       const id = newId();
       await register(store, id);
       const due = deadlineOf(id, '2026-01-13T18:10:00.000Z');
-      await store.applyDeadline(due, '2026-01-13T18:10:05.000Z', false);
+      await store.applyDeadline(due, '2026-01-13T18:10:05.000Z', GAP);
       // An hour later (its message held through an outage): still watched, so it pages.
-      const again = await store.applyDeadline(due, '2026-01-13T19:10:00.000Z', true);
+      const again = await store.applyDeadline(due, '2026-01-13T19:10:00.000Z', GAP);
       expect(again).toMatchObject({
         outcome: 'fired',
         unknown: false,
@@ -694,9 +699,27 @@ export function schedulerDeadlineContract(
       const forged = await store.applyDeadline(
         deadlineOf(id, '2026-01-13T18:10:00.000Z', 'overrun'),
         '2026-01-13T18:11:00.000Z',
-        false,
+        GAP,
       );
       expect(forged.outcome).toBe('superseded');
+    });
+
+    it('judges a deadline known late by when the record made it due, not by its instant', async () => {
+      const store = setup(settings);
+      const id = newId();
+      await register(store, id, { max_runtime_seconds: 3600 });
+      // A run from 00:40 WIB to 01:30 WIB: when it completes, the 01:00 start (due 01:10)
+      // is already 20 min past; found at once, it still pages.
+      const start = '2026-01-13T17:40:00.000Z';
+      await store.applyStatus(statusEvent(id, 'run', start, 'running'), start);
+      const end = '2026-01-13T18:30:00.000Z';
+      await store.applyStatus(statusEvent(id, 'done', end, 'completed'), end);
+      const result = await store.applyDeadline(
+        deadlineOf(id, '2026-01-13T18:10:00.000Z'),
+        '2026-01-13T18:30:30.000Z',
+        GAP,
+      );
+      expect(result).toMatchObject({ outcome: 'fired', unknown: false });
     });
   });
 }
