@@ -3,6 +3,7 @@ import { alertKey, EngineUnavailableError } from '@schedmon/domain';
 import {
   createMemoryAcknowledgementStore,
   createMemoryAlertStore,
+  createMemoryBoardStore,
   createMemoryEodRunStore,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
@@ -15,6 +16,7 @@ import {
   createDocumentClient,
   createDynamoAcknowledgementStore,
   createDynamoAlertStore,
+  createDynamoBoardStore,
   createDynamoEodRunStore,
   createDynamoHistoryStore,
   createDynamoIdempotencyStore,
@@ -23,6 +25,7 @@ import {
 } from '../src/dynamodb/index.ts';
 import { acknowledgementStoreContract } from './contracts/acknowledgement-store.ts';
 import { alertStoreContract } from './contracts/alert-store.ts';
+import { boardStoreContract } from './contracts/board-store.ts';
 import { eodRunStoreContract } from './contracts/eod-run-store.ts';
 import { historyRow, historyStoreContract } from './contracts/history-store.ts';
 import { idempotencyStoreContract } from './contracts/idempotency-store.ts';
@@ -59,6 +62,8 @@ acknowledgementStoreContract('DynamoDB', () =>
 leaseStoreContract('in memory', createMemoryLeaseStore);
 leaseStoreContract('DynamoDB', () => createDynamoLeaseStore(documentClient(), stateTable()));
 eodRunStoreContract('in memory', createMemoryEodRunStore);
+boardStoreContract('in memory', createMemoryBoardStore);
+boardStoreContract('DynamoDB', () => createDynamoBoardStore(documentClient(), stateTable()));
 eodRunStoreContract('DynamoDB', () => createDynamoEodRunStore(documentClient(), stateTable()));
 idempotencyStoreContract('in memory', createMemoryIdempotencyStore);
 idempotencyStoreContract(
@@ -114,8 +119,10 @@ describe('state-table items stored before the role ports', () => {
       expires_at: 1_900_000_000,
     });
     const runs = createDynamoEodRunStore(documentClient(), stateTable());
-    expect(await runs.tableRefs(night, NOW)).toEqual([ref]);
-    expect(await runs.isDone(night, { kind: 'update', slot: '3' }, NOW)).toBe(true);
+    // The default board's night is where every night was before boards.
+    const defaultNight = { board: 'default', businessDate: night };
+    expect(await runs.tableRefs(defaultNight, NOW)).toEqual([ref]);
+    expect(await runs.isDone(defaultNight, { kind: 'update', slot: '3' }, NOW)).toBe(true);
 
     const key = alertKey(`job-${night}`, 'e1');
     const alert = {

@@ -6,6 +6,9 @@
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
+/** One board's night: the key of everything the EOD schedule keeps for it. */
+export type Night = { board: string; businessDate: string };
+
 /** A once-per-night step of the EOD schedule. */
 export type EodMarker =
   /** One edit slot: its index, or `at-<instant>` for an edit outside the slots. */

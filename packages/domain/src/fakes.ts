@@ -5,7 +5,8 @@
 
 import type { Acknowledgement, AlertRecord } from './alerts.ts';
 import { alertKey } from './alerts.ts';
-import type { EodMarker } from './eod-runs.ts';
+import type { Board } from './boards.ts';
+import type { EodMarker, Night } from './eod-runs.ts';
 import { NotifierError, ValidationError } from './errors.ts';
 import type { HeartbeatEvent, HistoryRow, OrderKey, QueueMessage, StatusEvent } from './events.ts';
 import { decideHeartbeat, decideStatus, recordWithStatus, validateQueueMessage } from './events.ts';
@@ -47,6 +48,7 @@ import {
 import type {
   AcknowledgementStore,
   AlertStore,
+  BoardStore,
   EodRunStore,
   IdempotencyStore,
   IncidentStore,
@@ -319,24 +321,48 @@ export function createMemoryLeaseStore(): LeaseStore {
 export function createMemoryEodRunStore(): EodRunStore {
   const tables = new Map<string, Expiring<MessageRef[]>>();
   const done = new Map<string, Expiring<string>>();
-  const markerOf = (businessDate: string, marker: EodMarker) =>
-    `${businessDate}\u0000${JSON.stringify(marker)}`;
+  const nightOf = (night: Night) => `${night.board}\u0000${night.businessDate}`;
+  const markerOf = (night: Night, marker: EodMarker) =>
+    `${nightOf(night)}\u0000${JSON.stringify(marker)}`;
   return {
-    async tableRefs(businessDate, now) {
-      const entry = tables.get(businessDate);
+    async tableRefs(night, now) {
+      const entry = tables.get(nightOf(night));
       return entry && entry.expiresAt >= epochSeconds(now)
         ? structuredClone(entry.value)
         : undefined;
     },
-    async saveTableRefs(businessDate, refs, _savedAt, expiresAt) {
-      tables.set(businessDate, { value: structuredClone([...refs]), expiresAt });
+    async saveTableRefs(night, refs, _savedAt, expiresAt) {
+      tables.set(nightOf(night), { value: structuredClone([...refs]), expiresAt });
     },
-    async isDone(businessDate, marker, now) {
-      const entry = done.get(markerOf(businessDate, marker));
+    async isDone(night, marker, now) {
+      const entry = done.get(markerOf(night, marker));
       return entry !== undefined && entry.expiresAt >= epochSeconds(now);
     },
-    async markDone(businessDate, marker, doneAt, expiresAt) {
-      done.set(markerOf(businessDate, marker), { value: doneAt, expiresAt });
+    async markDone(night, marker, doneAt, expiresAt) {
+      done.set(markerOf(night, marker), { value: doneAt, expiresAt });
+    },
+  };
+}
+
+export function createMemoryBoardStore(): BoardStore {
+  const boards = new Map<string, Board>();
+  return {
+    async list() {
+      return [...boards.values()]
+        .sort((a, b) => (a.board_id < b.board_id ? -1 : a.board_id > b.board_id ? 1 : 0))
+        .map((board) => structuredClone(board));
+    },
+    async get(boardId) {
+      const board = boards.get(boardId);
+      return board && structuredClone(board);
+    },
+    async put(board) {
+      const existed = boards.has(board.board_id);
+      boards.set(board.board_id, structuredClone(board));
+      return existed ? 'updated' : 'created';
+    },
+    async delete(boardId) {
+      return boards.delete(boardId);
     },
   };
 }

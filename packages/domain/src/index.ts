@@ -16,6 +16,32 @@ export {
 } from './alerts.ts';
 export { type BackoffOptions, exponentialBackoffMs } from './backoff.ts';
 export {
+  allBoards,
+  type Board,
+  BoardIdSchema,
+  type BoardInput,
+  BoardInputSchema,
+  BoardMembersSchema,
+  BoardSchema,
+  type BoardSettings,
+  boardOf,
+  boardProblems,
+  boardsOf,
+  DEFAULT_BOARD_ID,
+  DEFAULT_BOARD_TITLE,
+  defaultBoardOf,
+  eodConfigOfBoard,
+  type IncidentRoute,
+  IncidentRouteSchema,
+  incidentRoutesOf,
+  isQuietAt,
+  isQuietNight,
+  membersOf,
+  sameSettings,
+  selects,
+  settingsOf,
+} from './boards.ts';
+export {
   businessDateOf,
   currentOrNextWindow,
   DEFAULT_EOD_CONFIG,
@@ -40,6 +66,7 @@ export {
   type EodTableRefs,
   EodTableRefsSchema,
   type LeaseRecord,
+  type Night,
 } from './eod-runs.ts';
 export {
   DomainError,
@@ -275,6 +302,7 @@ export {
 export type {
   AcknowledgementStore,
   AlertStore,
+  BoardStore,
   EodRunStore,
   IdempotencyClaim,
   IdempotencyStore,

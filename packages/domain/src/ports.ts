@@ -217,15 +217,20 @@ export type SlackMessage = {
 export type MessageRef = { channel: string; ts: string };
 
 /**
- * Posts to the ops channel (Slack, or the log when Slack is not configured), edits what it
- * posted, and replies in a message's thread (where an incident's follow-ups go).
+ * Posts to the ops channel or a board's (Slack, or the log when Slack is not configured),
+ * edits what it posted, and replies in a message's thread (where an incident's follow-ups
+ * go). Slack's rate limits are kept by the notifier itself (docs/boards.md → Rate limits).
  *
  * Failure: `NotifierError`, `retryable` for 429 / 5xx / timeouts / network, not for a
  * permanent refusal (`channel_not_found`, `invalid_blocks`, `not_authed`, and for `reply`
  * `thread_not_found` when `parent` is not a top-level message of its channel).
  */
 export type Notifier = {
-  post(message: SlackMessage): Promise<MessageRef>;
+  /**
+   * Posts `message` as a new message in `channel` (a board's channel), or without one in
+   * the notifier's own channel (`SLACK_CHANNEL_ID`).
+   */
+  post(message: SlackMessage, channel?: string): Promise<MessageRef>;
   update(ref: MessageRef, message: SlackMessage): Promise<MessageRef>;
   /**
    * Posts `message` in the thread of `parent` (chat.postMessage with `thread_ts` =

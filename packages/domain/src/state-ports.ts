@@ -4,7 +4,8 @@
  * from `ports.ts` because their records (in `alerts.ts`) render through it.
  */
 import type { Acknowledgement, AlertRecord } from './alerts.ts';
-import type { EodMarker } from './eod-runs.ts';
+import type { Board } from './boards.ts';
+import type { EodMarker, Night } from './eod-runs.ts';
 import type { IdempotencyRecord } from './idempotency.ts';
 import type { IncidentBox } from './incident-box.ts';
 import type { IncidentRecord } from './incidents.ts';
@@ -70,26 +71,26 @@ export type LeaseStore = {
 };
 
 /**
- * What the EOD schedule keeps per business date: tonight's table messages and the
+ * What the EOD schedule keeps per board and business date (a `Night`): tonight's table messages and the
  * once-per-night steps already done. Items expire after `expiresAt` (epoch seconds).
  *
  * Failure: `EngineUnavailableError` for engine trouble.
  */
 export type EodRunStore = {
   /** Tonight's table messages in order, or `undefined` before the table is posted. */
-  tableRefs(businessDate: string, now: string): Promise<MessageRef[] | undefined>;
+  tableRefs(night: Night, now: string): Promise<MessageRef[] | undefined>;
   /** Replaces tonight's table messages (saved after every post, so none is lost). */
   saveTableRefs(
-    businessDate: string,
+    night: Night,
     refs: readonly MessageRef[],
     savedAt: string,
     expiresAt: number,
   ): Promise<void>;
   /** True if the step was marked done that night. */
-  isDone(businessDate: string, marker: EodMarker, now: string): Promise<boolean>;
+  isDone(night: Night, marker: EodMarker, now: string): Promise<boolean>;
   /** Marks the step done that night. */
   markDone(
-    businessDate: string,
+    night: Night,
     marker: EodMarker,
     doneAt: string,
     expiresAt: number,
@@ -164,4 +165,21 @@ export type IncidentStore = {
     query: IncidentQuery,
     now: string,
   ): Promise<{ incidents: IncidentRecord[]; next?: string }>;
+};
+
+/**
+ * The boards (docs/boards.md), by id. A board is written whole; there is no partial update.
+ *
+ * Failure: `EngineUnavailableError`; a `ValidationError` naming the item when a stored
+ * board cannot be read.
+ */
+export type BoardStore = {
+  /** Every board, by id. */
+  list(now: string): Promise<Board[]>;
+  /** One board, or undefined. */
+  get(boardId: string, now: string): Promise<Board | undefined>;
+  /** Stores the board, replacing the one of its id: `created` when there was none. */
+  put(board: Board, now: string): Promise<'created' | 'updated'>;
+  /** Deletes the board: false when there was none. */
+  delete(boardId: string, now: string): Promise<boolean>;
 };

@@ -1,15 +1,24 @@
 /**
- * The `EodRunStore` on the state table. This file alone builds its keys:
+ * The `EodRunStore` on the state table. This file alone builds its keys, the default
+ * board's as before boards existed:
  *   eod#<business date> / table                              (data: EodTableRefs)
- *   eod#<business date> / update#<slot>, final, summary, sweep,
- *                         stale#<scheduler id>#<last activity>  (data: { done_at })
+ *   eod#<business date> / update#<slot>, final, summary, sweep (data: { done_at })
+ * and every other board's in a partition of its own:
+ *   eod#<business date>#board#<board id> / the same sort keys
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { EodMarker, EodMarkerRecord, EodRunStore, EodTableRefs } from '@schedmon/domain';
-import { EodTableRefsSchema } from '@schedmon/domain';
+import type {
+  EodMarker,
+  EodMarkerRecord,
+  EodRunStore,
+  EodTableRefs,
+  Night,
+} from '@schedmon/domain';
+import { DEFAULT_BOARD_ID, EodTableRefsSchema } from '@schedmon/domain';
 import { dataReader, stateTable } from './state-table.ts';
 
-const partitionOf = (businessDate: string) => `eod#${businessDate}`;
+const partitionOf = ({ board, businessDate }: Night) =>
+  board === DEFAULT_BOARD_ID ? `eod#${businessDate}` : `eod#${businessDate}#board#${board}`;
 const TABLE_KEY = 'table';
 
 function markerKey(marker: EodMarker): string {
@@ -30,26 +39,26 @@ export function createDynamoEodRunStore(
 ): EodRunStore {
   const table = stateTable(client, tableName);
   return {
-    async tableRefs(businessDate, now) {
-      const item = await table.get(partitionOf(businessDate), TABLE_KEY, now);
+    async tableRefs(night, now) {
+      const item = await table.get(partitionOf(night), TABLE_KEY, now);
       return item && readRefs(item).refs;
     },
-    async saveTableRefs(businessDate, refs, savedAt, expiresAt) {
+    async saveTableRefs(night, refs, savedAt, expiresAt) {
       const data: EodTableRefs = { refs: [...refs], saved_at: savedAt };
       await table.put({
-        pk: partitionOf(businessDate),
+        pk: partitionOf(night),
         sk: TABLE_KEY,
         data,
         expires_at: expiresAt,
       });
     },
-    async isDone(businessDate, marker, now) {
-      return (await table.get(partitionOf(businessDate), markerKey(marker), now)) !== undefined;
+    async isDone(night, marker, now) {
+      return (await table.get(partitionOf(night), markerKey(marker), now)) !== undefined;
     },
-    async markDone(businessDate, marker, doneAt, expiresAt) {
+    async markDone(night, marker, doneAt, expiresAt) {
       const data: EodMarkerRecord = { done_at: doneAt };
       await table.put({
-        pk: partitionOf(businessDate),
+        pk: partitionOf(night),
         sk: markerKey(marker),
         data,
         expires_at: expiresAt,

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export { createDynamoAcknowledgementStore } from './acknowledgement-store.ts';
 export { createDynamoAlertStore } from './alert-store.ts';
+export { createDynamoBoardStore } from './board-store.ts';
 export { createDynamoEodRunStore } from './eod-run-store.ts';
 export { dynamo, isConditionFailed } from './errors.ts';
 export { createDynamoHistoryStore } from './history-store.ts';

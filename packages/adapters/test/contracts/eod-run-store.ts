@@ -9,7 +9,10 @@ const after = (seconds: number) => new Date((NOW_SECONDS + seconds) * 1000).toIS
 
 export function eodRunStoreContract(name: string, setup: () => EodRunStore) {
   describe(`EodRunStore contract: ${name}`, () => {
-    const newNight = () => `2026-01-15-${randomUUID()}`;
+    const newNight = (board = 'default') => ({
+      board,
+      businessDate: `2026-01-15-${randomUUID()}`,
+    });
 
     it("keeps tonight's table messages in order, replaced on each save, until they expire", async () => {
       const store = setup();
@@ -45,6 +48,21 @@ export function eodRunStoreContract(name: string, setup: () => EodRunStore) {
       // The table's messages are not a step.
       await store.saveTableRefs(night, [], NOW, NOW_SECONDS + 60);
       expect(await store.isDone(night, { kind: 'final' }, NOW)).toBe(false);
+    });
+
+    it("keeps each board's night apart, on the same business date", async () => {
+      const store = setup();
+      const night = newNight();
+      const payments = { board: 'payments', businessDate: night.businessDate };
+      const ledger = { board: 'ledger:eu', businessDate: night.businessDate };
+      await store.saveTableRefs(payments, [{ channel: 'C2', ts: '1.0' }], NOW, NOW_SECONDS + 60);
+      await store.markDone(ledger, { kind: 'final' }, NOW, NOW_SECONDS + 60);
+      expect(await store.tableRefs(night, NOW)).toBeUndefined();
+      expect(await store.tableRefs(ledger, NOW)).toBeUndefined();
+      expect(await store.tableRefs(payments, NOW)).toEqual([{ channel: 'C2', ts: '1.0' }]);
+      expect(await store.isDone(night, { kind: 'final' }, NOW)).toBe(false);
+      expect(await store.isDone(payments, { kind: 'final' }, NOW)).toBe(false);
+      expect(await store.isDone(ledger, { kind: 'final' }, NOW)).toBe(true);
     });
   });
 }

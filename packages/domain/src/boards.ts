@@ -1,0 +1,387 @@
+/**
+ * Boards (docs/boards.md): one team's living EOD table, in its own channel, zone and
+ * window, with the schedulers its selectors name. Pure: which boards a scheduler is in,
+ * the EOD settings a board's night runs on, its quiet dates, and where a member's
+ * incidents go.
+ *
+ * Without any stored board, the `default` board (built from `EOD_*` and
+ * `SLACK_CHANNEL_ID`) holds every scheduler, so an installation without boards behaves
+ * as before. With boards, the default board holds the schedulers in no other board (and
+ * those its own selectors name, when a board `default` is stored to override it), and
+ * its night runs only while it has members.
+ */
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { EodConfig } from './eod.ts';
+import { currentOrNextWindow, eodConfigProblems } from './eod.ts';
+import type { SchedulerRecord } from './scheduler.ts';
+import { AlertUserIdSchema, SchedulerIdSchema, TagSchema, TimestampSchema } from './scheduler.ts';
+import { addDays, isZone, wallDate } from './zoned-time.ts';
+
+/** The id of the board built from the environment; a stored board of that id replaces it. */
+export const DEFAULT_BOARD_ID = 'default';
+/** The default board's title (the table's header before boards existed). */
+export const DEFAULT_BOARD_TITLE = 'EOD Process Status';
+
+const MAX_SELECTORS = 200;
+const MAX_QUIET_DATES = 400;
+
+export const BoardIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: SchedulerIdSchema.pattern,
+  description: 'Unique id of the board, e.g. payments',
+});
+
+const SelectorSchema = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: '^(?:[A-Za-z0-9][A-Za-z0-9._:-]*)?\\*?$',
+  'x-problem': 'use a scheduler id, or an id prefix ending in * (`*` only as a suffix)',
+});
+// A service name as registered (exact match); one line, no control characters.
+const ServiceSelectorSchema = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: '^(?=.*\\S)[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$',
+  'x-problem': 'it needs a visible character, and no control characters',
+});
+
+export const BoardMembersSchema = Type.Object(
+  {
+    scheduler_ids: Type.Optional(
+      Type.Array(SelectorSchema, { maxItems: MAX_SELECTORS, uniqueItems: true }),
+    ),
+    services: Type.Optional(
+      Type.Array(ServiceSelectorSchema, { maxItems: MAX_SELECTORS, uniqueItems: true }),
+    ),
+    tags: Type.Optional(Type.Array(TagSchema, { maxItems: MAX_SELECTORS, uniqueItems: true })),
+  },
+  {
+    additionalProperties: false,
+    description: 'A scheduler is a member when any selector matches it',
+  },
+);
+
+const WallTimeSchema = Type.String({
+  pattern: '^(?:[01]\\d|2[0-3]):[0-5]\\d$',
+  'x-problem': 'use a 24-hour HH:MM time',
+});
+const DateSchema = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+  'x-problem': 'use a YYYY-MM-DD date',
+});
+
+/** What a board is made of: the body of `PUT /api/v1/boards/{id}` and an entry of a boards file. */
+export const BoardInputSchema = Type.Object(
+  {
+    board_id: Type.Optional(BoardIdSchema),
+    title: Type.String({
+      minLength: 1,
+      maxLength: 150,
+      pattern: '^(?=.*\\S)[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$',
+      'x-problem': 'it needs a visible character, and no control characters',
+      description: "The table's header, e.g. Payments EOD",
+    }),
+    slack_channel_id: Type.String({
+      pattern: '^[CGD][A-Z0-9]{2,}$',
+      maxLength: 64,
+      'x-problem': 'use a Slack channel id such as C0123ABCD',
+      description: 'The channel of the table, the summary and the members’ incidents',
+    }),
+    timezone: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_+/-]+$',
+      description: 'IANA zone of the window and of every time shown, e.g. Europe/London',
+    }),
+    window_start: WallTimeSchema,
+    window_end: WallTimeSchema,
+    update_every_minutes: Type.Optional(Type.Integer({ minimum: 15, maximum: 180, default: 60 })),
+    members: BoardMembersSchema,
+    mention: Type.Optional(
+      Type.Union([AlertUserIdSchema, Type.Null()], {
+        description: 'User (U…) or group (S…) pinged by the summary and by members’ incidents',
+      }),
+    ),
+    quiet_dates: Type.Optional(
+      Type.Array(DateSchema, {
+        maxItems: MAX_QUIET_DATES,
+        uniqueItems: true,
+        description: 'Dates (board zone) with no table and no incidents: holidays',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type BoardInput = Static<typeof BoardInputSchema>;
+
+/** A board as stored and returned. */
+export const BoardSchema = Type.Object({
+  board_id: BoardIdSchema,
+  title: Type.String(),
+  slack_channel_id: Type.String(),
+  timezone: Type.String(),
+  window_start: Type.String(),
+  window_end: Type.String(),
+  update_every_minutes: Type.Integer(),
+  members: Type.Object({
+    scheduler_ids: Type.Array(Type.String()),
+    services: Type.Array(Type.String()),
+    tags: Type.Array(Type.String()),
+  }),
+  mention: Type.Union([Type.String(), Type.Null()]),
+  quiet_dates: Type.Array(Type.String()),
+  created_at: TimestampSchema,
+  updated_at: TimestampSchema,
+});
+export type Board = Static<typeof BoardSchema>;
+
+/** The fields of a board that say what it does (not when it was stored). */
+export type BoardSettings = Omit<Board, 'created_at' | 'updated_at'>;
+
+/**
+ * What a board input means beyond its shape (`BoardInputSchema` checked first): a zone
+ * this host knows, a window of two different times its edits fit in, real calendar
+ * dates, at least one selector, and the id of the path. Empty when it is fine.
+ */
+export function boardProblems(input: BoardInput, boardId: string): string[] {
+  const problems: string[] = [];
+  if (input.board_id !== undefined && input.board_id !== boardId) {
+    problems.push(`board_id '${input.board_id}' does not match the board's id '${boardId}'`);
+  }
+  if (!isZone(input.timezone)) {
+    problems.push(`timezone '${input.timezone}' is not an IANA time zone (e.g. Asia/Jakarta)`);
+  } else {
+    const config = eodConfigOfBoard(settingsOf(boardId, input), SETTINGS_PROBE);
+    for (const problem of eodConfigProblems(config)) {
+      // Only the board's own settings; the shared ones are the environment's.
+      if (/^(windowStart|windowEnd|updateEveryMinutes)/.test(problem)) {
+        problems.push(
+          problem
+            .replaceAll('windowStart', 'window_start')
+            .replaceAll('windowEnd', 'window_end')
+            .replaceAll('updateEveryMinutes', 'update_every_minutes'),
+        );
+      }
+    }
+  }
+  for (const date of input.quiet_dates ?? []) {
+    if (!isCalendarDate(date)) problems.push(`quiet_dates: '${date}' is not a calendar date`);
+  }
+  const { scheduler_ids = [], services = [], tags = [] } = input.members;
+  if (scheduler_ids.length + services.length + tags.length === 0) {
+    problems.push('members needs at least one of scheduler_ids, services or tags');
+  }
+  return problems;
+}
+
+// Shared settings do not matter to the board's own checks; these pass every check.
+const SETTINGS_PROBE: EodConfig = {
+  timeZone: 'UTC',
+  windowStart: '00:00',
+  windowEnd: '06:00',
+  updateEveryMinutes: 60,
+  heartbeatTimeoutMinutes: 10,
+  lookbackHours: 0,
+};
+
+function isCalendarDate(date: string): boolean {
+  try {
+    return addDays(date, 0) === date;
+  } catch {
+    return false;
+  }
+}
+
+/** A board input's settings, with defaults filled in and lists sorted. */
+export function settingsOf(boardId: string, input: BoardInput): BoardSettings {
+  return {
+    board_id: boardId,
+    title: input.title.trim(),
+    slack_channel_id: input.slack_channel_id,
+    timezone: input.timezone,
+    window_start: input.window_start,
+    window_end: input.window_end,
+    update_every_minutes: input.update_every_minutes ?? 60,
+    members: {
+      scheduler_ids: [...(input.members.scheduler_ids ?? [])],
+      services: [...(input.members.services ?? [])],
+      tags: [...(input.members.tags ?? [])],
+    },
+    mention: input.mention ?? null,
+    quiet_dates: [...(input.quiet_dates ?? [])].sort(),
+  };
+}
+
+/** The board stored for `input` at `now`, keeping `created_at` of the board it replaces. */
+export function boardOf(
+  boardId: string,
+  input: BoardInput,
+  now: string,
+  existing?: Board,
+): Board {
+  return {
+    ...settingsOf(boardId, input),
+    created_at: existing?.created_at ?? now,
+    updated_at: now,
+  };
+}
+
+/** Whether two boards do the same (a boards file applied twice changes nothing). */
+export function sameSettings(a: BoardSettings, b: BoardSettings): boolean {
+  return JSON.stringify(settingsOnly(a)) === JSON.stringify(settingsOnly(b));
+}
+
+function settingsOnly(board: BoardSettings): BoardSettings {
+  return {
+    board_id: board.board_id,
+    title: board.title,
+    slack_channel_id: board.slack_channel_id,
+    timezone: board.timezone,
+    window_start: board.window_start,
+    window_end: board.window_end,
+    update_every_minutes: board.update_every_minutes,
+    members: {
+      scheduler_ids: board.members.scheduler_ids,
+      services: board.members.services,
+      tags: board.members.tags,
+    },
+    mention: board.mention,
+    quiet_dates: board.quiet_dates,
+  };
+}
+
+/** The `default` board of an installation: the `EOD_*` settings and `SLACK_CHANNEL_ID`. */
+export function defaultBoardOf(eod: EodConfig, channel: string | undefined): BoardSettings {
+  return {
+    board_id: DEFAULT_BOARD_ID,
+    title: DEFAULT_BOARD_TITLE,
+    slack_channel_id: channel ?? '',
+    timezone: eod.timeZone,
+    window_start: eod.windowStart,
+    window_end: eod.windowEnd,
+    update_every_minutes: eod.updateEveryMinutes,
+    members: { scheduler_ids: [], services: [], tags: [] },
+    mention: null,
+    quiet_dates: [],
+  };
+}
+
+/** The EOD settings a board's night runs on: its own window and zone, the rest shared. */
+export function eodConfigOfBoard(board: BoardSettings, shared: EodConfig): EodConfig {
+  return {
+    ...shared,
+    timeZone: board.timezone,
+    windowStart: board.window_start,
+    windowEnd: board.window_end,
+    updateEveryMinutes: board.update_every_minutes,
+  };
+}
+
+/** Whether one of the board's own selectors names the scheduler. */
+export function selects(board: BoardSettings, record: SchedulerRecord): boolean {
+  const { scheduler_ids, services, tags } = board.members;
+  return (
+    scheduler_ids.some((selector) =>
+      selector.endsWith('*')
+        ? record.scheduler_id.startsWith(selector.slice(0, -1))
+        : record.scheduler_id === selector,
+    ) ||
+    services.includes(record.service_name) ||
+    tags.some((tag) => record.tags.includes(tag))
+  );
+}
+
+/**
+ * Every board of an installation: the stored ones, and the default board unless a stored
+ * board `default` replaces it. The default board comes first.
+ */
+export function allBoards(stored: readonly Board[], fallback: BoardSettings): BoardSettings[] {
+  const own = stored.find((board) => board.board_id === DEFAULT_BOARD_ID);
+  return [own ?? fallback, ...stored.filter((board) => board.board_id !== DEFAULT_BOARD_ID)];
+}
+
+/**
+ * The boards a scheduler is in (from `allBoards`): those whose selectors name it, and the
+ * default board when no other board does.
+ */
+export function boardsOf(record: SchedulerRecord, boards: readonly BoardSettings[]) {
+  const named = boards.filter((board) => selects(board, record));
+  const others = named.filter((board) => board.board_id !== DEFAULT_BOARD_ID);
+  if (others.length > 0) return named;
+  const fallback = boards.find((board) => board.board_id === DEFAULT_BOARD_ID);
+  return fallback ? [fallback] : [];
+}
+
+/** The members of `board` among `records` (`boardsOf`). */
+export function membersOf(
+  board: BoardSettings,
+  records: readonly SchedulerRecord[],
+  boards: readonly BoardSettings[],
+): SchedulerRecord[] {
+  if (board.board_id !== DEFAULT_BOARD_ID) return records.filter((r) => selects(board, r));
+  return records.filter((record) =>
+    boardsOf(record, boards).some((b) => b.board_id === DEFAULT_BOARD_ID),
+  );
+}
+
+/**
+ * Whether the night of `businessDate` is quiet on the board: a quiet date, so no table,
+ * edits or summary.
+ */
+export function isQuietNight(board: BoardSettings, businessDate: string): boolean {
+  return board.quiet_dates.includes(businessDate);
+}
+
+/**
+ * Whether the instant is quiet on the board: its calendar date in the board's zone is a
+ * quiet date, or it falls inside the window of a quiet night (a window past midnight
+ * belongs to the date it opened on).
+ */
+export function isQuietAt(board: BoardSettings, instantMs: number, shared: EodConfig): boolean {
+  if (board.quiet_dates.length === 0) return false;
+  if (board.quiet_dates.includes(wallDate(instantMs, board.timezone))) return true;
+  const window = currentOrNextWindow(instantMs, eodConfigOfBoard(board, shared));
+  return window.start <= instantMs && board.quiet_dates.includes(window.businessDate);
+}
+
+/** Where one incident's messages go: a board's channel, mention and zone. */
+export const IncidentRouteSchema = Type.Object({
+  board_id: Type.String(),
+  channel: Type.String(),
+  mention: Type.Union([Type.String(), Type.Null()]),
+  time_zone: Type.String(),
+});
+export type IncidentRoute = Static<typeof IncidentRouteSchema>;
+
+/**
+ * Where a scheduler's incident opened at `instantMs` goes: one route per channel of its
+ * boards that are not quiet then (two boards in one channel post there once, the first
+ * board's mention and zone). `quiet` when every board of it is quiet: no incident opens.
+ * Without stored boards, `routes` is undefined: the notifier's own channel, as before.
+ */
+export function incidentRoutesOf(
+  record: SchedulerRecord,
+  boards: readonly BoardSettings[],
+  instantMs: number,
+  shared: EodConfig,
+  hasStoredBoards: boolean,
+): { routes: IncidentRoute[] | undefined; quiet: boolean } {
+  const mine = boardsOf(record, boards);
+  const awake = mine.filter((board) => !isQuietAt(board, instantMs, shared));
+  const quiet = mine.length > 0 && awake.length === 0;
+  if (!hasStoredBoards) return { routes: undefined, quiet };
+  const routes: IncidentRoute[] = [];
+  for (const board of awake) {
+    if (board.slack_channel_id === '') continue;
+    if (routes.some((route) => route.channel === board.slack_channel_id)) continue;
+    routes.push({
+      board_id: board.board_id,
+      channel: board.slack_channel_id,
+      mention: board.mention,
+      time_zone: board.timezone,
+    });
+  }
+  return { routes, quiet };
+}
