@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { buildApp } from '@schedmon/api';
+import { DEFAULT_EOD_CONFIG, defaultBoardOf } from '@schedmon/domain';
 import {
   createFakeClock,
+  createMemoryBoardStore,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
   createMemoryIncidentStore,
@@ -43,6 +45,8 @@ export async function renderOpenApiDocument(): Promise<string> {
     queue: createMemoryQueue({ clock }).producer,
     idempotency: createMemoryIdempotencyStore(),
     incidents: createMemoryIncidentStore(),
+    boards: createMemoryBoardStore(),
+    defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, undefined),
     readiness: async () => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,

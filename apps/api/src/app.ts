@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type {
+  BoardSettings,
+  BoardStore,
   Clock,
   EventProducer,
   HistoryStore,
@@ -24,6 +26,7 @@ import type { ApiMetrics } from './plugins/metrics.ts';
 import { createApiMetrics, installRequestMetrics } from './plugins/metrics.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installValidation } from './plugins/validation.ts';
+import { boardRoutes } from './routes/boards.ts';
 import { eventRoutes } from './routes/events.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { schedulerRoutes } from './routes/schedulers.ts';
@@ -46,6 +49,13 @@ export type AppDeps = {
   history: HistoryStore;
   /** Incidents as the worker leaves them: listed, read and acknowledged here. */
   incidents: IncidentStore;
+  /** The stored boards (docs/boards.md), managed by the `admin` routes. */
+  boards: BoardStore;
+  /**
+   * The `default` board of the environment (`EOD_*`, `SLACK_CHANNEL_ID`): the board of
+   * every scheduler no stored board names, unless a stored board `default` replaces it.
+   */
+  defaultBoard: BoardSettings;
   /** Where accepted status events and heartbeats go. */
   queue: EventProducer;
   /** The first attempt of each keyed write, so its retries are the same event. */
@@ -212,7 +222,11 @@ export function buildApp(deps: AppDeps) {
   });
 
   const slack = deps.slack;
-  if (slack) void app.register(async (scope) => slackRoutes(scope, slack));
+  if (slack) {
+    void app.register(async (scope) =>
+      slackRoutes(scope, { boards: deps.boards, defaultBoard: deps.defaultBoard, ...slack }),
+    );
+  }
 
   void app.register(
     async (v1) => {
@@ -263,12 +277,17 @@ export function buildApp(deps: AppDeps) {
         schedulers: deps.schedulers,
         history: deps.history,
         known,
+        boards: deps.boards,
+        defaultBoard: deps.defaultBoard,
       });
       await incidentRoutes(v1, {
         clock: deps.clock,
         incidents: deps.incidents,
         schedulers: deps.schedulers,
+        boards: deps.boards,
+        defaultBoard: deps.defaultBoard,
       });
+      await boardRoutes(v1, { clock: deps.clock, boards: deps.boards });
       await eventRoutes(v1, {
         intake: createEventIntake({
           clock: deps.clock,

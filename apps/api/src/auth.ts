@@ -8,11 +8,12 @@ import { compileValidator } from '@schedmon/domain';
 import { Type } from '@sinclair/typebox';
 import { HttpError } from './errors.ts';
 
-export type Access = 'read' | 'write';
+export type Access = 'read' | 'write' | 'admin';
 
 /**
  * `read`/`write` on every scheduler (`ids` null), on exactly one id (`write:job-a`), or on
- * the ids starting with a prefix (`write:service-a-*`).
+ * the ids starting with a prefix (`write:service-a-*`). `admin` (boards) is about the
+ * installation, not about schedulers: always `ids` null.
  */
 export type Scope = { access: Access; ids: null | { exact: string } | { prefix: string } };
 
@@ -28,14 +29,22 @@ export type ApiKey = {
 /** The key `pnpm start` uses when `API_KEYS` is unset; everybody knows it. */
 export const DEV_API_KEY = 'local-dev-key';
 
-const SCOPE_PATTERN = '^(read|write)(:[A-Za-z0-9][A-Za-z0-9._:-]*\\*?)?$';
+const SCOPE_PATTERN = '^(?:(?:read|write)(?::[A-Za-z0-9][A-Za-z0-9._:-]*\\*?)?|admin)$';
 
 export const ApiKeysFileSchema = Type.Array(
   Type.Object(
     {
       name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' }),
       sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }),
-      scopes: Type.Array(Type.String({ pattern: SCOPE_PATTERN }), { minItems: 1 }),
+      scopes: Type.Array(
+        Type.String({
+          maxLength: 300,
+          pattern: SCOPE_PATTERN,
+          'x-problem':
+            'use read, write, read:<scheduler id>, write:<id prefix>* or admin (admin is for the whole installation: it takes no scheduler ids)',
+        }),
+        { minItems: 1 },
+      ),
     },
     { additionalProperties: false },
   ),
@@ -45,11 +54,15 @@ const fileValidator = compileValidator(ApiKeysFileSchema);
 const ALL_SCOPES: Scope[] = [
   { access: 'read', ids: null },
   { access: 'write', ids: null },
+  { access: 'admin', ids: null },
 ];
 
 export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-/** A scope string the keys file schema accepted, read: `write`, `write:id`, `write:pre*`. */
+/**
+ * A scope string the keys file schema accepted, read: `write`, `write:id`, `write:pre*`,
+ * `admin`.
+ */
 export function parseScope(scope: string): Scope {
   const colon = scope.indexOf(':');
   const access = (colon === -1 ? scope : scope.slice(0, colon)) as Access;
@@ -80,6 +93,12 @@ export function loadApiKeys(plainKeys: readonly string[], fileContent?: string):
     } catch (error) {
       throw new Error(`API_KEYS_FILE is not JSON: ${(error as Error).message}`);
     }
+    const limitedAdmin = adminWithIds(parsed);
+    if (limitedAdmin !== undefined) {
+      throw new Error(
+        `API_KEYS_FILE is invalid: scope "${limitedAdmin}": admin is for the whole installation (boards) and takes no scheduler ids; use "admin"`,
+      );
+    }
     if (!fileValidator.check(parsed)) {
       throw new Error(`API_KEYS_FILE is invalid: ${fileValidator.problems(parsed).join('; ')}`);
     }
@@ -98,6 +117,20 @@ export function loadApiKeys(plainKeys: readonly string[], fileContent?: string):
     names.add(key.name);
   }
   return keys;
+}
+
+/** The first `admin:…` scope of a keys file, which reads as limited but could not be. */
+function adminWithIds(parsed: unknown): string | undefined {
+  if (!Array.isArray(parsed)) return undefined;
+  for (const entry of parsed) {
+    const scopes = (entry as { scopes?: unknown } | null)?.scopes;
+    if (!Array.isArray(scopes)) continue;
+    const found = scopes.find(
+      (scope): scope is string => typeof scope === 'string' && scope.startsWith('admin:'),
+    );
+    if (found !== undefined) return found.slice(0, 100);
+  }
+  return undefined;
 }
 
 /**
@@ -137,6 +170,16 @@ export function isLoopbackAddress(address: string): boolean {
 /** Whether `key` has `access` to any scheduler at all (list routes filter by scope). */
 export function hasAnyAccess(key: ApiKey, access: Access): boolean {
   return key.scopes.some((scope) => scope.access === access);
+}
+
+/** Throws the 403 of a key without the `admin` scope (or no key at all). */
+export function requireAdmin(key: ApiKey | undefined, what: string) {
+  if (!key || !isAllowed(key, 'admin')) {
+    throw new HttpError(
+      403,
+      `API key ${key?.name ?? ''} may not ${what}: it needs the admin scope`,
+    );
+  }
 }
 
 /** Throws the 403 of a key that may not `access` the scheduler (or has no key at all). */

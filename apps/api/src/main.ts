@@ -5,6 +5,7 @@ import {
   createDocumentClient,
   createDynamoAcknowledgementStore,
   createDynamoAlertStore,
+  createDynamoBoardStore,
   createDynamoHistoryStore,
   createDynamoIdempotencyStore,
   createDynamoIncidentStore,
@@ -12,6 +13,7 @@ import {
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
 import { createSqsEventProducer } from '@schedmon/adapters/sqs';
+import { defaultBoardOf } from '@schedmon/domain';
 import { createAwsClients } from '@schedmon/resources';
 import {
   createAppLogger,
@@ -37,6 +39,12 @@ const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_S
 });
 const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
 const incidents = createDynamoIncidentStore(documents, config.DYNAMODB_TABLE_STATE);
+const boards = createDynamoBoardStore(documents, config.DYNAMODB_TABLE_STATE, {
+  onUnreadable: (boardId, error) =>
+    logger.error({ err: error, boardId }, 'a stored board cannot be read: left out'),
+});
+const eod = eodConfigOf(config);
+const defaultBoard = defaultBoardOf(eod, config.SLACK_CHANNEL_ID);
 const clock = { now: () => new Date() };
 const slackApp =
   config.SLACK_SIGNING_SECRET && config.SLACK_BOT_TOKEN
@@ -46,7 +54,7 @@ const slackApp =
         incidents,
         alerts: createDynamoAlertStore(documents, config.DYNAMODB_TABLE_STATE),
         acknowledgements: createDynamoAcknowledgementStore(documents, config.DYNAMODB_TABLE_STATE),
-        eod: eodConfigOf(config),
+        eod,
         clock,
         logger,
         signingSecret: config.SLACK_SIGNING_SECRET,
@@ -66,6 +74,8 @@ const app = buildApp({
   schedulers,
   history,
   incidents,
+  boards,
+  defaultBoard,
   slack: slackApp,
   queue,
   idempotency: createDynamoIdempotencyStore(documents, config.DYNAMODB_TABLE_STATE),

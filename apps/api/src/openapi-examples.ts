@@ -109,6 +109,27 @@ const component = (message: string) => ({
   lastChecked: '2026-01-15T01:00:00.000Z',
 });
 
+const boardInput = {
+  title: 'Payments EOD',
+  slack_channel_id: 'C0PAYMENTS',
+  timezone: 'Asia/Jakarta',
+  window_start: '00:00',
+  window_end: '06:00',
+  update_every_minutes: 60,
+  members: { scheduler_ids: ['payments-*', 'ledger-eod'], services: ['Ledger'], tags: ['eod'] },
+  mention: 'S0PAYOPS',
+  quiet_dates: ['2026-12-25'],
+};
+
+const board = {
+  board_id: 'payments',
+  ...boardInput,
+  created_at: '2025-11-02T09:15:00.000Z',
+  updated_at: '2026-01-15T01:00:00.000Z',
+};
+
+const ADMIN_ONLY = 'API key reader may not change boards: it needs the admin scope';
+
 export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   registerScheduler: {
     request: {
@@ -302,6 +323,35 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
         uptime: 86_400,
       },
     },
+  },
+  listBoards: {
+    responses: { 200: { boards: [board] } },
+    errorMessages: { 403: 'API key reader may not read boards: it needs the admin scope' },
+  },
+  getBoard: {
+    parameters: { id: 'payments' },
+    responses: { 200: board },
+    errorMessages: {
+      403: 'API key reader may not read boards: it needs the admin scope',
+      404: 'Board payments not found',
+    },
+  },
+  putBoard: {
+    parameters: { id: 'payments' },
+    request: boardInput,
+    responses: { 200: board, 201: { ...board, created_at: board.updated_at } },
+    errorMessages: {
+      400: [
+        "timezone 'Mars/Olympus' is not an IANA time zone (e.g. Asia/Jakarta)",
+        'update_every_minutes must be at least 15',
+      ],
+      403: ADMIN_ONLY,
+    },
+  },
+  deleteBoard: {
+    parameters: { id: 'payments' },
+    responses: { 200: board },
+    errorMessages: { 403: ADMIN_ONLY, 404: 'Board payments not found' },
   },
   getMetrics: {
     responses: {

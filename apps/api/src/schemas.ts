@@ -3,6 +3,7 @@
  * definition; the same schemas validate, serialize and make the OpenAPI document.
  */
 import {
+  BoardIdSchema,
   CursorSchema,
   HeartbeatBodySchema,
   HistoryEntrySchema,
@@ -54,7 +55,8 @@ export const ListQuerySchema = Type.Object(
     status: Type.Optional(StatusSchema),
     service_name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     tag: Type.Optional(TagSchema),
-    board: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$' })),
+    // A board id (docs/boards.md): only that board's members.
+    board: Type.Optional(BoardIdSchema),
     archived: Type.Optional(Type.Boolean({ description: 'true: only archived schedulers' })),
     limit: Type.Optional(PageLimitSchema),
     cursor: Type.Optional(CursorSchema),

@@ -1,6 +1,8 @@
 import type { ReadinessReport } from '@schedmon/domain';
+import { DEFAULT_EOD_CONFIG, defaultBoardOf } from '@schedmon/domain';
 import {
   createFakeClock,
+  createMemoryBoardStore,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
   createMemoryIncidentStore,
@@ -16,6 +18,10 @@ import { loadApiKeys, sha256 } from '../src/auth.ts';
 export const FULL_KEY = 'full-access-key';
 export const READ_KEY = 'read-only-key';
 export const SERVICE_A_KEY = 'service-a-writer';
+/** A key with the admin scope only (boards), and none on schedulers. */
+export const ADMIN_KEY = 'board-admin-key';
+/** A key with read and write on every scheduler, and no admin scope. */
+export const WRITE_KEY = 'read-write-key';
 const NOW = '2026-01-15T01:00:00.000Z';
 
 const keysFile = JSON.stringify([
@@ -25,6 +31,8 @@ const keysFile = JSON.stringify([
     sha256: sha256(SERVICE_A_KEY).toString('hex'),
     scopes: ['read:service-a-*', 'write:service-a-*'],
   },
+  { name: 'admin', sha256: sha256(ADMIN_KEY).toString('hex'), scopes: ['admin'] },
+  { name: 'writer', sha256: sha256(WRITE_KEY).toString('hex'), scopes: ['read', 'write'] },
 ]);
 
 /** The api on in-memory fakes of every port, with a fixed clock. */
@@ -34,6 +42,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
   const history = createMemoryHistoryStore();
   const incidents = createMemoryIncidentStore();
   const queue = createMemoryQueue({ clock });
+  const boards = createMemoryBoardStore();
   const deps: AppDeps = {
     logger: createLogger({ name: 'api', level: 'silent', pretty: false }),
     version: '1.2.3',
@@ -42,6 +51,8 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     schedulers,
     history,
     incidents,
+    boards,
+    defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0DEFAULT'),
     queue: queue.producer,
     idempotency: createMemoryIdempotencyStore(),
     readiness: async (): Promise<ReadinessReport> => ({ status: 'healthy', components: {} }),
@@ -62,6 +73,7 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     history,
     incidents,
     queue,
+    boards,
   };
 }
 

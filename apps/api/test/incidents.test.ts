@@ -2,7 +2,7 @@
 // pages, one incident, acknowledging one; scopes and hostile ids. The Slack button that
 // acknowledges too is in slack-app.test.ts.
 import type { IncidentRecord, IncidentSignal, IncidentStore } from '@schedmon/domain';
-import { applyIncidentSignal, INCIDENT_KINDS, incidentIdOf } from '@schedmon/domain';
+import { applyIncidentSignal, boardOf, INCIDENT_KINDS, incidentIdOf } from '@schedmon/domain';
 import { createMemoryIncidentStore } from '@schedmon/domain/fakes';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../src/auth.ts';
@@ -24,6 +24,7 @@ type Fixture = ReturnType<typeof makeApp>;
 type App = Fixture['app'];
 
 const NOW_MS = Date.parse('2026-01-15T01:00:00.000Z');
+const NOW = new Date(NOW_MS).toISOString();
 const minutesAgo = (minutes: number) => new Date(NOW_MS - minutes * 60_000).toISOString();
 const STATES = ['open', 'acknowledged', 'resolved'] as const;
 
@@ -114,8 +115,12 @@ describe('GET /api/v1/incidents', () => {
     ['state=open&kind=failed', (r: IncidentRecord) => r.state === 'open' && r.kind === 'failed'],
     ['board=default', () => true],
   ])('filters by %s across the store’s pages, each match once', async (query, keep) => {
-    const { app, incidents } = setup();
+    const { app, incidents, schedulers } = setup();
     const records = await seed(incidents, 120);
+    // Registered: a board's incidents are its members'.
+    for (const id of new Set(records.map((record) => record.scheduler_id))) {
+      await schedulers.register({ scheduler_id: id, service_name: 'S', job_name: id }, NOW);
+    }
     const expected = newestFirst(records.filter(keep));
     expect(expected.length).toBeGreaterThan(0);
     const { ids, seen } = await walk(app, `/api/v1/incidents?${query}&limit=3`);
@@ -195,6 +200,43 @@ describe('GET /api/v1/incidents', () => {
     const response = await list(app, `/api/v1/incidents?${query}`);
     expect(response.statusCode).toBe(400);
     errorBodyOf(response);
+  });
+
+  it("lists a board's members' incidents with ?board=, and every other scheduler's under default", async () => {
+    const { app, incidents, schedulers, boards } = setup();
+    const records = await seed(incidents, 12);
+    const at = minutesAgo(60);
+    for (const id of new Set(records.map((record) => record.scheduler_id))) {
+      await schedulers.register({ scheduler_id: id, service_name: 'Service', job_name: id }, at);
+    }
+    await boards.put(
+      boardOf(
+        'team-a',
+        {
+          title: 'Team A',
+          slack_channel_id: 'C0TEAMA',
+          timezone: 'Asia/Jakarta',
+          window_start: '00:00',
+          window_end: '06:00',
+          members: { scheduler_ids: ['service-a-*'] },
+        },
+        at,
+      ),
+      at,
+    );
+    const ids = async (query: string) => {
+      const response = await list(app, `/api/v1/incidents?${query}`);
+      expect(response.statusCode).toBe(200);
+      return (response.json() as { incidents: IncidentRecord[] }).incidents.map(
+        (incident) => incident.scheduler_id,
+      );
+    };
+    const teamA = await ids('board=team-a');
+    expect(teamA).toHaveLength(6);
+    for (const id of teamA) expect(id).toMatch(/^service-a-/);
+    const rest = await ids('board=default');
+    expect(rest).toHaveLength(6);
+    for (const id of rest) expect(id).toMatch(/^service-b-/);
   });
 
   it('answers 404 for a board other than default', async () => {

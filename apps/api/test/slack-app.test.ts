@@ -16,12 +16,17 @@ import {
   alertKey,
   applyIncidentSignal,
   DEFAULT_EOD_CONFIG,
+  defaultBoardOf,
   INCIDENT_ACKNOWLEDGE_ACTION,
   incidentIdOf,
   newAlert,
   renderFailureAlert,
 } from '@schedmon/domain';
-import { createFakeClock, createMemoryIdempotencyStore } from '@schedmon/domain/fakes';
+import {
+  createFakeClock,
+  createMemoryBoardStore,
+  createMemoryIdempotencyStore,
+} from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
 import { waitFor } from '@schedmon/local';
@@ -83,6 +88,8 @@ function buildSlackApp(apiUrl: string) {
     schedulers,
     history,
     incidents,
+    boards: createMemoryBoardStore(),
+    defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, undefined),
     queue: { send: async () => ({ messageId: 'x' }) },
     idempotency: createMemoryIdempotencyStore(),
     readiness: async () => ({ status: 'healthy', components: {} }),
@@ -200,7 +207,7 @@ describe('/schedmon slash command', () => {
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.response_type).toBe('ephemeral');
-    expect(body.text).toContain('EOD Process Status — 15 Jan 2026 01:55 WIB');
+    expect(body.text).toContain('EOD Process Status — night of 15 Jan 2026 · 15 Jan 01:55 WIB');
     expect(body.text).toContain('Backup');
   });
 

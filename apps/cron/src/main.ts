@@ -1,11 +1,13 @@
 // The cron app's composition root: config → logger → SDK clients → adapters → runner and
-// ops server. `node main.ts once <action> [--at <ISO instant>]` runs one action and exits
+// ops server. `node main.ts once <action> [--at <ISO instant>] [--board <id>]` runs one
+// action (on one board, default the default board) and exits
 // (no leader election: ops use it to re-post a table, tests to drive a night).
 import { createHash, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
   createDocumentClient,
   createDynamoAcknowledgementStore,
+  createDynamoBoardStore,
   createDynamoEodRunStore,
   createDynamoHistoryStore,
   createDynamoIncidentStore,
@@ -15,8 +17,11 @@ import {
 import { createEngineReadiness } from '@schedmon/adapters/health';
 import { createNotifier } from '@schedmon/adapters/slack';
 import { createSqsEventProducer } from '@schedmon/adapters/sqs';
+import type { GapChannel } from '@schedmon/domain';
 import {
+  allBoards,
   createWatchdog,
+  defaultBoardOf,
   eodConfigProblems,
   INCIDENT_KINDS,
   parseTimestamp,
@@ -56,6 +61,10 @@ const clients = createAwsClients({
 });
 const documents = createDocumentClient(clients.dynamodb);
 const notifier = createNotifier(config, logger);
+const boards = createDynamoBoardStore(documents, config.DYNAMODB_TABLE_STATE, {
+  onUnreadable: (boardId, error) =>
+    logger.error({ err: error, boardId }, 'a stored board cannot be read: left out'),
+});
 const deps: ActionDeps = {
   schedulers: createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_SCHEDULERS, {
     deadlines: deadlineSettingsOf(config),
@@ -68,25 +77,29 @@ const deps: ActionDeps = {
   eod,
   logger,
   incidents: createDynamoIncidentStore(documents, config.DYNAMODB_TABLE_STATE),
+  boards,
 };
 
 if (process.argv[2] === 'once') {
   const { positionals, values } = parseArgs({
     args: process.argv.slice(3),
     allowPositionals: true,
-    options: { at: { type: 'string' } },
+    options: { at: { type: 'string' }, board: { type: 'string' } },
   });
   const action = positionals[0] as Action | undefined;
   const atMs = values.at ? parseTimestamp(values.at) : Date.now();
   if (!action || !ACTIONS.includes(action) || atMs === undefined) {
     process.stderr.write(
-      `usage: cron once <${ACTIONS.join('|')}> [--at <ISO 8601 instant with offset>]\n`,
+      `usage: cron once <${ACTIONS.join('|')}> [--at <ISO 8601 instant with offset>] [--board <id>]\n`,
     );
     clients.destroy();
     process.exit(2);
   }
   try {
-    const result = await runAction(deps, action, atMs, { force: action === 'post' });
+    const result = await runAction(deps, action, atMs, {
+      force: action === 'post',
+      ...(values.board !== undefined && { board: values.board }),
+    });
     logger.info(result, `cron once ${action}: ${result.done}`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     clients.destroy();
@@ -131,9 +144,25 @@ lifecycle.add({ name: 'deadline-producer', stop: () => producer.close() });
 const watchdog = createWatchdog({
   schedulers: deps.schedulers,
   producer,
-  notifier,
+  // Its own notifier: the not-watched message must not queue behind the tables' edits
+  // (a blocked round would turn real deadlines into unwatched ones); past 5 s it is
+  // told again next round.
+  notifier: createNotifier(config, logger, { maxQueueWaitMs: 5_000 }),
   digest: (text) => createHash('sha256').update(text).digest('hex'),
   timeZone: eod.timeZone,
+  // One not-watched message per board channel, in the board's zone.
+  channels: async () => {
+    const stored = await boards.list(new Date().toISOString());
+    const channels = new Map<string, GapChannel>();
+    for (const board of allBoards(stored, defaultBoardOf(eod, undefined))) {
+      const channel = board.slack_channel_id === '' ? undefined : board.slack_channel_id;
+      // With boards, the default board's channel only when it has members: not known
+      // here, so it is told too (it is where incidents went before boards).
+      if (!channels.has(channel ?? ''))
+        channels.set(channel ?? '', { channel, timeZone: board.timezone });
+    }
+    return [...channels.values()];
+  },
   gapMs: config.WATCHDOG_GAP_SECONDS * 1000,
   logger,
 });

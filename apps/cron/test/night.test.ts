@@ -370,7 +370,9 @@ describe('Europe/London 22:00–04:00 across the spring DST change', () => {
     );
     const tablePosts = posts().filter((call) => textOf(call).includes('EOD Process Status'));
     expect(tablePosts).toHaveLength(1);
-    expect(textOf(tablePosts[0] ?? { body: {} })).toContain('28 Mar 2026 22:00 GMT');
+    expect(textOf(tablePosts[0] ?? { body: {} })).toContain(
+      'night of 28 Mar 2026 · 28 Mar 22:00 GMT',
+    );
     // 22:00 GMT → 04:00 BST is 5 real hours; updates at 23:00, 00:00, 02:00 and 03:00 BST, then the final.
     expect(updates()).toHaveLength(5);
     expect(textOf(updates().at(-1) ?? { body: {} })).toContain('04:00 BST');

@@ -43,7 +43,7 @@ describe('cron once', () => {
         businessDate: '2026-01-15',
       });
       const [post] = slack.callsOf('chat.postMessage');
-      expect(JSON.stringify(post?.body)).toContain('15 Jan 2026 00:00 WIB');
+      expect(JSON.stringify(post?.body)).toContain('night of 15 Jan 2026 · 15 Jan 00:00 WIB');
     } finally {
       await slack.stop();
     }

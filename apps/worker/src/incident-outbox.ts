@@ -28,6 +28,8 @@ import {
   renderIncidentReminder,
   renderIncidentResolved,
   renderIncidentRoot,
+  rootRefOf,
+  routeOf,
   settleDelivery,
 } from '@schedmon/domain';
 
@@ -87,15 +89,21 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
 
   const inputOf = (box: IncidentBox, entry: OutboxEntry): IncidentMessageInput => {
     const context = box.contexts[entry.incident.incident_id];
+    // A board's channel shows its zone and pages its mention when the job names nobody.
+    const route = routeOf(box, entry);
+    const scheduler = context?.scheduler ?? {
+      scheduler_id: entry.incident.scheduler_id,
+      service_name: entry.incident.scheduler_id,
+      job_name: '',
+      alert_user_id: null,
+    };
     return {
       incident: entry.incident,
-      scheduler: context?.scheduler ?? {
-        scheduler_id: entry.incident.scheduler_id,
-        service_name: entry.incident.scheduler_id,
-        job_name: '',
-        alert_user_id: null,
+      scheduler: {
+        ...scheduler,
+        alert_user_id: scheduler.alert_user_id ?? route?.mention ?? null,
       },
-      timeZone,
+      timeZone: route?.time_zone ?? timeZone,
       opening: context?.opening ?? {
         at: entry.incident.opened_at,
         expected_at: null,
@@ -120,11 +128,11 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
     entry: OutboxEntry,
   ): Promise<MessageRef | undefined | 'moot'> {
     const input = inputOf(box, entry);
-    const root = box.refs[entry.incident.incident_id];
+    const root = rootRefOf(box, entry.incident.incident_id, entry.channel);
     const delivery = entry.delivery;
     switch (delivery.type) {
       case 'post_root':
-        return notifier.post(renderIncidentRoot(input));
+        return notifier.post(renderIncidentRoot(input), entry.channel);
       case 'edit_root':
         return root ? notifier.update(root, renderIncidentRoot(input)) : undefined;
       case 'reply':
@@ -148,7 +156,7 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
       case 'resolved': {
         const message = renderIncidentResolved(input, delivery.duration_ms);
         // Without a root message (it never reached Slack) the recovery still gets said.
-        return root ? notifier.reply(root, message) : notifier.post(message);
+        return root ? notifier.reply(root, message) : notifier.post(message, entry.channel);
       }
     }
   }

@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   createDocumentClient,
+  createDynamoBoardStore,
   createDynamoHistoryStore,
   createDynamoIncidentStore,
   createDynamoSchedulerStore,
@@ -13,7 +14,7 @@ import { checkDynamoTable, createEngineReadiness } from '@schedmon/adapters/heal
 import { createNotifier } from '@schedmon/adapters/slack';
 import { createSqsEventConsumer } from '@schedmon/adapters/sqs';
 import type { ComponentCheck } from '@schedmon/domain';
-import { applyIncidentSignal, summarizeReadiness } from '@schedmon/domain';
+import { applyIncidentSignal, DEFAULT_EOD_CONFIG, summarizeReadiness } from '@schedmon/domain';
 import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
 import {
   createAppLogger,
@@ -22,6 +23,7 @@ import {
   handleShutdown,
   startOpsServer,
 } from '@schedmon/runtime';
+import { createBoardRoutes } from './board-routes.ts';
 import { loadWorkerConfig } from './config.ts';
 import type { ConsumerState } from './consumer.ts';
 import { createConsumer } from './consumer.ts';
@@ -48,7 +50,19 @@ const schedulers = createDynamoSchedulerStore(documents, config.DYNAMODB_TABLE_S
 });
 const history = createDynamoHistoryStore(documents, config.DYNAMODB_TABLE_STATUS_HISTORY);
 const incidentStore = createDynamoIncidentStore(documents, config.DYNAMODB_TABLE_STATE);
-const notifier = createNotifier(config, logger);
+// Members' incidents go to their boards' channels (docs/boards.md); the default board's
+// zone is the worker's EOD_TIMEZONE, its window does not matter here.
+const routes = createBoardRoutes({
+  boards: createDynamoBoardStore(documents, config.DYNAMODB_TABLE_STATE, {
+    onUnreadable: (boardId, error) =>
+      logger.error({ err: error, boardId }, 'a stored board cannot be read: left out'),
+  }),
+  clock,
+  eod: { ...DEFAULT_EOD_CONFIG, timeZone: config.EOD_TIMEZONE },
+});
+// A delivery never waits long for Slack's rate budget: past 5 s it is retried later by
+// the outbox, so no claim or batch is held for minutes.
+const notifier = createNotifier(config, logger, { maxQueueWaitMs: 5_000 });
 const registry = createMetricsRegistry();
 const metrics = createWorkerMetrics(registry, () => queue.queueDepth());
 const alertMaxAgeMs = config.ALERT_MAX_AGE_MINUTES * 60_000;
@@ -108,6 +122,7 @@ const consumer = createConsumer({
         maxSkewMs: config.MAX_CLOCK_SKEW_SECONDS * 1000,
         retentionDays: config.HISTORY_RETENTION_DAYS,
         alertMaxAgeMs,
+        routes,
         deadlineGapMs: config.WATCHDOG_GAP_SECONDS * 1000,
         digest: (text) => createHash('sha256').update(text).digest('hex'),
         onProcessed: (event, outcome) => metrics.processed(event, outcome, clock.now().getTime()),

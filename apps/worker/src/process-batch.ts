@@ -9,6 +9,7 @@ import type {
   ApplyResult,
   Clock,
   HistoryStore,
+  IncidentRoute,
   QueueEvent,
   ReceivedMessage,
   RecordedEvent,
@@ -22,6 +23,7 @@ import {
   formatTimestamp,
   historyRowOf,
   parseQueueMessage,
+  parseTimestamp,
   signalInputOf,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
@@ -57,6 +59,14 @@ export type ProcessDeps = {
    */
   deadlineGapMs: number;
   digest: (text: string) => string;
+  /**
+   * Where a scheduler's incident opened at an instant goes, and whether its boards are
+   * all quiet then (docs/boards.md); without it, the notifier's channel, never quiet.
+   */
+  routes?: (
+    record: SchedulerRecord,
+    atMs: number,
+  ) => Promise<{ routes: IncidentRoute[] | undefined; quiet: boolean }>;
   onProcessed?: (event: QueueEvent, outcome: ApplyResult, message: ReceivedMessage) => void;
 };
 
@@ -319,9 +329,14 @@ async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number): Pro
             : { type: 'deadline', event },
     };
   }
-  const { owed } = await deps.incidents.apply(
-    signalInputOf(recorded.record, recorded.event, nowMs, deps.alertMaxAgeMs),
-  );
+  const input = signalInputOf(recorded.record, recorded.event, nowMs, deps.alertMaxAgeMs);
+  if (deps.routes) {
+    const routed = await deps.routes(recorded.record, parseTimestamp(input.signal.at) ?? nowMs);
+    if (routed.routes) input.context = { ...input.context, routes: routed.routes };
+    // A quiet date of every board of it opens no incident; the event is still recorded.
+    if (routed.quiet) input.policy = { ...input.policy, quiet: true };
+  }
+  const { owed } = await deps.incidents.apply(input);
   return owed;
 }
 

@@ -139,6 +139,25 @@ describe('createSlackNotifier', () => {
     expect(fake.message(CHANNEL, ref.ts)).toMatchObject({ text: 'acknowledged', blocks: [] });
   });
 
+  it('posts in the channel given, and needs one when none is configured', async () => {
+    const ref = await slackNotifier().post(text('to the board'), 'C0BOARD');
+    expect(ref.channel).toBe('C0BOARD');
+    expect(fake.messages('C0BOARD').map((message) => message.text)).toEqual(['to the board']);
+
+    const unconfigured = createSlackNotifier({ token: TOKEN, apiUrl: fake.url, timeoutMs: 2_000 });
+    expect(await unconfigured.post(text('board'), 'C0BOARD')).toMatchObject({
+      channel: 'C0BOARD',
+    });
+    const error = await failureOf(unconfigured.post(text('nowhere')));
+    expect(error).toMatchObject({ reason: 'channel_not_set', retryable: false });
+    expect(fake.callsOf('chat.postMessage')).toHaveLength(2);
+  });
+
+  it('refuses a rate budget that allows no call', () => {
+    expect(() => slackNotifier({ updatesPerMinute: 0 })).toThrow(RangeError);
+    expect(() => slackNotifier({ postsPerChannel: { calls: 1, windowMs: 0 } })).toThrow(RangeError);
+  });
+
   it("replies in the parent's channel and thread, unfurling off, not broadcast", async () => {
     const { ts: root } = await slackNotifier({ channel: 'C0OTHER' }).post(text('root'));
     // No channel configured: a reply goes where its parent is, like an edit.
@@ -346,19 +365,35 @@ describe('createLogNotifier', () => {
       {
         level: 'info',
         obj: expect.objectContaining({ method: 'chat.postMessage', ts: 'log-000001', blocks: 1 }),
-        msg: 'Slack message log-000001 (Slack is off):\nline 1\nline 2',
+        msg: 'Slack message log-000001 in log (Slack is off):\nline 1\nline 2',
       },
       expect.objectContaining({ level: 'info' }),
       {
         level: 'info',
         obj: expect.objectContaining({ method: 'chat.update', ts: 'log-000001' }),
-        msg: 'Slack message update of log-000001 (Slack is off):\nline 1 edited',
+        msg: 'Slack message update of log-000001 in log (Slack is off):\nline 1 edited',
       },
     ]);
     expect(await notifier.check()).toEqual({
       ok: true,
       message: 'Slack disabled: messages go to the log',
     });
+  });
+
+  it('logs a post in the channel it was given', async () => {
+    const own = captureLog();
+    const notifier = createLogNotifier(own.logger, { channel: CHANNEL });
+
+    const ref = await notifier.post(text('Payments EOD'), 'C0PAYMENTS');
+
+    expect(ref).toEqual({ channel: 'C0PAYMENTS', ts: 'log-000001' });
+    expect(own.lines).toEqual([
+      {
+        level: 'info',
+        obj: expect.objectContaining({ method: 'chat.postMessage', channel: 'C0PAYMENTS' }),
+        msg: 'Slack message log-000001 in C0PAYMENTS (Slack is off):\nPayments EOD',
+      },
+    ]);
   });
 
   it('logs a reply as a thread reply to its parent, with a ref of its own', async () => {
@@ -378,9 +413,25 @@ describe('createLogNotifier', () => {
           ts: 'log-000001',
           thread_ts: parent.ts,
         }),
-        msg: `Slack thread reply log-000001 to ${parent.ts} (Slack is off):\nstarted 47 min late`,
+        msg: `Slack thread reply log-000001 to ${parent.ts} in C0BOARD (Slack is off):\nstarted 47 min late`,
       },
     ]);
+  });
+});
+
+describe('createMemoryNotifier', () => {
+  it('records the channel of each post, and lists the posts of one channel', async () => {
+    const notifier = createMemoryNotifier(CHANNEL);
+    const board = await notifier.post(text('board'), 'C0BOARD');
+    const own = await notifier.post(text('own'));
+
+    expect(board.channel).toBe('C0BOARD');
+    expect(own.channel).toBe(CHANNEL);
+    expect(notifier.posted().map((entry) => entry.ref)).toEqual([board, own]);
+    expect(notifier.posted('C0BOARD').map((entry) => entry.message.text)).toEqual(['board']);
+    // A ref names a message in its own channel only, as in Slack.
+    const error = await failureOf(notifier.update({ ...board, channel: CHANNEL }, text('x')));
+    expect(error).toMatchObject({ reason: 'message_not_found' });
   });
 });
 

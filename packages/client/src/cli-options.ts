@@ -12,7 +12,10 @@ export const HELP = {
 
 Usage:
   schedmon run --id <scheduler_id> [options] -- <command> [args…]
-  schedmon status [--watch] [--interval <seconds>]
+  schedmon status [--board <id>] [--last] [--watch] [--interval <seconds>]
+  schedmon boards apply <file.yaml> [--dry-run]
+  schedmon boards list [--json]
+  schedmon boards delete <board_id>
   schedmon history <scheduler_id> [--limit <n>] [--json]
   schedmon pause <scheduler_id> [--until <ISO time>] [--reason <text>]
   schedmon resume <scheduler_id>
@@ -21,12 +24,13 @@ Usage:
 
 Connection, for every command:
   --url <url>        the api's base URL, e.g. http://localhost:3000   [env SCHEDMON_URL]
-  --api-key <key>    an API key with write (run, pause, resume, archive) or read scope
+  --api-key <key>    an API key with write (run, pause, resume, archive), read, or admin
+                     (boards) scope
                      [env SCHEDMON_API_KEY] (prefer the variable: arguments show in ps)
 
 Exit codes: run passes the command's own code through (128 + n when a signal ended it);
 the other commands exit 0, or 1 when the api refused or cannot be reached; 2 is a usage
-error.
+error, or a boards file with problems.
 See docs/producers.md.
 `,
   run: `schedmon run — run a command and report it: running, heartbeats, completed or failed
@@ -60,16 +64,50 @@ Example:
   status: `schedmon status — tonight's EOD table, as the Slack channel shows it
 
 Usage:
-  schedmon status [--watch] [--interval <seconds>]
+  schedmon status [--board <id>] [--last] [--watch] [--interval <seconds>]
 
 Options:
+  --board <id>          one board's table: its members, window, zone and title
+                        (default: the default board's, as before boards)
+  --last                last night's final table: as it stood at that night's window end
   --watch               redraw every --interval seconds until Ctrl-C
   --interval <seconds>  refresh period for --watch (default 10)
   --url, --api-key      see schedmon --help
 
 The EOD window is read from the same variables as the apps (EOD_TIMEZONE,
 EOD_WINDOW_START, EOD_WINDOW_END, HEARTBEAT_TIMEOUT_MINUTES, EOD_LOOKBACK_HOURS, …),
-defaulting to 00:00–06:00 Asia/Jakarta. Colours only on a terminal, never with NO_COLOR.
+defaulting to 00:00–06:00 Asia/Jakarta; a board's own window and zone come from the api
+(reading a board needs the admin scope: without it, the EOD variables are used). Outside
+the window, a line above the table says when tonight's window opens. Colours only on a
+terminal, never with NO_COLOR.
+`,
+  boards: `schedmon boards — manage boards, one EOD table per team (needs the admin scope)
+
+Usage:
+  schedmon boards apply <file.yaml> [--dry-run]
+  schedmon boards list [--json]
+  schedmon boards delete <board_id>
+
+apply makes the stored boards those of the file: it creates the new ones, updates those
+whose settings differ, and deletes stored boards the file does not have. Every board is
+checked first; a file with any problem changes nothing, each problem is printed with
+its line, and the exit code is 2. --dry-run prints the plan and changes nothing.
+
+The file:
+  boards:
+    - board_id: payments
+      title: Payments EOD
+      slack_channel_id: C0PAYMENTS
+      timezone: Asia/Jakarta
+      window_start: "00:00"
+      window_end: "06:00"
+      update_every_minutes: 60        # 15–180, default 60
+      members:
+        scheduler_ids: [payments-*, ledger-eod]   # * only as a suffix
+        services: [Ledger]
+        tags: [eod]
+      mention: S0PAYOPS               # optional user or group id
+      quiet_dates: ["2026-12-25"]     # optional, in the board's zone
 `,
   history: `schedmon history — one scheduler's events, newest first (heartbeats included)
 

@@ -1,11 +1,23 @@
 /**
- * The read commands: `schedmon status` (tonight's table, once or `--watch`) and
- * `schedmon history <id>`.
+ * The read commands: `schedmon status` (tonight's table of a board, once or `--watch`, or
+ * last night's final one) and `schedmon history <id>`.
  */
-import type { EodConfig, HistoryEntry } from '@schedmon/domain';
+import type { EodConfig, HistoryEntry, SchedulerRecord } from '@schedmon/domain';
+import {
+  currentOrNextWindow,
+  DEFAULT_BOARD_ID,
+  eodConfigOfBoard,
+  formatBusinessDate,
+  formatTimestamp,
+  formatWallTime,
+  slotsOf,
+  windowFor,
+  zoneAbbreviation,
+} from '@schedmon/domain';
 import { eodConfigOf, eodScheduleConfig, loadConfig, slackConfig } from '@schedmon/runtime';
 import { Type } from '@sinclair/typebox';
 import type { SchedmonClient } from './http-client.ts';
+import type { SchedmonResult } from './result.ts';
 import { renderTerminalTable, wantsColor } from './terminal-table.ts';
 import { terminalSafe } from './terminal-text.ts';
 
@@ -32,33 +44,163 @@ export function eodConfigFrom(
 
 const CLEAR_SCREEN = '\u001B[H\u001B[2J';
 
+/** `7 h 36 min`, `12 min`, `under a minute`. */
+function formatWait(ms: number): string {
+  const minutes = Math.ceil(ms / 60_000);
+  if (ms < 60_000) return 'under a minute';
+  const hours = Math.floor(minutes / 60);
+  return hours === 0 ? `${minutes} min` : `${hours} h ${minutes % 60} min`;
+}
+
 /**
- * Prints tonight's table; with `watchMs`, again every `watchMs` until `signal` aborts
+ * The line above the table outside the window: `The night of 2 Dec opens at 00:00 WIB,
+ * in 7 h 36 min.` Undefined inside the window.
+ */
+export function windowNote(nowMs: number, eod: EodConfig): string | undefined {
+  const window = currentOrNextWindow(nowMs, eod);
+  if (window.start <= nowMs) return undefined;
+  const night = formatBusinessDate(window.businessDate).replace(/ \d{4}$/, '');
+  const opens = `${formatWallTime(window.start, eod.timeZone)} ${zoneAbbreviation(window.start, eod.timeZone)}`;
+  return `The night of ${night} opens at ${opens}, in ${formatWait(window.start - nowMs)}.`;
+}
+
+/** The `YYYY-MM-DD` `days` after `date` (negative: before). */
+function addDays(date: string, days: number): string {
+  const [year = 0, month = 1, day = 1] = date.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+}
+
+/** The night before the current or next one, and the instant its table was final. */
+function lastNightOf(nowMs: number, eod: EodConfig): { businessDate: string; atMs: number } {
+  const businessDate = addDays(currentOrNextWindow(nowMs, eod).businessDate, -1);
+  const final = slotsOf(businessDate, eod).at(-1);
+  return { businessDate, atMs: final?.slotStart ?? windowFor(businessDate, eod).end };
+}
+
+/**
+ * A record as it stood at `atIso`, from its history: the newest status up to then (none:
+ * pending, as a scheduler not yet started), and the last sign of life up to then. A
+ * record not changed since is itself.
+ */
+async function recordAt(
+  client: SchedmonClient,
+  record: SchedulerRecord,
+  atIso: string,
+  signal: AbortSignal | undefined,
+): Promise<SchedmonResult<SchedulerRecord>> {
+  const changedSince =
+    record.timestamp > atIso || (record.last_heartbeat !== null && record.last_heartbeat > atIso);
+  if (!changedSince) return { ok: true, value: record };
+  const rows = await client.history(record.scheduler_id, {
+    to: atIso,
+    limit: 100,
+    ...(signal ? { signal } : {}),
+  });
+  if (!rows.ok) return rows;
+  const status = rows.value.find((row) => row.type !== 'heartbeat' && row.status !== null);
+  return {
+    ok: true,
+    value: {
+      ...record,
+      status: status?.status ?? 'pending',
+      timestamp: status?.timestamp ?? record.created_at,
+      execution_time_ms: status?.execution_time_ms ?? null,
+      error_message: status?.error_message ?? null,
+      metadata: status?.metadata ?? null,
+      last_heartbeat: rows.value[0]?.timestamp ?? null,
+    },
+  };
+}
+
+/** Which table `status` shows: a board's (default: the default board), tonight or last night. */
+type StatusView = { board?: string | undefined; last?: boolean };
+
+/**
+ * The table of `view` at `nowMs` as terminal text: the board's members with its window,
+ * zone and title (the EOD variables for the default board unless a stored one replaces
+ * it), and outside the window a line saying when tonight's opens.
+ */
+async function statusText(
+  client: SchedmonClient,
+  eod: EodConfig,
+  view: StatusView,
+  nowMs: number,
+  options: { color: boolean; signal?: AbortSignal | undefined; warn: (line: string) => void },
+): Promise<SchedmonResult<string>> {
+  const signal = options.signal ? { signal: options.signal } : {};
+  let boardEod = eod;
+  let title: string | undefined;
+  if (view.board !== undefined) {
+    const board = await client.getBoard(view.board, signal);
+    if (board.ok) {
+      boardEod = eodConfigOfBoard(board.value, eod);
+      title = board.value.title;
+    } else if (board.error.status === 403) {
+      options.warn(
+        `this key may not read board ${view.board}'s settings (the admin scope): its members are shown with the EOD_* window`,
+      );
+    } else if (!(board.error.status === 404 && view.board === DEFAULT_BOARD_ID)) {
+      // The default board is stored only when it was changed: else it is the EOD_* one.
+      return board;
+    }
+  }
+  const listed = await client.listSchedulers({
+    ...(view.board === undefined ? {} : { board: view.board }),
+    ...signal,
+  });
+  if (!listed.ok) return listed;
+  let records = listed.value;
+  let atMs = nowMs;
+  if (view.last) {
+    atMs = lastNightOf(nowMs, boardEod).atMs;
+    const atIso = formatTimestamp(atMs);
+    const then: SchedulerRecord[] = [];
+    for (const record of records) {
+      // Created after that night: not in its table.
+      if (record.created_at > atIso) continue;
+      const past = await recordAt(client, record, atIso, options.signal);
+      if (!past.ok) return past;
+      then.push(past.value);
+    }
+    records = then;
+  }
+  const table = renderTerminalTable(records, atMs, boardEod, {
+    color: options.color,
+    ...(title === undefined ? {} : { title }),
+  });
+  const note = view.last ? undefined : windowNote(nowMs, boardEod);
+  return { ok: true, value: note === undefined ? table : `${note}\n\n${table}` };
+}
+
+/**
+ * Prints the table of `view`; with `watchMs`, again every `watchMs` until `signal` aborts
  * (Ctrl-C), riding out api failures with a line on stderr. Resolves with the exit code:
- * 0, or 1 when a single read failed.
+ * 0, or 1 when a single read failed (an unknown board is one).
  */
 export async function showStatus(
   client: SchedmonClient,
   eod: EodConfig,
   io: ReadIo,
-  options: { watchMs?: number; signal?: AbortSignal },
+  options: { watchMs?: number; signal?: AbortSignal; view?: StatusView },
 ): Promise<number> {
   const color = wantsColor(io.stdout, io.environment);
   const { watchMs, signal } = options;
+  const view = options.view ?? {};
+  const warn = (line: string) => io.stderr.write(`schedmon: ${terminalSafe(line)}\n`);
   if (watchMs === undefined) {
-    const listed = await client.listSchedulers();
-    if (!listed.ok) {
-      io.stderr.write(`schedmon: ${terminalSafe(listed.error.message)}\n`);
+    const shown = await statusText(client, eod, view, Date.now(), { color, warn });
+    if (!shown.ok) {
+      io.stderr.write(`schedmon: ${terminalSafe(shown.error.message)}\n`);
       return 1;
     }
-    io.stdout.write(renderTerminalTable(listed.value, Date.now(), eod, { color }));
+    io.stdout.write(shown.value);
     return 0;
   }
   do {
-    const listed = await client.listSchedulers(signal ? { signal } : {});
+    const listed = await statusText(client, eod, view, Date.now(), { color, signal, warn });
     if (signal?.aborted) break;
     if (listed.ok) {
-      const table = renderTerminalTable(listed.value, Date.now(), eod, { color });
+      const table = listed.value;
       const footer = `\nEvery ${watchMs / 1000} s · ${new Date().toLocaleTimeString('en-GB')} · Ctrl-C to stop\n`;
       // On a terminal the table is redrawn in place; in a pipe each refresh follows the last.
       io.stdout.write(io.stdout.isTTY ? CLEAR_SCREEN + table + footer : `${table}${footer}\n`);

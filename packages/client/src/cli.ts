@@ -2,10 +2,12 @@
 /**
  * The `schedmon` command line: `run` wraps a job and reports it, `status` shows tonight's
  * table, `history` one scheduler's events, `pause`, `resume` and `archive` change one
- * scheduler. Usage in `cli-options.ts` (`--help`) and in docs/producers.md.
+ * scheduler, `boards` manages boards. Usage in `cli-options.ts` (`--help`) and in
+ * docs/producers.md.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseTimestamp, SchedulerIdSchema } from '@schedmon/domain';
+import { BoardIdSchema, parseTimestamp, SchedulerIdSchema } from '@schedmon/domain';
 import type { CommandName } from './cli-options.ts';
 import {
   CONNECTION_OPTIONS,
@@ -21,8 +23,27 @@ import { createSchedmonClient } from './http-client.ts';
 import { terminalSafe } from './terminal-text.ts';
 
 const environment = process.env;
-const COMMANDS = new Set<string>(['run', 'status', 'history', 'pause', 'resume', 'archive']);
+const COMMANDS = new Set<string>([
+  'run',
+  'status',
+  'history',
+  'pause',
+  'resume',
+  'archive',
+  'boards',
+]);
 const ID_PATTERN = new RegExp(SchedulerIdSchema.pattern ?? '');
+const BOARD_ID_PATTERN = new RegExp(BoardIdSchema.pattern ?? '');
+
+/** A board id as the api checks it. Throws `UsageError`. */
+function checkedBoardId(id: string): string {
+  if (id.length > 128 || !BOARD_ID_PATTERN.test(id)) {
+    throw new UsageError(
+      `a board id is 1–128 of A–Z a–z 0–9 . _ : -, starting with a letter or digit (got "${id}")`,
+    );
+  }
+  return id;
+}
 const ignore = () => {};
 
 function connect(values: { url?: string | undefined; 'api-key'?: string | undefined }) {
@@ -100,10 +121,17 @@ async function status(args: string[]): Promise<number> {
       ...CONNECTION_OPTIONS,
       watch: { type: 'boolean', default: false },
       interval: { type: 'string', default: '10' },
+      board: { type: 'string' },
+      last: { type: 'boolean', default: false },
     },
   });
   if (values.help) return help('status');
   const intervalSeconds = parseInteger(values.interval, '--interval', 1, 3_600);
+  const view = {
+    board: values.board === undefined ? undefined : checkedBoardId(values.board),
+    last: values.last,
+  };
+  if (values.last && values.watch) throw new UsageError('--last is one table: drop --watch');
   const client = connect(values);
   // Loaded here only: the EOD variables come with the apps' config loader, which `run`,
   // the command that sits in front of every job, has no use for.
@@ -115,7 +143,7 @@ async function status(args: string[]): Promise<number> {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const io = { stdout: process.stdout, stderr: process.stderr, environment };
-  if (!values.watch) return showStatus(client, eod, io, {});
+  if (!values.watch) return showStatus(client, eod, io, { view });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -124,6 +152,7 @@ async function status(args: string[]): Promise<number> {
     return await showStatus(client, eod, io, {
       watchMs: intervalSeconds * 1000,
       signal: stop.signal,
+      view,
     });
   } finally {
     process.off('SIGINT', onSignal);
@@ -209,6 +238,54 @@ async function resumeOrArchive(command: 'resume' | 'archive', args: string[]): P
   return changeScheduler(client, id, { action: command }, standardIo());
 }
 
+/** `schedmon boards apply <file> [--dry-run]`, `boards list [--json]`, `boards delete <id>`. */
+async function boards(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...CONNECTION_OPTIONS,
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) return help('boards');
+  const [action, ...rest] = positionals;
+  const { applyBoards, deleteBoard, listBoards } = await import('./cli-boards.ts');
+  switch (action) {
+    case 'apply': {
+      const [file, ...extra] = rest;
+      if (file === undefined || extra.length > 0) {
+        throw new UsageError('name one file: schedmon boards apply <file.yaml> [--dry-run]');
+      }
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+      }
+      const client = connect(values);
+      return applyBoards(client, { name: file, text }, { dryRun: values['dry-run'] }, standardIo());
+    }
+    case 'list':
+      if (rest.length > 0) throw new UsageError('schedmon boards list takes no arguments');
+      return listBoards(connect(values), { json: values.json }, standardIo());
+    case 'delete': {
+      const [id, ...extra] = rest;
+      if (id === undefined || extra.length > 0) {
+        throw new UsageError('name one board: schedmon boards delete <board_id>');
+      }
+      return deleteBoard(connect(values), checkedBoardId(id), standardIo());
+    }
+    default:
+      throw new UsageError(
+        action === undefined
+          ? 'say what to do: schedmon boards apply|list|delete'
+          : `unknown boards command "${action}": apply, list or delete`,
+      );
+  }
+}
+
 const standardIo = () => ({ stdout: process.stdout, stderr: process.stderr });
 
 function help(command: CommandName | 'main', to: NodeJS.WritableStream = process.stdout): number {
@@ -231,6 +308,8 @@ async function main(argv: string[]): Promise<number> {
       case 'resume':
       case 'archive':
         return await resumeOrArchive(command, args);
+      case 'boards':
+        return await boards(args);
       case 'help': {
         const topic = args[0];
         return help(topic !== undefined && COMMANDS.has(topic) ? (topic as CommandName) : 'main');

@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type {
+  Board,
+  BoardInput,
   HistoryEntry,
   IncidentRecord,
   PauseBody,
@@ -186,6 +188,22 @@ export type SchedmonClient<Throws extends boolean = false> = {
     incidentId: string,
     options?: AcknowledgeOptions,
   ): Promise<Returned<IncidentRecord, Throws>>;
+  /** The stored boards, by id (docs/boards.md); needs the `admin` scope. */
+  listBoards(options?: CallOptions): Promise<Returned<Board[], Throws>>;
+  /** One stored board (`HTTP_ERROR` with status 404 when there is none); `admin` scope. */
+  getBoard(boardId: string, options?: CallOptions): Promise<Returned<Board, Throws>>;
+  /**
+   * Stores a board, creating it or replacing the one of that id (its `created_at` kept);
+   * resolves the stored board. Safe to retry: the same input stores the same board.
+   * A board the api refuses is `HTTP_ERROR` 400 with every problem in `problems`.
+   */
+  putBoard(
+    boardId: string,
+    input: BoardInput,
+    options?: CallOptions,
+  ): Promise<Returned<Board, Throws>>;
+  /** Deletes a board; resolves the deleted board (`HTTP_ERROR` 404 when there is none). */
+  deleteBoard(boardId: string, options?: CallOptions): Promise<Returned<Board, Throws>>;
 };
 
 const RETRY_BASE_MS = 250;
@@ -300,6 +318,14 @@ function pageOf<T>(body: unknown, headers: Headers): ReturnType<Reader<Page<T>>>
     return { ok: false, problem: 'with a Link rel="next" that carries no usable cursor' };
   }
   return { ok: true, value: { items: body as T[], next_cursor: next } };
+}
+
+/** The boards list's `{ boards }` answer as the list. */
+function boardListOf(body: unknown): ReturnType<Reader<Board[]>> {
+  const boards = (body as { boards?: unknown } | null | undefined)?.boards;
+  if (!Array.isArray(boards))
+    return { ok: false, problem: 'with a body that holds no boards list' };
+  return { ok: true, value: boards as Board[] };
 }
 
 /** The incidents list's `{ incidents }` answer and its Link header as a page. */
@@ -645,5 +671,13 @@ export function createSchedmonClient<Throws extends boolean = false>(
       call({ route: 'incident', id: incidentId, signal: callOptions.signal }),
     acknowledgeIncident: (incidentId, { signal, ...body } = {}) =>
       call({ route: 'acknowledgeIncident', id: incidentId, body, signal }),
+    listBoards: (callOptions = {}) =>
+      call({ route: 'listBoards', signal: callOptions.signal }, boardListOf),
+    getBoard: (boardId, callOptions = {}) =>
+      call({ route: 'getBoard', id: boardId, signal: callOptions.signal }),
+    putBoard: (boardId, input, callOptions = {}) =>
+      call({ route: 'putBoard', id: boardId, body: input, signal: callOptions.signal }),
+    deleteBoard: (boardId, callOptions = {}) =>
+      call({ route: 'deleteBoard', id: boardId, signal: callOptions.signal }),
   };
 }

@@ -207,6 +207,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/boards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the stored boards by id (the default board from the environment is not stored) */
+        get: operations["listBoards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/boards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored board */
+        get: operations["getBoard"];
+        /** Store a board: 201 when it is new, 200 when it replaces the board of that id (created_at kept) */
+        put: operations["putBoard"];
+        post?: never;
+        /** Delete a board: its members go back to the default board unless another board names them */
+        delete: operations["deleteBoard"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedulers/{id}/status": {
         parameters: {
             query?: never;
@@ -777,7 +813,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1082,7 +1118,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1361,7 +1397,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1657,7 +1693,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1988,7 +2024,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2108,6 +2144,7 @@ export interface operations {
                 service_name?: string;
                 /** @example eod */
                 tag?: string;
+                /** @description Unique id of the board, e.g. payments */
                 board?: string;
                 /** @description true: only archived schedulers */
                 archived?: boolean;
@@ -2280,7 +2317,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2523,7 +2560,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2643,6 +2680,7 @@ export interface operations {
                  * @example service-a-eod
                  */
                 scheduler_id?: string;
+                /** @description Unique id of the board, e.g. payments */
                 board?: string;
                 /** @example 50 */
                 limit: number;
@@ -2761,7 +2799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2984,7 +3022,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3219,7 +3257,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3405,6 +3443,1082 @@ export interface operations {
             };
         };
     };
+    listBoards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "boards": [
+                     *         {
+                     *           "board_id": "payments",
+                     *           "title": "Payments EOD",
+                     *           "slack_channel_id": "C0PAYMENTS",
+                     *           "timezone": "Asia/Jakarta",
+                     *           "window_start": "00:00",
+                     *           "window_end": "06:00",
+                     *           "update_every_minutes": 60,
+                     *           "members": {
+                     *             "scheduler_ids": [
+                     *               "payments-*",
+                     *               "ledger-eod"
+                     *             ],
+                     *             "services": [
+                     *               "Ledger"
+                     *             ],
+                     *             "tags": [
+                     *               "eod"
+                     *             ]
+                     *           },
+                     *           "mention": "S0PAYOPS",
+                     *           "quiet_dates": [
+                     *             "2026-12-25"
+                     *           ],
+                     *           "created_at": "2025-11-02T09:15:00.000Z",
+                     *           "updated_at": "2026-01-15T01:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        boards: {
+                            /** @description Unique id of the board, e.g. payments */
+                            board_id: string;
+                            title: string;
+                            slack_channel_id: string;
+                            timezone: string;
+                            window_start: string;
+                            window_end: string;
+                            update_every_minutes: number;
+                            members: {
+                                scheduler_ids: string[];
+                                services: string[];
+                                tags: string[];
+                            };
+                            mention: string | null;
+                            quiet_dates: string[];
+                            /**
+                             * Format: iso-timestamp
+                             * @description ISO 8601 with offset or Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: iso-timestamp
+                             * @description ISO 8601 with offset or Z
+                             */
+                            updated_at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards",
+                     *       "method": "GET",
+                     *       "error": "Bad Request",
+                     *       "message": "Malformed URL"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards",
+                     *       "method": "GET",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards",
+                     *       "method": "GET",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not read boards: it needs the admin scope"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards",
+                     *       "method": "GET",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards",
+                     *       "method": "GET",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    getBoard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Unique id of the board, e.g. payments
+                 * @example payments
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "board_id": "payments",
+                     *       "title": "Payments EOD",
+                     *       "slack_channel_id": "C0PAYMENTS",
+                     *       "timezone": "Asia/Jakarta",
+                     *       "window_start": "00:00",
+                     *       "window_end": "06:00",
+                     *       "update_every_minutes": 60,
+                     *       "members": {
+                     *         "scheduler_ids": [
+                     *           "payments-*",
+                     *           "ledger-eod"
+                     *         ],
+                     *         "services": [
+                     *           "Ledger"
+                     *         ],
+                     *         "tags": [
+                     *           "eod"
+                     *         ]
+                     *       },
+                     *       "mention": "S0PAYOPS",
+                     *       "quiet_dates": [
+                     *         "2026-12-25"
+                     *       ],
+                     *       "created_at": "2025-11-02T09:15:00.000Z",
+                     *       "updated_at": "2026-01-15T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Unique id of the board, e.g. payments */
+                        board_id: string;
+                        title: string;
+                        slack_channel_id: string;
+                        timezone: string;
+                        window_start: string;
+                        window_end: string;
+                        update_every_minutes: number;
+                        members: {
+                            scheduler_ids: string[];
+                            services: string[];
+                            tags: string[];
+                        };
+                        mention: string | null;
+                        quiet_dates: string[];
+                        /**
+                         * Format: iso-timestamp
+                         * @description ISO 8601 with offset or Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: iso-timestamp
+                         * @description ISO 8601 with offset or Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "GET",
+                     *       "error": "Bad Request",
+                     *       "message": "Malformed URL"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "GET",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "GET",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not read boards: it needs the admin scope"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "GET",
+                     *       "error": "Not Found",
+                     *       "message": "Board payments not found"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "GET",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "GET",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    putBoard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Unique id of the board, e.g. payments
+                 * @example payments
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Payments EOD",
+                 *       "slack_channel_id": "C0PAYMENTS",
+                 *       "timezone": "Asia/Jakarta",
+                 *       "window_start": "00:00",
+                 *       "window_end": "06:00",
+                 *       "update_every_minutes": 60,
+                 *       "members": {
+                 *         "scheduler_ids": [
+                 *           "payments-*",
+                 *           "ledger-eod"
+                 *         ],
+                 *         "services": [
+                 *           "Ledger"
+                 *         ],
+                 *         "tags": [
+                 *           "eod"
+                 *         ]
+                 *       },
+                 *       "mention": "S0PAYOPS",
+                 *       "quiet_dates": [
+                 *         "2026-12-25"
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Unique id of the board, e.g. payments */
+                    board_id?: string;
+                    /** @description The table's header, e.g. Payments EOD */
+                    title: string;
+                    /** @description The channel of the table, the summary and the members’ incidents */
+                    slack_channel_id: string;
+                    /** @description IANA zone of the window and of every time shown, e.g. Europe/London */
+                    timezone: string;
+                    window_start: string;
+                    window_end: string;
+                    /** @default 60 */
+                    update_every_minutes?: number;
+                    /** @description A scheduler is a member when any selector matches it */
+                    members: {
+                        scheduler_ids?: string[];
+                        services?: string[];
+                        tags?: string[];
+                    };
+                    /** @description User (U…) or group (S…) pinged by the summary and by members’ incidents */
+                    mention?: string | (never | null);
+                    /** @description Dates (board zone) with no table and no incidents: holidays */
+                    quiet_dates?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "board_id": "payments",
+                     *       "title": "Payments EOD",
+                     *       "slack_channel_id": "C0PAYMENTS",
+                     *       "timezone": "Asia/Jakarta",
+                     *       "window_start": "00:00",
+                     *       "window_end": "06:00",
+                     *       "update_every_minutes": 60,
+                     *       "members": {
+                     *         "scheduler_ids": [
+                     *           "payments-*",
+                     *           "ledger-eod"
+                     *         ],
+                     *         "services": [
+                     *           "Ledger"
+                     *         ],
+                     *         "tags": [
+                     *           "eod"
+                     *         ]
+                     *       },
+                     *       "mention": "S0PAYOPS",
+                     *       "quiet_dates": [
+                     *         "2026-12-25"
+                     *       ],
+                     *       "created_at": "2025-11-02T09:15:00.000Z",
+                     *       "updated_at": "2026-01-15T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Unique id of the board, e.g. payments */
+                        board_id: string;
+                        title: string;
+                        slack_channel_id: string;
+                        timezone: string;
+                        window_start: string;
+                        window_end: string;
+                        update_every_minutes: number;
+                        members: {
+                            scheduler_ids: string[];
+                            services: string[];
+                            tags: string[];
+                        };
+                        mention: string | null;
+                        quiet_dates: string[];
+                        /**
+                         * Format: iso-timestamp
+                         * @description ISO 8601 with offset or Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: iso-timestamp
+                         * @description ISO 8601 with offset or Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "board_id": "payments",
+                     *       "title": "Payments EOD",
+                     *       "slack_channel_id": "C0PAYMENTS",
+                     *       "timezone": "Asia/Jakarta",
+                     *       "window_start": "00:00",
+                     *       "window_end": "06:00",
+                     *       "update_every_minutes": 60,
+                     *       "members": {
+                     *         "scheduler_ids": [
+                     *           "payments-*",
+                     *           "ledger-eod"
+                     *         ],
+                     *         "services": [
+                     *           "Ledger"
+                     *         ],
+                     *         "tags": [
+                     *           "eod"
+                     *         ]
+                     *       },
+                     *       "mention": "S0PAYOPS",
+                     *       "quiet_dates": [
+                     *         "2026-12-25"
+                     *       ],
+                     *       "created_at": "2026-01-15T01:00:00.000Z",
+                     *       "updated_at": "2026-01-15T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Unique id of the board, e.g. payments */
+                        board_id: string;
+                        title: string;
+                        slack_channel_id: string;
+                        timezone: string;
+                        window_start: string;
+                        window_end: string;
+                        update_every_minutes: number;
+                        members: {
+                            scheduler_ids: string[];
+                            services: string[];
+                            tags: string[];
+                        };
+                        mention: string | null;
+                        quiet_dates: string[];
+                        /**
+                         * Format: iso-timestamp
+                         * @description ISO 8601 with offset or Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: iso-timestamp
+                         * @description ISO 8601 with offset or Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "PUT",
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "timezone 'Mars/Olympus' is not an IANA time zone (e.g. Asia/Jakarta)",
+                     *         "update_every_minutes must be at least 15"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "PUT",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "PUT",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not change boards: it needs the admin scope"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The body is larger than the route accepts: `BODY_LIMIT_BYTES` (64 KiB by default), `BATCH_BODY_LIMIT_BYTES` for a batch */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "PUT",
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "PUT",
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "Unsupported content type: text/plain"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "PUT",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "PUT",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    deleteBoard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Unique id of the board, e.g. payments
+                 * @example payments
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "board_id": "payments",
+                     *       "title": "Payments EOD",
+                     *       "slack_channel_id": "C0PAYMENTS",
+                     *       "timezone": "Asia/Jakarta",
+                     *       "window_start": "00:00",
+                     *       "window_end": "06:00",
+                     *       "update_every_minutes": 60,
+                     *       "members": {
+                     *         "scheduler_ids": [
+                     *           "payments-*",
+                     *           "ledger-eod"
+                     *         ],
+                     *         "services": [
+                     *           "Ledger"
+                     *         ],
+                     *         "tags": [
+                     *           "eod"
+                     *         ]
+                     *       },
+                     *       "mention": "S0PAYOPS",
+                     *       "quiet_dates": [
+                     *         "2026-12-25"
+                     *       ],
+                     *       "created_at": "2025-11-02T09:15:00.000Z",
+                     *       "updated_at": "2026-01-15T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Unique id of the board, e.g. payments */
+                        board_id: string;
+                        title: string;
+                        slack_channel_id: string;
+                        timezone: string;
+                        window_start: string;
+                        window_end: string;
+                        update_every_minutes: number;
+                        members: {
+                            scheduler_ids: string[];
+                            services: string[];
+                            tags: string[];
+                        };
+                        mention: string | null;
+                        quiet_dates: string[];
+                        /**
+                         * Format: iso-timestamp
+                         * @description ISO 8601 with offset or Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: iso-timestamp
+                         * @description ISO 8601 with offset or Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "DELETE",
+                     *       "error": "Bad Request",
+                     *       "message": "Malformed URL"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "DELETE",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "DELETE",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not change boards: it needs the admin scope"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "DELETE",
+                     *       "error": "Not Found",
+                     *       "message": "Board payments not found"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "DELETE",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/boards/payments",
+                     *       "method": "DELETE",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
     reportStatus: {
         parameters: {
             query?: never;
@@ -3539,7 +4653,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3838,7 +4952,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4196,7 +5310,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The key’s scopes do not allow this operation on this scheduler */
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -7,6 +7,8 @@
 import {
   BatchAcceptedSchema,
   BatchBodySchema,
+  BoardInputSchema,
+  BoardSchema,
   HeartbeatAcceptedSchema,
   HeartbeatBodySchema,
   HistoryEntrySchema,
@@ -150,6 +152,32 @@ export const ROUTES = {
     success: 200,
     body: AcknowledgeBodySchema,
     response: IncidentRecordSchema,
+  },
+  listBoards: {
+    method: 'GET',
+    path: '/api/v1/boards',
+    success: 200,
+    response: Type.Object({ boards: Type.Array(BoardSchema) }),
+  },
+  getBoard: {
+    method: 'GET',
+    path: '/api/v1/boards/{id}',
+    success: 200,
+    response: BoardSchema,
+  },
+  // 201 when the board is new, 200 when it replaces one: the same board either way.
+  putBoard: {
+    method: 'PUT',
+    path: '/api/v1/boards/{id}',
+    success: 200,
+    body: BoardInputSchema,
+    response: BoardSchema,
+  },
+  deleteBoard: {
+    method: 'DELETE',
+    path: '/api/v1/boards/{id}',
+    success: 200,
+    response: BoardSchema,
   },
 } as const satisfies Record<string, Route>;
 

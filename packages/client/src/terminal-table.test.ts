@@ -26,7 +26,7 @@ describe('renderTerminalTable', () => {
   it('shows Slack’s rows in Slack’s order, aligned, with producer text unescaped', () => {
     const text = renderTerminalTable(records, NOW, DEFAULT_EOD_CONFIG, { color: false });
     expect(text.split('\n')).toEqual([
-      '📊 EOD Process Status — 15 Jan 2026 02:30 WIB',
+      '📊 EOD Process Status — night of 15 Jan 2026 · 15 Jan 02:30 WIB',
       '✅ 1 completed · 🟡 2 running · ⬜ 0 pending · ❌ 1 failed · ⚠️ 1 stale',
       '',
       'Service   │ Job Name │ Status',

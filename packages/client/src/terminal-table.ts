@@ -7,6 +7,7 @@
 import type { EodConfig, SchedulerRecord } from '@schedmon/domain';
 import {
   formatBusinessDate,
+  formatDayMonth,
   formatWallTime,
   renderStatusTable,
   slotOf,
@@ -56,19 +57,22 @@ function colourOf(status: string): string {
 
 /**
  * Tonight's table at `nowMs` as terminal text: title, counts, aligned rows (problems
- * first, as in Slack), legend. Throws a RangeError for an EOD config the domain rejects.
+ * first, as in Slack), legend. `title` is the board's (default `DEFAULT_BOARD_TITLE`).
+ * Throws a RangeError for an EOD config the domain rejects.
  */
 export function renderTerminalTable(
   records: readonly SchedulerRecord[],
   nowMs: number,
   eod: EodConfig,
-  options: { color: boolean },
+  options: { color: boolean; title?: string },
 ): string {
   const slot = slotOf(nowMs, eod);
   const messages = renderStatusTable({
     rows: tonightRows(records, nowMs, eod),
     timeZone: eod.timeZone,
+    title: options.title,
     businessDateLabel: formatBusinessDate(slot.businessDate),
+    dayLabel: formatDayMonth(nowMs, eod.timeZone),
     timeLabel: formatWallTime(nowMs, eod.timeZone),
     zoneLabel: zoneAbbreviation(nowMs, eod.timeZone),
   });

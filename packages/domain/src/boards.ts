@@ -79,8 +79,10 @@ export const BoardInputSchema = Type.Object(
     title: Type.String({
       minLength: 1,
       maxLength: 150,
-      pattern: '^(?=.*\\S)[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$',
-      'x-problem': 'it needs a visible character, and no control characters',
+      // No bidirectional controls either: a header that reads backwards is a spoof.
+      pattern:
+        '^(?=.*\\S)[^\\u0000-\\u001F\\u007F-\\u009F\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\uD800-\\uDFFF]*$',
+      'x-problem': 'it needs a visible character, and no control or bidirectional characters',
       description: "The table's header, e.g. Payments EOD",
     }),
     slack_channel_id: Type.String({
@@ -215,12 +217,7 @@ export function settingsOf(boardId: string, input: BoardInput): BoardSettings {
 }
 
 /** The board stored for `input` at `now`, keeping `created_at` of the board it replaces. */
-export function boardOf(
-  boardId: string,
-  input: BoardInput,
-  now: string,
-  existing?: Board,
-): Board {
+export function boardOf(boardId: string, input: BoardInput, now: string, existing?: Board): Board {
   return {
     ...settingsOf(boardId, input),
     created_at: existing?.created_at ?? now,
@@ -335,21 +332,29 @@ export function isQuietNight(board: BoardSettings, businessDate: string): boolea
 }
 
 /**
- * Whether the instant is quiet on the board: its calendar date in the board's zone is a
- * quiet date, or it falls inside the window of a quiet night (a window past midnight
- * belongs to the date it opened on).
+ * Whether the instant is quiet on the board: inside one of its windows, when that
+ * night's business date is a quiet date (a window past midnight belongs to the date it
+ * opened on, so 02:00 after a quiet 24 Dec evening is quiet, and 02:00 on a quiet 25 Dec
+ * inside the night of 24 Dec is not); outside any window, when its calendar date in the
+ * board's zone is a quiet date.
  */
 export function isQuietAt(board: BoardSettings, instantMs: number, shared: EodConfig): boolean {
   if (board.quiet_dates.length === 0) return false;
-  if (board.quiet_dates.includes(wallDate(instantMs, board.timezone))) return true;
   const window = currentOrNextWindow(instantMs, eodConfigOfBoard(board, shared));
-  return window.start <= instantMs && board.quiet_dates.includes(window.businessDate);
+  if (window.start <= instantMs && instantMs < window.end) {
+    return board.quiet_dates.includes(window.businessDate);
+  }
+  return board.quiet_dates.includes(wallDate(instantMs, board.timezone));
 }
+
+/** Channels one incident goes to at most: each costs a root, a thread and their edits. */
+export const MAX_INCIDENT_ROUTES = 5;
 
 /** Where one incident's messages go: a board's channel, mention and zone. */
 export const IncidentRouteSchema = Type.Object({
   board_id: Type.String(),
-  channel: Type.String(),
+  /** Null: the notifier's own channel (`SLACK_CHANNEL_ID`), the default board's. */
+  channel: Type.Union([Type.String(), Type.Null()]),
   mention: Type.Union([Type.String(), Type.Null()]),
   time_zone: Type.String(),
 });
@@ -357,9 +362,10 @@ export type IncidentRoute = Static<typeof IncidentRouteSchema>;
 
 /**
  * Where a scheduler's incident opened at `instantMs` goes: one route per channel of its
- * boards that are not quiet then (two boards in one channel post there once, the first
- * board's mention and zone). `quiet` when every board of it is quiet: no incident opens.
- * Without stored boards, `routes` is undefined: the notifier's own channel, as before.
+ * boards that are not quiet then, at most `MAX_INCIDENT_ROUTES` (two boards in one channel
+ * post there once, in the first board's zone, with the first mention either names). `quiet` when every board of it is quiet: no incident
+ * opens. Without stored boards, `routes` is undefined: the notifier's own channel and the
+ * worker's zone, as before boards.
  */
 export function incidentRoutesOf(
   record: SchedulerRecord,
@@ -374,11 +380,17 @@ export function incidentRoutesOf(
   if (!hasStoredBoards) return { routes: undefined, quiet };
   const routes: IncidentRoute[] = [];
   for (const board of awake) {
-    if (board.slack_channel_id === '') continue;
-    if (routes.some((route) => route.channel === board.slack_channel_id)) continue;
+    const channel = board.slack_channel_id === '' ? null : board.slack_channel_id;
+    const same = routes.find((route) => route.channel === channel);
+    if (same) {
+      // Two boards in one channel: one root, paging whichever board names someone.
+      same.mention ??= board.mention;
+      continue;
+    }
+    if (routes.length === MAX_INCIDENT_ROUTES) break;
     routes.push({
       board_id: board.board_id,
-      channel: board.slack_channel_id,
+      channel,
       mention: board.mention,
       time_zone: board.timezone,
     });

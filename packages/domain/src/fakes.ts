@@ -508,20 +508,22 @@ export function createMemoryQueue(options: {
 type NotifiedMessage = { ref: MessageRef; message: SlackMessage; updates: number };
 
 /**
- * A notifier that keeps messages in memory, with refs like Slack's. `posted()` lists the
- * top-level messages, `thread(parent)` the replies in one message's thread, oldest first;
- * `read(ref)` finds either. Like Slack (and the fake Slack server), `reply` refuses with
- * `thread_not_found` unless `parent` is a top-level message in this notifier's channel.
- * `failNext` makes the next calls fail with the given error (a `NotifierError` by default
- * retryable).
+ * A notifier that keeps messages in memory, with refs like Slack's. `post` puts a message in
+ * the channel it is given, else in this notifier's own (`channel`), and the ref records it.
+ * `posted(channel?)` lists the top-level messages (of one channel, or of all), `thread(parent)`
+ * the replies in one message's thread, oldest first; `read(ref)` finds either. Like Slack
+ * (and the fake Slack server), `update` refuses with `message_not_found` and `reply` with
+ * `thread_not_found` unless the ref names a message (for `reply`, a top-level one) in the
+ * ref's channel. `failNext` makes the next calls fail with the given error (a
+ * `NotifierError` by default retryable).
  */
 export function createMemoryNotifier(channel = 'C0FAKE'): Notifier & {
   read(ref: MessageRef): SlackMessage | undefined;
-  posted(): NotifiedMessage[];
+  posted(channel?: string): NotifiedMessage[];
   thread(parent: MessageRef): NotifiedMessage[];
   failNext(error?: NotifierError, times?: number): void;
 } {
-  // Keyed by ts, in post order; `parent` is the thread's ts for a reply.
+  // Keyed by ts (unique across channels), in post order; `parent` is the thread's ts for a reply.
   const messages = new Map<string, NotifiedMessage & { parent: string | undefined }>();
   const failures: NotifierError[] = [];
   let sequence = 0;
@@ -529,43 +531,47 @@ export function createMemoryNotifier(channel = 'C0FAKE'): Notifier & {
     const failure = failures.shift();
     if (failure) throw failure;
   };
-  const store = (message: SlackMessage, parent: string | undefined): MessageRef => {
+  const store = (message: SlackMessage, to: string, parent: string | undefined): MessageRef => {
     sequence += 1;
-    const ref = { channel, ts: `1700000000.${String(sequence).padStart(6, '0')}` };
+    const ref = { channel: to, ts: `1700000000.${String(sequence).padStart(6, '0')}` };
     messages.set(ref.ts, { ref, message: structuredClone(message), updates: 0, parent });
-    return ref;
+    return { ...ref };
   };
-  const list = (parent: string | undefined): NotifiedMessage[] =>
+  const find = (ref: MessageRef) => {
+    const stored = messages.get(ref.ts);
+    return stored?.ref.channel === ref.channel ? stored : undefined;
+  };
+  const list = (filter: (entry: NotifiedMessage & { parent: string | undefined }) => boolean) =>
     [...messages.values()]
-      .filter((entry) => entry.parent === parent)
+      .filter(filter)
       .map(({ ref, message, updates }) => structuredClone({ ref, message, updates }));
   return {
-    async post(message) {
+    async post(message, to) {
       maybeFail();
-      return store(message, undefined);
+      return store(message, to ?? channel, undefined);
     },
     async update(ref, message) {
       maybeFail();
-      const stored = messages.get(ref.ts);
-      if (!stored || ref.channel !== channel) throw new NotifierError('message_not_found', false);
+      const stored = find(ref);
+      if (!stored) throw new NotifierError('message_not_found', false);
       stored.message = structuredClone(message);
       stored.updates += 1;
-      return ref;
+      return { channel: ref.channel, ts: ref.ts };
     },
     async reply(parent, message) {
       maybeFail();
-      const root = messages.get(parent.ts);
-      if (!root || parent.channel !== channel || root.parent !== undefined) {
-        throw new NotifierError('thread_not_found', false);
-      }
-      return store(message, parent.ts);
+      const root = find(parent);
+      if (!root || root.parent !== undefined) throw new NotifierError('thread_not_found', false);
+      return store(message, parent.channel, parent.ts);
     },
     async check() {
       return { ok: true, message: 'in-memory notifier' };
     },
-    read: (ref) => structuredClone(messages.get(ref.ts)?.message),
-    posted: () => list(undefined),
-    thread: (parent) => (parent.channel === channel ? list(parent.ts) : []),
+    read: (ref) => structuredClone(find(ref)?.message),
+    posted: (of) =>
+      list((entry) => entry.parent === undefined && (of === undefined || entry.ref.channel === of)),
+    thread: (parent) =>
+      list((entry) => entry.parent === parent.ts && entry.ref.channel === parent.channel),
     failNext(error = new NotifierError('service_unavailable', true), times = 1) {
       for (let i = 0; i < times; i += 1) failures.push(error);
     },

@@ -29,7 +29,7 @@ describe('renderFinalSummary', () => {
     );
     const message = summary(rows);
     expectValid([message]);
-    expect(headerOf(message)).toBe('🏁 EOD Summary — 15 Jan 2026 06:00 WIB');
+    expect(headerOf(message)).toBe('🏁 EOD Summary — night of 15 Jan 2026 · 06:00 WIB');
     expect(sectionTexts(message)[0]).toBe(
       '✅ 3 completed · 🟡 0 running · ⬜ 0 pending · ❌ 0 failed · ⚠️ 0 stale\n' +
         '*All clear ✅* — all 3 schedulers completed.',
@@ -130,6 +130,79 @@ describe('renderFinalSummary', () => {
       /…and \d+ more$/,
     );
     expect(controlSequences(message).every((sequence) => sequence === '<@U1>')).toBe(true);
+  });
+});
+
+describe('renderFinalSummary header and mention', () => {
+  const done = [row(record('c', { status: 'completed', execution_time_ms: 1_000 }))];
+  const failed = [
+    ...done,
+    row(record('f', { status: 'failed', error_message: 'disk full <!here> @channel' })),
+  ];
+  const summary = (rows: TableRow[], extra: Partial<Parameters<typeof renderFinalSummary>[0]>) =>
+    renderFinalSummary({
+      ...LABELS,
+      timeLabel: '06:00',
+      rows,
+      timeZone: ZONE,
+      acknowledgements: [],
+      ...extra,
+    });
+
+  it('names the night and the moment apart, the default board keeping “EOD Summary”', () => {
+    expect(headerOf(summary(done, { dayLabel: '15 Jan' }))).toBe(
+      '🏁 EOD Summary — night of 15 Jan 2026 · 15 Jan 06:00 WIB',
+    );
+    expect(headerOf(summary(done, { dayLabel: '15 Jan', title: 'EOD Process Status' }))).toBe(
+      '🏁 EOD Summary — night of 15 Jan 2026 · 15 Jan 06:00 WIB',
+    );
+    // A catch-up summary in the afternoon: the night of the 15th, read on the 15th at 16:24.
+    expect(headerOf(summary(done, { dayLabel: '15 Jan', timeLabel: '16:24' }))).toBe(
+      '🏁 EOD Summary — night of 15 Jan 2026 · 15 Jan 16:24 WIB',
+    );
+  });
+
+  it('names a board by its title, cut so the header stays within 150', () => {
+    expect(headerOf(summary(done, { dayLabel: '15 Jan', title: 'Payments EOD' }))).toBe(
+      '🏁 Payments EOD summary — night of 15 Jan 2026 · 15 Jan 06:00 WIB',
+    );
+    const long = summary(done, { dayLabel: '15 Jan', title: `P${'x'.repeat(149)}` });
+    expectValid([long]);
+    expect(headerOf(long).length).toBeLessThanOrEqual(150);
+    expect(headerOf(long)).toMatch(/^🏁 Px+… summary — night of 15 Jan 2026 · 15 Jan 06:00 WIB$/);
+  });
+
+  it.each([
+    ['U0OPS', '<@U0OPS>'],
+    ['W0OPS', '<@W0OPS>'],
+    ['S0OPS', '<!subteam^S0OPS>'],
+  ])('mentions the board’s %s when something is wrong', (id, mention) => {
+    const message = summary(failed, { mention: id });
+    expectValid([message]);
+    expect(sectionTexts(message)[0]?.split('\n')).toContain(
+      `🔔 ${mention} — tonight needs attention.`,
+    );
+    expect(message.text).toContain(mention);
+    expect(controlSequences(message.blocks)).toEqual([mention]);
+  });
+
+  it('mentions no one when all is clear, without a mention, or with an invalid one', () => {
+    const pending = [...done, row(record('p'), 'pending')];
+    expect(summary(pending, { mention: 'U0OPS' }).text).toContain('<@U0OPS>');
+    for (const [rows, mention] of [
+      [done, 'U0OPS'],
+      [[], 'U0OPS'],
+      [[row(record('held'), 'pending', null, true)], 'U0OPS'],
+      [failed, null],
+      [failed, undefined],
+      [failed, '<!channel>'],
+      [failed, 'here'],
+      [failed, 'C0CHANNEL'],
+    ] as const) {
+      const message = summary([...rows], mention === undefined ? {} : { mention });
+      expect(controlSequences(message), String(mention)).toEqual([]);
+      expect(message.text).not.toContain('needs attention');
+    }
   });
 });
 

@@ -3,23 +3,23 @@
  * times, what failed, still runs or never started, and who acknowledged which failure.
  */
 import type { Acknowledgement } from './alerts.ts';
+import { DEFAULT_BOARD_TITLE } from './boards.ts';
 import { acknowledgedBy } from './failure-alert-message.ts';
 import { acknowledgerText, incidentMark } from './incident-messages.ts';
 import type { Incident } from './incidents.ts';
 import type { SlackMessage } from './ports.ts';
 import type { SchedulerRecord } from './scheduler.ts';
-import type { TitleLabels } from './slack-blocks.ts';
 import {
   headerBlock,
-  headerText,
   MESSAGE_BUDGET,
   message,
   sectionBlock,
   TEXT_LENGTHS,
-  titleOf,
 } from './slack-blocks.ts';
-import { escapeMrkdwn, safeText } from './slack-text.ts';
+import { escapeMrkdwn, mentionFor, safeText } from './slack-text.ts';
 import { formatClock, formatDuration, formatElapsed, zoneText } from './slack-times.ts';
+import type { BoardHeaderLabels } from './status-table-message.ts';
+import { boardHeader } from './status-table-message.ts';
 import type { TableRow } from './table-rows.ts';
 import {
   activeIncidents,
@@ -34,7 +34,7 @@ import {
 } from './table-rows.ts';
 
 /** Input of `renderFinalSummary`. */
-export type FinalSummaryInput = TitleLabels & {
+export type FinalSummaryInput = BoardHeaderLabels & {
   rows: readonly TableRow[];
   timeZone: string;
   acknowledgements: readonly Acknowledgement[];
@@ -42,9 +42,16 @@ export type FinalSummaryInput = TitleLabels & {
   incidents?: readonly Incident[];
   /** ISO instant of the summary: how long the still-open incidents have been open. */
   at?: string;
+  /**
+   * The board's `mention` (a `U…`/`W…` user or `S…` user group id), pinged when something
+   * is wrong; anything else is ignored.
+   */
+  mention?: string | null;
 };
 
-const SUMMARY_TITLE = '🏁 EOD Summary';
+const SUMMARY_MARK = '🏁 ';
+// The default board's summary keeps the name it had before boards existed.
+const DEFAULT_SUMMARY_TITLE = 'EOD Summary';
 
 /**
  * The 06:00 summary, one message: counts per status, "All clear ✅" when every scheduler
@@ -57,6 +64,9 @@ const SUMMARY_TITLE = '🏁 EOD Summary';
  * after 1 h 31 min" or "open for 2 h", who acknowledged), the counts add
  * `· 🚨 N open incidents`, and it is not all clear while a scheduler's incident is open.
  *
+ * With a valid `mention`, a summary that is not all clear (a scheduler failed, still runs or
+ * never started, or an incident is open) pings it in its first section.
+ *
  * Throws a `RangeError` for an unknown `timeZone`.
  */
 export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
@@ -64,15 +74,21 @@ export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
   const zone = zoneText(input.zoneLabel);
   const counts = countRows(rows);
   const ordered = orderRows(rows);
-  const header = headerText(titleOf(SUMMARY_TITLE, input), '');
+  const header = summaryHeader(input);
   const openIncidents = countIncidentRows(rows, activeIncidents(input.incidents));
 
   const overview = [formatCounts(counts, openIncidents)];
   const watched = counts.total - counts.paused;
+  const allClear = watched > 0 && counts.completed === watched && openIncidents === 0;
   if (counts.total === 0) overview.push(NO_SCHEDULERS);
-  else if (watched > 0 && counts.completed === watched && openIncidents === 0) {
+  else if (allClear) {
     const paused = counts.paused > 0 ? ` (${counts.paused} paused)` : '';
     overview.push(`*All clear ✅* — all ${watched} schedulers completed${paused}.`);
+  }
+  // Something is wrong when a watched scheduler did not complete or an incident is open.
+  const mention = mentionFor(input.mention);
+  if (mention !== undefined && watched > 0 && !allClear) {
+    overview.push(`🔔 ${mention} — tonight needs attention.`);
   }
   const active = ordered.filter((row) => !row.paused);
 
@@ -119,6 +135,17 @@ export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
   const blocks = [headerBlock(header), ...sections.map((section) => sectionBlock(section))];
   const text = [escapeMrkdwn(header), ...sections].join('\n\n');
   return message(text, blocks);
+}
+
+/**
+ * `🏁 EOD Summary — night of 15 Jan 2026 · 15 Jan 06:00 WIB`; a board with its own title:
+ * `🏁 Payments EOD summary — …`.
+ */
+function summaryHeader(input: FinalSummaryInput): string {
+  const title = input.title?.trim() ?? '';
+  return title.length === 0 || title === DEFAULT_BOARD_TITLE
+    ? boardHeader(SUMMARY_MARK, DEFAULT_SUMMARY_TITLE, '', input, '')
+    : boardHeader(SUMMARY_MARK, title, ' summary', input, '');
 }
 
 function entryName(scheduler: Pick<SchedulerRecord, 'service_name' | 'job_name'>): string {

@@ -14,6 +14,8 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
+import type { IncidentRoute } from './boards.ts';
+import { IncidentRouteSchema } from './boards.ts';
 import type { DeadlineEvent, StatusEvent } from './events.ts';
 import { runDurationMs } from './events.ts';
 import type {
@@ -53,6 +55,11 @@ export const IncidentContextSchema = Type.Object({
     last_signal_at: Type.Union([Type.String(), Type.Null()]),
     failures_in_row: Type.Union([Type.Integer(), Type.Null()]),
   }),
+  /**
+   * Where its messages go: one root message and thread per route (its boards' channels
+   * when it opened, docs/boards.md). Absent: the notifier's own channel, one thread.
+   */
+  routes: Type.Optional(Type.Array(IncidentRouteSchema)),
 });
 export type IncidentContext = Static<typeof IncidentContextSchema>;
 
@@ -75,6 +82,8 @@ export const OutboxEntrySchema = Type.Object({
   /** The incident as this transition left it. */
   incident: IncidentSchema,
   delivery: DeliverySchema,
+  /** The route's channel this call goes to; absent: the notifier's own channel. */
+  channel: Type.Optional(Type.String()),
   created_at: Type.String(),
   attempts: Type.Integer({ minimum: 0 }),
   next_attempt_at: Type.String(),
@@ -100,8 +109,12 @@ const MessageRefSchema = Type.Object({ channel: Type.String(), ts: Type.String()
 export const IncidentBoxSchema = Type.Object({
   tracker: TrackerSchema,
   outbox: Type.Array(OutboxEntrySchema),
-  /** The root message of recent incidents, by incident id. */
+  /** The root message of recent incidents in the notifier's own channel, by incident id. */
   refs: Type.Record(Type.String(), MessageRefSchema),
+  /** The root messages of recent incidents in their routes' channels: id → channel → ref. */
+  channel_refs: Type.Optional(
+    Type.Record(Type.String(), Type.Record(Type.String(), MessageRefSchema)),
+  ),
   /** What recent incidents' messages are drawn from, by incident id. */
   contexts: Type.Record(Type.String(), IncidentContextSchema),
   claim: Type.Union([
@@ -218,26 +231,31 @@ export function withStep(
     ) {
       if (remind?.incident_id === id) remind = null;
     }
+    const channels = channelsOf(contexts[id]?.routes);
     for (const delivery of deliveriesOf(effect)) {
-      // One redraw of a root is enough: it is drawn from the latest state anyway.
-      if (delivery.type === 'edit_root') {
-        const stale = entries.findIndex(
-          (entry) =>
-            entry.delivery.type === 'edit_root' &&
-            entry.incident.incident_id === id &&
-            entry.seq !== box.claim?.seq,
-        );
-        if (stale >= 0) entries.splice(stale, 1);
+      for (const channel of channels) {
+        // One redraw of a root is enough: it is drawn from the latest state anyway.
+        if (delivery.type === 'edit_root') {
+          const stale = entries.findIndex(
+            (entry) =>
+              entry.delivery.type === 'edit_root' &&
+              entry.incident.incident_id === id &&
+              entry.channel === channel &&
+              entry.seq !== box.claim?.seq,
+          );
+          if (stale >= 0) entries.splice(stale, 1);
+        }
+        entries.push({
+          seq,
+          incident: effect.incident,
+          delivery,
+          ...(channel === undefined ? {} : { channel }),
+          created_at: now,
+          attempts: 0,
+          next_attempt_at: now,
+        });
+        seq += 1;
       }
-      entries.push({
-        seq,
-        incident: effect.incident,
-        delivery,
-        created_at: now,
-        attempts: 0,
-        next_attempt_at: now,
-      });
-      seq += 1;
     }
   }
   let dropped = 0;
@@ -272,11 +290,51 @@ export function withStep(
       outbox: entries,
       contexts: remembered(contexts, live),
       refs: remembered(box.refs, live),
+      ...(box.channel_refs && { channel_refs: remembered(box.channel_refs, live) }),
       incidents: remembered(incidents, live),
       next_seq: seq,
       remind,
     },
     dropped,
+  };
+}
+
+/**
+ * The channels an incident's messages go to, one entry each: its routes' channels, or
+ * the notifier's own (undefined) without routes or for a route without a channel.
+ */
+function channelsOf(routes: readonly IncidentRoute[] | undefined): (string | undefined)[] {
+  if (routes === undefined || routes.length === 0) return [undefined];
+  return [...new Set(routes.map((route) => route.channel ?? undefined))];
+}
+
+/** The root message of an incident in `channel` (undefined: the notifier's own channel). */
+export function rootRefOf(
+  box: IncidentBox,
+  incidentId: string,
+  channel: string | undefined,
+): MessageRef | undefined {
+  return channel === undefined ? box.refs[incidentId] : box.channel_refs?.[incidentId]?.[channel];
+}
+
+/** The route of an entry's channel, from the incident's context. */
+export function routeOf(box: IncidentBox, entry: OutboxEntry): IncidentRoute | undefined {
+  const routes = box.contexts[entry.incident.incident_id]?.routes;
+  return routes?.find((route) => (route.channel ?? undefined) === entry.channel);
+}
+
+/** The box with `ref` as the incident's root message in `channel`. */
+function withRootRef(
+  box: IncidentBox,
+  incidentId: string,
+  channel: string | undefined,
+  ref: MessageRef,
+): IncidentBox {
+  if (channel === undefined) return { ...box, refs: { ...box.refs, [incidentId]: ref } };
+  const byChannel = box.channel_refs ?? {};
+  return {
+    ...box,
+    channel_refs: { ...byChannel, [incidentId]: { ...byChannel[incidentId], [channel]: ref } },
   };
 }
 
@@ -355,27 +413,29 @@ export function nextDeliveryStep(
   if (remind !== null && (parseTimestamp(remind.at) ?? 0) <= nowMs) {
     const open = box.tracker.open;
     const stillOpen = open !== null && open.incident_id === remind.incident_id;
-    const entry: OutboxEntry | undefined =
+    const reminders: OutboxEntry[] =
       stillOpen && open.state === 'open'
-        ? {
-            seq: box.next_seq,
+        ? channelsOf(box.contexts[open.incident_id]?.routes).map((channel, index) => ({
+            seq: box.next_seq + index,
             incident: open,
             delivery: {
               type: 'reminder',
               minutes: Math.round((nowMs - (parseTimestamp(open.opened_at) ?? nowMs)) / 60_000),
             },
+            ...(channel === undefined ? {} : { channel }),
             created_at: now,
             attempts: 0,
             next_attempt_at: now,
-          }
-        : undefined;
+          }))
+        : [];
+    const entry = reminders[0];
     return {
       kind: 'settle',
       box: {
         ...box,
         remind: null,
-        outbox: entry ? [...box.outbox, entry] : box.outbox,
-        next_seq: entry ? box.next_seq + 1 : box.next_seq,
+        outbox: [...box.outbox, ...reminders],
+        next_seq: box.next_seq + reminders.length,
       },
       outcome: 'reminder',
       ...(entry ? { entry } : {}),
@@ -408,9 +468,10 @@ export function settleDelivery(
   const id = claimed.incident.incident_id;
   const rootRef =
     result.type === 'done' && claimed.delivery.type === 'post_root' ? result.ref : undefined;
+  const channel = claimed.channel;
   if (box.claim?.owner !== owner || box.claim.seq !== seq) {
-    return rootRef && !box.refs[id]
-      ? { box: { ...box, refs: { ...box.refs, [id]: rootRef } }, lost: true }
+    return rootRef && !rootRefOf(box, id, channel)
+      ? { box: withRootRef(box, id, channel, rootRef), lost: true }
       : undefined;
   }
   const entry = box.outbox.find((item) => item.seq === seq);
@@ -424,8 +485,8 @@ export function settleDelivery(
     };
     return { box: { ...box, claim: null, outbox: [retried, ...rest] }, lost: false };
   }
-  const refs = rootRef ? { ...box.refs, [id]: rootRef } : box.refs;
-  return { box: { ...box, claim: null, outbox: rest, refs }, lost: false };
+  const settled = { ...box, claim: null, outbox: rest };
+  return { box: rootRef ? withRootRef(settled, id, channel, rootRef) : settled, lost: false };
 }
 
 /** The outbox pointer of a box, as stored: when it next needs a deliverer. */
@@ -457,7 +518,11 @@ export function incidentRecordOf(box: IncidentBox, incident: Incident): Incident
     ...incident,
     service_name: context?.scheduler.service_name ?? '',
     job_name: context?.scheduler.job_name ?? '',
-    slack: box.refs[incident.incident_id] ?? null,
+    // The notifier's own channel's root, else the first board's.
+    slack:
+      box.refs[incident.incident_id] ??
+      Object.values(box.channel_refs?.[incident.incident_id] ?? {})[0] ??
+      null,
   };
 }
 

@@ -174,6 +174,8 @@ export {
   nextDueAt,
   type OutboxEntry,
   type RecordedEvent,
+  rootRefOf,
+  routeOf,
   type SignalInput,
   settleDelivery,
   signalInputOf,
@@ -318,12 +320,14 @@ export type { StaleInfo, TableRow } from './table-rows.ts';
 export { compileValidator, type Validator } from './validation.ts';
 export {
   createWatchdog,
+  type GapChannel,
   type Watchdog,
   type WatchdogDeps,
   type WatchdogRound,
 } from './watchdog.ts';
 export {
   formatBusinessDate,
+  formatDayMonth,
   formatWallTime,
   instantOf,
   type WallClock,

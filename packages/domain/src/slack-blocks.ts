@@ -9,7 +9,7 @@
  * `plain_text` object (headers, buttons), which Slack would show unescaped.
  */
 import type { SlackMessage } from './ports.ts';
-import { plainText, truncate } from './slack-text.ts';
+import { truncate } from './slack-text.ts';
 
 /**
  * Slack's limits (the fake Slack server enforces the same), each with a margin, so a message
@@ -67,16 +67,6 @@ export type TitleLabels = {
   /** e.g. `WIB`. */
   zoneLabel: string;
 };
-
-/** `title — 15 Jan 2026 02:00 WIB`, leaving out empty labels. */
-export function titleOf(title: string, labels: TitleLabels): string {
-  const { businessDateLabel, timeLabel, zoneLabel } = labels;
-  const when = [businessDateLabel, timeLabel, zoneLabel]
-    .map((label) => plainText(label, TEXT_LENGTHS.label))
-    .filter((label) => label.length > 0)
-    .join(' ');
-  return when.length > 0 ? `${title} — ${when}` : title;
-}
 
 /** A header's text: the title cut so that the title and `suffix` fit Slack's header limit. */
 export function headerText(title: string, suffix: string): string {

@@ -89,12 +89,7 @@ export type EodRunStore = {
   /** True if the step was marked done that night. */
   isDone(night: Night, marker: EodMarker, now: string): Promise<boolean>;
   /** Marks the step done that night. */
-  markDone(
-    night: Night,
-    marker: EodMarker,
-    doneAt: string,
-    expiresAt: number,
-  ): Promise<void>;
+  markDone(night: Night, marker: EodMarker, doneAt: string, expiresAt: number): Promise<void>;
 };
 
 /** The outcome of a claim: new, or the live record someone claimed the key with first. */

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_BOARD_TITLE } from './boards.ts';
+import { DEFAULT_EOD_CONFIG, slotOf } from './eod.ts';
 import type { Incident, IncidentKind } from './incidents.ts';
 import type { SlackMessage } from './ports.ts';
 import { renderStatusTable } from './status-table-message.ts';
 import type { TableRow } from './table-rows.ts';
 import type { TextObject } from './test-helpers.ts';
 import {
+  at,
   bigTable,
   controlSequences,
   expectValid,
@@ -17,100 +20,285 @@ import {
   sectionTexts,
   ZONE,
 } from './test-helpers.ts';
+import {
+  formatBusinessDate,
+  formatDayMonth,
+  formatWallTime,
+  zoneAbbreviation,
+} from './zoned-time.ts';
 
-/** The table rows of the messages, in order, without the column headings. */
+const HEADINGS = ['Service', 'Job', 'Status', 'Time', 'Detail'];
+const LINE_HEADING = 'Service │ Job Name │ Status';
+
+/** The table rows of the messages' `text` fallback, in order, without the column headings. */
 function rowLines(messages: readonly SlackMessage[]): string[] {
   return messages.flatMap((message) =>
-    sectionTexts(message)
-      .flatMap((text) => text.split('\n'))
-      .filter((line) => line.includes(' │ ') && !line.startsWith('*Service*')),
+    message.text.split('\n').filter((line) => line.includes(' │ ') && line !== LINE_HEADING),
   );
 }
 
+type Cell = { type: string; text: string };
+type Table = { type: 'table'; column_settings?: unknown[]; rows: Cell[][] };
+
+function tablesOf(message: SlackMessage): Table[] {
+  return message.blocks.filter((block) => block.type === 'table') as unknown as Table[];
+}
+
+/** The one table block of a message, or `undefined`. */
+function tableOf(message: SlackMessage): Table | undefined {
+  const tables = tablesOf(message);
+  expect(tables.length).toBeLessThanOrEqual(1);
+  return tables[0];
+}
+
+/** Every table's rows as cell texts, the heading row of each left out. */
+function cellRows(messages: readonly SlackMessage[]): string[][] {
+  return messages.flatMap((message) => {
+    const table = tableOf(message);
+    if (table === undefined) return [];
+    expect(table.rows[0]?.map((cell) => cell.text)).toEqual(HEADINGS);
+    return table.rows.slice(1).map((cells) => cells.map((cell) => cell.text));
+  });
+}
+
+/** What Slack parses as mrkdwn or shows as a notification: everything but the tables. */
+function parsedParts(messages: readonly SlackMessage[]): unknown[] {
+  return messages.map((message) => ({
+    text: message.text,
+    blocks: message.blocks.filter((block) => block.type !== 'table'),
+  }));
+}
+
+/** The header labels a caller builds at an instant, as the cron and the slash command do. */
+function labelsAt(instantMs: number) {
+  const zone = DEFAULT_EOD_CONFIG.timeZone;
+  return {
+    businessDateLabel: formatBusinessDate(slotOf(instantMs, DEFAULT_EOD_CONFIG).businessDate),
+    dayLabel: formatDayMonth(instantMs, zone),
+    timeLabel: formatWallTime(instantMs, zone),
+    zoneLabel: zoneAbbreviation(instantMs, zone),
+  };
+}
+
+// C0/C1 controls and bidi overrides: none may reach a cell.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+
+const SPEC_ROWS = [
+  row(
+    record('a', {
+      service_name: 'Service A',
+      job_name: 'EOD Process',
+      status: 'completed',
+      timestamp: '2026-01-14T17:58:00Z',
+      execution_time_ms: 15_000,
+    }),
+  ),
+  row(
+    record('b', {
+      service_name: 'Service B',
+      job_name: 'Data Sync',
+      status: 'running',
+      timestamp: '2026-01-14T17:31:00Z',
+    }),
+    'running',
+    STALE,
+  ),
+  row(record('c', { service_name: 'Service C', job_name: 'Reporting' }), 'pending'),
+  row(
+    record('d', {
+      service_name: 'Service D',
+      job_name: 'Backup',
+      status: 'failed',
+      timestamp: '2026-01-14T18:42:00Z',
+      error_message: 'disk full',
+    }),
+  ),
+];
+
+/** `n` rows with short names, all completed. */
+function shortRows(n: number): TableRow[] {
+  return Array.from({ length: n }, (_, i) =>
+    row(record(`job-${String(i).padStart(4, '0')}`, { status: 'completed' })),
+  );
+}
+
+describe('renderStatusTable header', () => {
+  it('names the business date and the moment apart: outside the window, before midnight', () => {
+    // 16:24 WIB on 1 Dec: the next night is the one of 2 Dec, which has not begun.
+    const [message] = renderStatusTable({
+      ...labelsAt(at('2026-12-01T09:24:00.000Z')),
+      rows: [],
+      timeZone: ZONE,
+    });
+    expect(headerOf(message as SlackMessage)).toBe(
+      '📊 EOD Process Status — night of 2 Dec 2026 · 1 Dec 16:24 WIB',
+    );
+    expect(message?.text.split('\n')[0]).toBe(
+      '📊 EOD Process Status — night of 2 Dec 2026 · 1 Dec 16:24 WIB',
+    );
+  });
+
+  it.each([
+    // Just before midnight: still the eve, the night already named.
+    ['2026-01-14T16:59:00.000Z', 'night of 15 Jan 2026 · 14 Jan 23:59 WIB'],
+    // Midnight and inside the window: the same day on both sides.
+    ['2026-01-14T17:00:00.000Z', 'night of 15 Jan 2026 · 15 Jan 00:00 WIB'],
+    ['2026-01-14T19:00:00.000Z', 'night of 15 Jan 2026 · 15 Jan 02:00 WIB'],
+  ])('at %s reads "%s"', (instant, when) => {
+    const [message] = renderStatusTable({ ...labelsAt(at(instant)), rows: [], timeZone: ZONE });
+    expect(headerOf(message as SlackMessage)).toBe(`📊 EOD Process Status — ${when}`);
+  });
+
+  it('has no day before the time without a dayLabel, and leaves out empty labels', () => {
+    const [plain] = renderStatusTable({ ...LABELS, rows: [], timeZone: ZONE });
+    expect(headerOf(plain as SlackMessage)).toBe(
+      '📊 EOD Process Status — night of 15 Jan 2026 · 02:00 WIB',
+    );
+    const [bare] = renderStatusTable({
+      businessDateLabel: '',
+      timeLabel: '',
+      zoneLabel: '',
+      rows: [],
+      timeZone: ZONE,
+    });
+    expect(headerOf(bare as SlackMessage)).toBe('📊 EOD Process Status');
+  });
+
+  it('shows the board’s title, DEFAULT_BOARD_TITLE by default', () => {
+    const title = (value?: string) =>
+      headerOf(
+        renderStatusTable({
+          ...LABELS,
+          dayLabel: '15 Jan',
+          rows: [],
+          timeZone: ZONE,
+          ...(value === undefined ? {} : { title: value }),
+        })[0] as SlackMessage,
+      );
+    expect(DEFAULT_BOARD_TITLE).toBe('EOD Process Status');
+    expect(title()).toBe('📊 EOD Process Status — night of 15 Jan 2026 · 15 Jan 02:00 WIB');
+    expect(title('Payments EOD')).toBe('📊 Payments EOD — night of 15 Jan 2026 · 15 Jan 02:00 WIB');
+    expect(title(' ')).toBe('📊 EOD Process Status — night of 15 Jan 2026 · 15 Jan 02:00 WIB');
+    // Shown verbatim in a plain_text header: sanitized, never entity-escaped.
+    expect(title('Pay\u0007ments\n& <Co>')).toBe(
+      '📊 Payments & <Co> — night of 15 Jan 2026 · 15 Jan 02:00 WIB',
+    );
+  });
+
+  it('cuts a 150-char title so the whole header, date, moment and page stay within 150', () => {
+    const title = `Payments ${'x'.repeat(141)}`;
+    expect(title).toHaveLength(150);
+    const messages = renderStatusTable({
+      ...LABELS,
+      dayLabel: '15 Jan',
+      title,
+      rows: shortRows(150),
+      timeZone: ZONE,
+      final: true,
+    });
+    expect(messages).toHaveLength(2);
+    expectValid(messages);
+    const [first, second] = messages.map(headerOf);
+    expect(first?.length).toBeLessThanOrEqual(150);
+    expect(second?.length).toBeLessThanOrEqual(150);
+    expect(first).toMatch(
+      /^📊 Payments x+… — night of 15 Jan 2026 · 15 Jan 02:00 WIB · final \(1\/2\)$/,
+    );
+    expect(second).toMatch(
+      /^📊 Payments x+… — night of 15 Jan 2026 · 15 Jan 02:00 WIB · final \(continued 2\/2\)$/,
+    );
+  });
+});
+
 describe('renderStatusTable', () => {
-  it('renders an empty table as one valid message with zero counts', () => {
+  it('renders an empty table as one valid message with zero counts and no table', () => {
     const messages = renderStatusTable({ ...LABELS, rows: [], timeZone: ZONE });
     expect(messages).toHaveLength(1);
     const [message] = messages;
     if (message === undefined) throw new Error('no message');
-    expect(headerOf(message)).toBe('📊 EOD Process Status — 15 Jan 2026 02:00 WIB');
+    expect(headerOf(message)).toBe('📊 EOD Process Status — night of 15 Jan 2026 · 02:00 WIB');
     expect(sectionTexts(message)).toEqual([
       '✅ 0 completed · 🟡 0 running · ⬜ 0 pending · ❌ 0 failed · ⚠️ 0 stale',
       'No schedulers registered.',
     ]);
+    expect(tableOf(message)).toBeUndefined();
     expect(message.text).toContain('No schedulers registered');
     expectValid(messages);
   });
 
-  it('renders the spec example: rows, times in the EOD zone, counts and legend', () => {
-    const rows = [
-      row(
-        record('a', {
-          service_name: 'Service A',
-          job_name: 'EOD Process',
-          status: 'completed',
-          timestamp: '2026-01-14T17:58:00Z',
-          execution_time_ms: 15_000,
-        }),
-      ),
-      row(
-        record('b', {
-          service_name: 'Service B',
-          job_name: 'Data Sync',
-          status: 'running',
-          timestamp: '2026-01-14T17:31:00Z',
-        }),
-        'running',
-        STALE,
-      ),
-      row(record('c', { service_name: 'Service C', job_name: 'Reporting' }), 'pending'),
-      row(
-        record('d', {
-          service_name: 'Service D',
-          job_name: 'Backup',
-          status: 'failed',
-          timestamp: '2026-01-14T18:42:00Z',
-          error_message: 'disk full',
-        }),
-      ),
-    ];
-    const messages = renderStatusTable({ ...LABELS, rows, timeZone: ZONE });
+  it('renders the spec example as one table block: heading row, one row per scheduler', () => {
+    const messages = renderStatusTable({
+      ...LABELS,
+      dayLabel: '15 Jan',
+      rows: SPEC_ROWS,
+      timeZone: ZONE,
+    });
     expect(messages).toHaveLength(1);
     const [message] = messages;
     if (message === undefined) throw new Error('no message');
-    expect(sectionTexts(message)[0]).toBe(
-      '✅ 1 completed · 🟡 1 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 1 stale',
-    );
-    expect(sectionTexts(message)[1]?.split('\n')).toEqual([
-      '*Service* │ *Job Name* │ *Status*',
-      'Service D │ Backup │ ❌ Failed 01:42 (disk full)',
-      'Service B │ Data Sync │ 🟡 Running since 00:31 ⚠️ no heartbeat 14 min',
-      'Service C │ Reporting │ ⬜ Pending',
-      'Service A │ EOD Process │ ✅ Completed 00:58 (15.0 s)',
+    expect(message.blocks.map((block) => block.type)).toEqual([
+      'header',
+      'section',
+      'context',
+      'table',
     ]);
-    const legend = message.blocks.at(-1) as { type: string; elements: TextObject[] };
-    expect(legend.type).toBe('context');
+    expect(sectionTexts(message)).toEqual([
+      '✅ 1 completed · 🟡 1 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 1 stale',
+    ]);
+    const table = tableOf(message);
+    expect(table?.column_settings).toEqual([
+      { is_wrapped: true },
+      { is_wrapped: true },
+      { is_wrapped: false },
+      { is_wrapped: false },
+      { is_wrapped: true },
+    ]);
+    for (const cells of table?.rows ?? []) {
+      expect(cells).toHaveLength(5);
+      for (const cell of cells) expect(Object.keys(cell).sort()).toEqual(['text', 'type']);
+      for (const cell of cells) expect(cell.type).toBe('raw_text');
+    }
+    expect(table?.rows.map((cells) => cells.map((cell) => cell.text))).toEqual([
+      HEADINGS,
+      ['Service D', 'Backup', '❌ Failed', '01:42', 'disk full'],
+      ['Service B', 'Data Sync', '🟡 Running', '00:31', '⚠️ no heartbeat 14 min'],
+      ['Service C', 'Reporting', '⬜ Pending', '–', '–'],
+      ['Service A', 'EOD Process', '✅ Completed', '00:58', '15.0 s'],
+    ]);
+    const legend = message.blocks[2] as { type: string; elements: TextObject[] };
     expect(legend.elements[0]?.text).toContain('Legend: ⬜ Pending | 🟡 Running');
-    // The fallback carries the same rows as plain text.
-    expect(message.text.split('\n')).toEqual([
-      '📊 EOD Process Status — 15 Jan 2026 02:00 WIB',
+    expectValid(messages);
+  });
+
+  it('keeps the text fallback in its one-line format: Service │ Job Name │ Status', () => {
+    const [message] = renderStatusTable({
+      ...LABELS,
+      dayLabel: '15 Jan',
+      rows: SPEC_ROWS,
+      timeZone: ZONE,
+    });
+    expect(message?.text.split('\n')).toEqual([
+      '📊 EOD Process Status — night of 15 Jan 2026 · 15 Jan 02:00 WIB',
       '✅ 1 completed · 🟡 1 running · ⬜ 1 pending · ❌ 1 failed · ⚠️ 1 stale',
       'Service │ Job Name │ Status',
       'Service D │ Backup │ ❌ Failed 01:42 (disk full)',
       'Service B │ Data Sync │ 🟡 Running since 00:31 ⚠️ no heartbeat 14 min',
       'Service C │ Reporting │ ⬜ Pending',
       'Service A │ EOD Process │ ✅ Completed 00:58 (15.0 s)',
-      expect.stringContaining('Legend:'),
+      'Legend: ⬜ Pending | 🟡 Running | ✅ Completed | ❌ Failed | ⚠️ Stale (no heartbeat) | ⏸ Paused',
     ]);
-    expectValid(messages);
   });
 
   it('shows times in the given zone, whatever the zone', () => {
     const rows = [row(record('x', { status: 'running', timestamp: '2026-01-14T18:42:00Z' }))];
-    const line = (timeZone: string) => rowLines(renderStatusTable({ ...LABELS, rows, timeZone }));
-    expect(line('Asia/Jakarta')).toEqual(['Service │ x │ 🟡 Running since 01:42']);
-    expect(line('UTC')).toEqual(['Service │ x │ 🟡 Running since 18:42']);
-    expect(line('America/New_York')).toEqual(['Service │ x │ 🟡 Running since 13:42']);
+    const render = (timeZone: string) => renderStatusTable({ ...LABELS, rows, timeZone });
+    expect(rowLines(render('Asia/Jakarta'))).toEqual(['Service │ x │ 🟡 Running since 01:42']);
+    expect(rowLines(render('UTC'))).toEqual(['Service │ x │ 🟡 Running since 18:42']);
+    expect(rowLines(render('America/New_York'))).toEqual(['Service │ x │ 🟡 Running since 13:42']);
+    expect(cellRows(render('America/New_York'))).toEqual([
+      ['Service', 'x', '🟡 Running', '13:42', '–'],
+    ]);
   });
 
   it('shows tonight’s status given by the caller, not the stored one', () => {
@@ -121,8 +309,29 @@ describe('renderStatusTable', () => {
       timeZone: ZONE,
     });
     expect(rowLines(messages)).toEqual(['Service │ y │ ⬜ Pending']);
+    expect(cellRows(messages)).toEqual([['Service', 'y', '⬜ Pending', '–', '–']]);
     expect(sectionTexts(messages[0] as SlackMessage)[0]).toContain('⬜ 1 pending');
     expect(sectionTexts(messages[0] as SlackMessage)[0]).toContain('⚠️ 0 stale');
+  });
+
+  it('shows a paused row as paused, until when and why, in its cells', () => {
+    const paused = row(
+      record('p', {
+        status: 'failed',
+        paused_until: '2026-01-14T23:00:00Z',
+        pause_reason: 'maintenance\u0007 @channel',
+      }),
+      'failed',
+      null,
+      true,
+    );
+    const messages = renderStatusTable({ ...LABELS, rows: [paused], timeZone: ZONE });
+    expect(cellRows(messages)).toEqual([
+      ['Service', 'p', '⏸ Paused', '–', 'until 06:00 (maintenance @\u200Dchannel)'],
+    ]);
+    expect(rowLines(messages)).toEqual([
+      'Service │ p │ ⏸ Paused until 06:00 (maintenance @\u200Dchannel)',
+    ]);
   });
 
   it('orders problems first, then running, pending, completed; by service then job inside', () => {
@@ -146,11 +355,18 @@ describe('renderStatusTable', () => {
       row(record('p0', { service_name: 'beta', job_name: 'a' }), 'pending'),
       row(record('r0', { service_name: 'alpha', job_name: 'y', status: 'running' })),
     ];
-    const order = (input: TableRow[]) =>
-      rowLines(renderStatusTable({ ...LABELS, rows: input, timeZone: ZONE })).map((line) => {
+    const order = (input: TableRow[]) => {
+      const messages = renderStatusTable({ ...LABELS, rows: input, timeZone: ZONE });
+      const fromCells = cellRows(messages).map(
+        ([service, job, status = '']) => `${service}/${job}:${[...status][0]}`,
+      );
+      const fromText = rowLines(messages).map((line) => {
         const [service, job, status = ''] = line.split(' │ ');
         return `${service}/${job}:${[...status][0]}`;
       });
+      expect(fromText).toEqual(fromCells);
+      return fromCells;
+    };
     const expected = [
       'alpha/a:❌',
       'alpha/B:❌',
@@ -175,27 +391,62 @@ describe('renderStatusTable', () => {
     );
   });
 
+  it.each([
+    [99, [100]],
+    [100, [100, 2]],
+    [198, [100, 100]],
+    [199, [100, 100, 2]],
+  ])('splits %i short rows into tables of at most 100 rows, heading included', (n, sizes) => {
+    const messages = renderStatusTable({ ...LABELS, rows: shortRows(n), timeZone: ZONE });
+    expectValid(messages);
+    expect(messages.map((message) => tableOf(message)?.rows.length)).toEqual(sizes);
+    expect(cellRows(messages).map((cells) => cells[1])).toEqual(
+      shortRows(n).map((r) => r.scheduler.job_name),
+    );
+    expect(rowLines(messages)).toHaveLength(n);
+    // The fallback of each message holds the same rows as its table, headed on its own.
+    for (const message of messages) {
+      const lines = message.text.split('\n');
+      expect(lines.filter((line) => line === LINE_HEADING)).toHaveLength(1);
+      expect(rowLines([message])).toHaveLength((tableOf(message)?.rows.length ?? 1) - 1);
+    }
+  });
+
   it.each([1, 100, 101, 2_000, 10_000])(
     'keeps %i schedulers with long names and errors within every limit',
     (n) => {
       const rows = bigTable(n);
-      const messages = renderStatusTable({ ...LABELS, rows, timeZone: ZONE });
+      const messages = renderStatusTable({ ...LABELS, dayLabel: '15 Jan', rows, timeZone: ZONE });
       expectValid(messages);
       const lines = rowLines(messages);
+      const cells = cellRows(messages);
       expect(lines).toHaveLength(n);
+      expect(cells).toHaveLength(n);
       expect(new Set(lines.map((line) => line.split(' │ ')[1])).size).toBe(n);
+      expect(new Set(cells.map((cell) => cell[1])).size).toBe(n);
+      for (const message of messages) {
+        expect(tablesOf(message)).toHaveLength(1);
+        expect(message.blocks.length).toBeLessThanOrEqual(50);
+        expect(tableOf(message)?.rows.length).toBeLessThanOrEqual(100);
+        expect(headerOf(message).length).toBeLessThanOrEqual(150);
+      }
       // Errors are cut to a readable excerpt.
       for (const line of lines) expect(line.length).toBeLessThan(400);
+      for (const cell of cells) expect(cell.join('').length).toBeLessThan(400);
+      for (const cell of cells) expect(cell).toHaveLength(5);
       const first = messages[0] as SlackMessage;
       expect(sectionTexts(first)[0]).toMatch(/^✅ \d+ completed/);
       if (messages.length > 1) {
         expect(headerOf(first)).toMatch(new RegExp(`\\(1/${messages.length}\\)$`));
         messages.slice(1).forEach((message, index) => {
           expect(headerOf(message)).toContain(`(continued ${index + 2}/${messages.length})`);
-          expect(sectionTexts(message)[0]).toMatch(/^\*Service\* │/);
+          expect(sectionTexts(message)).toEqual([]);
+          expect(message.text.split('\n')[1]).toBe(LINE_HEADING);
         });
       }
-      expect(renderStatusTable({ ...LABELS, rows, timeZone: ZONE })).toEqual(messages);
+      expect(renderStatusTable({ ...LABELS, dayLabel: '15 Jan', rows, timeZone: ZONE })).toEqual(
+        messages,
+      );
     },
   );
 
@@ -221,11 +472,15 @@ describe('renderStatusTable', () => {
     expect(sectionTexts(first)[0]).toBe(
       '✅ 1950 completed · 🟡 20 running · ⬜ 0 pending · ❌ 30 failed · ⚠️ 20 stale',
     );
+    const firstCells = cellRows([first]);
+    expect(firstCells.slice(0, 30).every((cells) => cells[2] === '❌ Failed')).toBe(true);
+    expect(firstCells.slice(30, 50).every((cells) => cells[4] === '⚠️ no heartbeat 14 min')).toBe(
+      true,
+    );
     const firstRows = rowLines([first]);
     expect(firstRows.filter((line) => line.includes('❌ Failed'))).toHaveLength(30);
     expect(firstRows.filter((line) => line.includes('⚠️ no heartbeat'))).toHaveLength(20);
-    expect(firstRows.slice(0, 30).every((line) => line.includes('❌ Failed'))).toBe(true);
-    expect(firstRows.slice(30, 50).every((line) => line.includes('⚠️ no heartbeat'))).toBe(true);
+    expect(cellRows(messages.slice(1)).every((cells) => cells[2] === '✅ Completed')).toBe(true);
     expect(rowLines(messages.slice(1)).some((line) => !line.includes('✅'))).toBe(false);
   });
 
@@ -240,6 +495,9 @@ describe('renderStatusTable', () => {
     expect(lines).toHaveLength(2_001);
     expect(lines.at(-1)).toBe('AAA │ zz-pending │ ⬜ Pending');
     expect(lines.slice(0, 2_000).every((line) => line.includes('❌ Failed'))).toBe(true);
+    const cells = cellRows(messages);
+    expect(cells.at(-1)).toEqual(['AAA', 'zz-pending', '⬜ Pending', '–', '–']);
+    expect(cells[0]?.[4]).toMatch(/^<+…$/);
   });
 
   it('marks the final edit and pads to the number of messages already posted', () => {
@@ -247,6 +505,7 @@ describe('renderStatusTable', () => {
     const messages = renderStatusTable({
       ...LABELS,
       timeLabel: '06:00',
+      dayLabel: '15 Jan',
       rows,
       timeZone: ZONE,
       final: true,
@@ -255,20 +514,22 @@ describe('renderStatusTable', () => {
     expect(messages).toHaveLength(3);
     expectValid(messages);
     expect(headerOf(messages[0] as SlackMessage)).toBe(
-      '📊 EOD Process Status — 15 Jan 2026 06:00 WIB · final (1/3)',
+      '📊 EOD Process Status — night of 15 Jan 2026 · 15 Jan 06:00 WIB · final (1/3)',
     );
     expect(headerOf(messages[2] as SlackMessage)).toContain('(continued 3/3)');
     expect(sectionTexts(messages[2] as SlackMessage)).toEqual([
       '_No further rows: the table now fits in fewer messages._',
     ]);
+    expect(tableOf(messages[2] as SlackMessage)).toBeUndefined();
     expect(rowLines(messages)).toEqual(['Service │ one │ ✅ Completed 00:00 (1 min 1 s)']);
+    expect(cellRows(messages)).toEqual([['Service', 'one', '✅ Completed', '00:00', '1 min 1 s']]);
   });
 
-  it('escapes producer text so it cannot mention, link or break a row', () => {
+  it('keeps producer text from mentioning, linking or breaking a row', () => {
     const rows = [
       row(
         record(HOSTILE.replace(/[^A-Za-z0-9]/g, '') || 'h', {
-          service_name: HOSTILE,
+          service_name: `${HOSTILE}\u202E\u0000`,
           job_name: '&lt; multi\nline `code` job',
           status: 'failed',
           error_message: `${HOSTILE}\n${'x'.repeat(20_000)}`,
@@ -277,13 +538,25 @@ describe('renderStatusTable', () => {
     ];
     const messages = renderStatusTable({ ...LABELS, rows, timeZone: ZONE });
     expectValid(messages);
-    expect(controlSequences(messages)).toEqual([]);
+    // Everything Slack parses (sections, context, the fallback) holds no control sequence.
+    expect(controlSequences(parsedParts(messages))).toEqual([]);
     expect(JSON.stringify(messages)).not.toMatch(/@(channel|here)/);
     const [line] = rowLines(messages);
     expect(line).toContain('&lt;!channel&gt;');
     expect(line).toContain('&amp;lt;');
     expect(line).toContain('&amp;lt; multi line ˋcodeˋ job');
     expect(line).toMatch(/…\)$/);
+    // Table cells are raw_text, which Slack never parses: sanitized and cut, not escaped.
+    const [cells = []] = cellRows(messages);
+    for (const cell of tableOf(messages[0] as SlackMessage)?.rows.flat() ?? []) {
+      expect(cell.type).toBe('raw_text');
+    }
+    expect(cells.some((cell) => CONTROL.test(cell))).toBe(false);
+    expect(cells[0]?.length).toBeLessThanOrEqual(48);
+    expect(cells[0]).toMatch(/^<!channel> <!here> @\u200Dchannel/);
+    expect(cells[1]).toBe('&lt; multi line ˋcodeˋ job');
+    expect(cells[4]).toMatch(/^<!channel> .*…$/);
+    expect(cells[4]?.length).toBeLessThanOrEqual(100);
   });
 });
 
@@ -388,6 +661,15 @@ describe('renderStatusTable with incidents', () => {
       'F │ p │ ⏸ Paused until 06:00 (maintenance)',
     ]);
     expect(message.text).toContain('B │ m │ ❗ Missed since 01:10 · ⬜ Pending');
+    expect(cellRows(messages)).toEqual([
+      ['C', 'f', '❌ Failed', '01:42', "disk full (ack'd)"],
+      ['B', 'm', '⬜ Pending', '–', '❗ Missed since 01:10'],
+      ['D', 'o', '🟡 Running', '00:31', '⏱ Overrunning since 01:31'],
+      ['E', 't', '✅ Completed', '01:05', '🐇 Too fast since 01:05 · 2.0 s'],
+      ['A', 'c', '✅ Completed', '00:58', '15.0 s'],
+      ['G', 'r', '✅ Completed', '01:30', '1.0 s'],
+      ['F', 'p', '⏸ Paused', '–', 'until 06:00 (maintenance)'],
+    ]);
   });
 
   it('marks a stale incident and an acknowledged one that is not a failure', () => {
@@ -402,6 +684,15 @@ describe('renderStatusTable with incidents', () => {
     });
     expect(rowLines(messages)).toEqual([
       "Service │ s │ ⚠️ Stale since 01:10 (ack'd) · 🟡 Running since 00:31 ⚠️ no heartbeat 14 min",
+    ]);
+    expect(cellRows(messages)).toEqual([
+      [
+        'Service',
+        's',
+        '🟡 Running',
+        '00:31',
+        "⚠️ Stale since 01:10 (ack'd) · ⚠️ no heartbeat 14 min",
+      ],
     ]);
     expect(sectionTexts(messages[0] as SlackMessage)[0]).toContain('· 🚨 1 open incident');
     expect(sectionTexts(messages[0] as SlackMessage)[0]).not.toContain('incidents');
@@ -457,9 +748,14 @@ describe('renderStatusTable with incidents', () => {
     const messages = renderStatusTable({ ...LABELS, rows: big, incidents: open, timeZone: ZONE });
     expect(messages.length).toBeGreaterThan(1);
     expectValid(messages);
-    expect(controlSequences(messages)).toEqual([]);
+    expect(controlSequences(parsedParts(messages))).toEqual([]);
     const first = messages[0] as SlackMessage;
     expect(sectionTexts(first)[0]).toContain(`· 🚨 ${open.length} open incidents`);
+    expect(
+      cellRows([first])
+        .slice(0, open.length)
+        .every((cells) => cells[4]?.includes(' since 01:10')),
+    ).toBe(true);
     const firstRows = rowLines([first]);
     expect(firstRows.slice(0, open.length).every((line) => line.includes(' since 01:10 · '))).toBe(
       true,

@@ -2,6 +2,8 @@
  * The living status table (docs/eod.md): tonight's rows, split
  * over as many messages as Slack's limits need.
  */
+import { DEFAULT_BOARD_TITLE } from './boards.ts';
+import { incidentMark } from './incident-messages.ts';
 import type { Incident } from './incidents.ts';
 import type { SlackMessage } from './ports.ts';
 import type { TitleLabels } from './slack-blocks.ts';
@@ -13,9 +15,8 @@ import {
   message,
   sectionBlock,
   TEXT_LENGTHS,
-  titleOf,
 } from './slack-blocks.ts';
-import { escapeMrkdwn, safeText } from './slack-text.ts';
+import { escapeMrkdwn, plainText, safeText, truncate } from './slack-text.ts';
 import { formatClock, formatDuration } from './slack-times.ts';
 import type { ActiveIncidents, TableRow } from './table-rows.ts';
 import {
@@ -31,8 +32,19 @@ import {
   withIncident,
 } from './table-rows.ts';
 
+/**
+ * The labels of a board's header: the business date (`night of 15 Jan 2026`) and the moment
+ * (`15 Jan 02:00 WIB`), named apart, since outside the window they are on different days.
+ */
+export type BoardHeaderLabels = TitleLabels & {
+  /** The board's title (1–150 chars), cut to fit the header; default `DEFAULT_BOARD_TITLE`. */
+  title?: string;
+  /** The moment's date in the EOD zone (`formatDayMonth`), e.g. `1 Dec`; absent: no day. */
+  dayLabel?: string;
+};
+
 /** Input of `renderStatusTable`. */
-export type StatusTableInput = TitleLabels & {
+export type StatusTableInput = BoardHeaderLabels & {
   rows: readonly TableRow[];
   /** IANA zone the row times are shown in, e.g. `Asia/Jakarta`. */
   timeZone: string;
@@ -51,28 +63,53 @@ export type StatusTableInput = TitleLabels & {
   incidents?: readonly Incident[];
 };
 
-const TABLE_TITLE = '📊 EOD Process Status';
-const COLUMN_HEADINGS = ['Service', 'Job Name', 'Status'] as const;
+const TABLE_MARK = '📊 ';
+const COLUMN_HEADINGS = ['Service', 'Job', 'Status', 'Time', 'Detail'] as const;
+// The `text` fallback keeps its one-line rows: the terminal table parses them, and
+// notifications show them.
+const FALLBACK_HEADINGS = ['Service', 'Job Name', 'Status'] as const;
 const SEPARATOR = ' │ ';
+const PLAIN_HEADING = FALLBACK_HEADINGS.join(SEPARATOR);
 const LEGEND =
   'Legend: ⬜ Pending | 🟡 Running | ✅ Completed | ❌ Failed | ⚠️ Stale (no heartbeat) | ⏸ Paused';
 const NO_FURTHER_ROWS = '_No further rows: the table now fits in fewer messages._';
 
+/** Slack: 100 rows per table block, the heading row included. */
+const MAX_TABLE_ROWS = 100;
+/** A detail cell: an error or pause reason, with an incident beside it. */
+const MAX_DETAIL_CHARS = TEXT_LENGTHS.rowError + 60;
+// Names and details wrap; status and time are short and read best on one line.
+const COLUMN_SETTINGS = [
+  { is_wrapped: true },
+  { is_wrapped: true },
+  { is_wrapped: false },
+  { is_wrapped: false },
+  { is_wrapped: true },
+];
+
 /**
  * The living status table, split over as many messages as Slack's limits need.
  *
- * Layout: a header with the title, the counts line (first message only), then the rows as
- * mrkdwn sections, several rows per section, one row a line (`Service │ Job │ Status`), and
- * the legend as a context block. Rows are ordered failed, stale, running, pending, completed;
- * inside a group by service, then job, then scheduler id (case-insensitive code-unit order,
- * never locale-dependent). Rows are packed greedily in that order, so the first message
- * carries every problem row unless the problems alone overflow it; then they continue, still
- * first, in the next messages. Continuations say "(continued 2/3)". Every message stays
+ * Layout: a header (`📊 EOD Process Status — night of 15 Jan 2026 · 15 Jan 02:00 WIB`), the
+ * counts line (first message only), the legend as a context block, then the rows as one
+ * Block Kit `table` block (Slack shows a table at the bottom of its message): a heading row
+ * and one row per scheduler with the cells Service, Job, Status (`❌ Failed`), Time (`01:42`)
+ * and Detail (`disk full`, `15.0 s`, `⚠️ no heartbeat 14 min`, an incident). Cells are
+ * `raw_text`, which Slack never parses, so producer text in them is sanitized (controls out,
+ * broadcasts broken, cut with `…`) but not entity-escaped. The `text` fallback carries the
+ * same rows as `Service │ Job │ Status` lines.
+ *
+ * Rows are ordered failed, stale, running, pending, completed; inside a group by service,
+ * then job, then scheduler id (case-insensitive code-unit order, never locale-dependent).
+ * They are packed greedily in that order, at most 99 a message (Slack's 100 table rows, the
+ * heading included), so the first message carries every problem row unless the problems
+ * alone overflow it; then they continue, still first, in the next messages, each its own
+ * table with the heading row. Continuations say "(continued 2/3)". Every message stays
  * within `MESSAGE_BUDGET`. The same input always gives the same messages.
  *
- * With `incidents`, a row with an unresolved incident shows it beside its status
- * (`❗ Missed since 01:10 · ⬜ Pending`) and counts as a problem row (after the failed ones);
- * the counts line adds `· 🚨 N open incidents`. A paused row shows only as paused.
+ * With `incidents`, a row with an unresolved incident shows it in the detail
+ * (`❗ Missed since 01:10`) and counts as a problem row (after the failed ones); the counts
+ * line adds `· 🚨 N open incidents`. A paused row shows only as paused.
  *
  * Throws a `RangeError` for an unknown `timeZone`.
  */
@@ -80,13 +117,15 @@ export function renderStatusTable(input: StatusTableInput): SlackMessage[] {
   const { rows, timeZone } = input;
   const active = activeIncidents(input.incidents);
   const countsLine = formatCounts(countRows(rows), countIncidentRows(rows, active));
-  const lines = orderRows(rows, active).map((row) => tableLine(row, timeZone, active));
-  const pages = lines.length === 0 ? [] : paginate(lines, countsLine.length);
+  const shown = orderRows(rows, active).map((row) => shownRow(row, timeZone, active));
+  const pages = shown.length === 0 ? [] : paginate(shown, countsLine.length);
   const total = Math.max(pages.length, Math.floor(input.minMessages ?? 0), 1);
-  const title = titleOf(TABLE_TITLE, input);
+  // A blank title (none reaches here from a validated board) shows the default.
+  const title = input.title?.trim() ? input.title : DEFAULT_BOARD_TITLE;
   const messages: SlackMessage[] = [];
   for (let index = 0; index < total; index += 1) {
-    const header = headerText(title, pageSuffix(index, total, input.final === true));
+    const suffix = pageSuffix(index, total, input.final === true);
+    const header = boardHeader(TABLE_MARK, title, '', input, suffix);
     const blocks: Record<string, unknown>[] = [headerBlock(header)];
     const text: string[] = [escapeMrkdwn(header)];
     if (index === 0) {
@@ -95,66 +134,99 @@ export function renderStatusTable(input: StatusTableInput): SlackMessage[] {
     }
     const page = pages[index];
     if (page === undefined) {
-      const note = lines.length === 0 ? NO_SCHEDULERS : NO_FURTHER_ROWS;
+      const note = shown.length === 0 ? NO_SCHEDULERS : NO_FURTHER_ROWS;
       blocks.push(sectionBlock(note));
       text.push(note);
-    } else {
-      page.forEach((section, sectionIndex) => {
-        const body = section.join('\n');
-        // Each message opens its rows with the column headings, so it reads on its own.
-        blocks.push(sectionBlock(sectionIndex === 0 ? `${MRKDWN_HEADING}\n${body}` : body));
-        text.push(sectionIndex === 0 ? `${PLAIN_HEADING}\n${body}` : body);
-      });
     }
     blocks.push(contextBlock(LEGEND));
+    if (page !== undefined) {
+      blocks.push(tableBlock(page));
+      // Each message opens its rows with the column headings, so it reads on its own.
+      text.push(PLAIN_HEADING, ...page.map((row) => row.line));
+    }
     text.push(LEGEND);
     messages.push(message(text.join('\n'), blocks));
   }
   return messages;
 }
 
-const MRKDWN_HEADING = COLUMN_HEADINGS.map((heading) => `*${heading}*`).join(SEPARATOR);
-const PLAIN_HEADING = COLUMN_HEADINGS.join(SEPARATOR);
+/**
+ * A board's header: `{mark}{title}{trail} — night of 15 Jan 2026 · 1 Dec 16:24 WIB{suffix}`.
+ * The business date and the moment are named apart, as they fall on different days outside
+ * the window; empty labels are left out. The title alone is cut (with `…`) so the date, the
+ * moment and `suffix` always show within Slack's header limit.
+ */
+export function boardHeader(
+  mark: string,
+  title: string,
+  trail: string,
+  labels: BoardHeaderLabels,
+  suffix: string,
+): string {
+  const label = (value: string | undefined) => plainText(value, TEXT_LENGTHS.label);
+  const date = label(labels.businessDateLabel);
+  const moment = [label(labels.dayLabel), label(labels.timeLabel), label(labels.zoneLabel)]
+    .filter((part) => part.length > 0)
+    .join(' ');
+  const when = [date.length > 0 ? `night of ${date}` : '', moment]
+    .filter((part) => part.length > 0)
+    .join(' · ');
+  const tail = `${trail}${when.length > 0 ? ` — ${when}` : ''}`;
+  const room = MESSAGE_BUDGET.maxHeaderChars - mark.length - tail.length - suffix.length;
+  // Should the labels alone be too long, `headerText` cuts the end instead.
+  const cutTitle = plainText(title, Math.max(room, 1));
+  return headerText(`${mark}${cutTitle}${tail}`, suffix);
+}
+
+/** A row as the table shows it: its cells, and its line of the `text` fallback. */
+type ShownRow = { cells: readonly string[]; line: string; chars: number };
+
+function shownRow(row: TableRow, timeZone: string, active: ActiveIncidents): ShownRow {
+  const cells = rowCells(row, timeZone, active);
+  return {
+    cells,
+    line: tableLine(row, timeZone, active),
+    chars: cells.reduce((sum, cell) => sum + cell.length, 0),
+  };
+}
+
+function tableBlock(page: readonly ShownRow[]): Record<string, unknown> {
+  return {
+    type: 'table',
+    column_settings: COLUMN_SETTINGS,
+    rows: [COLUMN_HEADINGS, ...page.map((row) => row.cells)].map((cells) =>
+      // Slack's text objects refuse empty text: an empty cell is a dash.
+      cells.map((text) => ({ type: 'raw_text', text: text === '' ? '–' : text })),
+    ),
+  };
+}
+
+const HEADING_CHARS = COLUMN_HEADINGS.reduce((sum, heading) => sum + heading.length, 0);
 
 /**
- * Packs the row lines into pages (messages) of sections (blocks of lines), greedily in
- * order, so earlier rows (the problems) land in earlier messages; linear in the rows. The
- * column headings that open each page's first section are counted here, added by the caller.
+ * Packs the rows into pages (messages), greedily in order, so earlier rows (the problems)
+ * land in earlier messages; linear in the rows. A page holds at most 99 rows (the heading
+ * row makes Slack's 100) and as many as its text budget allows.
  */
-function paginate(lines: readonly string[], countsChars: number): string[][][] {
-  // What every page spends besides its rows: the header at its longest and the legend; the
-  // first page also the counts. Line breaks count: they are part of a section's text.
-  const fixed = MESSAGE_BUDGET.maxHeaderChars + LEGEND.length;
-  const pages: string[][][] = [];
-  let sections: string[][] = [];
-  let current: string[] = [];
-  let sectionChars = 0;
+function paginate(rows: readonly ShownRow[], countsChars: number): ShownRow[][] {
+  // What every page spends besides its rows: the header at its longest, the legend and the
+  // heading row; the first page also the counts.
+  const fixed = MESSAGE_BUDGET.maxHeaderChars + LEGEND.length + HEADING_CHARS;
+  const pages: ShownRow[][] = [];
+  let current: ShownRow[] = [];
   let pageChars = 0;
-  let pageBlocks = 0;
-  const openSection = (line: string, extraChars: number) => {
-    current = [line];
-    sections.push(current);
-    sectionChars = extraChars + line.length;
-    pageChars += sectionChars;
-    pageBlocks += 1;
-  };
-  const openPage = (line: string, first: boolean) => {
-    sections = [];
-    pages.push(sections);
-    pageChars = fixed + (first ? countsChars : 0);
-    pageBlocks = first ? 3 : 2; // header, legend, and the counts on the first
-    openSection(line, MRKDWN_HEADING.length + 1);
-  };
-  for (const line of lines) {
-    const added = line.length + 1;
-    if (pages.length === 0) openPage(line, true);
-    else if (pageChars + added > MESSAGE_BUDGET.maxBlocksTextChars) openPage(line, false);
-    else if (sectionChars + added <= MESSAGE_BUDGET.maxSectionChars) {
-      current.push(line);
-      sectionChars += added;
-      pageChars += added;
-    } else if (pageBlocks + 1 <= MESSAGE_BUDGET.maxBlocks) openSection(line, 0);
-    else openPage(line, false);
+  for (const row of rows) {
+    if (
+      pages.length === 0 ||
+      current.length + 1 >= MAX_TABLE_ROWS ||
+      pageChars + row.chars > MESSAGE_BUDGET.maxBlocksTextChars
+    ) {
+      pageChars = fixed + (pages.length === 0 ? countsChars : 0);
+      current = [];
+      pages.push(current);
+    }
+    current.push(row);
+    pageChars += row.chars;
   }
   return pages;
 }
@@ -167,10 +239,78 @@ function pageSuffix(index: number, total: number, final: boolean): string {
     : `${finalMark} (continued ${index + 1}/${total})`;
 }
 
+/** The row's cells: service, job, status, time and detail, producer text sanitized. */
+function rowCells(row: TableRow, timeZone: string, active: ActiveIncidents): string[] {
+  const { scheduler } = row;
+  const { status, time, detail } = statusCells(row, timeZone);
+  const incident = rowIncident(row, active);
+  const noted =
+    incident === undefined ? detail : withIncidentDetail(detail, row, incident, timeZone);
+  return [
+    plainText(scheduler.service_name, TEXT_LENGTHS.rowName),
+    plainText(scheduler.job_name, TEXT_LENGTHS.rowName),
+    status,
+    time,
+    truncate(noted, MAX_DETAIL_CHARS),
+  ];
+}
+
+/** An incident before the detail: `❗ Missed since 01:10 (ack'd) · disk full`. */
+function withIncidentDetail(
+  detail: string,
+  row: TableRow,
+  incident: Incident,
+  timeZone: string,
+): string {
+  const ack = incident.state === 'acknowledged' ? " (ack'd)" : '';
+  // A failed incident of a failed row is the failed row itself, which already says why.
+  if (incident.kind === 'failed' && row.status === 'failed') return `${detail}${ack}`.trim();
+  const since = formatClock(incident.opened_at, timeZone);
+  const note = `${incidentMark(incident.kind)} since ${since}${ack}`;
+  return detail.length > 0 ? `${note} · ${detail}` : note;
+}
+
+function statusCells(
+  row: TableRow,
+  timeZone: string,
+): { status: string; time: string; detail: string } {
+  const { scheduler } = row;
+  if (row.paused) {
+    const until = scheduler.paused_until
+      ? `until ${formatClock(scheduler.paused_until, timeZone)}`
+      : '';
+    const reason = plainText(scheduler.pause_reason, TEXT_LENGTHS.rowError);
+    const detail = [until, reason.length > 0 ? `(${reason})` : ''].filter((p) => p.length > 0);
+    return { status: '⏸ Paused', time: '', detail: detail.join(' ') };
+  }
+  const time = formatClock(scheduler.timestamp, timeZone);
+  switch (row.status) {
+    case 'failed':
+      return {
+        status: '❌ Failed',
+        time,
+        detail: plainText(scheduler.error_message, TEXT_LENGTHS.rowError),
+      };
+    case 'running':
+      return {
+        status: '🟡 Running',
+        time,
+        detail: row.stale === null ? '' : `⚠️ ${silence(row.stale.minutesSilent)}`,
+      };
+    case 'completed': {
+      const took = scheduler.execution_time_ms;
+      return { status: '✅ Completed', time, detail: took === null ? '' : formatDuration(took) };
+    }
+    case 'pending':
+      return { status: '⬜ Pending', time: '', detail: '' };
+  }
+}
+
+/** The row's line of the `text` fallback: `Service │ Job │ ❌ Failed 01:42 (disk full)`. */
 function tableLine(row: TableRow, timeZone: string, active: ActiveIncidents): string {
   const { scheduler } = row;
   const incident = rowIncident(row, active);
-  const status = statusCell(row, timeZone);
+  const status = statusLine(row, timeZone);
   return [
     safeText(scheduler.service_name, { max: TEXT_LENGTHS.rowName }),
     safeText(scheduler.job_name, { max: TEXT_LENGTHS.rowName }),
@@ -178,7 +318,7 @@ function tableLine(row: TableRow, timeZone: string, active: ActiveIncidents): st
   ].join(SEPARATOR);
 }
 
-function statusCell(row: TableRow, timeZone: string): string {
+function statusLine(row: TableRow, timeZone: string): string {
   const { scheduler } = row;
   if (row.paused) return pausedCell(scheduler, timeZone);
   const at = formatClock(scheduler.timestamp, timeZone);

@@ -23,6 +23,11 @@ export type WatchdogDeps = {
   digest: (text: string) => string;
   /** IANA zone of the times in the gap message. */
   timeZone: string;
+  /**
+   * Where the gap message goes: one per board channel, in its zone (docs/boards.md).
+   * Default: the notifier's own channel, in `timeZone`. Read once per blind spell message.
+   */
+  channels?: () => Promise<readonly GapChannel[]>;
   /** `WATCHDOG_GAP_SECONDS` in ms. */
   gapMs: number;
   /** Deadlines one round takes at most (the rest wait for the next round). Default 20,000. */
@@ -40,12 +45,16 @@ export type WatchdogDeps = {
   };
 };
 
+/** A channel the gap message goes to (undefined: the notifier's own) and its zone. */
+export type GapChannel = { channel: string | undefined; timeZone: string };
+
 /** A spell while schedmon was not watching: what its message says, and where it is. */
 type BlindSpell = {
   from: string;
   to: string;
   deadlines: number;
-  ref?: MessageRef;
+  /** Its message in each channel, by channel ('' for the notifier's own). */
+  refs: Map<string, MessageRef>;
   /** The message says what the spell is now. */
   said: boolean;
 };
@@ -80,28 +89,46 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
   let spell: BlindSpell | undefined;
   let lastRoundMs: number | undefined;
 
-  /** Posts the spell's message, or edits it; false when Slack did not take it. */
+  /** Posts the spell's message in every channel, or edits it; `said` when all took it. */
   async function say(current: BlindSpell) {
-    const message = renderMonitorGap({
-      from: current.from,
-      to: current.to,
-      deadlines: current.deadlines,
-      timeZone: deps.timeZone,
-    });
+    let channels: readonly GapChannel[];
     try {
-      current.ref = current.ref
-        ? await deps.notifier.update(current.ref, message)
-        : await deps.notifier.post(message);
-      current.said = true;
+      channels = deps.channels
+        ? await deps.channels()
+        : [{ channel: undefined, timeZone: deps.timeZone }];
     } catch (error) {
       current.said = false;
-      // Refused for good (the message was deleted, say): a new one next round.
-      if (error instanceof NotifierError && !error.retryable) delete current.ref;
-      deps.logger.warn(
-        { err: error },
-        'the not-watched message could not be posted; the next round tries again',
-      );
+      deps.logger.warn({ err: error }, 'the boards could not be read; the next round tries again');
+      return;
     }
+    let said = true;
+    for (const { channel, timeZone } of channels) {
+      const key = channel ?? '';
+      const message = renderMonitorGap({
+        from: current.from,
+        to: current.to,
+        deadlines: current.deadlines,
+        timeZone,
+      });
+      try {
+        const ref = current.refs.get(key);
+        current.refs.set(
+          key,
+          ref
+            ? await deps.notifier.update(ref, message)
+            : await deps.notifier.post(message, channel),
+        );
+      } catch (error) {
+        said = false;
+        // Refused for good (the message was deleted, say): a new one next round.
+        if (error instanceof NotifierError && !error.retryable) current.refs.delete(key);
+        deps.logger.warn(
+          { err: error, channel: key },
+          'the not-watched message could not be posted; the next round tries again',
+        );
+      }
+    }
+    current.said = said;
   }
 
   return {
@@ -169,7 +196,7 @@ export function createWatchdog(deps: WatchdogDeps): Watchdog {
               deadlines: spell.deadlines + unwatched.length,
               said: false,
             }
-          : { from, to, deadlines: unwatched.length, said: false };
+          : { from, to, deadlines: unwatched.length, refs: new Map(), said: false };
         reportedUntil = to;
         deps.logger.info(
           { from, to, deadlines: unwatched.length },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { at, iso } from './test-helpers.ts';
 import {
   formatBusinessDate,
+  formatDayMonth,
   formatWallTime,
   instantOf,
   wallClock,
@@ -193,6 +194,26 @@ describe('formatting', () => {
     { date: '2026-12-31', text: '31 Dec 2026' },
   ])('formatBusinessDate($date) = $text', ({ date, text }) => {
     expect(formatBusinessDate(date)).toBe(text);
+  });
+
+  it.each([
+    // 16:24 WIB on 1 Dec: the night of 2 Dec has not begun, the day is still 1 Dec.
+    { instant: '2026-12-01T09:24:00.000Z', zone: 'Asia/Jakarta', text: '1 Dec' },
+    // 02:00 WIB on 15 Jan, already the next day in the zone though not yet in UTC.
+    { instant: '2026-01-14T19:00:00.000Z', zone: 'Asia/Jakarta', text: '15 Jan' },
+    { instant: '2026-01-14T19:00:00.000Z', zone: 'UTC', text: '14 Jan' },
+    // Either side of midnight in New York, whatever the host's zone (the matrix runs both).
+    { instant: '2026-03-01T04:59:59.999Z', zone: 'America/New_York', text: '28 Feb' },
+    { instant: '2026-03-01T05:00:00.000Z', zone: 'America/New_York', text: '1 Mar' },
+    { instant: '2026-12-31T17:00:00.000Z', zone: 'Asia/Jakarta', text: '1 Jan' },
+  ])('formatDayMonth($instant, $zone) = $text', ({ instant, zone, text }) => {
+    expect(formatDayMonth(at(instant), zone)).toBe(text);
+  });
+
+  it('formatDayMonth throws a RangeError for an unknown zone', () => {
+    expect(() => formatDayMonth(at('2026-01-14T19:00:00.000Z'), 'Mars/Olympus')).toThrow(
+      RangeError,
+    );
   });
 
   it('formatBusinessDate throws a RangeError for a date that does not exist', () => {

@@ -130,6 +130,15 @@ export function formatBusinessDate(businessDate: string): string {
   return `${day} ${MONTHS[month - 1] ?? month} ${year}`;
 }
 
+/**
+ * `1 Dec`: the wall date in `zone` at an instant, day and month in English whatever the host
+ * locale or `TZ`. Throws a RangeError for an unknown zone.
+ */
+export function formatDayMonth(instantMs: number, zone: string): string {
+  const wall = wallClock(instantMs, zone);
+  return `${wall.day} ${MONTHS[wall.month - 1] ?? wall.month}`;
+}
+
 // ICU only knows Indonesia's zones as GMT+7/+8/+9; ops read WIB/WITA/WIT. The offset check
 // keeps a historical instant (other offsets before 1964) from getting a wrong name.
 const INDONESIAN_ZONES = new Map<string, { abbreviation: string; offsetMs: number }>([

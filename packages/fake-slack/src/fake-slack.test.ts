@@ -579,6 +579,133 @@ describe('injected failures', () => {
   });
 });
 
+describe('rate limits', () => {
+  /** A fake enforcing `rateLimits` on a clock the test moves, and a client that never retries. */
+  async function withRateLimits(
+    rateLimits: FakeSlackOptions['rateLimits'],
+    test: (own: FakeSlack, slack: WebClient, clock: { time: number }) => Promise<void>,
+  ): Promise<void> {
+    const clock = { time: 1_000_000 };
+    await withFakeSlack({ rateLimits, now: () => clock.time }, (own) =>
+      test(own, client({ slackApiUrl: own.url, rejectRateLimitedCalls: true }), clock),
+    );
+  }
+
+  it('answers chat.update past perMinute with 429 and Retry-After, workspace-wide', async () => {
+    await withRateLimits({ 'chat.update': { perMinute: 2 } }, async (own, slack, clock) => {
+      const { ts: first = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'a' });
+      const { ts: second = '' } = await slack.chat.postMessage({ channel: 'C2', text: 'b' });
+      await slack.chat.update({ channel: 'C1', ts: first, text: 'a2' });
+      clock.time += 10_200;
+      await slack.chat.update({ channel: 'C2', ts: second, text: 'b2' });
+
+      // Another channel is no way around a workspace-wide limit.
+      await expect(
+        slack.chat.update({ channel: 'C2', ts: second, text: 'b3' }),
+      ).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 50 });
+
+      expect(own.message('C2', second)?.text).toBe('b2');
+      const [refused] = own.rateLimited();
+      expect(own.rateLimited('chat.update')).toHaveLength(1);
+      expect(own.rateLimited('chat.postMessage')).toEqual([]);
+      expect(refused).toMatchObject({
+        method: 'chat.update',
+        rateLimited: true,
+        response: {
+          status: 429,
+          headers: { 'retry-after': '50' },
+          body: { ok: false, error: 'ratelimited' },
+        },
+      });
+      expect(refused?.time.getTime()).toBe(clock.time);
+      expect(own.calls.filter((call) => !call.rateLimited)).toHaveLength(4);
+    });
+  });
+
+  it('lets a call through once the oldest counted one leaves the sliding minute', async () => {
+    await withRateLimits({ 'chat.update': { perMinute: 1 } }, async (own, slack, clock) => {
+      const { ts = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'a' });
+      await slack.chat.update({ channel: 'C1', ts, text: 'a2' });
+      clock.time += 59_999;
+      // Under a second left still asks for a whole one.
+      await expect(slack.chat.update({ channel: 'C1', ts, text: 'a3' })).rejects.toMatchObject({
+        retryAfter: 1,
+      });
+      clock.time += 1;
+      await expect(slack.chat.update({ channel: 'C1', ts, text: 'a3' })).resolves.toMatchObject({
+        ok: true,
+      });
+      // A refused call is not counted: the window holds only the accepted one.
+      await expect(slack.chat.update({ channel: 'C1', ts, text: 'a4' })).rejects.toMatchObject({
+        retryAfter: 60,
+      });
+      expect(own.message('C1', ts)?.text).toBe('a3');
+      expect(own.rateLimited()).toHaveLength(2);
+    });
+  });
+
+  it('limits chat.postMessage per channel, replies included', async () => {
+    const rateLimits = { 'chat.postMessage': { perChannelPer: { calls: 2, windowMs: 10_000 } } };
+    await withRateLimits(rateLimits, async (own, slack, clock) => {
+      const { ts: root = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'root' });
+      await slack.chat.postMessage({ channel: 'C1', thread_ts: root, text: 'reply' });
+      clock.time += 2_500;
+
+      await expect(slack.chat.postMessage({ channel: 'C1', text: 'x' })).rejects.toMatchObject({
+        code: ErrorCode.RateLimitedError,
+        retryAfter: 8,
+      });
+      await expect(slack.chat.postMessage({ channel: 'C2', text: 'y' })).resolves.toMatchObject({
+        ok: true,
+      });
+      // Unlimited methods are never refused.
+      for (let i = 0; i < 5; i += 1) await slack.auth.test();
+      clock.time += 7_500;
+      await expect(slack.chat.postMessage({ channel: 'C1', text: 'x' })).resolves.toMatchObject({
+        ok: true,
+      });
+      expect(own.messages('C1').map((m) => m.text)).toEqual(['root', 'x']);
+      expect(own.rateLimited().map((call) => call.body.channel)).toEqual(['C1']);
+    });
+  });
+
+  it('keeps injected failures, which are not counted, and forgets the windows on reset()', async () => {
+    await withRateLimits({ 'chat.update': { perMinute: 1 } }, async (own, slack) => {
+      const { ts = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'a' });
+      own.failNext({ method: 'chat.update', status: 503 });
+      await expect(slack.chat.update({ channel: 'C1', ts, text: 'b' })).rejects.toMatchObject({
+        code: ErrorCode.HTTPError,
+        statusCode: 503,
+      });
+      await slack.chat.update({ channel: 'C1', ts, text: 'b' });
+      own.failNext({ method: 'chat.update', status: 429, retryAfterSeconds: 3 });
+      await expect(slack.chat.update({ channel: 'C1', ts, text: 'c' })).rejects.toMatchObject({
+        retryAfter: 3,
+      });
+      // An injected 429 is the test's, not the enforced limit's.
+      expect(own.rateLimited()).toEqual([]);
+      await expect(slack.chat.update({ channel: 'C1', ts, text: 'c' })).rejects.toMatchObject({
+        retryAfter: 60,
+      });
+      expect(own.rateLimited()).toHaveLength(1);
+
+      own.reset();
+      const { ts: next = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'n' });
+      await expect(
+        slack.chat.update({ channel: 'C1', ts: next, text: 'n2' }),
+      ).resolves.toMatchObject({ ok: true });
+    });
+  });
+
+  it('enforces nothing unless asked', async () => {
+    const slack = client();
+    const { ts = '' } = await slack.chat.postMessage({ channel: 'C1', text: 'a' });
+    for (let i = 0; i < 60; i += 1) await slack.chat.update({ channel: 'C1', ts, text: `v${i}` });
+    expect(fake.rateLimited()).toEqual([]);
+    expect(fake.calls.every((call) => call.response?.status === 200)).toBe(true);
+  });
+});
+
 describe('request bodies', () => {
   it('parses a form-encoded body with blocks as a JSON string and a token field', async () => {
     const blocks = [section('from a form')];

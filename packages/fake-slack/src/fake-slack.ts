@@ -22,7 +22,28 @@ export type FakeSlackOptions = {
   limits?: Partial<MessageLimits>;
   /** Seconds part of the first issued `ts`; default 1700000000. */
   startTs?: number;
+  /**
+   * Slack's rate limits to enforce, per Web API method; none by default. A call past its
+   * limit is answered HTTP 429 with `Retry-After` and `{ ok: false, error: 'ratelimited' }`,
+   * as Slack does, and recorded with `rateLimited: true`.
+   */
+  rateLimits?: RateLimits;
+  /** The clock of the rate limits and of `RecordedCall.time`, in ms; default `Date.now`. */
+  now?: () => number;
 };
+
+/**
+ * A method's rate limit, counted over the calls the fake let through (whatever it then
+ * answered) in a sliding window: `perMinute` workspace-wide, as Slack's tiers
+ * (`chat.update` is Tier 3, about 50), or `perChannelPer` in each channel, as
+ * `chat.postMessage`'s one per second with short bursts.
+ */
+export type RateLimit =
+  | { perMinute: number }
+  | { perChannelPer: { calls: number; windowMs: number } };
+
+/** The rate limits to enforce, by Web API method (`chat.update`, `chat.postMessage`, …). */
+export type RateLimits = Readonly<Partial<Record<string, RateLimit>>>;
 
 /** What the fake answered to a call. */
 export type RecordedResponse = {
@@ -43,6 +64,8 @@ export type RecordedCall = {
   time: Date;
   /** `undefined` while the answer is pending, or when the client left before it (a timeout). */
   response: RecordedResponse | undefined;
+  /** Refused with 429 by the enforced `rateLimits` (an injected 429 is not). */
+  rateLimited: boolean;
 };
 
 /** The identity `auth.test` answers with and posted messages are attributed to. */
@@ -93,6 +116,10 @@ export class FakeSlack {
   readonly #pendingDelays = new Set<() => void>();
   // The replies posted with `reply_broadcast`, which Slack shows in the channel too.
   readonly #broadcasts = new Set<string>();
+  readonly #rateLimits: RateLimits;
+  readonly #now: () => number;
+  // The times of the calls let through, per rate-limit lane (a method, or a method and channel).
+  readonly #admitted = new Map<string, number[]>();
   #calls: RecordedCall[] = [];
   #port = 0;
   #stopped: Promise<void> | undefined;
@@ -102,6 +129,8 @@ export class FakeSlack {
     this.#channels = options.channels;
     this.#limits = { ...DEFAULT_MESSAGE_LIMITS, ...options.limits };
     this.#store = createMessageStore(options.startTs ?? 1_700_000_000);
+    this.#rateLimits = options.rateLimits ?? {};
+    this.#now = options.now ?? Date.now;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         // A bug in the fake must show up in the test, not hang the client.
@@ -143,6 +172,13 @@ export class FakeSlack {
   /** The calls to one Web API method, oldest first. */
   callsOf(method: string): RecordedCall[] {
     return this.#calls.filter((call) => call.method === method);
+  }
+
+  /** The calls refused by the enforced `rateLimits` (of one method, or of all), oldest first. */
+  rateLimited(method?: string): RecordedCall[] {
+    return this.#calls.filter(
+      (call) => call.rateLimited && (method === undefined || call.method === method),
+    );
   }
 
   /**
@@ -202,9 +238,13 @@ export class FakeSlack {
     this.#faults.clear();
   }
 
-  /** Forgets calls, messages and injected failures; issued `ts` values are never reused. */
+  /**
+   * Forgets calls, messages, injected failures and the rate-limit windows; issued `ts` values
+   * are never reused.
+   */
   reset(): void {
     this.#calls = [];
+    this.#admitted.clear();
     this.#store.clear();
     this.#broadcasts.clear();
     this.#faults.clear();
@@ -236,14 +276,18 @@ export class FakeSlack {
       body: request.body,
       rawBody,
       headers: req.headers,
-      time: new Date(),
+      time: new Date(this.#now()),
       response: undefined,
+      rateLimited: false,
     };
     this.#calls.push(call);
 
     const fault = this.#faults.take(method);
     if (fault?.delayMs !== undefined && !(await this.#delay(fault.delayMs, res))) return;
-    const response = (fault && faultAnswer(fault)) ?? this.#answer(method, request);
+    // An injected failure stands in for Slack's answer, so it is not counted against a limit.
+    const limited = fault && faultAnswer(fault) ? undefined : this.#rateLimit(method, request);
+    call.rateLimited = limited !== undefined;
+    const response = (fault && faultAnswer(fault)) ?? limited ?? this.#answer(method, request);
     call.response = response;
     res
       .writeHead(response.status, { ...response.headers, 'content-type': 'application/json' })
@@ -264,6 +308,38 @@ export class FakeSlack {
       res.on('close', cancel);
       this.#pendingDelays.add(cancel);
     });
+  }
+
+  /**
+   * Lets the call through and counts it, or answers 429 when its method's limit is used up:
+   * `Retry-After` is the seconds until the oldest counted call leaves the window, rounded
+   * up, at least 1.
+   */
+  #rateLimit(method: string, request: ParsedRequest): RecordedResponse | undefined {
+    const limit = this.#rateLimits[method];
+    if (limit === undefined) return undefined;
+    const [lane, calls, windowMs] =
+      'perMinute' in limit
+        ? [method, limit.perMinute, 60_000]
+        : [
+            `${method} ${asString(request.body.channel) ?? ''}`,
+            limit.perChannelPer.calls,
+            limit.perChannelPer.windowMs,
+          ];
+    const now = this.#now();
+    const admitted = (this.#admitted.get(lane) ?? []).filter((at) => at + windowMs > now);
+    this.#admitted.set(lane, admitted);
+    const oldest = admitted[0];
+    if (admitted.length < calls || oldest === undefined) {
+      admitted.push(now);
+      return undefined;
+    }
+    const retryAfter = Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
+    return {
+      status: 429,
+      headers: { 'retry-after': String(retryAfter) },
+      body: { ok: false, error: 'ratelimited' },
+    };
   }
 
   #answer(method: string, request: ParsedRequest): RecordedResponse {

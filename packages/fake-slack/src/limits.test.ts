@@ -92,6 +92,34 @@ describe('validateMessage', () => {
     });
   });
 
+  it('accepts a table of 20 cells a row and 20 column settings', () => {
+    const wide = {
+      type: 'table',
+      column_settings: Array.from({ length: 20 }, () => ({ is_wrapped: true })),
+      rows: [Array.from({ length: 20 }, (_, i) => cell(`c${i}`))],
+    };
+    expect(validateMessage({ blocks: [wide] })).toBeUndefined();
+  });
+
+  it('refuses a table row of 21 cells and 21 column settings, naming each', () => {
+    const wide = {
+      type: 'table',
+      column_settings: Array.from({ length: 21 }, () => ({ is_wrapped: true })),
+      rows: [
+        [cell('ok')],
+        Array.from({ length: 21 }, (_, i) => cell(`c${i}`)),
+        Array.from({ length: 20 }, (_, i) => cell(`c${i}`)),
+      ],
+    };
+    expect(validateMessage({ blocks: [section('s'), wide] })).toEqual({
+      error: 'invalid_blocks',
+      errors: [
+        'must be less than 21 items [json-pointer:/blocks/1/rows/1]',
+        'must be less than 21 items [json-pointer:/blocks/1/column_settings]',
+      ],
+    });
+  });
+
   it('refuses a second table the way Slack does', () => {
     expect(validateMessage({ blocks: [table(1), table(1)] })).toEqual({
       error: 'invalid_attachments',

@@ -20,6 +20,10 @@ export type MessageLimits = {
   maxTableBlocks: number;
   /** Rows of one `table` block. */
   maxTableRows: number;
+  /** Cells of one row of a `table` block. */
+  maxTableCells: number;
+  /** Items in a `table` block's `column_settings`. */
+  maxTableColumnSettings: number;
   /** Characters of the top-level `text` (the notification fallback). */
   maxTextChars: number;
   /** Characters of every `text` string inside the blocks, summed over the whole message. */
@@ -36,6 +40,8 @@ export const DEFAULT_MESSAGE_LIMITS: Readonly<MessageLimits> = Object.freeze({
   maxContextElements: 10,
   maxTableBlocks: 1,
   maxTableRows: 100,
+  maxTableCells: 20,
+  maxTableColumnSettings: 20,
   maxTextChars: 40_000,
   maxBlocksTextChars: 12_000,
 });
@@ -102,7 +108,7 @@ function blockErrors(blocks: unknown[], limits: Readonly<MessageLimits>): string
         checkItems(errors, block.elements, `${pointer}/elements`, limits.maxContextElements);
         break;
       case 'table':
-        checkItems(errors, block.rows, `${pointer}/rows`, limits.maxTableRows);
+        errors.push(...tableErrors(block, pointer, limits));
         break;
     }
   });
@@ -123,6 +129,23 @@ function sectionErrors(
       checkText(errors, field, fieldPointer, limits.maxSectionFieldChars);
     });
   }
+  return errors;
+}
+
+function tableErrors(
+  block: Record<string, unknown>,
+  pointer: string,
+  limits: Readonly<MessageLimits>,
+): string[] {
+  const errors: string[] = [];
+  checkItems(errors, block.rows, `${pointer}/rows`, limits.maxTableRows);
+  if (Array.isArray(block.rows)) {
+    block.rows.forEach((cells: unknown, index) => {
+      checkItems(errors, cells, `${pointer}/rows/${index}`, limits.maxTableCells);
+    });
+  }
+  const settings = `${pointer}/column_settings`;
+  checkItems(errors, block.column_settings, settings, limits.maxTableColumnSettings);
   return errors;
 }
 

@@ -94,6 +94,13 @@ export const slackConfig = Object.freeze({
   SLACK_API_URL: Type.Optional(
     env.url({ description: 'Slack-compatible Web API base URL (tests); unset means Slack' }),
   ),
+  SLACK_UPDATES_PER_MINUTE: env.integer({
+    default: 50,
+    minimum: 1,
+    maximum: 1_000,
+    description:
+      "Most chat.update calls this process makes in any minute (Slack's Tier 3 is about 50 per workspace)",
+  }),
   EOD_TIMEZONE: env.timeZone({
     default: DEFAULT_EOD_CONFIG.timeZone,
     description: 'IANA time zone of the EOD window and of times shown in Slack',

@@ -53,7 +53,8 @@ const ERROR_STATUSES: Record<
     message: 'Missing API key in x-api-key header',
   },
   403: {
-    description: 'The key’s scopes do not allow this operation on this scheduler',
+    description:
+      'The key’s scopes do not allow this operation on this scheduler (boards need the admin scope)',
     message: ({ id, access }) => `API key reader may not ${access} scheduler ${id}`,
   },
   404: {
@@ -224,6 +225,11 @@ export function installOpenApi(app: FastifyInstance, version: string) {
         {
           name: 'incidents',
           description: 'Problem episodes of schedulers (failed, missed, overrun, stale, too fast)',
+        },
+        {
+          name: 'boards',
+          description:
+            'Boards: one team’s EOD table, in its own channel, zone and window (the admin scope)',
         },
         { name: 'operations', description: 'Health and metrics' },
       ],

@@ -4,13 +4,22 @@
  * to some schedulers sees and acknowledges only their incidents.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Clock, IncidentRecord, IncidentStore, SchedulerStore } from '@schedmon/domain';
+import type {
+  BoardSettings,
+  BoardStore,
+  Clock,
+  IncidentRecord,
+  IncidentStore,
+  SchedulerStore,
+} from '@schedmon/domain';
 import {
+  allBoards,
   CursorSchema,
   EventIdSchema,
   formatTimestamp,
   IncidentRecordSchema,
   IncidentSchema,
+  membersOf,
   NameSchema,
   SchedulerIdSchema,
   ValidationError,
@@ -29,10 +38,10 @@ export type IncidentRoutesDeps = {
   clock: Clock;
   incidents: IncidentStore;
   schedulers: SchedulerStore;
+  /** For `?board=`: the stored boards, and the default board of the environment. */
+  boards: BoardStore;
+  defaultBoard: BoardSettings;
 };
-
-/** The only board until boards exist (docs/boards.md): every active scheduler. */
-const DEFAULT_BOARD = 'default';
 
 // An incident id is `<scheduler id>#<event id>` (`incidentIdOf`), each part by its own rule.
 const inner = (pattern: string | undefined) =>
@@ -113,8 +122,14 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRoutesD
         throw new HttpError(403, `API key ${key?.name ?? ''} may not read incidents`);
       }
       const { state, kind, scheduler_id, board, limit, cursor } = request.query;
-      if (board !== undefined && board !== DEFAULT_BOARD) {
-        throw new HttpError(404, `Board ${board} not found`);
+      // A board's incidents are its members' (docs/boards.md), by scheduler id.
+      let members: Set<string> | undefined;
+      if (board !== undefined) {
+        const boards = allBoards(await deps.boards.list(now()), deps.defaultBoard);
+        const chosen = boards.find((candidate) => candidate.board_id === board);
+        if (chosen === undefined) throw new HttpError(404, `Board ${board} not found`);
+        const records = membersOf(chosen, await deps.schedulers.list(), boards);
+        members = new Set(records.map((record) => record.scheduler_id));
       }
       if (scheduler_id !== undefined) requireAccess(key, 'read', scheduler_id);
       const [before] = cursor === undefined ? [] : decodeCursor(cursor, 1);
@@ -128,6 +143,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRoutesD
         (state === undefined || incident.state === state) &&
         (kind === undefined || incident.kind === kind) &&
         (scheduler_id === undefined || incident.scheduler_id === scheduler_id) &&
+        (members === undefined || members.has(incident.scheduler_id)) &&
         // A key limited to some ids sees only theirs.
         (everything || isAllowed(key, 'read', incident.scheduler_id));
       const page = await findIncidents(
@@ -137,7 +153,11 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRoutesD
           before,
           matches,
           selective:
-            state !== undefined || kind !== undefined || scheduler_id !== undefined || !everything,
+            state !== undefined ||
+            kind !== undefined ||
+            scheduler_id !== undefined ||
+            members !== undefined ||
+            !everything,
         },
         now(),
       );

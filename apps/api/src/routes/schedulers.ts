@@ -3,9 +3,18 @@
  * the reads. The queued writes (status, heartbeat, batches) are in `events.ts`.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Clock, HistoryStore, SchedulerRecord, SchedulerStore } from '@schedmon/domain';
+import type {
+  BoardSettings,
+  BoardStore,
+  Clock,
+  HistoryStore,
+  SchedulerRecord,
+  SchedulerStore,
+} from '@schedmon/domain';
 import {
+  allBoards,
   formatTimestamp,
+  membersOf,
   parseTimestamp,
   registrationProblems,
   SchedulerRecordSchema,
@@ -34,10 +43,10 @@ export type SchedulerRoutesDeps = {
   schedulers: SchedulerStore;
   history: HistoryStore;
   known: KnownSchedulers;
+  /** For `?board=`: the stored boards, and the default board of the environment. */
+  boards: BoardStore;
+  defaultBoard: BoardSettings;
 };
-
-/** The only board until boards exist (docs/boards.md): every active scheduler. */
-const DEFAULT_BOARD = 'default';
 
 function notFound(id: string) {
   return new HttpError(404, `Scheduler ${id} not found`);
@@ -184,10 +193,18 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
         throw new HttpError(403, `API key ${key?.name ?? ''} may not read schedulers`);
       }
       const { limit, cursor, board, ...filter } = request.query;
-      if (board !== undefined && board !== DEFAULT_BOARD) {
+      const boards =
+        board === undefined
+          ? undefined
+          : allBoards(await deps.boards.list(now()), deps.defaultBoard);
+      const chosen = boards?.find((candidate) => candidate.board_id === board);
+      if (boards !== undefined && chosen === undefined) {
         throw new HttpError(404, `Board ${board} not found`);
       }
-      const records = (await deps.schedulers.list(filter)).filter((record) =>
+      const listed = await deps.schedulers.list(filter);
+      const records = (
+        boards !== undefined && chosen !== undefined ? membersOf(chosen, listed, boards) : listed
+      ).filter((record) =>
         // A key limited to some ids sees only those.
         isAllowed(key, 'read', record.scheduler_id),
       );

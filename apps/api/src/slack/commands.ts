@@ -5,18 +5,28 @@
  * `safeText`.
  */
 import type {
+  BoardSettings,
+  BoardStore,
   EodConfig,
   HistoryStore,
   IncidentRecord,
   IncidentStore,
+  SchedulerRecord,
   SchedulerStore,
   SlackMessage,
 } from '@schedmon/domain';
 import {
+  allBoards,
+  BoardIdSchema,
   compileValidator,
+  DEFAULT_BOARD_ID,
+  defaultBoardOf,
+  eodConfigOfBoard,
   escapeMrkdwn,
   formatBusinessDate,
+  formatDayMonth,
   formatWallTime,
+  membersOf,
   renderStatusTable,
   SchedulerIdSchema,
   safeText,
@@ -32,14 +42,20 @@ export type CommandDeps = {
   history: HistoryStore;
   incidents: IncidentStore;
   eod: EodConfig;
+  /** The stored boards (docs/boards.md); absent: only the default board, as before boards. */
+  boards?: BoardStore | undefined;
+  /** The default board of the environment; absent: `defaultBoardOf(eod)`, no channel. */
+  defaultBoard?: BoardSettings | undefined;
 };
 
 /** Incidents `/schedmon incidents` lists at most (a section each, within a message's 50 blocks). */
 const MAX_LISTED_INCIDENTS = 20;
+/** Board ids an answer to an unknown board lists at most (ids are up to 128 characters). */
+const MAX_LISTED_BOARDS = 15;
 
 const HELP_TEXT = [
   '*/schedmon* — the EOD monitor',
-  '• `/schedmon status` — tonight’s table (only you see it)',
+  '• `/schedmon status [board]` — tonight’s table of a board, the default one without (only you see it)',
   // `<` and `>` as entities: raw, Slack reads `<scheduler_id>` as a link and drops it.
   '• `/schedmon show &lt;scheduler_id&gt;` — one scheduler and its last 10 events',
   '• `/schedmon incidents` — the open and acknowledged incidents, newest first',
@@ -48,6 +64,7 @@ const HELP_TEXT = [
 
 // The id rule the api registers schedulers by, so no id is looked up that cannot exist.
 const schedulerId = compileValidator(SchedulerIdSchema);
+const boardId = compileValidator(BoardIdSchema);
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
@@ -56,14 +73,58 @@ function helpMessage(prefix?: string): SlackMessage {
   return { text, blocks: [section(text)] };
 }
 
-async function statusMessage(deps: CommandDeps, nowMs: number): Promise<SlackMessage> {
-  const slot = slotOf(nowMs, deps.eod);
+/** One board's table as the command shows it: its members, window and zone, and title. */
+type BoardView = { eod: EodConfig; members: SchedulerRecord[]; title: string };
+
+/**
+ * The board `/schedmon status [board]` names (the default one without), or the answer
+ * to a board that does not exist, listing those that do.
+ */
+async function boardView(
+  deps: CommandDeps,
+  argument: string | undefined,
+  nowMs: number,
+): Promise<BoardView | { unknown: SlackMessage }> {
+  const stored = deps.boards ? await deps.boards.list(new Date(nowMs).toISOString()) : [];
+  const boards = allBoards(stored, deps.defaultBoard ?? defaultBoardOf(deps.eod, undefined));
+  const wanted = argument ?? DEFAULT_BOARD_ID;
+  const board = boardId.check(wanted)
+    ? boards.find((candidate) => candidate.board_id === wanted)
+    : undefined;
+  if (!board) {
+    // Within one section's 3,000 characters however many boards there are.
+    const listed = boards.slice(0, MAX_LISTED_BOARDS);
+    const more = boards.length - listed.length;
+    const ids =
+      listed.map((candidate) => `\`${escapeMrkdwn(candidate.board_id)}\``).join(', ') +
+      (more > 0 ? ` and ${more} more` : '');
+    const shown = safeText(wanted, { max: 60 });
+    const text = `No board \`${shown}\`. Boards: ${ids}.\nUse \`/schedmon status &lt;board&gt;\`, or \`/schedmon status\` for the default board.`;
+    return { unknown: { text, blocks: [section(text)] } };
+  }
+  return {
+    eod: eodConfigOfBoard(board, deps.eod),
+    members: membersOf(board, await deps.schedulers.list(), boards),
+    title: board.title,
+  };
+}
+
+async function statusMessage(
+  deps: CommandDeps,
+  nowMs: number,
+  argument?: string,
+): Promise<SlackMessage> {
+  const view = await boardView(deps, argument, nowMs);
+  if ('unknown' in view) return view.unknown;
+  const slot = slotOf(nowMs, view.eod);
   const messages = renderStatusTable({
-    rows: tonightRows(await deps.schedulers.list(), nowMs, deps.eod),
-    timeZone: deps.eod.timeZone,
+    title: view.title,
+    rows: tonightRows(view.members, nowMs, view.eod),
+    timeZone: view.eod.timeZone,
     businessDateLabel: formatBusinessDate(slot.businessDate),
-    timeLabel: formatWallTime(nowMs, deps.eod.timeZone),
-    zoneLabel: zoneAbbreviation(nowMs, deps.eod.timeZone),
+    dayLabel: formatDayMonth(nowMs, view.eod.timeZone),
+    timeLabel: formatWallTime(nowMs, view.eod.timeZone),
+    zoneLabel: zoneAbbreviation(nowMs, view.eod.timeZone),
   });
   // An ephemeral answer is one message: the first carries the counts and every problem.
   const first = messages[0] ?? helpMessage();
@@ -173,7 +234,7 @@ export async function answerCommand(
   const [verb = '', argument] = text.trim().split(/\s+/);
   switch (verb.toLowerCase()) {
     case 'status':
-      return statusMessage(deps, nowMs);
+      return statusMessage(deps, nowMs, argument);
     case 'incidents':
       return incidentsMessage(deps, nowMs);
     case 'show':

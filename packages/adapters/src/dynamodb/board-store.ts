@@ -19,6 +19,7 @@ const readBoard = dataReader('board', BoardSchema);
 export function createDynamoBoardStore(
   client: DynamoDBDocumentClient,
   tableName: string,
+  options: { onUnreadable?: (boardId: string, error: unknown) => void } = {},
 ): BoardStore {
   const table = stateTable(client, tableName);
   const itemOf = (board: Board) => ({
@@ -29,7 +30,17 @@ export function createDynamoBoardStore(
   });
   return {
     async list(now) {
-      return (await table.list(PARTITION, now)).map(readBoard);
+      // One unreadable board (written by hand, or by a newer version) must not stop every
+      // other board's night and routing: it is left out, and said once per read.
+      const boards: Board[] = [];
+      for (const item of await table.list(PARTITION, now)) {
+        try {
+          boards.push(readBoard(item));
+        } catch (error) {
+          options.onUnreadable?.(item.sk, error);
+        }
+      }
+      return boards;
     },
     async get(boardId, now) {
       const item = await table.get(PARTITION, boardId, now);

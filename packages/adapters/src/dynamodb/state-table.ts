@@ -222,7 +222,10 @@ export function stateTable(client: DynamoDBDocumentClient, tableName: string) {
               ...(condition && {
                 ConditionExpression: condition.expression,
                 ExpressionAttributeNames: condition.names,
-                ExpressionAttributeValues: condition.values,
+                // DynamoDB refuses an empty map: a condition without values sends none.
+                ...(Object.keys(condition.values).length > 0 && {
+                  ExpressionAttributeValues: condition.values,
+                }),
               }),
             }),
           ),

@@ -10,10 +10,21 @@ export type NotifierConfig = {
   SLACK_CHANNEL_ID?: string | undefined;
   SLACK_ENABLED?: boolean | undefined;
   SLACK_API_URL?: string | undefined;
+  /** `chat.update` calls per sliding minute, workspace-wide; the notifier's default when unset. */
+  SLACK_UPDATES_PER_MINUTE?: number | undefined;
 };
 
 /** Tuning passed through to {@link createSlackNotifier} when Slack is used. */
-export type NotifierTuning = Pick<SlackNotifierOptions, 'timeoutMs' | 'retries' | 'maxRetryWaitMs'>;
+export type NotifierTuning = Pick<
+  SlackNotifierOptions,
+  | 'timeoutMs'
+  | 'retries'
+  | 'maxRetryWaitMs'
+  | 'maxQueueWaitMs'
+  | 'postsPerChannel'
+  | 'now'
+  | 'sleep'
+>;
 
 /**
  * The app's `Notifier`: Slack when `SLACK_ENABLED` is not false and both `SLACK_BOT_TOKEN` and
@@ -37,6 +48,9 @@ export function createNotifier(
       channel,
       apiUrl: config.SLACK_API_URL || undefined,
       logger,
+      ...(config.SLACK_UPDATES_PER_MINUTE !== undefined && {
+        updatesPerMinute: config.SLACK_UPDATES_PER_MINUTE,
+      }),
       ...tuning,
     });
   }

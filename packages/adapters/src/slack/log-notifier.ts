@@ -3,15 +3,16 @@ import type { NotifierLogger } from './notifier-logger.ts';
 
 /** Options of {@link createLogNotifier}. */
 export type LogNotifierOptions = {
-  /** The channel put in the refs it returns; default `log`. */
+  /** The channel of a post given none, put in the refs it returns; default `log`. */
   channel?: string;
 };
 
 /**
  * The `Notifier` used when Slack is not configured: each message's plain-text fallback goes to
  * the log at info, multi-line as ops would read it in Slack, so a local run shows what would
- * have been posted. Refs are synthetic (`log-000001`, `log-000002`, … in one channel), so the
- * callers store and edit them exactly as they would Slack's. A thread reply gets a ref of its
+ * have been posted, and in which channel. Refs are synthetic (`log-000001`, `log-000002`, …, in
+ * the channel given to `post`, else the configured one), so the callers store and edit them
+ * exactly as they would Slack's. A thread reply gets a ref of its
  * own and is logged with its parent's ts (`thread_ts`), so a thread reads back in order.
  *
  * Failure: none of its own; it throws only if the logger does.
@@ -49,20 +50,22 @@ export function createLogNotifier(
   };
 
   return {
-    post(message: SlackMessage): Promise<MessageRef> {
-      const ref = { channel, ts: nextTs() };
-      write('chat.postMessage', ref, message, `Slack message ${ref.ts} (Slack is off):`);
+    post(message: SlackMessage, to?: string): Promise<MessageRef> {
+      const ref = { channel: to ?? channel, ts: nextTs() };
+      const title = `Slack message ${ref.ts} in ${ref.channel} (Slack is off):`;
+      write('chat.postMessage', ref, message, title);
       return Promise.resolve(ref);
     },
 
     update(ref: MessageRef, message: SlackMessage): Promise<MessageRef> {
-      write('chat.update', ref, message, `Slack message update of ${ref.ts} (Slack is off):`);
+      const title = `Slack message update of ${ref.ts} in ${ref.channel} (Slack is off):`;
+      write('chat.update', ref, message, title);
       return Promise.resolve({ channel: ref.channel, ts: ref.ts });
     },
 
     reply(parent: MessageRef, message: SlackMessage): Promise<MessageRef> {
       const ref = { channel: parent.channel, ts: nextTs() };
-      const title = `Slack thread reply ${ref.ts} to ${parent.ts} (Slack is off):`;
+      const title = `Slack thread reply ${ref.ts} to ${parent.ts} in ${ref.channel} (Slack is off):`;
       write('chat.postMessage', ref, message, title, parent.ts);
       return Promise.resolve(ref);
     },

@@ -70,6 +70,21 @@ export function notifierContract(
       expect(await fixture.read(second)).toMatchObject({ text: 'second' });
     });
 
+    it('post with a channel delivers there, where its edits and replies stay', async () => {
+      const ref = await fixture.notifier.post(plain('Payments EOD'), 'C0PAYMENTS');
+      const own = await fixture.notifier.post(plain('ops alert'));
+
+      expect(ref.channel).toBe('C0PAYMENTS');
+      expect(own.channel).not.toBe('C0PAYMENTS');
+      expect(await fixture.read(ref)).toMatchObject({ text: 'Payments EOD' });
+      expect(await fixture.notifier.update(ref, plain('Payments EOD 01:00'))).toEqual(ref);
+      expect(await fixture.read(ref)).toMatchObject({ text: 'Payments EOD 01:00' });
+      const reply = await fixture.notifier.reply(ref, plain('started late'));
+      expect(reply.channel).toBe('C0PAYMENTS');
+      expect((await fixture.thread(ref)).map((message) => message.text)).toEqual(['started late']);
+      expect(await fixture.read(own)).toMatchObject({ text: 'ops alert' });
+    });
+
     it('update edits the message in place and keeps its ref', async () => {
       const ref = await fixture.notifier.post(plain('table at 00:00'));
       const other = await fixture.notifier.post(plain('an alert'));

@@ -1,0 +1,91 @@
+import type { Board } from '@schedmon/domain';
+import { boardOf } from '@schedmon/domain';
+import { describe, expect, it } from 'vitest';
+import { planOf, readBoardsFile } from './cli-boards.ts';
+
+const FILE = `boards:
+  - board_id: payments
+    title: Payments EOD
+    slack_channel_id: C0PAY
+    timezone: Asia/Jakarta
+    window_start: "00:00"
+    window_end: "06:00"
+    members:
+      scheduler_ids: [payments-*]
+`;
+
+describe('readBoardsFile', () => {
+  it('reads the boards with the line each starts on', () => {
+    const read = readBoardsFile(FILE);
+    expect(read).toMatchObject({ ok: true, boards: [{ id: 'payments', line: 2 }] });
+  });
+
+  it.each([
+    [
+      'a * inside an id',
+      FILE.replace('[payments-*]', '[pay*ments]'),
+      9,
+      /members\.scheduler_ids\.0 /,
+    ],
+    [
+      'equal window times',
+      FILE.replace('"06:00"', '"00:00"'),
+      6,
+      /window_start and window_end must differ/,
+    ],
+    [
+      'a fractional update period',
+      `${FILE}    update_every_minutes: 60.5\n`,
+      10,
+      /must be an integer/,
+    ],
+    ['an alias bomb', `a: &a [1]\nboards: *a\n`, 2, /boards must be a list|not a board|mapping/],
+  ])('names the line of %s', (_name, text, line, message) => {
+    const read = readBoardsFile(text);
+    expect(read.ok).toBe(false);
+    if (read.ok) return;
+    expect(
+      read.problems.some((p) => p.line === line && message.test(p.message)),
+      JSON.stringify(read.problems),
+    ).toBe(true);
+  });
+
+  it('refuses an exponential alias bomb without expanding it', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 10; i += 1) {
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
+    }
+    const started = performance.now();
+    const read = readBoardsFile(`${bomb.join('\n')}\nboards: []\n`);
+    expect(read.ok).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('planOf', () => {
+  const NOW = '2026-01-15T01:00:00.000Z';
+  const read = readBoardsFile(FILE);
+  const wanted = read.ok ? read.boards : [];
+  const stored = (title: string): Board[] => [
+    boardOf('payments', { ...(wanted[0]?.input ?? ({} as never)), title }, NOW),
+    boardOf('old', { ...(wanted[0]?.input ?? ({} as never)), board_id: 'old' }, NOW),
+  ];
+
+  it('updates what differs, names the fields, and deletes what the file lacks', () => {
+    expect(planOf(wanted, stored('Other'))).toEqual([
+      { action: 'update', id: 'payments', input: wanted[0]?.input, changed: ['title'] },
+      { action: 'delete', id: 'old' },
+    ]);
+    expect(planOf(wanted, stored('Payments EOD'))[0]).toEqual({
+      action: 'unchanged',
+      id: 'payments',
+    });
+    expect(planOf(wanted, [])).toEqual([
+      { action: 'create', id: 'payments', input: wanted[0]?.input },
+    ]);
+  });
+});

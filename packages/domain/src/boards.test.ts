@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { BoardInput, BoardSettings } from './boards.ts';
+import {
+  allBoards,
+  boardProblems,
+  boardsOf,
+  defaultBoardOf,
+  incidentRoutesOf,
+  isQuietAt,
+  MAX_INCIDENT_ROUTES,
+  membersOf,
+  selects,
+  settingsOf,
+} from './boards.ts';
+import { DEFAULT_EOD_CONFIG } from './eod.ts';
+import { record } from './test-helpers.ts';
+
+const input = (overrides: Partial<BoardInput> = {}): BoardInput => ({
+  title: 'Payments EOD',
+  slack_channel_id: 'C0PAY',
+  timezone: 'Asia/Jakarta',
+  window_start: '00:00',
+  window_end: '06:00',
+  members: { scheduler_ids: ['payments-*', 'ledger-eod'], services: ['Billing'], tags: ['pay'] },
+  ...overrides,
+});
+const board = (id: string, overrides: Partial<BoardInput> = {}): BoardSettings =>
+  settingsOf(id, input(overrides));
+const fallback = defaultBoardOf(DEFAULT_EOD_CONFIG, undefined);
+
+describe('membership', () => {
+  it('matches an exact id, an id prefix, a whole service name or a tag, and nothing else', () => {
+    const pay = board('pay');
+    expect(selects(pay, record('payments-eod'))).toBe(true);
+    expect(selects(pay, record('ledger-eod'))).toBe(true);
+    expect(selects(pay, record('ledger-eod-2'))).toBe(false);
+    expect(selects(pay, record('repayments-eod'))).toBe(false);
+    expect(selects(pay, record('x', { service_name: 'Billing' }))).toBe(true);
+    expect(selects(pay, record('x', { service_name: 'billing' }))).toBe(false);
+    expect(selects(pay, record('x', { tags: ['ops', 'pay'] }))).toBe(true);
+    expect(selects(pay, record('x', { tags: ['payments'] }))).toBe(false);
+    expect(selects(board('all', { members: { scheduler_ids: ['*'] } }), record('x'))).toBe(true);
+  });
+
+  it('puts a scheduler in no board into the default board, and a member only in its boards', () => {
+    const boards = allBoards([], fallback);
+    const withBoards = [fallback, board('pay'), board('led', { members: { tags: ['pay'] } })];
+    expect(boardsOf(record('x'), boards).map((b) => b.board_id)).toEqual(['default']);
+    expect(boardsOf(record('x'), withBoards).map((b) => b.board_id)).toEqual(['default']);
+    expect(
+      boardsOf(record('payments-a', { tags: ['pay'] }), withBoards).map((b) => b.board_id),
+    ).toEqual(['pay', 'led']);
+    const records = [record('payments-a'), record('x'), record('y')];
+    expect(membersOf(fallback, records, withBoards).map((r) => r.scheduler_id)).toEqual(['x', 'y']);
+  });
+});
+
+describe('quiet dates', () => {
+  const london = board('ldn', {
+    timezone: 'Europe/London',
+    window_start: '22:00',
+    window_end: '04:00',
+    quiet_dates: ['2026-12-25'],
+  });
+  it('inside a window, follow the night; outside, the calendar date in the board zone', () => {
+    // 02:00 on 25 Dec belongs to the night of 24 Dec: not quiet.
+    expect(isQuietAt(london, Date.parse('2026-12-25T02:00:00Z'), DEFAULT_EOD_CONFIG)).toBe(false);
+    // Noon on 25 Dec, outside any window: quiet.
+    expect(isQuietAt(london, Date.parse('2026-12-25T12:00:00Z'), DEFAULT_EOD_CONFIG)).toBe(true);
+    // 23:00 on 25 Dec and 02:00 on 26 Dec: the night of 25 Dec, quiet.
+    expect(isQuietAt(london, Date.parse('2026-12-25T23:00:00Z'), DEFAULT_EOD_CONFIG)).toBe(true);
+    expect(isQuietAt(london, Date.parse('2026-12-26T02:00:00Z'), DEFAULT_EOD_CONFIG)).toBe(true);
+    // 05:00 on 26 Dec, outside the window, not a quiet date.
+    expect(isQuietAt(london, Date.parse('2026-12-26T05:00:00Z'), DEFAULT_EOD_CONFIG)).toBe(false);
+  });
+});
+
+describe('incident routes', () => {
+  const at = Date.parse('2026-03-02T18:00:00Z');
+  it('are undefined without stored boards, and one per channel with them', () => {
+    expect(incidentRoutesOf(record('x'), [fallback], at, DEFAULT_EOD_CONFIG, false)).toEqual({
+      routes: undefined,
+      quiet: false,
+    });
+    const boards = [
+      fallback,
+      board('a-pay', { mention: null }),
+      board('b-pay', { mention: 'S0ONCALL', timezone: 'Europe/London' }),
+      board('c-led', { slack_channel_id: 'C0LED' }),
+    ];
+    const { routes } = incidentRoutesOf(record('payments-x'), boards, at, DEFAULT_EOD_CONFIG, true);
+    expect(routes).toEqual([
+      { board_id: 'a-pay', channel: 'C0PAY', mention: 'S0ONCALL', time_zone: 'Asia/Jakarta' },
+      { board_id: 'c-led', channel: 'C0LED', mention: null, time_zone: 'Asia/Jakarta' },
+    ]);
+    expect(incidentRoutesOf(record('x'), boards, at, DEFAULT_EOD_CONFIG, true).routes).toEqual([
+      { board_id: 'default', channel: null, mention: null, time_zone: 'Asia/Jakarta' },
+    ]);
+  });
+
+  it(`go to at most ${MAX_INCIDENT_ROUTES} channels, and are quiet only when every board is`, () => {
+    const many = Array.from({ length: 8 }, (_, i) =>
+      board(`b${i}`, { slack_channel_id: `C0B${i}` }),
+    );
+    const routes = incidentRoutesOf(
+      record('payments-x'),
+      [fallback, ...many],
+      at,
+      DEFAULT_EOD_CONFIG,
+      true,
+    );
+    expect(routes.routes).toHaveLength(MAX_INCIDENT_ROUTES);
+    const quietDay = ['2026-03-03'];
+    const one = [
+      fallback,
+      board('q', { quiet_dates: quietDay }),
+      board('r', { slack_channel_id: 'C0R' }),
+    ];
+    const partly = incidentRoutesOf(record('payments-x'), one, at, DEFAULT_EOD_CONFIG, true);
+    expect(partly).toEqual({ routes: [expect.objectContaining({ board_id: 'r' })], quiet: false });
+    const all = incidentRoutesOf(
+      record('payments-x'),
+      one.slice(0, 2),
+      at,
+      DEFAULT_EOD_CONFIG,
+      true,
+    );
+    expect(all).toEqual({ routes: [], quiet: true });
+  });
+});
+
+describe('boardProblems', () => {
+  it.each([
+    [{ timezone: 'Mars/Olympus' }, /timezone 'Mars\/Olympus' is not an IANA time zone/],
+    [{ window_start: '06:00', window_end: '06:00' }, /window_start and window_end must differ/],
+    [
+      { window_end: '00:30', update_every_minutes: 60 },
+      /update_every_minutes: 60 is longer than the 30-minute window/,
+    ],
+    [{ quiet_dates: ['2026-02-30'] }, /quiet_dates: '2026-02-30' is not a calendar date/],
+    [{ members: {} }, /members needs at least one/],
+    [{ board_id: 'other' }, /does not match the board's id 'pay'/],
+  ] as const)('refuses %j', (overrides, problem) => {
+    expect(boardProblems(input(overrides as Partial<BoardInput>), 'pay')).toEqual([
+      expect.stringMatching(problem),
+    ]);
+  });
+
+  it('accepts a good board', () => {
+    expect(boardProblems(input(), 'pay')).toEqual([]);
+  });
+});
