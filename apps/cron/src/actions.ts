@@ -31,10 +31,8 @@ import {
   DEFAULT_BOARD_ID,
   defaultBoardOf,
   eodConfigOfBoard,
-  formatBusinessDate,
-  formatDayMonth,
   formatTimestamp,
-  formatWallTime,
+  headerLabelsOf,
   isQuietNight,
   membersOf,
   renderFinalSummary,
@@ -42,7 +40,6 @@ import {
   slotOf,
   tonightRows,
   windowFor,
-  zoneAbbreviation,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
 
@@ -141,13 +138,9 @@ async function tableRows(night: BoardNight, atMs: number): Promise<TableRow[]> {
 }
 
 async function labels(snapshot: Snapshot, night: BoardNight, atMs: number) {
-  const zone = night.eod.timeZone;
   return {
     title: night.board.title,
-    businessDateLabel: formatBusinessDate(night.night.businessDate),
-    dayLabel: formatDayMonth(atMs, zone),
-    timeLabel: formatWallTime(atMs, zone),
-    zoneLabel: zoneAbbreviation(atMs, zone),
+    ...headerLabelsOf(night.night.businessDate, atMs, night.eod.timeZone),
     incidents: await tonightIncidents(snapshot, night),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { EodConfig, HistoryEntry, SchedulerRecord } from '@schedmon/domain';
 import {
+  addDays,
   currentOrNextWindow,
   DEFAULT_BOARD_ID,
   eodConfigOfBoard,
@@ -62,12 +63,6 @@ export function windowNote(nowMs: number, eod: EodConfig): string | undefined {
   const night = formatBusinessDate(window.businessDate).replace(/ \d{4}$/, '');
   const opens = `${formatWallTime(window.start, eod.timeZone)} ${zoneAbbreviation(window.start, eod.timeZone)}`;
   return `The night of ${night} opens at ${opens}, in ${formatWait(window.start - nowMs)}.`;
-}
-
-/** The `YYYY-MM-DD` `days` after `date` (negative: before). */
-function addDays(date: string, days: number): string {
-  const [year = 0, month = 1, day = 1] = date.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
 /** The night before the current or next one, and the instant its table was final. */

@@ -5,15 +5,7 @@
  * columns and colours the status cells.
  */
 import type { EodConfig, SchedulerRecord } from '@schedmon/domain';
-import {
-  formatBusinessDate,
-  formatDayMonth,
-  formatWallTime,
-  renderStatusTable,
-  slotOf,
-  tonightRows,
-  zoneAbbreviation,
-} from '@schedmon/domain';
+import { headerLabelsOf, renderStatusTable, slotOf, tonightRows } from '@schedmon/domain';
 import { terminalSafe } from './terminal-text.ts';
 
 const SEPARATOR = ' │ ';
@@ -71,10 +63,7 @@ export function renderTerminalTable(
     rows: tonightRows(records, nowMs, eod),
     timeZone: eod.timeZone,
     title: options.title,
-    businessDateLabel: formatBusinessDate(slot.businessDate),
-    dayLabel: formatDayMonth(nowMs, eod.timeZone),
-    timeLabel: formatWallTime(nowMs, eod.timeZone),
-    zoneLabel: zoneAbbreviation(nowMs, eod.timeZone),
+    ...headerLabelsOf(slot.businessDate, nowMs, eod.timeZone),
   });
   // Slack splits a long table over messages; a terminal shows one table: the first
   // message's title and counts, every message's rows in order, one legend.

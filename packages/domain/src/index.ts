@@ -315,7 +315,11 @@ export type {
   VersionedAlert,
   VersionedBox,
 } from './state-ports.ts';
-export { renderStatusTable, type StatusTableInput } from './status-table-message.ts';
+export {
+  headerLabelsOf,
+  renderStatusTable,
+  type StatusTableInput,
+} from './status-table-message.ts';
 export type { StaleInfo, TableRow } from './table-rows.ts';
 export { compileValidator, type Validator } from './validation.ts';
 export {
@@ -326,6 +330,7 @@ export {
   type WatchdogRound,
 } from './watchdog.ts';
 export {
+  addDays,
   formatBusinessDate,
   formatDayMonth,
   formatWallTime,

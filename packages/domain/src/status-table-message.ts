@@ -31,6 +31,12 @@ import {
   silence,
   withIncident,
 } from './table-rows.ts';
+import {
+  formatBusinessDate,
+  formatDayMonth,
+  formatWallTime,
+  zoneAbbreviation,
+} from './zoned-time.ts';
 
 /**
  * The labels of a board's header: the business date (`night of 15 Jan 2026`) and the moment
@@ -42,6 +48,23 @@ export type BoardHeaderLabels = TitleLabels & {
   /** The moment's date in the EOD zone (`formatDayMonth`), e.g. `1 Dec`; absent: no day. */
   dayLabel?: string;
 };
+
+/**
+ * The header labels of a board's table or summary for the night `businessDate`, as of
+ * `atMs`, in `zone`: "night of 2 Dec 2026 · 1 Dec 16:24 WIB".
+ */
+export function headerLabelsOf(
+  businessDate: string,
+  atMs: number,
+  zone: string,
+): Required<Omit<BoardHeaderLabels, 'title'>> {
+  return {
+    businessDateLabel: formatBusinessDate(businessDate),
+    dayLabel: formatDayMonth(atMs, zone),
+    timeLabel: formatWallTime(atMs, zone),
+    zoneLabel: zoneAbbreviation(atMs, zone),
+  };
+}
 
 /** Input of `renderStatusTable`. */
 export type StatusTableInput = BoardHeaderLabels & {

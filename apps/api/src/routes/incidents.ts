@@ -4,22 +4,13 @@
  * to some schedulers sees and acknowledges only their incidents.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type {
-  BoardSettings,
-  BoardStore,
-  Clock,
-  IncidentRecord,
-  IncidentStore,
-  SchedulerStore,
-} from '@schedmon/domain';
+import type { Clock, IncidentRecord, IncidentStore, SchedulerStore } from '@schedmon/domain';
 import {
-  allBoards,
   CursorSchema,
   EventIdSchema,
   formatTimestamp,
   IncidentRecordSchema,
   IncidentSchema,
-  membersOf,
   NameSchema,
   SchedulerIdSchema,
   ValidationError,
@@ -28,19 +19,18 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { acknowledgeIncident } from '../acknowledge-incident.ts';
 import { hasAnyAccess, isAllowed, requireAccess } from '../auth.ts';
+import type { BoardLookup } from '../board-members.ts';
+import { boardMembers } from '../board-members.ts';
 import { decodeCursor, encodeCursor, nextLink } from '../cursor.ts';
 import { HttpError } from '../errors.ts';
 import { findIncidents } from '../incident-pages.ts';
 import { errors, security } from '../plugins/openapi.ts';
 import { ListQuerySchema } from '../schemas.ts';
 
-export type IncidentRoutesDeps = {
+export type IncidentRoutesDeps = BoardLookup & {
   clock: Clock;
   incidents: IncidentStore;
   schedulers: SchedulerStore;
-  /** For `?board=`: the stored boards, and the default board of the environment. */
-  boards: BoardStore;
-  defaultBoard: BoardSettings;
 };
 
 // An incident id is `<scheduler id>#<event id>` (`incidentIdOf`), each part by its own rule.
@@ -125,10 +115,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRoutesD
       // A board's incidents are its members' (docs/boards.md), by scheduler id.
       let members: Set<string> | undefined;
       if (board !== undefined) {
-        const boards = allBoards(await deps.boards.list(now()), deps.defaultBoard);
-        const chosen = boards.find((candidate) => candidate.board_id === board);
-        if (chosen === undefined) throw new HttpError(404, `Board ${board} not found`);
-        const records = membersOf(chosen, await deps.schedulers.list(), boards);
+        const records = await boardMembers(deps, board, await deps.schedulers.list(), now());
         members = new Set(records.map((record) => record.scheduler_id));
       }
       if (scheduler_id !== undefined) requireAccess(key, 'read', scheduler_id);

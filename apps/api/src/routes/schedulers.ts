@@ -3,18 +3,9 @@
  * the reads. The queued writes (status, heartbeat, batches) are in `events.ts`.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type {
-  BoardSettings,
-  BoardStore,
-  Clock,
-  HistoryStore,
-  SchedulerRecord,
-  SchedulerStore,
-} from '@schedmon/domain';
+import type { Clock, HistoryStore, SchedulerRecord, SchedulerStore } from '@schedmon/domain';
 import {
-  allBoards,
   formatTimestamp,
-  membersOf,
   parseTimestamp,
   registrationProblems,
   SchedulerRecordSchema,
@@ -23,6 +14,8 @@ import {
 } from '@schedmon/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hasAnyAccess, isAllowed, requireAccess } from '../auth.ts';
+import type { BoardLookup } from '../board-members.ts';
+import { boardMembers } from '../board-members.ts';
 import { decodeCursor, encodeCursor, nextLink } from '../cursor.ts';
 import { HttpError } from '../errors.ts';
 import { archivedError } from '../event-intake.ts';
@@ -38,14 +31,11 @@ import {
   SchedulerParamsSchema,
 } from '../schemas.ts';
 
-export type SchedulerRoutesDeps = {
+export type SchedulerRoutesDeps = BoardLookup & {
   clock: Clock;
   schedulers: SchedulerStore;
   history: HistoryStore;
   known: KnownSchedulers;
-  /** For `?board=`: the stored boards, and the default board of the environment. */
-  boards: BoardStore;
-  defaultBoard: BoardSettings;
 };
 
 function notFound(id: string) {
@@ -193,17 +183,9 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
         throw new HttpError(403, `API key ${key?.name ?? ''} may not read schedulers`);
       }
       const { limit, cursor, board, ...filter } = request.query;
-      const boards =
-        board === undefined
-          ? undefined
-          : allBoards(await deps.boards.list(now()), deps.defaultBoard);
-      const chosen = boards?.find((candidate) => candidate.board_id === board);
-      if (boards !== undefined && chosen === undefined) {
-        throw new HttpError(404, `Board ${board} not found`);
-      }
       const listed = await deps.schedulers.list(filter);
       const records = (
-        boards !== undefined && chosen !== undefined ? membersOf(chosen, listed, boards) : listed
+        board === undefined ? listed : await boardMembers(deps, board, listed, now())
       ).filter((record) =>
         // A key limited to some ids sees only those.
         isAllowed(key, 'read', record.scheduler_id),

@@ -23,9 +23,8 @@ import {
   defaultBoardOf,
   eodConfigOfBoard,
   escapeMrkdwn,
-  formatBusinessDate,
-  formatDayMonth,
   formatWallTime,
+  headerLabelsOf,
   membersOf,
   renderStatusTable,
   SchedulerIdSchema,
@@ -121,10 +120,7 @@ async function statusMessage(
     title: view.title,
     rows: tonightRows(view.members, nowMs, view.eod),
     timeZone: view.eod.timeZone,
-    businessDateLabel: formatBusinessDate(slot.businessDate),
-    dayLabel: formatDayMonth(nowMs, view.eod.timeZone),
-    timeLabel: formatWallTime(nowMs, view.eod.timeZone),
-    zoneLabel: zoneAbbreviation(nowMs, view.eod.timeZone),
+    ...headerLabelsOf(slot.businessDate, nowMs, view.eod.timeZone),
   });
   // An ephemeral answer is one message: the first carries the counts and every problem.
   const first = messages[0] ?? helpMessage();
