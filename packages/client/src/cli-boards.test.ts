@@ -15,6 +15,20 @@ const FILE = `boards:
 `;
 
 describe('readBoardsFile', () => {
+  it('reads times and dates as text, whatever the %YAML directive says', () => {
+    const file = `%YAML 1.1\n---\n${FILE.replace('"00:00"', '22:00').replace('"06:00"', '04:00')}    quiet_dates: [2026-12-25]\n`;
+    const read = readBoardsFile(file);
+    expect(read).toMatchObject({
+      ok: true,
+      boards: [
+        {
+          id: 'payments',
+          input: { window_start: '22:00', window_end: '04:00', quiet_dates: ['2026-12-25'] },
+        },
+      ],
+    });
+  });
+
   it('reads the boards with the line each starts on', () => {
     const read = readBoardsFile(FILE);
     expect(read).toMatchObject({ ok: true, boards: [{ id: 'payments', line: 2 }] });

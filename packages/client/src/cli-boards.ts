@@ -83,7 +83,14 @@ export function readBoardsFile(
     };
   }
   const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // YAML 1.2's core schema whatever the file's `%YAML` directive says: under 1.1 an
+  // unquoted 06:00 is the number 360 and a date a timestamp.
+  const document = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    version: '1.2',
+    schema: 'core',
+  });
   if (document.errors.length > 0) {
     return {
       ok: false,

@@ -15,7 +15,7 @@ import {
   ValidationError,
 } from '@schedmon/domain';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireAdmin } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { errors, security } from '../plugins/openapi.ts';
@@ -37,6 +37,12 @@ function notFound(id: string) {
 const byId = (a: { board_id: string }, b: { board_id: string }) =>
   a.board_id < b.board_id ? -1 : a.board_id > b.board_id ? 1 : 0;
 
+// The scope is checked before the body and the path are: a key without `admin` learns
+// nothing of the board schema from a 400.
+const needsAdmin = (what: string) => ({
+  preValidation: async (request: FastifyRequest) => requireAdmin(request.apiKey, what),
+});
+
 export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const now = () => formatTimestamp(deps.clock.now().getTime());
@@ -44,6 +50,7 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
   api.get(
     '/boards',
     {
+      ...needsAdmin('read boards'),
       schema: {
         operationId: 'listBoards',
         summary:
@@ -54,7 +61,6 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
       },
     },
     async (request) => {
-      requireAdmin(request.apiKey, 'read boards');
       const boards = await deps.boards.list(now());
       return { boards: [...boards].sort(byId) };
     },
@@ -63,6 +69,7 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
   api.get(
     '/boards/:id',
     {
+      ...needsAdmin('read boards'),
       schema: {
         operationId: 'getBoard',
         summary: 'One stored board',
@@ -73,7 +80,6 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
       },
     },
     async (request) => {
-      requireAdmin(request.apiKey, 'read boards');
       const { id } = request.params;
       const board = await deps.boards.get(id, now());
       if (!board) throw notFound(id);
@@ -84,6 +90,7 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
   api.put(
     '/boards/:id',
     {
+      ...needsAdmin('change boards'),
       schema: {
         operationId: 'putBoard',
         summary:
@@ -100,7 +107,6 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
       },
     },
     async (request, reply) => {
-      requireAdmin(request.apiKey, 'change boards');
       const { id } = request.params;
       const problems = boardProblems(request.body, id);
       if (problems.length > 0) throw new ValidationError(problems);
@@ -115,6 +121,7 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
   api.delete(
     '/boards/:id',
     {
+      ...needsAdmin('change boards'),
       schema: {
         operationId: 'deleteBoard',
         summary:
@@ -126,7 +133,6 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
       },
     },
     async (request) => {
-      requireAdmin(request.apiKey, 'change boards');
       const { id } = request.params;
       const at = now();
       const board = await deps.boards.get(id, at);
