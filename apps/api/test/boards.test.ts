@@ -420,6 +420,32 @@ describe('GET /api/v1/schedulers?board=', () => {
   });
 });
 
+describe("a registration's schedule zone", () => {
+  it("is its board's when it gives none, and stays its own or EOD_TIMEZONE's otherwise", async () => {
+    const { app } = setup();
+    expect(
+      (await put(app, 'payments', { ...payments, timezone: 'Europe/London' })).statusCode,
+    ).toBe(201);
+    const register = async (body: Record<string, unknown>) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/schedulers/register',
+        headers: headers(),
+        payload: body,
+      });
+      expect(response.statusCode, response.body).toBe(201);
+      return (response.json() as { timezone: string | null }).timezone;
+    };
+    const daily = { schedule: '0 23 * * *' };
+    expect(await register({ ...registration('payments-eod'), ...daily })).toBe('Europe/London');
+    expect(
+      await register({ ...registration('payments-own'), ...daily, timezone: 'Asia/Tokyo' }),
+    ).toBe('Asia/Tokyo');
+    expect(await register({ ...registration('payments-free') })).toBeNull();
+    expect(await register({ ...registration('hr-eod'), ...daily })).toBeNull();
+  });
+});
+
 describe('the admin scope in API_KEYS_FILE', () => {
   const file = (scopes: string[]) =>
     JSON.stringify([{ name: 'ops', sha256: sha256('k').toString('hex'), scopes }]);

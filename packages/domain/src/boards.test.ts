@@ -11,6 +11,7 @@ import {
   membersOf,
   selects,
   settingsOf,
+  withBoardZone,
 } from './boards.ts';
 import { DEFAULT_EOD_CONFIG } from './eod.ts';
 import { record } from './test-helpers.ts';
@@ -148,5 +149,30 @@ describe('boardProblems', () => {
 
   it('accepts a good board', () => {
     expect(boardProblems(input(), 'pay')).toEqual([]);
+  });
+});
+
+describe('withBoardZone', () => {
+  const reg = { scheduler_id: 'payments-eod', service_name: ' Payments ', job_name: 'EOD' };
+  const london = board('ldn', { timezone: 'Europe/London' });
+  it("reads a schedule without a zone in its first board's zone", () => {
+    expect(withBoardZone({ ...reg, schedule: '0 1 * * *' }, [london]).timezone).toBe(
+      'Europe/London',
+    );
+  });
+
+  it('leaves a registration with its own zone, without a schedule, or in no stored board alone', () => {
+    const own = { ...reg, schedule: '0 1 * * *', timezone: 'Asia/Tokyo' };
+    expect(withBoardZone(own, [london])).toBe(own);
+    const noSchedule = { ...reg };
+    expect(withBoardZone(noSchedule, [london])).toBe(noSchedule);
+    const elsewhere = { ...reg, scheduler_id: 'hr-eod', schedule: '0 1 * * *' };
+    expect(withBoardZone(elsewhere, [london])).toBe(elsewhere);
+    // A stored default board holds what no board names.
+    const storedDefault = board('default', {
+      timezone: 'America/New_York',
+      members: { tags: ['x'] },
+    });
+    expect(withBoardZone(elsewhere, [storedDefault, london]).timezone).toBe('America/New_York');
   });
 });

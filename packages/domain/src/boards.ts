@@ -14,7 +14,7 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { EodConfig } from './eod.ts';
 import { currentOrNextWindow, eodConfigProblems } from './eod.ts';
-import type { SchedulerRecord } from './scheduler.ts';
+import type { Registration, SchedulerRecord } from './scheduler.ts';
 import { AlertUserIdSchema, SchedulerIdSchema, TagSchema, TimestampSchema } from './scheduler.ts';
 import { addDays, isZone, wallDate } from './zoned-time.ts';
 
@@ -276,8 +276,11 @@ export function eodConfigOfBoard(board: BoardSettings, shared: EodConfig): EodCo
   };
 }
 
+/** What a board's selectors look at. */
+type Selectable = Pick<SchedulerRecord, 'scheduler_id' | 'service_name' | 'tags'>;
+
 /** Whether one of the board's own selectors names the scheduler. */
-export function selects(board: BoardSettings, record: SchedulerRecord): boolean {
+export function selects(board: BoardSettings, record: Selectable): boolean {
   const { scheduler_ids, services, tags } = board.members;
   return (
     scheduler_ids.some((selector) =>
@@ -303,12 +306,37 @@ export function allBoards(stored: readonly Board[], fallback: BoardSettings): Bo
  * The boards a scheduler is in (from `allBoards`): those whose selectors name it, and the
  * default board when no other board does.
  */
-export function boardsOf(record: SchedulerRecord, boards: readonly BoardSettings[]) {
+export function boardsOf(record: Selectable, boards: readonly BoardSettings[]) {
   const named = boards.filter((board) => selects(board, record));
   const others = named.filter((board) => board.board_id !== DEFAULT_BOARD_ID);
   if (others.length > 0) return named;
   const fallback = boards.find((board) => board.board_id === DEFAULT_BOARD_ID);
   return fallback ? [fallback] : [];
+}
+
+/**
+ * A registration with a `schedule` and no `timezone` reads its schedule in its board's
+ * zone (incidents.md): the first of the `stored` boards that names it, by id, else a
+ * stored `default` board's. The zone is written into the registration, so the record says
+ * which zone it is read in; registering again picks up a board's new zone. Any other
+ * registration, and one in no stored board, is unchanged (its zone is `EOD_TIMEZONE`).
+ */
+export function withBoardZone(
+  registration: Registration,
+  stored: readonly BoardSettings[],
+): Registration {
+  if (registration.schedule === undefined || registration.timezone !== undefined) {
+    return registration;
+  }
+  const [board] = boardsOf(
+    {
+      scheduler_id: registration.scheduler_id,
+      service_name: registration.service_name.trim(),
+      tags: registration.tags ?? [],
+    },
+    stored,
+  );
+  return board === undefined ? registration : { ...registration, timezone: board.timezone };
 }
 
 /** The members of `board` among `records` (`boardsOf`). */

@@ -40,6 +40,7 @@ export {
   sameSettings,
   selects,
   settingsOf,
+  withBoardZone,
 } from './boards.ts';
 export {
   businessDateOf,

@@ -11,6 +11,7 @@ import {
   SchedulerRecordSchema,
   toHistoryEntry,
   ValidationError,
+  withBoardZone,
 } from '@schedmon/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hasAnyAccess, isAllowed, requireAccess } from '../auth.ts';
@@ -87,7 +88,10 @@ export async function schedulerRoutes(app: FastifyInstance, deps: SchedulerRoute
       requireAccess(request.apiKey, 'write', request.body.scheduler_id);
       const problems = registrationProblems(request.body);
       if (problems.length > 0) throw new ValidationError(problems);
-      const record = await deps.schedulers.register(request.body, now());
+      // Without a zone of its own, a schedule is read in its board's (docs/boards.md).
+      const at = now();
+      const registration = withBoardZone(request.body, await deps.boards.list(at));
+      const record = await deps.schedulers.register(registration, at);
       deps.known.remember(record.scheduler_id);
       return reply.code(201).send(record);
     },
