@@ -60,7 +60,7 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
         response: { 200: BoardListSchema, ...errors(400, 401, 403, 429, 503) },
       },
     },
-    async (request) => {
+    async () => {
       const boards = await deps.boards.list(now());
       return { boards: [...boards].sort(byId) };
     },
