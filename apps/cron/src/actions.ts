@@ -344,6 +344,31 @@ async function runBoardAction(
 }
 
 /**
+ * How long an empty default board is not listed again: without it, every tick of its
+ * window would read every scheduler to find none. Its catch-up post waits at most this.
+ */
+const EMPTY_RECHECK_MS = 10 * 60_000;
+/** Per deps (one cron app), the night of the default board last found empty, and when. */
+const emptyDefault = new WeakMap<ActionDeps, { businessDate: string; atMs: number }>();
+
+/** Whether the default board has no members tonight, listing them at most every 10 min. */
+async function defaultBoardEmpty(deps: ActionDeps, night: BoardNight, atMs: number) {
+  const seen = emptyDefault.get(deps);
+  const { businessDate } = night.night;
+  if (
+    seen?.businessDate === businessDate &&
+    atMs >= seen.atMs &&
+    atMs - seen.atMs < EMPTY_RECHECK_MS
+  ) {
+    return true;
+  }
+  const empty = (await night.members()).length === 0;
+  if (empty) emptyDefault.set(deps, { businessDate, atMs });
+  else emptyDefault.delete(deps);
+  return empty;
+}
+
+/**
  * What the schedule does at `atMs` (a tick), for every board apart: the action of its
  * current slot, catching up a missed post or final; and the daily sweep outside the
  * default window (silent running jobs are the watchdog's: a `stale` deadline). A board
@@ -368,13 +393,8 @@ export async function tick(deps: ActionDeps, atMs: number): Promise<ActionResult
       // ends with its final edit and summary, so no table is left looking live.
       if (!posted && isQuietNight(board, slot.businessDate)) continue;
       // With boards, the default board holds only what no board names: often nothing.
-      if (
-        !posted &&
-        stored > 0 &&
-        board.board_id === DEFAULT_BOARD_ID &&
-        (await night.members()).length === 0
-      ) {
-        continue;
+      if (!posted && stored > 0 && board.board_id === DEFAULT_BOARD_ID) {
+        if (await defaultBoardEmpty(deps, night, atMs)) continue;
       }
       const run = (action: Exclude<Action, 'sweep'>) =>
         runBoardAction(deps, snapshot, night, slot, action, atMs, {});

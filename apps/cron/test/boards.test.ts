@@ -190,6 +190,33 @@ describe('quiet dates and the default board', () => {
     expect(slack.messages('C0PAY')).toHaveLength(1);
   });
 
+  it('lists the schedulers of an empty default board every 10 minutes, not every tick', async () => {
+    const deps = await depsFor('e-', '2026-02-03T12:00:00.000Z', {
+      pay: board({ members: { scheduler_ids: ['e-pay-*'] } }),
+    });
+    await register(deps, 'e-pay-1', [], '2026-02-03T12:00:00.000Z');
+    let lists = 0;
+    const list = deps.schedulers.list;
+    deps.schedulers = {
+      ...deps.schedulers,
+      list: (filter) => {
+        lists += 1;
+        return list(filter);
+      },
+    };
+    // 00:00–00:05 WIB on 4 Feb: the board posts at 00:00; the default board has nobody.
+    await runNight(deps, '2026-02-03T17:00:00.000Z', '2026-02-03T17:05:00.000Z');
+    expect(slack.messages('C0PAY')).toHaveLength(1);
+    expect(slack.messages(OPS)).toHaveLength(0);
+    expect(lists).toBe(1);
+    // A scheduler in no board at 00:06: the default board's catch-up posts it by 00:10.
+    await register(deps, 'e-loner', [], '2026-02-03T17:06:00.000Z');
+    await runNight(deps, '2026-02-03T17:06:00.000Z', '2026-02-03T17:10:00.000Z');
+    expect(lists).toBe(2);
+    const [table] = slack.messages(OPS);
+    expect(JSON.stringify(table)).toContain('Job e-loner');
+  });
+
   it('runs one action on one board with `once --board`, and names the boards for an unknown one', async () => {
     const deps = await depsFor('o-', '2026-02-01T00:00:00.000Z', {
       pay: board({ members: { scheduler_ids: ['o-pay-*'] } }),
