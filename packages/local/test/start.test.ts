@@ -2,6 +2,7 @@
 // apps, each answers /health, and stopping it leaves no process behind.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,8 @@ type Launched = {
   outputClosed: Promise<void>;
   exited: Promise<number | null>;
   ports: Record<'api' | 'worker' | 'cron', number>;
+  /** The `APP_VERSION` of this launch only: its apps' /health says it, no other's does. */
+  version: string;
   dataDir: string;
   /** What the launcher wrote to stderr, when started with `stderr: 'pipe'`. */
   stderr: () => string;
@@ -52,6 +55,7 @@ async function launch(
     worker: await findFreePort(),
     cron: await findFreePort(),
   };
+  const version = `0.0.0-test.${randomUUID()}`;
   const launcher = spawn(process.execPath, [startScript], {
     env: {
       PATH: process.env.PATH,
@@ -65,6 +69,7 @@ async function launch(
       DATA_DIR: dataDir,
       // Bounds each app's stop, so a stop stuck on a dead engine cannot outlast the test.
       SHUTDOWN_TIMEOUT_MS: '5000',
+      APP_VERSION: version,
       ...env,
     },
     stdio: ['ignore', 'pipe', stderr],
@@ -85,7 +90,7 @@ async function launch(
       lines.push({ msg: line });
     }
   });
-  return { launcher, lines, outputClosed, exited, ports, dataDir, stderr: () => errors };
+  return { launcher, lines, outputClosed, exited, ports, version, dataDir, stderr: () => errors };
 }
 
 /** The ports of the three apps and of the two embedded engines, as the launcher logged them. */
@@ -113,17 +118,45 @@ async function reachableFromOutside(ports: number[]) {
 
 const hasNetwork = externalAddresses().length > 0;
 
-async function waitUntilHealthy(ports: Launched['ports']) {
-  for (const [app, port] of Object.entries(ports)) {
+/**
+ * Waits until each app answers /health as this launch (its own version): a port found
+ * free may be bound by another test's server before the app binds it, and that one must
+ * not pass for it. `exited`: the launcher stopped first (then a port was taken).
+ */
+async function waitUntilHealthy(launched: Launched): Promise<'healthy' | 'exited'> {
+  const { launcher } = launched;
+  const stopped = () => launcher.exitCode !== null || launcher.signalCode !== null;
+  for (const [app, port] of Object.entries(launched.ports)) {
     const body = await waitFor(
       async () => {
+        if (stopped()) return 'exited' as const;
         const response = await fetch(`http://127.0.0.1:${port}/health`);
-        return response.ok ? ((await response.json()) as { status: string }) : undefined;
+        if (!response.ok) return undefined;
+        const health = (await response.json()) as { status: string; version: string };
+        return health.version === launched.version ? health : undefined;
       },
       `${app} /health`,
       15_000,
     );
+    if (body === 'exited') return 'exited';
     expect(body.status, app).toBe('ok');
+  }
+  return 'healthy';
+}
+
+/**
+ * Launches and waits until every app is healthy. The ports are found free, then bound by
+ * the apps: another test file may take one in between, and the launcher then stops. It is
+ * launched again on other ports then, up to 3 times.
+ */
+async function launchHealthy(env: Record<string, string> = {}): Promise<Launched> {
+  for (let attempt = 1; ; attempt += 1) {
+    const launched = await launch(env);
+    if ((await waitUntilHealthy(launched)) === 'healthy') return launched;
+    await launched.exited;
+    await rm(launched.dataDir, { recursive: true, force: true });
+    if (attempt === 3)
+      throw new Error('the launcher stopped before its apps were healthy, 3 times');
   }
 }
 
@@ -139,9 +172,8 @@ describe('pnpm start', () => {
   });
 
   it('serves /health on the api, worker and cron ports, and stops on one Ctrl-C', async () => {
-    launched = await launch();
+    launched = await launchHealthy();
     const { launcher, lines, exited, ports } = launched;
-    await waitUntilHealthy(ports);
     const ready = await fetch(`http://127.0.0.1:${ports.api}/health/ready`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { status: string }).status).toBe('healthy');
@@ -170,8 +202,7 @@ describe('pnpm start', () => {
   it.skipIf(!hasNetwork)(
     'listens on every interface with HOST=0.0.0.0, engines excepted',
     async () => {
-      launched = await launch({ HOST: '0.0.0.0' });
-      await waitUntilHealthy(launched.ports);
+      launched = await launchHealthy({ HOST: '0.0.0.0' });
       const { apps, engines } = listeningPorts(launched);
       expect(await reachableFromOutside(apps)).toBe(true);
       expect(await reachableFromOutside(engines)).toBe(false);
@@ -205,9 +236,8 @@ describe('pnpm start', () => {
   it('leaves no app running when the launcher itself is killed (kill -9)', {
     timeout: 40_000,
   }, async () => {
-    launched = await launch();
-    const { launcher, lines, exited, ports } = launched;
-    await waitUntilHealthy(ports);
+    launched = await launchHealthy();
+    const { launcher, lines, exited } = launched;
     const childPids = lines.flatMap((line) => (line.childPid ? [line.childPid] : []));
     expect(childPids).toHaveLength(3);
 
