@@ -345,25 +345,36 @@ async function runBoardAction(
 
 /**
  * How long an empty default board is not listed again: without it, every tick of its
- * window would read every scheduler to find none. Its catch-up post waits at most this.
+ * window would read every scheduler to find none. A scheduler registered into it waits
+ * at most this for its catch-up post; a new slot or a change of boards looks at once.
  */
 const EMPTY_RECHECK_MS = 10 * 60_000;
-/** Per deps (one cron app), the night of the default board last found empty, and when. */
-const emptyDefault = new WeakMap<ActionDeps, { businessDate: string; atMs: number }>();
+/**
+ * Per deps (one cron app), where the default board was last found empty, and when: its
+ * night and slot, and the boards as they were (a board deleted or narrowed since may
+ * have given it members).
+ */
+const emptyDefault = new WeakMap<ActionDeps, { key: string; atMs: number }>();
 
-/** Whether the default board has no members tonight, listing them at most every 10 min. */
-async function defaultBoardEmpty(deps: ActionDeps, night: BoardNight, atMs: number) {
+/**
+ * Whether the default board has no members tonight, listing them at most every 10 min
+ * within one slot and one set of boards.
+ */
+async function defaultBoardEmpty(
+  deps: ActionDeps,
+  night: BoardNight,
+  slot: EodSlot,
+  all: readonly BoardSettings[],
+  atMs: number,
+) {
+  const boards = all.map((board) => [board.board_id, board.members]);
+  const key = JSON.stringify([night.night.businessDate, slot.index, boards]);
   const seen = emptyDefault.get(deps);
-  const { businessDate } = night.night;
-  if (
-    seen?.businessDate === businessDate &&
-    atMs >= seen.atMs &&
-    atMs - seen.atMs < EMPTY_RECHECK_MS
-  ) {
+  if (seen?.key === key && atMs >= seen.atMs && atMs - seen.atMs < EMPTY_RECHECK_MS) {
     return true;
   }
   const empty = (await night.members()).length === 0;
-  if (empty) emptyDefault.set(deps, { businessDate, atMs });
+  if (empty) emptyDefault.set(deps, { key, atMs });
   else emptyDefault.delete(deps);
   return empty;
 }
@@ -394,7 +405,7 @@ export async function tick(deps: ActionDeps, atMs: number): Promise<ActionResult
       if (!posted && isQuietNight(board, slot.businessDate)) continue;
       // With boards, the default board holds only what no board names: often nothing.
       if (!posted && stored > 0 && board.board_id === DEFAULT_BOARD_ID) {
-        if (await defaultBoardEmpty(deps, night, atMs)) continue;
+        if (await defaultBoardEmpty(deps, night, slot, all, atMs)) continue;
       }
       const run = (action: Exclude<Action, 'sweep'>) =>
         runBoardAction(deps, snapshot, night, slot, action, atMs, {});

@@ -217,6 +217,24 @@ describe('quiet dates and the default board', () => {
     expect(JSON.stringify(table)).toContain('Job e-loner');
   });
 
+  it('looks at an empty default board again at once when the boards change', async () => {
+    const deps = await depsFor('c-', '2026-02-05T12:00:00.000Z', {
+      pay: board({ members: { scheduler_ids: ['c-pay-*'] } }),
+      // A board left after the deletion: the default board still holds only the rest.
+      led: board({ slack_channel_id: 'C0LED', members: { scheduler_ids: ['c-led-*'] } }),
+    });
+    await register(deps, 'c-pay-1', [], '2026-02-05T12:00:00.000Z');
+    await register(deps, 'c-led-1', [], '2026-02-05T12:00:00.000Z');
+    // 00:00–00:02 WIB on 6 Feb: the board posts, the default board is empty.
+    await runNight(deps, '2026-02-05T17:00:00.000Z', '2026-02-05T17:02:00.000Z');
+    expect(slack.messages(OPS)).toHaveLength(0);
+    // The board is deleted at 00:03: its member is the default board's from the next tick.
+    await deps.boards?.delete('c-pay', '2026-02-05T17:03:00.000Z');
+    await runNight(deps, '2026-02-05T17:03:00.000Z', '2026-02-05T17:03:00.000Z');
+    const [table] = slack.messages(OPS);
+    expect(JSON.stringify(table)).toContain('Job c-pay-1');
+  });
+
   it('runs one action on one board with `once --board`, and names the boards for an unknown one', async () => {
     const deps = await depsFor('o-', '2026-02-01T00:00:00.000Z', {
       pay: board({ members: { scheduler_ids: ['o-pay-*'] } }),

@@ -171,8 +171,24 @@ describe('withBoardZone', () => {
     // A stored default board holds what no board names.
     const storedDefault = board('default', {
       timezone: 'America/New_York',
-      members: { tags: ['x'] },
+      members: { scheduler_ids: ['payments-*'] },
     });
     expect(withBoardZone(elsewhere, [storedDefault, london]).timezone).toBe('America/New_York');
+    // A team's board wins over the default board that names it too.
+    const daily = { ...reg, schedule: '0 1 * * *' };
+    expect(withBoardZone(daily, [storedDefault, london]).timezone).toBe('Europe/London');
+  });
+
+  it('keeps EOD_TIMEZONE when its boards disagree on the zone, whatever their names', () => {
+    const daily = { ...reg, schedule: '0 1 * * *' };
+    const audit = board('aaa-audit', {
+      timezone: 'UTC',
+      members: { scheduler_ids: ['payments-*'] },
+    });
+    expect(withBoardZone(daily, [audit, london])).toBe(daily);
+    const ledger = board('led', { timezone: 'Europe/London', members: { tags: ['x'] } });
+    expect(withBoardZone({ ...daily, tags: ['x'] }, [ledger, london]).timezone).toBe(
+      'Europe/London',
+    );
   });
 });

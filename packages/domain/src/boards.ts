@@ -316,10 +316,12 @@ export function boardsOf(record: Selectable, boards: readonly BoardSettings[]) {
 
 /**
  * A registration with a `schedule` and no `timezone` reads its schedule in its board's
- * zone (incidents.md): the first of the `stored` boards that names it, by id, else a
- * stored `default` board's. The zone is written into the registration, so the record says
- * which zone it is read in; registering again picks up a board's new zone. Any other
- * registration, and one in no stored board, is unchanged (its zone is `EOD_TIMEZONE`).
+ * zone (incidents.md): the zone of the `stored` boards that name it (a stored `default`
+ * board only when no other one does). The zone is written into the registration, so the
+ * record says which zone it is read in; registering again picks up a board's new zone.
+ * Unchanged: a registration with its own zone or without a schedule, one in no stored
+ * board (its zone is `EOD_TIMEZONE`), and one whose boards disagree on the zone (no board
+ * wins by its name: it keeps `EOD_TIMEZONE` and should say its own).
  */
 export function withBoardZone(
   registration: Registration,
@@ -328,7 +330,8 @@ export function withBoardZone(
   if (registration.schedule === undefined || registration.timezone !== undefined) {
     return registration;
   }
-  const [board] = boardsOf(
+  // `boardsOf` gives the naming boards, and the default board only when none names it.
+  const boards = boardsOf(
     {
       scheduler_id: registration.scheduler_id,
       service_name: registration.service_name.trim(),
@@ -336,7 +339,12 @@ export function withBoardZone(
     },
     stored,
   );
-  return board === undefined ? registration : { ...registration, timezone: board.timezone };
+  const named = boards.filter((board) => board.board_id !== DEFAULT_BOARD_ID);
+  const zones = new Set((named.length > 0 ? named : boards).map((board) => board.timezone));
+  const [zone] = zones;
+  return zones.size === 1 && zone !== undefined
+    ? { ...registration, timezone: zone }
+    : registration;
 }
 
 /** The members of `board` among `records` (`boardsOf`). */

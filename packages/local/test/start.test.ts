@@ -146,17 +146,28 @@ async function waitUntilHealthy(launched: Launched): Promise<'healthy' | 'exited
 
 /**
  * Launches and waits until every app is healthy. The ports are found free, then bound by
- * the apps: another test file may take one in between, and the launcher then stops. It is
- * launched again on other ports then, up to 3 times.
+ * the apps: another test file may take one in between, and the launcher then stops
+ * saying so. Only then is it launched again on other ports, up to 3 times; any other
+ * stop fails at once with its exit code and output. Each launch is handed to `track`
+ * first, so the test's cleanup stops whichever one is running when it fails.
  */
-async function launchHealthy(env: Record<string, string> = {}): Promise<Launched> {
+async function launchHealthy(
+  track: (launched: Launched) => void,
+  env: Record<string, string> = {},
+): Promise<Launched> {
   for (let attempt = 1; ; attempt += 1) {
-    const launched = await launch(env);
+    const launched = await launch(env, 'pipe');
+    track(launched);
     if ((await waitUntilHealthy(launched)) === 'healthy') return launched;
-    await launched.exited;
+    const code = await launched.exited;
+    const output = `${launched.stderr()}${JSON.stringify(launched.lines.slice(-20))}`;
+    const portTaken = /is in use|EADDRINUSE/.test(output);
+    if (!portTaken || attempt === 3) {
+      throw new Error(
+        `the launcher stopped (exit ${code}) before its apps were healthy:\n${output}`,
+      );
+    }
     await rm(launched.dataDir, { recursive: true, force: true });
-    if (attempt === 3)
-      throw new Error('the launcher stopped before its apps were healthy, 3 times');
   }
 }
 
@@ -171,8 +182,13 @@ describe('pnpm start', () => {
     launched = undefined;
   });
 
-  it('serves /health on the api, worker and cron ports, and stops on one Ctrl-C', async () => {
-    launched = await launchHealthy();
+  // Room for a second launch when a port was taken meanwhile (`launchHealthy`).
+  it('serves /health on the api, worker and cron ports, and stops on one Ctrl-C', {
+    timeout: 60_000,
+  }, async () => {
+    launched = await launchHealthy((current) => {
+      launched = current;
+    });
     const { launcher, lines, exited, ports } = launched;
     const ready = await fetch(`http://127.0.0.1:${ports.api}/health/ready`);
     expect(ready.status).toBe(200);
@@ -201,8 +217,14 @@ describe('pnpm start', () => {
 
   it.skipIf(!hasNetwork)(
     'listens on every interface with HOST=0.0.0.0, engines excepted',
+    { timeout: 60_000 },
     async () => {
-      launched = await launchHealthy({ HOST: '0.0.0.0' });
+      launched = await launchHealthy(
+        (current) => {
+          launched = current;
+        },
+        { HOST: '0.0.0.0' },
+      );
       const { apps, engines } = listeningPorts(launched);
       expect(await reachableFromOutside(apps)).toBe(true);
       expect(await reachableFromOutside(engines)).toBe(false);
@@ -234,9 +256,11 @@ describe('pnpm start', () => {
   });
 
   it('leaves no app running when the launcher itself is killed (kill -9)', {
-    timeout: 40_000,
+    timeout: 60_000,
   }, async () => {
-    launched = await launchHealthy();
+    launched = await launchHealthy((current) => {
+      launched = current;
+    });
     const { launcher, lines, exited } = launched;
     const childPids = lines.flatMap((line) => (line.childPid ? [line.childPid] : []));
     expect(childPids).toHaveLength(3);
