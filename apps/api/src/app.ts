@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type {
   BoardSettings,
   BoardStore,
   Clock,
+  DeliveryLogStore,
+  DestinationStore,
   EventProducer,
   HistoryStore,
   IdempotencyStore,
@@ -27,6 +29,7 @@ import { createApiMetrics, installRequestMetrics } from './plugins/metrics.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installValidation } from './plugins/validation.ts';
 import { boardRoutes } from './routes/boards.ts';
+import { destinationRoutes } from './routes/destinations.ts';
 import { eventRoutes } from './routes/events.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { schedulerRoutes } from './routes/schedulers.ts';
@@ -39,6 +42,9 @@ declare module 'fastify' {
     apiKey?: ApiKey;
   }
 }
+
+/** SHA-256 in hex: the fingerprints of destinations. */
+const hexDigest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 export type AppDeps = {
   logger: Logger;
@@ -56,6 +62,12 @@ export type AppDeps = {
    * every scheduler no stored board names, unless a stored board `default` replaces it.
    */
   defaultBoard: BoardSettings;
+  /** Schedulers' own destinations (docs/destinations.md), managed by the `admin` routes. */
+  destinations: DestinationStore;
+  /** The delivery log of incidents' destinations. */
+  deliveries: DeliveryLogStore;
+  /** Webhook destinations may name private addresses (DESTINATION_ALLOW_PRIVATE_URLS). */
+  allowPrivateUrls: boolean;
   /** Where accepted status events and heartbeats go. */
   queue: EventProducer;
   /** The first attempt of each keyed write, so its retries are the same event. */
@@ -286,8 +298,21 @@ export function buildApp(deps: AppDeps) {
         schedulers: deps.schedulers,
         boards: deps.boards,
         defaultBoard: deps.defaultBoard,
+        deliveries: deps.deliveries,
       });
-      await boardRoutes(v1, { clock: deps.clock, boards: deps.boards });
+      await boardRoutes(v1, {
+        clock: deps.clock,
+        boards: deps.boards,
+        digest: hexDigest,
+        allowPrivateUrls: deps.allowPrivateUrls,
+      });
+      await destinationRoutes(v1, {
+        clock: deps.clock,
+        schedulers: deps.schedulers,
+        destinations: deps.destinations,
+        digest: hexDigest,
+        allowPrivateUrls: deps.allowPrivateUrls,
+      });
       await eventRoutes(v1, {
         intake: createEventIntake({
           clock: deps.clock,

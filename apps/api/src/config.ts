@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   commonConfig,
   DEFAULT_PORTS,
+  destinationConfig,
   env,
   eodScheduleConfig,
   eventIntakeConfig,
@@ -68,6 +69,7 @@ export const apiConfigSchema = Type.Object({
     description: 'Largest body of POST /api/v1/events, a batch of up to 100 events (413 above)',
   }),
   ...eventIntakeConfig,
+  ...destinationConfig,
   KNOWN_SCHEDULER_CACHE_SECONDS: env.integer({
     default: 30,
     minimum: 0,

@@ -17,6 +17,7 @@ const STATUS_OF_CODE: Record<ErrorCode, number> = {
   ENGINE_UNAVAILABLE: 503,
   QUEUE_REFUSED: 503,
   NOTIFIER_FAILED: 503,
+  DESTINATION_FAILED: 503,
 };
 
 // Codes whose own message is for the log only (engine text, account ids, table names).
@@ -25,6 +26,7 @@ const PUBLIC_MESSAGE_OF_CODE: Partial<Record<ErrorCode, string>> = {
   ENGINE_UNAVAILABLE: 'Service temporarily unavailable, retry later',
   QUEUE_REFUSED: 'Service temporarily unavailable, retry later',
   NOTIFIER_FAILED: 'Service temporarily unavailable, retry later',
+  DESTINATION_FAILED: 'Service temporarily unavailable, retry later',
 };
 
 /** An error the api raises itself with a status and a message meant for the caller. */

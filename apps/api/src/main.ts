@@ -6,6 +6,8 @@ import {
   createDynamoAcknowledgementStore,
   createDynamoAlertStore,
   createDynamoBoardStore,
+  createDynamoDeliveryLogStore,
+  createDynamoDestinationStore,
   createDynamoHistoryStore,
   createDynamoIdempotencyStore,
   createDynamoIncidentStore,
@@ -43,6 +45,8 @@ const boards = createDynamoBoardStore(documents, config.DYNAMODB_TABLE_STATE, {
   onUnreadable: (boardId, error) =>
     logger.error({ err: error, boardId }, 'a stored board cannot be read: left out'),
 });
+const destinations = createDynamoDestinationStore(documents, config.DYNAMODB_TABLE_STATE);
+const deliveries = createDynamoDeliveryLogStore(documents, config.DYNAMODB_TABLE_STATE);
 const eod = eodConfigOf(config);
 const defaultBoard = defaultBoardOf(eod, config.SLACK_CHANNEL_ID);
 const clock = { now: () => new Date() };
@@ -76,6 +80,9 @@ const app = buildApp({
   incidents,
   boards,
   defaultBoard,
+  destinations,
+  deliveries,
+  allowPrivateUrls: config.DESTINATION_ALLOW_PRIVATE_URLS,
   slack: slackApp,
   queue,
   idempotency: createDynamoIdempotencyStore(documents, config.DYNAMODB_TABLE_STATE),

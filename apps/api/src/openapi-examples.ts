@@ -119,14 +119,36 @@ const boardInput = {
   members: { scheduler_ids: ['payments-*', 'ledger-eod'], services: ['Ledger'], tags: ['eod'] },
   mention: 'S0PAYOPS',
   quiet_dates: ['2026-12-25'],
+  destinations: [
+    { type: 'pagerduty', routing_key: 'R0UTINGKEY0PAYMENTS0000000000000' },
+    {
+      type: 'webhook',
+      url: 'https://hooks.example.com/schedmon',
+      secret: 'whsec-4f0c2b8e9d1a7c3e',
+    },
+  ],
 };
+
+const destinationViews = [
+  { type: 'pagerduty', fingerprint: 'pagerduty:3f9a1c0b7e22' },
+  { type: 'webhook', fingerprint: 'webhook:a81d44c09e5f', origin: 'https://hooks.example.com' },
+];
 
 const board = {
   board_id: 'payments',
   ...boardInput,
+  destinations: destinationViews,
   created_at: '2025-11-02T09:15:00.000Z',
   updated_at: '2026-01-15T01:00:00.000Z',
 };
+
+const schedulerDestinations = {
+  scheduler_id: ID,
+  destinations: [{ type: 'opsgenie', fingerprint: 'opsgenie:77b0e1d2c3a4', region: 'eu' }],
+  updated_at: '2026-01-15T01:00:00.000Z',
+};
+const NO_OWN_DESTINATIONS = `Scheduler ${ID} has no destinations of its own (its boards' apply)`;
+const ADMIN_DESTINATIONS = 'API key reader may not change destinations: it needs the admin scope';
 
 const ADMIN_ONLY = 'API key reader may not change boards: it needs the admin scope';
 
@@ -284,6 +306,71 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
       403: `API key reader may not read scheduler ${ID}`,
       404: `Incident ${INCIDENT_ID} not found`,
     },
+  },
+  listIncidentDeliveries: {
+    parameters: { id: INCIDENT_ID },
+    responses: {
+      200: {
+        deliveries: [
+          {
+            incident_id: INCIDENT_ID,
+            destination: 'pagerduty:3f9a1c0b7e22',
+            destination_type: 'pagerduty',
+            transition: 'opened',
+            delivery_id: 'dlv_5d41402abc4b2a76b9719d911017c592',
+            attempt: 1,
+            at: '2026-01-15T01:10:02.000Z',
+            outcome: 'retry',
+            status: 503,
+            error: 'http 503',
+            resent: false,
+          },
+          {
+            incident_id: INCIDENT_ID,
+            destination: 'pagerduty:3f9a1c0b7e22',
+            destination_type: 'pagerduty',
+            transition: 'opened',
+            delivery_id: 'dlv_5d41402abc4b2a76b9719d911017c592',
+            attempt: 2,
+            at: '2026-01-15T01:10:14.000Z',
+            outcome: 'delivered',
+            status: 202,
+            error: null,
+            resent: false,
+          },
+        ],
+      },
+    },
+    errorMessages: {
+      403: `API key reader may not read scheduler ${ID}`,
+      404: `Incident ${INCIDENT_ID} not found`,
+    },
+  },
+  getSchedulerDestinations: {
+    responses: { 200: schedulerDestinations },
+    errorMessages: {
+      403: 'API key reader may not read destinations: it needs the admin scope',
+      404: NO_OWN_DESTINATIONS,
+    },
+  },
+  putSchedulerDestinations: {
+    request: {
+      destinations: [
+        { type: 'opsgenie', api_key: '0b2a6c1e-8f4d-4e7a-9c3b-5d6e7f8a9b0c', region: 'eu' },
+      ],
+    },
+    responses: { 200: schedulerDestinations, 201: schedulerDestinations },
+    errorMessages: {
+      400: [
+        'destinations/0/routing_key: use the 32-character integration key of an Events API v2 integration',
+      ],
+      403: ADMIN_DESTINATIONS,
+      404: `Scheduler ${ID} not found. Please register first.`,
+    },
+  },
+  deleteSchedulerDestinations: {
+    responses: { 200: schedulerDestinations },
+    errorMessages: { 403: ADMIN_DESTINATIONS, 404: NO_OWN_DESTINATIONS },
   },
   acknowledgeIncident: {
     parameters: { id: INCIDENT_ID },

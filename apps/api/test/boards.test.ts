@@ -64,6 +64,7 @@ async function lifecycle(app: App, clock: { set(iso: string): void }) {
     members: { scheduler_ids: ['payments-*'], services: ['Ledger'], tags: [] },
     mention: null,
     quiet_dates: [],
+    destinations: [],
     created_at: '2026-01-15T01:00:00.000Z',
     updated_at: '2026-01-15T01:00:00.000Z',
   });

@@ -3,6 +3,8 @@ import { DEFAULT_EOD_CONFIG, defaultBoardOf } from '@schedmon/domain';
 import {
   createFakeClock,
   createMemoryBoardStore,
+  createMemoryDeliveryLogStore,
+  createMemoryDestinationStore,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
   createMemoryIncidentStore,
@@ -43,6 +45,8 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
   const incidents = createMemoryIncidentStore();
   const queue = createMemoryQueue({ clock });
   const boards = createMemoryBoardStore();
+  const destinations = createMemoryDestinationStore();
+  const deliveries = createMemoryDeliveryLogStore();
   const deps: AppDeps = {
     logger: createLogger({ name: 'api', level: 'silent', pretty: false }),
     version: '1.2.3',
@@ -53,6 +57,9 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     incidents,
     boards,
     defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0DEFAULT'),
+    destinations,
+    deliveries,
+    allowPrivateUrls: false,
     queue: queue.producer,
     idempotency: createMemoryIdempotencyStore(),
     readiness: async (): Promise<ReadinessReport> => ({ status: 'healthy', components: {} }),
@@ -74,6 +81,8 @@ export function makeApp(overrides: Partial<AppDeps> = {}) {
     incidents,
     queue,
     boards,
+    destinations,
+    deliveries,
   };
 }
 

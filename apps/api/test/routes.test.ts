@@ -816,6 +816,8 @@ describe('operations routes', () => {
         '/api/v1/incidents',
         '/api/v1/incidents/{id}',
         '/api/v1/incidents/{id}/acknowledge',
+        '/api/v1/incidents/{id}/deliveries',
+        '/api/v1/schedulers/{id}/destinations',
         '/api/v1/boards',
         '/api/v1/boards/{id}',
         '/health',

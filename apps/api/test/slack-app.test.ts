@@ -25,6 +25,8 @@ import {
 import {
   createFakeClock,
   createMemoryBoardStore,
+  createMemoryDeliveryLogStore,
+  createMemoryDestinationStore,
   createMemoryIdempotencyStore,
 } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
@@ -90,6 +92,9 @@ function buildSlackApp(apiUrl: string) {
     incidents,
     boards: createMemoryBoardStore(),
     defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, undefined),
+    destinations: createMemoryDestinationStore(),
+    deliveries: createMemoryDeliveryLogStore(),
+    allowPrivateUrls: false,
     queue: { send: async () => ({ messageId: 'x' }) },
     idempotency: createMemoryIdempotencyStore(),
     readiness: async () => ({ status: 'healthy', components: {} }),

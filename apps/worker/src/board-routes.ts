@@ -1,20 +1,31 @@
 /**
- * Where a scheduler's incidents go (docs/boards.md): its boards' channels, read from the
- * `BoardStore` at most every `ttlMs`, so a busy worker reads the boards a few times a
- * minute, not per event. A board changed meanwhile routes the incidents opened after the
- * next read; an open incident keeps the routes it opened with.
+ * Where a scheduler's incidents go (docs/boards.md, docs/destinations.md): its boards'
+ * channels and destinations, or its own destinations, read from the `BoardStore` and
+ * the `DestinationStore` at most every `ttlMs`, so a busy worker reads them a few times
+ * a minute, not per event. A change meanwhile routes the incidents opened after the next
+ * read; an open incident keeps the routes and destinations it opened with.
  */
 import type {
   BoardSettings,
   BoardStore,
   Clock,
+  Destination,
+  DestinationStore,
   EodConfig,
+  IncidentRoute,
   SchedulerRecord,
 } from '@schedmon/domain';
-import { allBoards, defaultBoardOf, incidentRoutesOf } from '@schedmon/domain';
+import {
+  allBoards,
+  defaultBoardOf,
+  incidentDestinationsOf,
+  incidentRoutesOf,
+} from '@schedmon/domain';
 
 export type BoardRoutesDeps = {
   boards: BoardStore;
+  /** Schedulers' own destinations; without it, their boards' only. */
+  destinations?: DestinationStore;
   clock: Clock;
   /** The default board's settings (its zone: the worker's `EOD_TIMEZONE`). */
   eod: EodConfig;
@@ -25,7 +36,7 @@ export type BoardRoutesDeps = {
 export type BoardRoutes = (
   record: SchedulerRecord,
   atMs: number,
-) => Promise<ReturnType<typeof incidentRoutesOf>>;
+) => Promise<{ routes: IncidentRoute[] | undefined; quiet: boolean; destinations: Destination[] }>;
 
 /**
  * The routes of a scheduler's incident opened at `atMs`. Failure: the store's error when
@@ -34,15 +45,29 @@ export type BoardRoutes = (
  */
 export function createBoardRoutes(deps: BoardRoutesDeps): BoardRoutes {
   const ttlMs = deps.ttlMs ?? 30_000;
-  let cached: { at: number; boards: BoardSettings[]; stored: number } | undefined;
+  let cached:
+    | {
+        at: number;
+        boards: BoardSettings[];
+        stored: number;
+        overrides: Map<string, Destination[]>;
+      }
+    | undefined;
   let reading: Promise<void> | undefined;
 
   async function read(nowMs: number) {
-    const stored = await deps.boards.list(new Date(nowMs).toISOString());
+    const now = new Date(nowMs).toISOString();
+    const [stored, overrides] = await Promise.all([
+      deps.boards.list(now),
+      deps.destinations?.list(now) ?? [],
+    ]);
     cached = {
       at: nowMs,
       boards: allBoards(stored, defaultBoardOf(deps.eod, undefined)),
       stored: stored.length,
+      overrides: new Map(
+        overrides.map((override) => [override.scheduler_id, override.destinations]),
+      ),
     };
   }
 
@@ -66,7 +91,16 @@ export function createBoardRoutes(deps: BoardRoutesDeps): BoardRoutes {
   }
 
   return async (record, atMs) => {
-    const { boards, stored } = await current();
-    return incidentRoutesOf(record, boards, atMs, deps.eod, stored > 0);
+    const { boards, stored, overrides } = await current();
+    return {
+      ...incidentRoutesOf(record, boards, atMs, deps.eod, stored > 0),
+      destinations: incidentDestinationsOf(
+        record,
+        boards,
+        atMs,
+        deps.eod,
+        overrides.get(record.scheduler_id),
+      ),
+    };
   };
 }

@@ -1,6 +1,7 @@
 import {
   commonConfig,
   DEFAULT_PORTS,
+  destinationConfig,
   env,
   eodScheduleConfig,
   eventIntakeConfig,
@@ -63,6 +64,35 @@ export const workerConfigSchema = Type.Object({
     description:
       'How long an undelivered incident message is retried before it is given up; older signals page nobody',
   }),
+  ...destinationConfig,
+  DESTINATION_MAX_AGE_MINUTES: env.integer({
+    default: 60,
+    minimum: 1,
+    maximum: 10_080,
+    description:
+      'How long a transition a destination did not take is retried before it is given up',
+  }),
+  DESTINATION_TIMEOUT_SECONDS: env.integer({
+    default: 10,
+    minimum: 1,
+    maximum: 60,
+    description: 'How long one request to PagerDuty, Opsgenie or a webhook may take',
+  }),
+  DESTINATION_LEASE_SECONDS: env.integer({
+    default: 60,
+    minimum: 2,
+    maximum: 3_600,
+    description:
+      'How long a worker holds deliveries it is sending before another worker sends them again',
+  }),
+  PAGERDUTY_API_URL: Type.Optional(
+    env.url({ description: 'PagerDuty Events API v2 base URL (tests); unset means PagerDuty' }),
+  ),
+  OPSGENIE_API_URL: Type.Optional(
+    env.url({
+      description: 'Opsgenie API base URL for both regions (tests); unset means by region',
+    }),
+  ),
   ALERT_RETRY_INTERVAL_SECONDS: env.integer({
     default: 10,
     minimum: 1,

@@ -24,6 +24,7 @@ import {
   NotifierError,
   nextDeliveryStep,
   nextDueAt,
+  oldestUndeliveredAt,
   renderIncidentFollowUp,
   renderIncidentReminder,
   renderIncidentResolved,
@@ -261,7 +262,7 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
         case 'idle':
         case 'wait': {
           if (step.kind === 'idle') await store.unschedule(schedulerId);
-          else await store.schedule(schedulerId, step.until);
+          else await store.schedule(schedulerId, step.until, oldestUndeliveredAt(found.box));
           // A signal queued since the read (its pointer written before and after its box)
           // must not be left with the pointer this wrote: look again.
           const again = await store.box(schedulerId, clock.now().toISOString());
@@ -305,7 +306,8 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
           }
           if (result.type === 'retry') {
             const due = settled ? nextDueAt(settled) : result.at;
-            if (due !== undefined) await store.schedule(schedulerId, due);
+            const oldest = settled ? oldestUndeliveredAt(settled) : undefined;
+            if (due !== undefined) await store.schedule(schedulerId, due, oldest);
             return 'retry';
           }
           continue;

@@ -3,9 +3,12 @@
 // their batches finish, then the queue adapter, the ops server, the alert retry loop and
 // the clients.
 import { createHash, randomUUID } from 'node:crypto';
+import { createDestinationSender } from '@schedmon/adapters/destinations';
 import {
   createDocumentClient,
   createDynamoBoardStore,
+  createDynamoDeliveryLogStore,
+  createDynamoDestinationStore,
   createDynamoHistoryStore,
   createDynamoIncidentStore,
   createDynamoSchedulerStore,
@@ -27,6 +30,7 @@ import { createBoardRoutes } from './board-routes.ts';
 import { loadWorkerConfig } from './config.ts';
 import type { ConsumerState } from './consumer.ts';
 import { createConsumer } from './consumer.ts';
+import { createDestinationOutbox } from './destination-outbox.ts';
 import { createIncidentOutbox } from './incident-outbox.ts';
 import { createWorkerMetrics } from './metrics.ts';
 import { processBatch } from './process-batch.ts';
@@ -57,6 +61,13 @@ const routes = createBoardRoutes({
     onUnreadable: (boardId, error) =>
       logger.error({ err: error, boardId }, 'a stored board cannot be read: left out'),
   }),
+  destinations: createDynamoDestinationStore(documents, config.DYNAMODB_TABLE_STATE, {
+    onUnreadable: (schedulerId, error) =>
+      logger.error(
+        { err: error, schedulerId },
+        'a scheduler’s stored destinations cannot be read: its boards’ are used',
+      ),
+  }),
   clock,
   eod: { ...DEFAULT_EOD_CONFIG, timeZone: config.EOD_TIMEZONE },
 });
@@ -76,6 +87,39 @@ const outbox = createIncidentOutbox({
   owner: `worker-${randomUUID()}`,
   onOutcome: (outcome) => metrics.incidentMessage(outcome),
 });
+const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+const destinations = createDestinationOutbox({
+  store: incidentStore,
+  sender: createDestinationSender({
+    ...(config.PAGERDUTY_API_URL ? { pagerDutyUrl: config.PAGERDUTY_API_URL } : {}),
+    ...(config.OPSGENIE_API_URL ? { opsgenieUrl: config.OPSGENIE_API_URL } : {}),
+    timeoutMs: config.DESTINATION_TIMEOUT_SECONDS * 1000,
+    allowPrivateUrls: config.DESTINATION_ALLOW_PRIVATE_URLS,
+    userAgent: `schedmon/${config.APP_VERSION}`,
+  }),
+  log: createDynamoDeliveryLogStore(documents, config.DYNAMODB_TABLE_STATE),
+  clock,
+  logger,
+  digest,
+  maxAgeMs: config.DESTINATION_MAX_AGE_MINUTES * 60_000,
+  logRetentionDays: config.HISTORY_RETENTION_DAYS,
+  leaseMs: config.DESTINATION_LEASE_SECONDS * 1000,
+  owner: `worker-${randomUUID()}`,
+  onOutcome: (type, outcome) => metrics.destinationDelivery(type, outcome),
+  onOldest: (ageMs) => metrics.oldestUndelivered(ageMs),
+});
+// Destination deliveries run beside the batches, not inside them: a slow pager never
+// holds a batch up. Shutdown waits for those in flight.
+const sending = new Set<Promise<void>>();
+const sendToDestinations = (schedulerId: string) => {
+  const sent = destinations
+    .deliver(schedulerId)
+    .catch((error: unknown) =>
+      logger.warn({ err: error, schedulerId }, 'destination delivery deferred to the retry loop'),
+    )
+    .finally(() => sending.delete(sent));
+  sending.add(sent);
+};
 const remindAfterMs =
   config.INCIDENT_REMIND_MINUTES === 0 ? null : config.INCIDENT_REMIND_MINUTES * 60_000;
 const incidents = {
@@ -92,7 +136,10 @@ const incidents = {
     }
     return result;
   },
-  deliver: (schedulerId: string) => outbox.deliver(schedulerId),
+  deliver: (schedulerId: string) => {
+    sendToDestinations(schedulerId);
+    return outbox.deliver(schedulerId);
+  },
 };
 
 const consumer = createConsumer({
@@ -124,7 +171,7 @@ const consumer = createConsumer({
         alertMaxAgeMs,
         routes,
         deadlineGapMs: config.WATCHDOG_GAP_SECONDS * 1000,
-        digest: (text) => createHash('sha256').update(text).digest('hex'),
+        digest,
         onProcessed: (event, outcome) => metrics.processed(event, outcome, clock.now().getTime()),
       },
       messages,
@@ -132,16 +179,24 @@ const consumer = createConsumer({
 });
 lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });
 
-// Incident messages Slack did not take, and reminders, are delivered here.
+// Incident messages Slack did not take, reminders, and what destinations did not take
+// are delivered here. Slack and the destinations each have their own pass: a pager
+// that is down never holds Slack up, nor the reverse.
 let delivering: Promise<unknown> | undefined;
+let sendingDue: Promise<unknown> | undefined;
 const alertRetry = setInterval(() => {
   // One pass at a time: a slow Slack must not stack passes up.
-  if (delivering) return;
-  delivering = outbox
+  delivering ??= outbox
     .deliverDue()
     .catch((error: unknown) => logger.warn({ err: error }, 'incident delivery round failed'))
     .finally(() => {
       delivering = undefined;
+    });
+  sendingDue ??= destinations
+    .deliverDue()
+    .catch((error: unknown) => logger.warn({ err: error }, 'destination delivery round failed'))
+    .finally(() => {
+      sendingDue = undefined;
     });
 }, config.ALERT_RETRY_INTERVAL_SECONDS * 1000);
 lifecycle.add({
@@ -149,7 +204,8 @@ lifecycle.add({
   stop: async () => {
     clearInterval(alertRetry);
     outbox.stop();
-    await delivering;
+    destinations.stop();
+    await Promise.all([delivering, sendingDue, ...sending]);
   },
 });
 

@@ -41,6 +41,21 @@ export function createWorkerMetrics(
     labelNames: ['type', 'kind'],
     registers: [registry],
   });
+  const deliveries = new Counter({
+    name: 'schedmon_destination_deliveries_total',
+    help: 'Delivery attempts to PagerDuty, Opsgenie and webhooks by destination type and outcome (delivered, retry, refused, expired)',
+    labelNames: ['destination', 'outcome'],
+    registers: [registry],
+  });
+  let oldestUndeliveredMs = 0;
+  new Gauge({
+    name: 'schedmon_destination_oldest_undelivered_seconds',
+    help: 'Age of the oldest incident transition a destination has not taken yet, as of the last retry pass (0: none)',
+    registers: [registry],
+    collect() {
+      this.set(oldestUndeliveredMs / 1000);
+    },
+  });
   new Gauge({
     name: 'schedmon_queue_depth',
     help: 'Approximate messages in the event queue (visible, in_flight) and the DLQ (dlq)',
@@ -79,6 +94,12 @@ export function createWorkerMetrics(
     },
     incidentTransition(type: string, kind: string) {
       incidents.inc({ type, kind });
+    },
+    destinationDelivery(destination: string, outcome: string) {
+      deliveries.inc({ destination, outcome });
+    },
+    oldestUndelivered(ageMs: number | undefined) {
+      oldestUndeliveredMs = ageMs ?? 0;
     },
   };
 }

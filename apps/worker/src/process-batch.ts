@@ -8,6 +8,7 @@
 import type {
   ApplyResult,
   Clock,
+  Destination,
   HistoryStore,
   IncidentRoute,
   QueueEvent,
@@ -60,13 +61,18 @@ export type ProcessDeps = {
   deadlineGapMs: number;
   digest: (text: string) => string;
   /**
-   * Where a scheduler's incident opened at an instant goes, and whether its boards are
-   * all quiet then (docs/boards.md); without it, the notifier's channel, never quiet.
+   * Where a scheduler's incident opened at an instant goes (its channels and its
+   * destinations), and whether its boards are all quiet then (docs/boards.md); without
+   * it, the notifier's channel, no destination, never quiet.
    */
   routes?: (
     record: SchedulerRecord,
     atMs: number,
-  ) => Promise<{ routes: IncidentRoute[] | undefined; quiet: boolean }>;
+  ) => Promise<{
+    routes: IncidentRoute[] | undefined;
+    quiet: boolean;
+    destinations?: Destination[];
+  }>;
   onProcessed?: (event: QueueEvent, outcome: ApplyResult, message: ReceivedMessage) => void;
 };
 
@@ -333,6 +339,9 @@ async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number): Pro
   if (deps.routes) {
     const routed = await deps.routes(recorded.record, parseTimestamp(input.signal.at) ?? nowMs);
     if (routed.routes) input.context = { ...input.context, routes: routed.routes };
+    if (routed.destinations && routed.destinations.length > 0) {
+      input.context = { ...input.context, destinations: routed.destinations };
+    }
     // A quiet date of every board of it opens no incident; the event is still recorded.
     if (routed.quiet) input.policy = { ...input.policy, quiet: true };
   }

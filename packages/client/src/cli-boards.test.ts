@@ -1,5 +1,6 @@
-import type { Board } from '@schedmon/domain';
-import { boardOf } from '@schedmon/domain';
+import { createHash } from 'node:crypto';
+import type { BoardInput, BoardView } from '@schedmon/domain';
+import { boardOf, boardView } from '@schedmon/domain';
 import { describe, expect, it } from 'vitest';
 import { planOf, readBoardsFile } from './cli-boards.ts';
 
@@ -84,10 +85,31 @@ describe('planOf', () => {
   const NOW = '2026-01-15T01:00:00.000Z';
   const read = readBoardsFile(FILE);
   const wanted = read.ok ? read.boards : [];
-  const stored = (title: string): Board[] => [
-    boardOf('payments', { ...(wanted[0]?.input ?? ({} as never)), title }, NOW),
-    boardOf('old', { ...(wanted[0]?.input ?? ({} as never)), board_id: 'old' }, NOW),
-  ];
+  const digest = (text: string) => createHash('sha256').update(text).digest('hex');
+  const stored = (title: string, extra: Partial<BoardInput> = {}): BoardView[] =>
+    [
+      boardOf('payments', { ...(wanted[0]?.input ?? ({} as never)), title, ...extra }, NOW),
+      boardOf('old', { ...(wanted[0]?.input ?? ({} as never)), board_id: 'old' }, NOW),
+    ].map((board) => boardView(board, digest));
+  const pager = { type: 'pagerduty' as const, routing_key: 'a'.repeat(32) };
+
+  it('compares destinations by fingerprint: the same key is unchanged, another an update', () => {
+    const withPager = wanted.map((board) => ({
+      ...board,
+      input: { ...board.input, destinations: [pager] },
+    }));
+    expect(planOf(withPager, stored('Payments EOD', { destinations: [pager] }))[0]).toEqual({
+      action: 'unchanged',
+      id: 'payments',
+    });
+    const rotated = { ...pager, routing_key: 'b'.repeat(32) };
+    expect(planOf(withPager, stored('Payments EOD', { destinations: [rotated] }))[0]).toMatchObject(
+      {
+        action: 'update',
+        changed: ['destinations'],
+      },
+    );
+  });
 
   it('updates what differs, names the fields, and deletes what the file lacks', () => {
     expect(planOf(wanted, stored('Other'))).toEqual([

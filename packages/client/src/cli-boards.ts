@@ -6,10 +6,12 @@
  * the plan (create, update, delete, unchanged) is printed and, unless `--dry-run`,
  * carried out: creates and updates, then deletes.
  */
-import type { Board, BoardInput, BoardSettings } from '@schedmon/domain';
+import { createHash } from 'node:crypto';
+import type { BoardInput, BoardSettings, BoardView } from '@schedmon/domain';
 import {
   BoardInputSchema,
   boardProblems,
+  boardView,
   compileValidator,
   sameSettings,
   settingsOf,
@@ -36,6 +38,8 @@ const MAX_FILE_BYTES = 1_048_576;
 const MAX_ALIASES = 100;
 
 /** The settings of a board that a plan names when they change. */
+const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
 const SETTING_NAMES = [
   'title',
   'slack_channel_id',
@@ -46,6 +50,7 @@ const SETTING_NAMES = [
   'members',
   'mention',
   'quiet_dates',
+  'destinations',
 ] as const satisfies readonly (keyof BoardSettings)[];
 
 /** Where a node of the document starts, as a 1-based line. */
@@ -160,7 +165,7 @@ export function readBoardsFile(
     }
     const id = entry.board_id;
     if (id === undefined) return;
-    for (const problem of boardProblems(entry, id)) {
+    for (const problem of boardProblems(entry, id, { allowPrivateUrls: true })) {
       const path = fieldPath(problem);
       // A quiet date is shown on its own line.
       const date = /^quiet_dates: '([^']*)'/.exec(problem)?.[1];
@@ -193,12 +198,13 @@ type PlanStep =
  * update when its settings differ, else unchanged), then a delete for each stored board
  * the file does not have, by id.
  */
-export function planOf(wanted: readonly FileBoard[], stored: readonly Board[]): PlanStep[] {
+export function planOf(wanted: readonly FileBoard[], stored: readonly BoardView[]): PlanStep[] {
   const byId = new Map(stored.map((board) => [board.board_id, board]));
   const steps: PlanStep[] = wanted.map(({ id, input }) => {
     const current = byId.get(id);
     if (!current) return { action: 'create', id, input };
-    const next = settingsOf(id, input);
+    // Destinations are compared by fingerprint: the api never returns their secrets.
+    const next = boardView(settingsOf(id, input), digest);
     if (sameSettings(next, current)) return { action: 'unchanged', id };
     const changed = SETTING_NAMES.filter(
       (name) => JSON.stringify(next[name]) !== JSON.stringify(current[name]),

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type {
-  Board,
   BoardInput,
+  BoardView,
   HistoryEntry,
   IncidentRecord,
   PauseBody,
@@ -189,9 +189,9 @@ export type SchedmonClient<Throws extends boolean = false> = {
     options?: AcknowledgeOptions,
   ): Promise<Returned<IncidentRecord, Throws>>;
   /** The stored boards, by id (docs/boards.md); needs the `admin` scope. */
-  listBoards(options?: CallOptions): Promise<Returned<Board[], Throws>>;
+  listBoards(options?: CallOptions): Promise<Returned<BoardView[], Throws>>;
   /** One stored board (`HTTP_ERROR` with status 404 when there is none); `admin` scope. */
-  getBoard(boardId: string, options?: CallOptions): Promise<Returned<Board, Throws>>;
+  getBoard(boardId: string, options?: CallOptions): Promise<Returned<BoardView, Throws>>;
   /**
    * Stores a board, creating it or replacing the one of that id (its `created_at` kept);
    * resolves the stored board. Safe to retry: the same input stores the same board.
@@ -201,9 +201,9 @@ export type SchedmonClient<Throws extends boolean = false> = {
     boardId: string,
     input: BoardInput,
     options?: CallOptions,
-  ): Promise<Returned<Board, Throws>>;
+  ): Promise<Returned<BoardView, Throws>>;
   /** Deletes a board; resolves the deleted board (`HTTP_ERROR` 404 when there is none). */
-  deleteBoard(boardId: string, options?: CallOptions): Promise<Returned<Board, Throws>>;
+  deleteBoard(boardId: string, options?: CallOptions): Promise<Returned<BoardView, Throws>>;
 };
 
 const RETRY_BASE_MS = 250;
@@ -321,11 +321,11 @@ function pageOf<T>(body: unknown, headers: Headers): ReturnType<Reader<Page<T>>>
 }
 
 /** The boards list's `{ boards }` answer as the list. */
-function boardListOf(body: unknown): ReturnType<Reader<Board[]>> {
+function boardListOf(body: unknown): ReturnType<Reader<BoardView[]>> {
   const boards = (body as { boards?: unknown } | null | undefined)?.boards;
   if (!Array.isArray(boards))
     return { ok: false, problem: 'with a body that holds no boards list' };
-  return { ok: true, value: boards as Board[] };
+  return { ok: true, value: boards as BoardView[] };
 }
 
 /** The incidents list's `{ incidents }` answer and its Link header as a page. */

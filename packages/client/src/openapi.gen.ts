@@ -190,6 +190,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/incidents/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every attempt to deliver the incident's transitions to PagerDuty, Opsgenie and webhooks, by transition and attempt */
+        get: operations["listIncidentDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents/{id}/acknowledge": {
         parameters: {
             query?: never;
@@ -238,6 +255,25 @@ export interface paths {
         post?: never;
         /** Delete a board: its members go back to the default board unless another board names them */
         delete: operations["deleteBoard"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedulers/{id}/destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A scheduler's own destinations, by fingerprint (404: its boards' apply) */
+        get: operations["getSchedulerDestinations"];
+        /** Give a scheduler its own destinations, replacing its boards' for incidents it opens from now on ([]: none) */
+        put: operations["putSchedulerDestinations"];
+        post?: never;
+        /** Drop a scheduler's own destinations: its boards' apply again */
+        delete: operations["deleteSchedulerDestinations"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3130,6 +3166,236 @@ export interface operations {
             };
         };
     };
+    listIncidentDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The incident id, `<scheduler_id>#<event id>`; in a URL `#` is sent as `%23`
+                 * @example service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "deliveries": [
+                     *         {
+                     *           "incident_id": "service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *           "destination": "pagerduty:3f9a1c0b7e22",
+                     *           "destination_type": "pagerduty",
+                     *           "transition": "opened",
+                     *           "delivery_id": "dlv_5d41402abc4b2a76b9719d911017c592",
+                     *           "attempt": 1,
+                     *           "at": "2026-01-15T01:10:02.000Z",
+                     *           "outcome": "retry",
+                     *           "status": 503,
+                     *           "error": "http 503",
+                     *           "resent": false
+                     *         },
+                     *         {
+                     *           "incident_id": "service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                     *           "destination": "pagerduty:3f9a1c0b7e22",
+                     *           "destination_type": "pagerduty",
+                     *           "transition": "opened",
+                     *           "delivery_id": "dlv_5d41402abc4b2a76b9719d911017c592",
+                     *           "attempt": 2,
+                     *           "at": "2026-01-15T01:10:14.000Z",
+                     *           "outcome": "delivered",
+                     *           "status": 202,
+                     *           "error": null,
+                     *           "resent": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        deliveries: {
+                            incident_id: string;
+                            destination: string;
+                            destination_type: "webhook" | "pagerduty" | "opsgenie";
+                            transition: "opened" | "acknowledged" | "resolved";
+                            delivery_id: string;
+                            attempt: number;
+                            at: string;
+                            outcome: "delivered" | "retry" | "refused" | "expired";
+                            status: number | null;
+                            error: string | null;
+                            resent: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/deliveries",
+                     *       "method": "GET",
+                     *       "error": "Bad Request",
+                     *       "message": "Malformed URL"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/deliveries",
+                     *       "method": "GET",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/deliveries",
+                     *       "method": "GET",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not read scheduler service-a-eod"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/deliveries",
+                     *       "method": "GET",
+                     *       "error": "Not Found",
+                     *       "message": "Incident service-a-eod#dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39 not found"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/deliveries",
+                     *       "method": "GET",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/incidents/service-a-eod%23dl-3f9a1c0e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39/deliveries",
+                     *       "method": "GET",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
     acknowledgeIncident: {
         parameters: {
             query?: never;
@@ -3485,6 +3751,17 @@ export interface operations {
                      *           "quiet_dates": [
                      *             "2026-12-25"
                      *           ],
+                     *           "destinations": [
+                     *             {
+                     *               "type": "pagerduty",
+                     *               "fingerprint": "pagerduty:3f9a1c0b7e22"
+                     *             },
+                     *             {
+                     *               "type": "webhook",
+                     *               "fingerprint": "webhook:a81d44c09e5f",
+                     *               "origin": "https://hooks.example.com"
+                     *             }
+                     *           ],
                      *           "created_at": "2025-11-02T09:15:00.000Z",
                      *           "updated_at": "2026-01-15T01:00:00.000Z"
                      *         }
@@ -3518,6 +3795,12 @@ export interface operations {
                              * @description ISO 8601 with offset or Z
                              */
                             updated_at: string;
+                            destinations: {
+                                type: "webhook" | "pagerduty" | "opsgenie";
+                                fingerprint: string;
+                                origin?: string;
+                                region?: "us" | "eu";
+                            }[];
                         }[];
                     };
                 };
@@ -3702,6 +3985,17 @@ export interface operations {
                      *       "quiet_dates": [
                      *         "2026-12-25"
                      *       ],
+                     *       "destinations": [
+                     *         {
+                     *           "type": "pagerduty",
+                     *           "fingerprint": "pagerduty:3f9a1c0b7e22"
+                     *         },
+                     *         {
+                     *           "type": "webhook",
+                     *           "fingerprint": "webhook:a81d44c09e5f",
+                     *           "origin": "https://hooks.example.com"
+                     *         }
+                     *       ],
                      *       "created_at": "2025-11-02T09:15:00.000Z",
                      *       "updated_at": "2026-01-15T01:00:00.000Z"
                      *     }
@@ -3732,6 +4026,12 @@ export interface operations {
                          * @description ISO 8601 with offset or Z
                          */
                         updated_at: string;
+                        destinations: {
+                            type: "webhook" | "pagerduty" | "opsgenie";
+                            fingerprint: string;
+                            origin?: string;
+                            region?: "us" | "eu";
+                        }[];
                     };
                 };
             };
@@ -3933,6 +4233,17 @@ export interface operations {
                  *       "mention": "S0PAYOPS",
                  *       "quiet_dates": [
                  *         "2026-12-25"
+                 *       ],
+                 *       "destinations": [
+                 *         {
+                 *           "type": "pagerduty",
+                 *           "routing_key": "R0UTINGKEY0PAYMENTS0000000000000"
+                 *         },
+                 *         {
+                 *           "type": "webhook",
+                 *           "url": "https://hooks.example.com/schedmon",
+                 *           "secret": "whsec-4f0c2b8e9d1a7c3e"
+                 *         }
                  *       ]
                  *     }
                  */
@@ -3959,6 +4270,27 @@ export interface operations {
                     mention?: string | (never | null);
                     /** @description Dates (board zone) with no table and no incidents: holidays */
                     quiet_dates?: string[];
+                    /** @description PagerDuty, Opsgenie and webhook destinations of incidents (docs/destinations.md) */
+                    destinations?: ({
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** @description Where the JSON deliveries are POSTed */
+                        url: string;
+                        /** @description The HMAC-SHA256 key of the Schedmon-Signature header */
+                        secret: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "pagerduty";
+                        /** @description The integration key of a PagerDuty Events API v2 integration */
+                        routing_key: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "opsgenie";
+                        /** @description The API key of an Opsgenie API integration */
+                        api_key: string;
+                        /** @description us: api.opsgenie.com, eu: api.eu.opsgenie.com */
+                        region: "us" | "eu";
+                    })[];
                 };
             };
         };
@@ -3994,6 +4326,17 @@ export interface operations {
                      *       "quiet_dates": [
                      *         "2026-12-25"
                      *       ],
+                     *       "destinations": [
+                     *         {
+                     *           "type": "pagerduty",
+                     *           "fingerprint": "pagerduty:3f9a1c0b7e22"
+                     *         },
+                     *         {
+                     *           "type": "webhook",
+                     *           "fingerprint": "webhook:a81d44c09e5f",
+                     *           "origin": "https://hooks.example.com"
+                     *         }
+                     *       ],
                      *       "created_at": "2025-11-02T09:15:00.000Z",
                      *       "updated_at": "2026-01-15T01:00:00.000Z"
                      *     }
@@ -4024,6 +4367,12 @@ export interface operations {
                          * @description ISO 8601 with offset or Z
                          */
                         updated_at: string;
+                        destinations: {
+                            type: "webhook" | "pagerduty" | "opsgenie";
+                            fingerprint: string;
+                            origin?: string;
+                            region?: "us" | "eu";
+                        }[];
                     };
                 };
             };
@@ -4058,6 +4407,17 @@ export interface operations {
                      *       "quiet_dates": [
                      *         "2026-12-25"
                      *       ],
+                     *       "destinations": [
+                     *         {
+                     *           "type": "pagerduty",
+                     *           "fingerprint": "pagerduty:3f9a1c0b7e22"
+                     *         },
+                     *         {
+                     *           "type": "webhook",
+                     *           "fingerprint": "webhook:a81d44c09e5f",
+                     *           "origin": "https://hooks.example.com"
+                     *         }
+                     *       ],
                      *       "created_at": "2026-01-15T01:00:00.000Z",
                      *       "updated_at": "2026-01-15T01:00:00.000Z"
                      *     }
@@ -4088,6 +4448,12 @@ export interface operations {
                          * @description ISO 8601 with offset or Z
                          */
                         updated_at: string;
+                        destinations: {
+                            type: "webhook" | "pagerduty" | "opsgenie";
+                            fingerprint: string;
+                            origin?: string;
+                            region?: "us" | "eu";
+                        }[];
                     };
                 };
             };
@@ -4326,6 +4692,17 @@ export interface operations {
                      *       "quiet_dates": [
                      *         "2026-12-25"
                      *       ],
+                     *       "destinations": [
+                     *         {
+                     *           "type": "pagerduty",
+                     *           "fingerprint": "pagerduty:3f9a1c0b7e22"
+                     *         },
+                     *         {
+                     *           "type": "webhook",
+                     *           "fingerprint": "webhook:a81d44c09e5f",
+                     *           "origin": "https://hooks.example.com"
+                     *         }
+                     *       ],
                      *       "created_at": "2025-11-02T09:15:00.000Z",
                      *       "updated_at": "2026-01-15T01:00:00.000Z"
                      *     }
@@ -4356,6 +4733,12 @@ export interface operations {
                          * @description ISO 8601 with offset or Z
                          */
                         updated_at: string;
+                        destinations: {
+                            type: "webhook" | "pagerduty" | "opsgenie";
+                            fingerprint: string;
+                            origin?: string;
+                            region?: "us" | "eu";
+                        }[];
                     };
                 };
             };
@@ -4502,6 +4885,737 @@ export interface operations {
                      *       "statusCode": 503,
                      *       "timestamp": "2026-01-15T01:00:00.000Z",
                      *       "path": "/api/v1/boards/payments",
+                     *       "method": "DELETE",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    getSchedulerDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique id of the scheduled job, e.g. service-a-eod-process */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "scheduler_id": "service-a-eod",
+                     *       "destinations": [
+                     *         {
+                     *           "type": "opsgenie",
+                     *           "fingerprint": "opsgenie:77b0e1d2c3a4",
+                     *           "region": "eu"
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-01-15T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        scheduler_id: string;
+                        destinations: {
+                            type: "webhook" | "pagerduty" | "opsgenie";
+                            fingerprint: string;
+                            origin?: string;
+                            region?: "us" | "eu";
+                        }[];
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "GET",
+                     *       "error": "Bad Request",
+                     *       "message": "Malformed URL"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "GET",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "GET",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not read destinations: it needs the admin scope"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "GET",
+                     *       "error": "Not Found",
+                     *       "message": "Scheduler service-a-eod has no destinations of its own (its boards' apply)"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "GET",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "GET",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    putSchedulerDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique id of the scheduled job, e.g. service-a-eod-process */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "destinations": [
+                 *         {
+                 *           "type": "opsgenie",
+                 *           "api_key": "0b2a6c1e-8f4d-4e7a-9c3b-5d6e7f8a9b0c",
+                 *           "region": "eu"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description PagerDuty, Opsgenie and webhook destinations of incidents (docs/destinations.md) */
+                    destinations: ({
+                        /** @enum {string} */
+                        type: "webhook";
+                        /** @description Where the JSON deliveries are POSTed */
+                        url: string;
+                        /** @description The HMAC-SHA256 key of the Schedmon-Signature header */
+                        secret: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "pagerduty";
+                        /** @description The integration key of a PagerDuty Events API v2 integration */
+                        routing_key: string;
+                    } | {
+                        /** @enum {string} */
+                        type: "opsgenie";
+                        /** @description The API key of an Opsgenie API integration */
+                        api_key: string;
+                        /** @description us: api.opsgenie.com, eu: api.eu.opsgenie.com */
+                        region: "us" | "eu";
+                    })[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "scheduler_id": "service-a-eod",
+                     *       "destinations": [
+                     *         {
+                     *           "type": "opsgenie",
+                     *           "fingerprint": "opsgenie:77b0e1d2c3a4",
+                     *           "region": "eu"
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-01-15T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        scheduler_id: string;
+                        destinations: {
+                            type: "webhook" | "pagerduty" | "opsgenie";
+                            fingerprint: string;
+                            origin?: string;
+                            region?: "us" | "eu";
+                        }[];
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "scheduler_id": "service-a-eod",
+                     *       "destinations": [
+                     *         {
+                     *           "type": "opsgenie",
+                     *           "fingerprint": "opsgenie:77b0e1d2c3a4",
+                     *           "region": "eu"
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-01-15T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        scheduler_id: string;
+                        destinations: {
+                            type: "webhook" | "pagerduty" | "opsgenie";
+                            fingerprint: string;
+                            origin?: string;
+                            region?: "us" | "eu";
+                        }[];
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "PUT",
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "destinations/0/routing_key: use the 32-character integration key of an Events API v2 integration"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "PUT",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "PUT",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not change destinations: it needs the admin scope"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "PUT",
+                     *       "error": "Not Found",
+                     *       "message": "Scheduler service-a-eod not found. Please register first."
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The body is larger than the route accepts: `BODY_LIMIT_BYTES` (64 KiB by default), `BATCH_BODY_LIMIT_BYTES` for a batch */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "PUT",
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 415,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "PUT",
+                     *       "error": "Unsupported Media Type",
+                     *       "message": "Unsupported content type: text/plain"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "PUT",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "PUT",
+                     *       "error": "Service Unavailable",
+                     *       "message": "Service temporarily unavailable, retry later"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+        };
+    };
+    deleteSchedulerDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Unique id of the scheduled job, e.g. service-a-eod-process */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "scheduler_id": "service-a-eod",
+                     *       "destinations": [
+                     *         {
+                     *           "type": "opsgenie",
+                     *           "fingerprint": "opsgenie:77b0e1d2c3a4",
+                     *           "region": "eu"
+                     *         }
+                     *       ],
+                     *       "updated_at": "2026-01-15T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        scheduler_id: string;
+                        destinations: {
+                            type: "webhook" | "pagerduty" | "opsgenie";
+                            fingerprint: string;
+                            origin?: string;
+                            region?: "us" | "eu";
+                        }[];
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is invalid: a malformed URL, or a body or parameter the schema refuses (`message` then lists every problem, one sentence each, naming the field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "DELETE",
+                     *       "error": "Bad Request",
+                     *       "message": "Malformed URL"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The `x-api-key` header is missing or names no known key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "DELETE",
+                     *       "error": "Unauthorized",
+                     *       "message": "Missing API key in x-api-key header"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description The key’s scopes do not allow this operation on this scheduler (boards need the admin scope) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "DELETE",
+                     *       "error": "Forbidden",
+                     *       "message": "API key reader may not change destinations: it needs the admin scope"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description No such scheduler, or it is archived (writes only); no such incident; or no such board, where the request names one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "DELETE",
+                     *       "error": "Not Found",
+                     *       "message": "Scheduler service-a-eod has no destinations of its own (its boards' apply)"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description Over the key’s rate limit, or too many requests without a valid key from this address: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
+                     *       "method": "DELETE",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Rate limit of 100 requests per minute exceeded, retry in 42 s"
+                     *     }
+                     */
+                    "application/json": {
+                        statusCode: number;
+                        timestamp: string;
+                        path: string;
+                        method: string;
+                        error: string;
+                        message: string | string[];
+                    };
+                };
+            };
+            /** @description DynamoDB or the queue cannot be reached: nothing was written, retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "timestamp": "2026-01-15T01:00:00.000Z",
+                     *       "path": "/api/v1/schedulers/id/destinations",
                      *       "method": "DELETE",
                      *       "error": "Service Unavailable",
                      *       "message": "Service temporarily unavailable, retry later"

@@ -8,7 +8,7 @@ import {
   BatchAcceptedSchema,
   BatchBodySchema,
   BoardInputSchema,
-  BoardSchema,
+  BoardViewSchema,
   HeartbeatAcceptedSchema,
   HeartbeatBodySchema,
   HistoryEntrySchema,
@@ -157,13 +157,13 @@ export const ROUTES = {
     method: 'GET',
     path: '/api/v1/boards',
     success: 200,
-    response: Type.Object({ boards: Type.Array(BoardSchema) }),
+    response: Type.Object({ boards: Type.Array(BoardViewSchema) }),
   },
   getBoard: {
     method: 'GET',
     path: '/api/v1/boards/{id}',
     success: 200,
-    response: BoardSchema,
+    response: BoardViewSchema,
   },
   // 201 when the board is new, 200 when it replaces one: the same board either way.
   putBoard: {
@@ -171,13 +171,13 @@ export const ROUTES = {
     path: '/api/v1/boards/{id}',
     success: 200,
     body: BoardInputSchema,
-    response: BoardSchema,
+    response: BoardViewSchema,
   },
   deleteBoard: {
     method: 'DELETE',
     path: '/api/v1/boards/{id}',
     success: 200,
-    response: BoardSchema,
+    response: BoardViewSchema,
   },
 } as const satisfies Record<string, Route>;
 

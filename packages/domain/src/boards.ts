@@ -12,6 +12,15 @@
  */
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
+import type { Destination, DestinationView } from './destinations.ts';
+import {
+  DestinationListSchema,
+  DestinationSchema,
+  DestinationViewSchema,
+  destinationProblems,
+  destinationView,
+  MAX_INCIDENT_DESTINATIONS,
+} from './destinations.ts';
 import type { EodConfig } from './eod.ts';
 import { currentOrNextWindow, eodConfigProblems } from './eod.ts';
 import type { Registration, SchedulerRecord } from './scheduler.ts';
@@ -113,6 +122,7 @@ export const BoardInputSchema = Type.Object(
         description: 'Dates (board zone) with no table and no incidents: holidays',
       }),
     ),
+    destinations: Type.Optional(DestinationListSchema),
   },
   { additionalProperties: false },
 );
@@ -134,10 +144,31 @@ export const BoardSchema = Type.Object({
   }),
   mention: Type.Union([Type.String(), Type.Null()]),
   quiet_dates: Type.Array(Type.String()),
+  /** With their secrets: the api shows `BoardViewSchema` instead. Absent: none. */
+  destinations: Type.Optional(Type.Array(DestinationSchema)),
   created_at: TimestampSchema,
   updated_at: TimestampSchema,
 });
 export type Board = Static<typeof BoardSchema>;
+
+/** A board as the api returns it: its destinations by fingerprint, never their secrets. */
+export const BoardViewSchema = Type.Composite([
+  Type.Omit(BoardSchema, ['destinations']),
+  Type.Object({ destinations: Type.Array(DestinationViewSchema) }),
+]);
+export type BoardView = Static<typeof BoardViewSchema>;
+
+/** A board (or its settings) with its destinations shown as the api shows them. */
+export function boardView<T extends { destinations?: Destination[] | undefined }>(
+  board: T,
+  digest: (text: string) => string,
+): Omit<T, 'destinations'> & { destinations: DestinationView[] } {
+  const { destinations, ...rest } = board;
+  return {
+    ...rest,
+    destinations: (destinations ?? []).map((destination) => destinationView(destination, digest)),
+  };
+}
 
 /** The fields of a board that say what it does (not when it was stored). */
 export type BoardSettings = Omit<Board, 'created_at' | 'updated_at'>;
@@ -145,9 +176,14 @@ export type BoardSettings = Omit<Board, 'created_at' | 'updated_at'>;
 /**
  * What a board input means beyond its shape (`BoardInputSchema` checked first): a zone
  * this host knows, a window of two different times its edits fit in, real calendar
- * dates, at least one selector, and the id of the path. Empty when it is fine.
+ * dates, at least one selector, the id of the path, and destinations that make sense
+ * (`destinationProblems`). Empty when it is fine.
  */
-export function boardProblems(input: BoardInput, boardId: string): string[] {
+export function boardProblems(
+  input: BoardInput,
+  boardId: string,
+  options: { allowPrivateUrls: boolean },
+): string[] {
   const problems: string[] = [];
   if (input.board_id !== undefined && input.board_id !== boardId) {
     problems.push(`board_id '${input.board_id}' does not match the board's id '${boardId}'`);
@@ -175,6 +211,12 @@ export function boardProblems(input: BoardInput, boardId: string): string[] {
   if (scheduler_ids.length + services.length + tags.length === 0) {
     problems.push('members needs at least one of scheduler_ids, services or tags');
   }
+  problems.push(
+    ...destinationProblems(input.destinations ?? [], {
+      allowPrivate: options.allowPrivateUrls,
+      field: 'destinations',
+    }),
+  );
   return problems;
 }
 
@@ -213,6 +255,9 @@ export function settingsOf(boardId: string, input: BoardInput): BoardSettings {
     },
     mention: input.mention ?? null,
     quiet_dates: [...(input.quiet_dates ?? [])].sort(),
+    ...(input.destinations && input.destinations.length > 0
+      ? { destinations: [...input.destinations] }
+      : {}),
   };
 }
 
@@ -225,12 +270,17 @@ export function boardOf(boardId: string, input: BoardInput, now: string, existin
   };
 }
 
+/** A board's settings as the api shows them (`boardView`). */
+export type BoardSettingsView = Omit<BoardSettings, 'destinations'> & {
+  destinations: readonly DestinationView[];
+};
+
 /** Whether two boards do the same (a boards file applied twice changes nothing). */
-export function sameSettings(a: BoardSettings, b: BoardSettings): boolean {
+export function sameSettings(a: BoardSettingsView, b: BoardSettingsView): boolean {
   return JSON.stringify(settingsOnly(a)) === JSON.stringify(settingsOnly(b));
 }
 
-function settingsOnly(board: BoardSettings): BoardSettings {
+function settingsOnly(board: BoardSettingsView) {
   return {
     board_id: board.board_id,
     title: board.title,
@@ -246,6 +296,7 @@ function settingsOnly(board: BoardSettings): BoardSettings {
     },
     mention: board.mention,
     quiet_dates: board.quiet_dates,
+    destinations: board.destinations.map((destination) => destination.fingerprint),
   };
 }
 
@@ -266,7 +317,10 @@ export function defaultBoardOf(eod: EodConfig, channel: string | undefined): Boa
 }
 
 /** The EOD settings a board's night runs on: its own window and zone, the rest shared. */
-export function eodConfigOfBoard(board: BoardSettings, shared: EodConfig): EodConfig {
+export function eodConfigOfBoard(
+  board: Pick<BoardSettings, 'timezone' | 'window_start' | 'window_end' | 'update_every_minutes'>,
+  shared: EodConfig,
+): EodConfig {
   return {
     ...shared,
     timeZone: board.timezone,
@@ -432,4 +486,32 @@ export function incidentRoutesOf(
     });
   }
   return { routes, quiet };
+}
+
+/**
+ * The destinations of a scheduler's incident opened at `instantMs`: its own list when
+ * it has one (`override`, even empty: it replaces its boards'), else those of its boards
+ * awake then, each once, at most `MAX_INCIDENT_DESTINATIONS`.
+ */
+export function incidentDestinationsOf(
+  record: SchedulerRecord,
+  boards: readonly BoardSettings[],
+  instantMs: number,
+  shared: EodConfig,
+  override: readonly Destination[] | undefined,
+): Destination[] {
+  const all =
+    override ??
+    boardsOf(record, boards)
+      .filter((board) => !isQuietAt(board, instantMs, shared))
+      .flatMap((board) => board.destinations ?? []);
+  const seen = new Set<string>();
+  const unique: Destination[] = [];
+  for (const destination of all) {
+    const key = JSON.stringify(destination);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(destination);
+  }
+  return unique.slice(0, MAX_INCIDENT_DESTINATIONS);
 }

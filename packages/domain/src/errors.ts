@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'VALUE_UNSTORABLE'
   | 'ENGINE_UNAVAILABLE'
   | 'QUEUE_REFUSED'
-  | 'NOTIFIER_FAILED';
+  | 'NOTIFIER_FAILED'
+  | 'DESTINATION_FAILED';
 
 export class DomainError extends Error {
   readonly code: ErrorCode;
@@ -84,5 +85,33 @@ export class NotifierError extends DomainError {
     this.reason = reason;
     this.retryable = retryable;
     this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/**
+ * A destination (PagerDuty, Opsgenie, a webhook) did not take a delivery. `retryable` is
+ * true for 408, 429, 5xx, timeouts and network errors; false for an answer that will
+ * never change (400, 401, 403, 404, 413, 422, a redirect, a refused address).
+ */
+export class DestinationError extends DomainError {
+  readonly retryable: boolean;
+  /** What went wrong, without the destination's URL or secret (`http 503`, `timeout`). */
+  readonly reason: string;
+  /** The HTTP status of the answer; null without one. */
+  readonly status: number | null;
+  /** How long the destination asked to wait, when it did (Retry-After). */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    reason: string,
+    retryable: boolean,
+    options: { status: number | null; cause?: unknown; retryAfterMs?: number },
+  ) {
+    super('DESTINATION_FAILED', `The destination did not take the delivery: ${reason}`, options);
+    this.name = 'DestinationError';
+    this.reason = reason;
+    this.retryable = retryable;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -6,6 +6,7 @@
 import type { Acknowledgement, AlertRecord } from './alerts.ts';
 import { alertKey } from './alerts.ts';
 import type { Board } from './boards.ts';
+import type { DeliveryAttempt, DestinationOverride } from './destinations.ts';
 import type { EodMarker, Night } from './eod-runs.ts';
 import { NotifierError, ValidationError } from './errors.ts';
 import type { HeartbeatEvent, HistoryRow, OrderKey, QueueMessage, StatusEvent } from './events.ts';
@@ -49,6 +50,8 @@ import type {
   AcknowledgementStore,
   AlertStore,
   BoardStore,
+  DeliveryLogStore,
+  DestinationStore,
   EodRunStore,
   IdempotencyStore,
   IncidentStore,
@@ -367,6 +370,51 @@ export function createMemoryBoardStore(): BoardStore {
   };
 }
 
+export function createMemoryDestinationStore(): DestinationStore {
+  const overrides = new Map<string, DestinationOverride>();
+  return {
+    async list() {
+      return [...overrides.values()]
+        .sort((a, b) =>
+          a.scheduler_id < b.scheduler_id ? -1 : a.scheduler_id > b.scheduler_id ? 1 : 0,
+        )
+        .map((override) => structuredClone(override));
+    },
+    async get(schedulerId) {
+      const override = overrides.get(schedulerId);
+      return override && structuredClone(override);
+    },
+    async put(override) {
+      const existed = overrides.has(override.scheduler_id);
+      overrides.set(override.scheduler_id, structuredClone(override));
+      return existed ? 'updated' : 'created';
+    },
+    async delete(schedulerId) {
+      return overrides.delete(schedulerId);
+    },
+  };
+}
+
+export function createMemoryDeliveryLogStore(): DeliveryLogStore {
+  const lines = new Map<string, Expiring<DeliveryAttempt>>();
+  return {
+    async append(attempt, seq, expiresAt) {
+      const key = `${attempt.incident_id}\u0000${String(seq).padStart(10, '0')}#${String(attempt.attempt).padStart(6, '0')}`;
+      lines.set(key, { value: structuredClone(attempt), expiresAt });
+    },
+    async list(incidentId, now, limit = 1_000) {
+      return [...lines.entries()]
+        .filter(
+          ([key, line]) =>
+            key.startsWith(`${incidentId}\u0000`) && line.expiresAt >= epochSeconds(now),
+        )
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, limit)
+        .map(([, line]) => structuredClone(line.value));
+    },
+  };
+}
+
 export function createMemoryIdempotencyStore(): IdempotencyStore {
   const records = new Map<string, Expiring<IdempotencyRecord>>();
   const keyOf = (record: IdempotencyRecord) => `${record.scheduler_id}\u0000${record.key_digest}`;
@@ -608,7 +656,7 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
 /** Incidents in memory: the same rules as the DynamoDB store (`IncidentStore`). */
 export function createMemoryIncidentStore(): IncidentStore {
   const boxes = new Map<string, VersionedBox>();
-  const pointers = new Map<string, string>();
+  const pointers = new Map<string, { at: string; oldest?: string }>();
   const incidents = new Map<string, { incident: IncidentRecord; version: number }>();
   return {
     async box(schedulerId) {
@@ -620,14 +668,14 @@ export function createMemoryIncidentStore(): IncidentStore {
       boxes.set(schedulerId, { box: structuredClone(box), version: expectedVersion + 1 });
       return true;
     },
-    async schedule(schedulerId, at) {
-      pointers.set(schedulerId, at);
+    async schedule(schedulerId, at, oldest) {
+      pointers.set(schedulerId, { at, ...(oldest === undefined ? {} : { oldest }) });
     },
     async unschedule(schedulerId) {
       pointers.delete(schedulerId);
     },
     async scheduled() {
-      return byKey(pointers).map(([schedulerId, at]) => ({ schedulerId, at }));
+      return byKey(pointers).map(([schedulerId, pointer]) => ({ schedulerId, ...pointer }));
     },
     async saveIncident(incident, version) {
       const stored = incidents.get(incident.incident_id);

@@ -16,6 +16,13 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { IncidentRoute } from './boards.ts';
 import { IncidentRouteSchema } from './boards.ts';
+import type { Destination } from './destinations.ts';
+import {
+  DestinationSchema,
+  MAX_INCIDENT_DESTINATIONS,
+  TransitionSchema,
+  transitionOf,
+} from './destinations.ts';
 import type { DeadlineEvent, StatusEvent } from './events.ts';
 import { runDurationMs } from './events.ts';
 import type {
@@ -60,6 +67,13 @@ export const IncidentContextSchema = Type.Object({
    * when it opened, docs/boards.md). Absent: the notifier's own channel, one thread.
    */
   routes: Type.Optional(Type.Array(IncidentRouteSchema)),
+  /**
+   * The PagerDuty, Opsgenie and webhook destinations of its transitions, as configured
+   * when it opened (docs/destinations.md), secrets included: the box is never shown.
+   */
+  destinations: Type.Optional(
+    Type.Array(DestinationSchema, { maxItems: MAX_INCIDENT_DESTINATIONS }),
+  ),
 });
 export type IncidentContext = Static<typeof IncidentContextSchema>;
 
@@ -90,6 +104,29 @@ export const OutboxEntrySchema = Type.Object({
   last_error: Type.Optional(Type.String()),
 });
 export type OutboxEntry = Static<typeof OutboxEntrySchema>;
+
+/**
+ * One transition an incident owes one destination. Entries of one incident and
+ * destination (a lane) go out in order, each lane on its own, so a failing pager never
+ * holds up Slack or another destination. A claim marks the entry being sent; a claim
+ * that ran out (its sender died) is sent again under the same delivery id and dedup key,
+ * which the destinations deduplicate (docs/destinations.md → Exactly once).
+ */
+export const DestinationEntrySchema = Type.Object({
+  seq: Type.Integer({ minimum: 1 }),
+  /** The incident as this transition left it. */
+  incident: IncidentSchema,
+  /** Its index in the incident's `context.destinations`. */
+  destination: Type.Integer({ minimum: 0 }),
+  transition: TransitionSchema,
+  created_at: Type.String(),
+  /** Attempts made so far (a claim that ran out counts as one). */
+  attempts: Type.Integer({ minimum: 0 }),
+  next_attempt_at: Type.String(),
+  last_error: Type.Optional(Type.String()),
+  claim: Type.Optional(Type.Object({ owner: Type.String(), until: Type.String() })),
+});
+export type DestinationEntry = Static<typeof DestinationEntrySchema>;
 
 const TrackerSchema = Type.Unsafe<IncidentTracker>(
   Type.Object({
@@ -126,6 +163,8 @@ export const IncidentBoxSchema = Type.Object({
   remind: Type.Union([Type.Object({ incident_id: Type.String(), at: Type.String() }), Type.Null()]),
   /** The latest state of recent incidents, by id: what the api's copies are written from. */
   incidents: Type.Optional(Type.Record(Type.String(), IncidentSchema)),
+  /** What the incidents still owe their destinations, in order (`DestinationEntry`). */
+  destination_outbox: Type.Optional(Type.Array(DestinationEntrySchema)),
 });
 export type IncidentBox = Static<typeof IncidentBoxSchema>;
 
@@ -212,6 +251,7 @@ export function withStep(
 ): { box: IncidentBox; dropped: number } {
   let seq = box.next_seq;
   const entries: OutboxEntry[] = [...box.outbox];
+  const owed: DestinationEntry[] = [...(box.destination_outbox ?? [])];
   let contexts = box.contexts;
   let remind = box.remind;
   let incidents = box.incidents ?? {};
@@ -230,6 +270,22 @@ export function withStep(
       (effect.type === 'follow_up' && effect.reason.type === 'acknowledged')
     ) {
       if (remind?.incident_id === id) remind = null;
+    }
+    const transition = transitionOf(effect);
+    const destinations = contexts[id]?.destinations ?? [];
+    if (transition !== undefined) {
+      for (let index = 0; index < destinations.length; index += 1) {
+        owed.push({
+          seq,
+          incident: effect.incident,
+          destination: index,
+          transition,
+          created_at: now,
+          attempts: 0,
+          next_attempt_at: now,
+        });
+        seq += 1;
+      }
     }
     const channels = channelsOf(contexts[id]?.routes);
     for (const delivery of deliveriesOf(effect)) {
@@ -279,8 +335,11 @@ export function withStep(
   if (head && first && first.seq !== head.seq && first.next_attempt_at < head.next_attempt_at) {
     entries[0] = { ...first, next_attempt_at: head.next_attempt_at };
   }
+  const shed = shedDestinationEntries(owed);
+  dropped += shed.dropped;
   const live = new Set([
     ...entries.map((entry) => entry.incident.incident_id),
+    ...shed.entries.map((entry) => entry.incident.incident_id),
     ...(step.tracker.open ? [step.tracker.open.incident_id] : []),
   ]);
   return {
@@ -294,9 +353,173 @@ export function withStep(
       incidents: remembered(incidents, live),
       next_seq: seq,
       remind,
+      ...(shed.entries.length > 0 || box.destination_outbox
+        ? { destination_outbox: shed.entries }
+        : {}),
     },
     dropped,
   };
+}
+
+/** Destination entries a box keeps at most. */
+export const MAX_DESTINATION_ENTRIES = 100;
+
+/**
+ * The destination entries within `MAX_DESTINATION_ENTRIES`: past it (a flapping job
+ * during a long pager outage), whole lanes whose opening never got through go first,
+ * oldest first — a destination that never heard of an incident needs none of its
+ * follow-ups — then the oldest entries whatever they are (the item must stay storable).
+ */
+function shedDestinationEntries(entries: DestinationEntry[]): {
+  entries: DestinationEntry[];
+  dropped: number;
+} {
+  let kept = entries;
+  while (kept.length > MAX_DESTINATION_ENTRIES) {
+    const unheard = laneHeads(kept).find(
+      (entry) => entry.transition === 'opened' && entry.claim === undefined,
+    );
+    if (unheard) {
+      const lane = laneOf(unheard);
+      kept = kept.filter((entry) => laneOf(entry) !== lane);
+      continue;
+    }
+    const oldest = kept.findIndex((entry) => entry.claim === undefined);
+    if (oldest < 0) break;
+    kept = kept.filter((_, index) => index !== oldest);
+  }
+  return { entries: kept, dropped: entries.length - kept.length };
+}
+
+/** The lane of an entry: its incident and destination. */
+function laneOf(entry: DestinationEntry): string {
+  return `${entry.destination} ${entry.incident.incident_id}`;
+}
+
+/** The first entry of every lane, in order. */
+function laneHeads(entries: readonly DestinationEntry[]): DestinationEntry[] {
+  const seen = new Set<string>();
+  const heads: DestinationEntry[] = [];
+  for (const entry of entries) {
+    const lane = laneOf(entry);
+    if (seen.has(lane)) continue;
+    seen.add(lane);
+    heads.push(entry);
+  }
+  return heads;
+}
+
+/** When a lane head next needs a sender: when due, or when its claim runs out. */
+function destinationDueAt(entry: DestinationEntry): string {
+  return entry.claim?.until ?? entry.next_attempt_at;
+}
+
+/** The destination of an entry, from its incident's context (undefined: forgotten). */
+export function destinationOf(box: IncidentBox, entry: DestinationEntry): Destination | undefined {
+  return box.contexts[entry.incident.incident_id]?.destinations?.[entry.destination];
+}
+
+/** What a sender does next with a box's destination entries (`nextDestinationStep`). */
+export type DestinationStep = {
+  /** Write this box (with the claims and drops), then send `claimed`. */
+  box: IncidentBox;
+  /** The entries claimed for the sender, each the head of its lane. */
+  claimed: DestinationEntry[];
+  /** Of `claimed`, those whose earlier sender died holding the claim (sent again). */
+  resent: DestinationEntry[];
+  /** Entries dropped: older than the max age, or their destination forgotten. */
+  expired: DestinationEntry[];
+};
+
+/**
+ * The destination entries `owner` sends now at `nowMs`: each lane's head when it is due
+ * and unclaimed, or its claim ran out (sent again: the destination may have taken it, and
+ * deduplicates by delivery id); a head older than `maxAgeMs` is dropped and the next of
+ * its lane looked at. Undefined when there is nothing to do now.
+ */
+export function nextDestinationStep(
+  box: IncidentBox,
+  nowMs: number,
+  options: { owner: string; leaseMs: number; maxAgeMs: number },
+): DestinationStep | undefined {
+  let entries = box.destination_outbox ?? [];
+  const expired: DestinationEntry[] = [];
+  for (;;) {
+    const gone = laneHeads(entries).filter(
+      (entry) =>
+        (entry.claim === undefined || (parseTimestamp(entry.claim.until) ?? 0) <= nowMs) &&
+        ((parseTimestamp(entry.created_at) ?? 0) + options.maxAgeMs < nowMs ||
+          destinationOf(box, entry) === undefined),
+    );
+    if (gone.length === 0) break;
+    expired.push(...gone);
+    entries = entries.filter((entry) => !gone.includes(entry));
+  }
+  const until = new Date(nowMs + options.leaseMs).toISOString();
+  const claimed: DestinationEntry[] = [];
+  const resent: DestinationEntry[] = [];
+  const heads = new Set(
+    laneHeads(entries).filter((entry) => (parseTimestamp(destinationDueAt(entry)) ?? 0) <= nowMs),
+  );
+  entries = entries.map((entry) => {
+    if (!heads.has(entry)) return entry;
+    const again = entry.claim !== undefined;
+    const next: DestinationEntry = {
+      ...entry,
+      attempts: entry.attempts + (again ? 1 : 0),
+      claim: { owner: options.owner, until },
+    };
+    claimed.push(next);
+    if (again) resent.push(next);
+    return next;
+  });
+  if (claimed.length === 0 && expired.length === 0) return undefined;
+  return { box: { ...box, destination_outbox: entries }, claimed, resent, expired };
+}
+
+/** How one destination delivery went. */
+export type DestinationResult =
+  | { type: 'done' }
+  | { type: 'retry'; at: string; error: string }
+  | { type: 'drop'; error: string };
+
+/**
+ * The box after `owner` sent its claimed entries, applied to the box as it is now:
+ * delivered and refused ones removed, failed ones due again at their retry time. An
+ * entry no longer claimed by `owner` (its lease ran out and another sender took it) is
+ * left to that sender. Undefined when nothing changes.
+ */
+export function settleDestinations(
+  box: IncidentBox,
+  owner: string,
+  results: ReadonlyMap<number, DestinationResult>,
+): IncidentBox | undefined {
+  const entries = box.destination_outbox ?? [];
+  let changed = false;
+  const next: DestinationEntry[] = [];
+  for (const entry of entries) {
+    const result = results.get(entry.seq);
+    if (result === undefined || entry.claim?.owner !== owner) {
+      next.push(entry);
+      continue;
+    }
+    changed = true;
+    if (result.type === 'retry') {
+      const { claim: _claim, ...rest } = entry;
+      next.push({
+        ...rest,
+        attempts: entry.attempts + 1,
+        next_attempt_at: result.at,
+        last_error: result.error,
+      });
+    }
+  }
+  return changed ? { ...box, destination_outbox: next } : undefined;
+}
+
+/** When the oldest transition still owed to a destination was queued; undefined: none. */
+export function oldestUndeliveredAt(box: IncidentBox): string | undefined {
+  return (box.destination_outbox ?? []).map((entry) => entry.created_at).sort()[0];
 }
 
 /**
@@ -340,9 +563,11 @@ function withRootRef(
 
 /** When the box next needs a deliverer: its first entry, or its reminder; else never. */
 export function nextDueAt(box: IncidentBox): string | undefined {
-  const times = [box.outbox[0]?.next_attempt_at, box.remind?.at].filter(
-    (at): at is string => at !== undefined,
-  );
+  const times = [
+    box.outbox[0]?.next_attempt_at,
+    box.remind?.at,
+    ...laneHeads(box.destination_outbox ?? []).map(destinationDueAt),
+  ].filter((at): at is string => at !== undefined);
   return times.sort()[0];
 }
 
@@ -490,7 +715,10 @@ export function settleDelivery(
 }
 
 /** The outbox pointer of a box, as stored: when it next needs a deliverer. */
-export const BoxPointerSchema = Type.Object({ at: Type.String() });
+export const BoxPointerSchema = Type.Object({
+  at: Type.String(),
+  oldest: Type.Optional(Type.String()),
+});
 
 /** What `applyIncidentSignal` needs. */
 export type ApplySignalDeps = {
@@ -553,19 +781,22 @@ export async function applyIncidentSignal(
       const again = found !== undefined && takenBefore(box, input.signal);
       if (!again) return { effects: [], dropped: 0, owed: false };
       const due = nextDueAt(box);
-      if (due !== undefined) await deps.store.schedule(input.schedulerId, due);
+      if (due !== undefined) {
+        await deps.store.schedule(input.schedulerId, due, oldestUndeliveredAt(box));
+      }
       await project(deps, box, incidentsIn(box), now);
       return { effects: [], dropped: 0, owed: due !== undefined };
     }
     const next = withStep(box, step, input.context, now, deps.remindAfterMs);
     const due = nextDueAt(next.box);
-    if (due !== undefined) await deps.store.schedule(input.schedulerId, due);
+    const oldest = oldestUndeliveredAt(next.box);
+    if (due !== undefined) await deps.store.schedule(input.schedulerId, due, oldest);
     if (!(await deps.store.saveBox(input.schedulerId, next.box, found?.version ?? 0, now))) {
       continue;
     }
     // Again after the box: a deliverer that read the box before it, found nothing to do
     // and dropped the pointer meanwhile does not leave this box unfound.
-    if (due !== undefined) await deps.store.schedule(input.schedulerId, due);
+    if (due !== undefined) await deps.store.schedule(input.schedulerId, due, oldest);
     await project(
       deps,
       next.box,

@@ -91,6 +91,11 @@ const KIND_TEXT: Readonly<Record<IncidentKind, { emoji: string; label: string; n
   too_fast: { emoji: '🐇', label: 'Too fast', noun: 'too fast' },
 };
 
+/** `Missed`, `Overrunning`, …: a kind in words, for the pagers and webhooks. */
+export function incidentKindLabel(kind: IncidentKind): string {
+  return KIND_TEXT[kind].label;
+}
+
 /** `❗ Missed`, `⏱ Overrunning`, …: how the messages, the table and the summary name a kind. */
 export function incidentMark(kind: IncidentKind): string {
   const { emoji, label } = KIND_TEXT[kind];

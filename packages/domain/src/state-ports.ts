@@ -5,6 +5,7 @@
  */
 import type { Acknowledgement, AlertRecord } from './alerts.ts';
 import type { Board } from './boards.ts';
+import type { DeliveryAttempt, DestinationOverride } from './destinations.ts';
 import type { EodMarker, Night } from './eod-runs.ts';
 import type { IdempotencyRecord } from './idempotency.ts';
 import type { IncidentBox } from './incident-box.ts';
@@ -115,8 +116,11 @@ export type IdempotencyStore = {
 /** A scheduler's incident box as read, with the version a compare-and-set must name. */
 export type VersionedBox = { box: IncidentBox; version: number };
 
-/** The outbox pointer of a box with something to deliver, and when. */
-export type ScheduledBox = { schedulerId: string; at: string };
+/**
+ * The outbox pointer of a box with something to deliver, and when; `oldest`: when the
+ * oldest transition it still owes a destination was queued (the age metric).
+ */
+export type ScheduledBox = { schedulerId: string; at: string; oldest?: string };
 
 /** Which incidents to list: newest first, a page of `limit`, after the cursor `before`. */
 export type IncidentQuery = { limit: number; before?: string };
@@ -143,7 +147,7 @@ export type IncidentStore = {
     now: string,
   ): Promise<boolean>;
   /** Sets the outbox pointer of a box (a hint: the box is the truth). */
-  schedule(schedulerId: string, at: string): Promise<void>;
+  schedule(schedulerId: string, at: string, oldest?: string): Promise<void>;
   /** Drops the outbox pointer of a box, if any. */
   unschedule(schedulerId: string): Promise<void>;
   /** Every outbox pointer. */
@@ -177,4 +181,36 @@ export type BoardStore = {
   put(board: Board, now: string): Promise<'created' | 'updated'>;
   /** Deletes the board: false when there was none. */
   delete(boardId: string, now: string): Promise<boolean>;
+};
+
+/**
+ * Schedulers' own destinations (docs/destinations.md), each replacing the destinations
+ * of the scheduler's boards, by scheduler id. Secrets included: only the worker and the
+ * admin routes read them, and the api shows fingerprints.
+ *
+ * Failure: `EngineUnavailableError`; a `ValidationError` naming the item when a stored
+ * override cannot be read.
+ */
+export type DestinationStore = {
+  /** Every override. */
+  list(now: string): Promise<DestinationOverride[]>;
+  /** One scheduler's override, or undefined. */
+  get(schedulerId: string, now: string): Promise<DestinationOverride | undefined>;
+  /** Stores the override, replacing the scheduler's: `created` when there was none. */
+  put(override: DestinationOverride, now: string): Promise<'created' | 'updated'>;
+  /** Deletes the override: false when there was none. */
+  delete(schedulerId: string, now: string): Promise<boolean>;
+};
+
+/**
+ * The delivery log: every attempt of every destination delivery, per incident, kept
+ * until `expiresAt` (epoch seconds).
+ *
+ * Failure: `EngineUnavailableError`.
+ */
+export type DeliveryLogStore = {
+  /** Appends one attempt (an attempt logged twice is one line). */
+  append(attempt: DeliveryAttempt, seq: number, expiresAt: number): Promise<void>;
+  /** An incident's attempts by transition, then attempt (at most `limit`, default 1,000). */
+  list(incidentId: string, now: string, limit?: number): Promise<DeliveryAttempt[]>;
 };

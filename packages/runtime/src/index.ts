@@ -20,6 +20,7 @@ export {
   commonConfig,
   DEFAULT_PORTS,
   deadlineSettingsOf,
+  destinationConfig,
   eodConfigOf,
   eodScheduleConfig,
   eventIntakeConfig,

@@ -203,3 +203,12 @@ export function eodConfigOf(config: Static<typeof eodVariables>): EodConfig {
     lookbackHours: config.EOD_LOOKBACK_HOURS,
   };
 }
+
+/** Destinations (docs/destinations.md): the worker delivers, the api checks their URLs. */
+export const destinationConfig = Object.freeze({
+  DESTINATION_ALLOW_PRIVATE_URLS: env.boolean({
+    default: false,
+    description:
+      'true lets webhooks reach loopback, private and link-local addresses (local setups, tests)',
+  }),
+});

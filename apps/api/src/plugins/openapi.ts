@@ -231,6 +231,11 @@ export function installOpenApi(app: FastifyInstance, version: string) {
           description:
             'Boards: one team’s EOD table, in its own channel, zone and window (the admin scope)',
         },
+        {
+          name: 'destinations',
+          description:
+            'PagerDuty, Opsgenie and webhook destinations of one scheduler’s incidents (the admin scope)',
+        },
         { name: 'operations', description: 'Health and metrics' },
       ],
     },

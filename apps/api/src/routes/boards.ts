@@ -1,16 +1,18 @@
 /**
  * /api/v1/boards (docs/boards.md, docs/api.md → Boards): the stored boards, one board,
  * storing one (created or replaced) and deleting one. Boards are about the whole
- * installation, not about schedulers: every route needs the `admin` scope.
+ * installation, not about schedulers: every route needs the `admin` scope. A board's
+ * destinations are stored with their secrets and shown by fingerprint only.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { BoardStore, Clock } from '@schedmon/domain';
 import {
   BoardIdSchema,
   BoardInputSchema,
-  BoardSchema,
+  BoardViewSchema,
   boardOf,
   boardProblems,
+  boardView,
   formatTimestamp,
   ValidationError,
 } from '@schedmon/domain';
@@ -23,12 +25,16 @@ import { errors, security } from '../plugins/openapi.ts';
 export type BoardRoutesDeps = {
   clock: Clock;
   boards: BoardStore;
+  /** SHA-256 in hex: destinations are shown by fingerprint. */
+  digest: (text: string) => string;
+  /** Webhook destinations may name private addresses (DESTINATION_ALLOW_PRIVATE_URLS). */
+  allowPrivateUrls: boolean;
 };
 
 const BoardParamsSchema = Type.Object({ id: BoardIdSchema });
 
 /** The stored boards, by id; the `default` board built from the environment is not one. */
-const BoardListSchema = Type.Object({ boards: Type.Array(BoardSchema) });
+const BoardListSchema = Type.Object({ boards: Type.Array(BoardViewSchema) });
 
 function notFound(id: string) {
   return new HttpError(404, `Board ${id} not found`);
@@ -62,7 +68,7 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
     },
     async () => {
       const boards = await deps.boards.list(now());
-      return { boards: [...boards].sort(byId) };
+      return { boards: [...boards].sort(byId).map((board) => boardView(board, deps.digest)) };
     },
   );
 
@@ -76,14 +82,14 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
         tags: ['boards'],
         security,
         params: BoardParamsSchema,
-        response: { 200: BoardSchema, ...errors(400, 401, 403, 404, 429, 503) },
+        response: { 200: BoardViewSchema, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
     async (request) => {
       const { id } = request.params;
       const board = await deps.boards.get(id, now());
       if (!board) throw notFound(id);
-      return board;
+      return boardView(board, deps.digest);
     },
   );
 
@@ -100,21 +106,21 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
         params: BoardParamsSchema,
         body: BoardInputSchema,
         response: {
-          200: BoardSchema,
-          201: BoardSchema,
+          200: BoardViewSchema,
+          201: BoardViewSchema,
           ...errors(400, 401, 403, 429, 503),
         },
       },
     },
     async (request, reply) => {
       const { id } = request.params;
-      const problems = boardProblems(request.body, id);
+      const problems = boardProblems(request.body, id, { allowPrivateUrls: deps.allowPrivateUrls });
       if (problems.length > 0) throw new ValidationError(problems);
       const at = now();
       const existing = await deps.boards.get(id, at);
       const board = boardOf(id, request.body, at, existing);
       const outcome = await deps.boards.put(board, at);
-      return reply.code(outcome === 'created' ? 201 : 200).send(board);
+      return reply.code(outcome === 'created' ? 201 : 200).send(boardView(board, deps.digest));
     },
   );
 
@@ -129,7 +135,7 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
         tags: ['boards'],
         security,
         params: BoardParamsSchema,
-        response: { 200: BoardSchema, ...errors(400, 401, 403, 404, 429, 503) },
+        response: { 200: BoardViewSchema, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
     async (request) => {
@@ -137,7 +143,7 @@ export async function boardRoutes(app: FastifyInstance, deps: BoardRoutesDeps) {
       const at = now();
       const board = await deps.boards.get(id, at);
       if (!board || !(await deps.boards.delete(id, at))) throw notFound(id);
-      return board;
+      return boardView(board, deps.digest);
     },
   );
 }

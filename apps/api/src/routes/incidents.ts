@@ -4,9 +4,16 @@
  * to some schedulers sees and acknowledges only their incidents.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Clock, IncidentRecord, IncidentStore, SchedulerStore } from '@schedmon/domain';
+import type {
+  Clock,
+  DeliveryLogStore,
+  IncidentRecord,
+  IncidentStore,
+  SchedulerStore,
+} from '@schedmon/domain';
 import {
   CursorSchema,
+  DeliveryAttemptSchema,
   EventIdSchema,
   formatTimestamp,
   IncidentRecordSchema,
@@ -31,7 +38,11 @@ export type IncidentRoutesDeps = BoardLookup & {
   clock: Clock;
   incidents: IncidentStore;
   schedulers: SchedulerStore;
+  /** Every attempt to deliver an incident's transitions to its destinations. */
+  deliveries: DeliveryLogStore;
 };
+
+const DeliveryListSchema = Type.Object({ deliveries: Type.Array(DeliveryAttemptSchema) });
 
 // An incident id is `<scheduler id>#<event id>` (`incidentIdOf`), each part by its own rule.
 const inner = (pattern: string | undefined) =>
@@ -173,6 +184,32 @@ export async function incidentRoutes(app: FastifyInstance, deps: IncidentRoutesD
       const incident = await deps.incidents.incident(id, now());
       if (!incident) throw notFound(id);
       return incident;
+    },
+  );
+
+  api.get(
+    '/incidents/:id/deliveries',
+    {
+      schema: {
+        operationId: 'listIncidentDeliveries',
+        summary:
+          "Every attempt to deliver the incident's transitions to PagerDuty, Opsgenie and webhooks, by transition and attempt",
+        tags: ['incidents'],
+        security,
+        params: IncidentParamsSchema,
+        response: { 200: DeliveryListSchema, ...errors(400, 401, 403, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      requireAccess(request.apiKey, 'read', schedulerOf(id));
+      const at = now();
+      const [incident, deliveries] = await Promise.all([
+        deps.incidents.incident(id, at),
+        deps.deliveries.list(id, at),
+      ]);
+      if (!incident) throw notFound(id);
+      return { deliveries };
     },
   );
 

@@ -1,7 +1,7 @@
 /**
  * The `IncidentStore` on the state table. This file alone builds its keys:
  *   incident-box    / scheduler id                the box (data: IncidentBox, version)
- *   incident-outbox / scheduler id                its outbox pointer (data: at)
+ *   incident-outbox / scheduler id                its outbox pointer (data: at, oldest?)
  *   incident        / incident id                 the projection the api reads (version)
  *   incident-list   / <opened_at>#<incident id>   the same, in the order the api lists
  */
@@ -80,11 +80,11 @@ export function createDynamoIncidentStore(
         ':now': epochSeconds(now),
       });
     },
-    async schedule(schedulerId, at) {
+    async schedule(schedulerId, at, oldest) {
       await table.put({
         pk: OUTBOX,
         sk: schedulerId,
-        data: { at },
+        data: { at, ...(oldest === undefined ? {} : { oldest }) },
         // A hint for the retry pass; the box is re-read before anything is done.
         expires_at: epochSeconds(at) + 7 * DAY_SECONDS,
       });
@@ -94,10 +94,15 @@ export function createDynamoIncidentStore(
     },
     async scheduled(now) {
       // An unreadable pointer counts as due, so its box is looked at, not lost.
-      return (await table.list(OUTBOX, now)).map((item) => ({
-        schedulerId: item.sk,
-        at: pointer.check(item.data) ? item.data.at : '',
-      }));
+      return (await table.list(OUTBOX, now)).map((item) => {
+        const data: unknown = item.data;
+        if (!pointer.check(data)) return { schedulerId: item.sk, at: '' };
+        return {
+          schedulerId: item.sk,
+          at: data.at,
+          ...(data.oldest === undefined ? {} : { oldest: data.oldest }),
+        };
+      });
     },
     async saveIncident(incident, version, now) {
       await project(INCIDENT, incident.incident_id, incident, version, now);

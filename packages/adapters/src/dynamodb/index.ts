@@ -4,6 +4,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export { createDynamoAcknowledgementStore } from './acknowledgement-store.ts';
 export { createDynamoAlertStore } from './alert-store.ts';
 export { createDynamoBoardStore } from './board-store.ts';
+export { createDynamoDeliveryLogStore } from './delivery-log-store.ts';
+export { createDynamoDestinationStore } from './destination-store.ts';
 export { createDynamoEodRunStore } from './eod-run-store.ts';
 export { dynamo, isConditionFailed } from './errors.ts';
 export { createDynamoHistoryStore } from './history-store.ts';
