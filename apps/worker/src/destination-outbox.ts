@@ -150,7 +150,8 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
     resent: boolean,
   ): Promise<DestinationResult> {
     const message = messageOf(box, entry);
-    const attempt = entry.attempts + (resent ? 0 : 1);
+    // A claim that ran out already counted its attempt: this one is the next.
+    const attempt = entry.attempts + 1;
     if (!message) return { type: 'drop', error: 'the destination is no longer known' };
     try {
       const { status } = await sender.send(message);
@@ -218,7 +219,14 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
       const found = await store.box(schedulerId, iso);
       if (!found) return;
       const step = nextDestinationStep(found.box, now.getTime(), { owner, leaseMs, maxAgeMs });
-      if (!step) return;
+      if (!step) {
+        if (nextDueAt(found.box) !== undefined) return;
+        // Nothing owed at all: the pointer goes, unless a signal queued something since.
+        await store.unschedule(schedulerId);
+        const again = await store.box(schedulerId, clock.now().toISOString());
+        if (again && again.version !== found.version) continue;
+        return;
+      }
       // The pointer first, so a sender dying with the claims leaves the box findable.
       const due = nextDueAt(step.box);
       if (due !== undefined) await store.schedule(schedulerId, due, oldestUndeliveredAt(step.box));
@@ -235,7 +243,8 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
             outcome: 'expired',
             status: null,
             error: entry.last_error ?? null,
-            attempt: entry.attempts,
+            // The attempt that was not made: its line is apart from the last one's.
+            attempt: entry.attempts + 1,
           },
           false,
         );
@@ -251,6 +260,7 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
       if (!settled) return;
       const next = nextDueAt(settled);
       if (next !== undefined) await store.schedule(schedulerId, next, oldestUndeliveredAt(settled));
+      // And round again: the next of a lane may be due now, or the box owe nothing more.
     }
     logger.warn(
       { schedulerId },

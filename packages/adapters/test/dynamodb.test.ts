@@ -4,6 +4,8 @@ import {
   createMemoryAcknowledgementStore,
   createMemoryAlertStore,
   createMemoryBoardStore,
+  createMemoryDeliveryLogStore,
+  createMemoryDestinationStore,
   createMemoryEodRunStore,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
@@ -17,6 +19,8 @@ import {
   createDynamoAcknowledgementStore,
   createDynamoAlertStore,
   createDynamoBoardStore,
+  createDynamoDeliveryLogStore,
+  createDynamoDestinationStore,
   createDynamoEodRunStore,
   createDynamoHistoryStore,
   createDynamoIdempotencyStore,
@@ -26,6 +30,8 @@ import {
 import { acknowledgementStoreContract } from './contracts/acknowledgement-store.ts';
 import { alertStoreContract } from './contracts/alert-store.ts';
 import { boardStoreContract } from './contracts/board-store.ts';
+import { deliveryLogStoreContract } from './contracts/delivery-log-store.ts';
+import { destinationStoreContract } from './contracts/destination-store.ts';
 import { eodRunStoreContract } from './contracts/eod-run-store.ts';
 import { historyRow, historyStoreContract } from './contracts/history-store.ts';
 import { idempotencyStoreContract } from './contracts/idempotency-store.ts';
@@ -64,6 +70,28 @@ leaseStoreContract('DynamoDB', () => createDynamoLeaseStore(documentClient(), st
 eodRunStoreContract('in memory', createMemoryEodRunStore);
 boardStoreContract('in memory', createMemoryBoardStore);
 boardStoreContract('DynamoDB', () => createDynamoBoardStore(documentClient(), stateTable()));
+destinationStoreContract('in memory', createMemoryDestinationStore);
+destinationStoreContract(
+  'DynamoDB',
+  (options) => createDynamoDestinationStore(documentClient(), stateTable(), options),
+  async (schedulerId) => {
+    await documentClient().send(
+      new PutCommand({
+        TableName: stateTable(),
+        Item: {
+          pk: 'destinations',
+          sk: schedulerId,
+          data: { scheduler_id: schedulerId, destinations: 'pagerduty' },
+          expires_at: 32_503_680_000,
+        },
+      }),
+    );
+  },
+);
+deliveryLogStoreContract('in memory', createMemoryDeliveryLogStore);
+deliveryLogStoreContract('DynamoDB', () =>
+  createDynamoDeliveryLogStore(documentClient(), stateTable()),
+);
 eodRunStoreContract('DynamoDB', () => createDynamoEodRunStore(documentClient(), stateTable()));
 idempotencyStoreContract('in memory', createMemoryIdempotencyStore);
 idempotencyStoreContract(

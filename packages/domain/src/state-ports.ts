@@ -211,6 +211,9 @@ export type DestinationStore = {
 export type DeliveryLogStore = {
   /** Appends one attempt (an attempt logged twice is one line). */
   append(attempt: DeliveryAttempt, seq: number, expiresAt: number): Promise<void>;
-  /** An incident's attempts by transition, then attempt (at most `limit`, default 1,000). */
+  /**
+   * An incident's attempts by transition, then attempt (at most `limit`, default 1,000);
+   * a line that cannot be read is left out.
+   */
   list(incidentId: string, now: string, limit?: number): Promise<DeliveryAttempt[]>;
 };

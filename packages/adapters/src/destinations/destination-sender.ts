@@ -4,7 +4,12 @@
  * the HTTP status of a 2xx, and throws a `DestinationError` saying whether a retry can
  * help otherwise. Its errors and logs never carry a URL, a key or a secret.
  */
-import { lookup } from 'node:dns/promises';
+import type { LookupAddress } from 'node:dns';
+import { lookup } from 'node:dns';
+import type { IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { DestinationError, isPrivateHost } from '@schedmon/domain';
 import type { DestinationMessage } from './payloads.ts';
@@ -42,62 +47,106 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
 const isRetryableStatus = (status: number) =>
   status === 408 || status === 425 || status === 429 || status >= 500;
 
+const PRIVATE_ADDRESS = 'the host resolves to a loopback, private or link-local address';
+
+/**
+ * A DNS lookup that refuses private addresses: the connection is made to the address
+ * checked, so a name that resolves differently a moment later cannot slip past.
+ */
+const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+  lookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    if (error) return callback(error, '', 0);
+    const allowed = addresses.filter((address) => !isPrivateHost(address.address));
+    if (allowed.length < addresses.length || allowed.length === 0) {
+      const refused = Object.assign(new Error(PRIVATE_ADDRESS), { code: 'EPRIVATEADDRESS' });
+      return callback(refused, '', 0);
+    }
+    if (options.all) return callback(null, allowed as unknown as string, 0);
+    const first = allowed[0] as LookupAddress;
+    return callback(null, first.address, first.family);
+  });
+};
+
 export function createDestinationSender(options: DestinationSenderOptions = {}): DestinationSender {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const userAgent = options.userAgent ?? 'schedmon';
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
   const pagerDutyUrl = (options.pagerDutyUrl ?? 'https://events.pagerduty.com').replace(/\/+$/, '');
 
-  /** Refuses a webhook whose host resolves to a private address (unless allowed). */
-  async function checkAddress(url: URL) {
-    if (options.allowPrivateUrls) return;
+  /**
+   * POSTs `body` to `url`: the status of a 2xx; else a `DestinationError` whose text
+   * never holds `secrets` (the URL, its path and query, keys) even when the answer
+   * echoes them. `guard`: refuse private addresses (webhooks).
+   */
+  async function post(
+    url: URL,
+    body: string,
+    headers: Record<string, string>,
+    secrets: readonly string[],
+    guard: boolean,
+  ): Promise<{ status: number }> {
+    if (url.username !== '' || url.password !== '') {
+      throw new DestinationError('the URL carries a user or password', false, { status: null });
+    }
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    const addresses = isIP(host)
-      ? [host]
-      : await lookup(host, { all: true }).then(
-          (found) => found.map((entry) => entry.address),
-          (error: unknown) => {
-            throw new DestinationError('dns: the host does not resolve', true, {
-              status: null,
-              cause: error,
+    if (guard && isIP(host) !== 0 && isPrivateHost(host)) {
+      throw new DestinationError(PRIVATE_ADDRESS, false, { status: null });
+    }
+    const answer = await new Promise<{ response: IncomingMessage; text: string }>(
+      (resolve, reject) => {
+        const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+        const request = send(
+          url,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+              'user-agent': userAgent,
+              ...headers,
+            },
+            timeout: timeoutMs,
+            ...(guard ? { lookup: publicOnlyLookup } : {}),
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            response.on('data', (chunk: Buffer) => {
+              if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
+              size += chunk.length;
             });
+            response.on('end', () =>
+              resolve({ response, text: Buffer.concat(chunks).toString('utf8') }),
+            );
+            response.on('error', reject);
           },
         );
-    if (addresses.some(isPrivateHost)) {
+        // The whole exchange, not only the connection, is bounded by the timeout.
+        const timer = setTimeout(() => request.destroy(timeoutError()), timeoutMs);
+        request.on('close', () => clearTimeout(timer));
+        request.on('timeout', () => request.destroy(timeoutError()));
+        request.on('error', reject);
+        request.end(body);
+      },
+    ).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EPRIVATEADDRESS') {
+        throw new DestinationError(PRIVATE_ADDRESS, false, { status: null });
+      }
       throw new DestinationError(
-        'the host resolves to a loopback, private or link-local address',
-        false,
+        code === 'ETIMEOUT' ? 'timeout' : `network${typeof code === 'string' ? `: ${code}` : ''}`,
+        true,
         { status: null },
       );
-    }
-  }
-
-  async function post(url: string, body: string, headers: Record<string, string>) {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...headers },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      throw new DestinationError(
-        timedOut ? 'timeout' : `network${typeof code === 'string' ? `: ${code}` : ''}`,
-        true,
-        { status: null, cause: error },
-      );
-    }
-    const status = response.status;
-    const text = await readExcerpt(response);
+    });
+    const status = answer.response.statusCode ?? 0;
     if (status >= 200 && status < 300) return { status };
     if (status >= 300 && status < 400) {
       throw new DestinationError(`http ${status}: redirects are not followed`, false, { status });
     }
-    const retryAfterMs = retryAfterOf(response.headers.get('retry-after'));
+    const text = redacted(summarize(redacted(answer.text, secrets)), secrets);
+    const retryAfter = answer.response.headers['retry-after'];
+    const retryAfterMs = retryAfterOf(typeof retryAfter === 'string' ? retryAfter : null);
     throw new DestinationError(
       `http ${status}${text ? `: ${text}` : ''}`,
       isRetryableStatus(status),
@@ -111,9 +160,11 @@ export function createDestinationSender(options: DestinationSenderOptions = {}):
       switch (destination.type) {
         case 'pagerduty':
           return post(
-            `${pagerDutyUrl}/v2/enqueue`,
+            new URL(`${pagerDutyUrl}/v2/enqueue`),
             JSON.stringify(pagerDutyEventOf({ ...message, destination })),
             {},
+            [destination.routing_key],
+            false,
           );
         case 'opsgenie': {
           const base = (options.opsgenieUrl ?? OPSGENIE_HOSTS[destination.region]).replace(
@@ -121,45 +172,51 @@ export function createDestinationSender(options: DestinationSenderOptions = {}):
             '',
           );
           const call = opsgenieCallOf({ ...message, destination });
-          return post(`${base}/v2/alerts${call.path}`, JSON.stringify(call.body), {
-            authorization: `GenieKey ${destination.api_key}`,
-          });
+          return post(
+            new URL(`${base}/v2/alerts${call.path}`),
+            JSON.stringify(call.body),
+            { authorization: `GenieKey ${destination.api_key}` },
+            [destination.api_key],
+            false,
+          );
         }
         case 'webhook': {
           const url = new URL(destination.url);
-          await checkAddress(url);
           const body = webhookBodyOf(message);
           const type = JSON.parse(body).type as string;
-          return post(url.href, body, {
-            'schedmon-signature': webhookSignature(destination.secret, body, nowSeconds()),
-            'schedmon-delivery': message.deliveryId,
-            'schedmon-event': type,
-          });
+          const path = `${url.pathname}${url.search}`;
+          return post(
+            url,
+            body,
+            {
+              'schedmon-signature': webhookSignature(destination.secret, body, nowSeconds()),
+              'schedmon-delivery': message.deliveryId,
+              'schedmon-event': type,
+            },
+            [destination.secret, url.href, ...(path.length > 1 ? [path, url.pathname] : [])],
+            !options.allowPrivateUrls,
+          );
         }
       }
     },
   };
 }
 
-/** The start of an answer's body as one line of text, control characters removed. */
-async function readExcerpt(response: Response): Promise<string> {
-  try {
-    const reader = response.body?.getReader();
-    if (!reader) return '';
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    while (size < MAX_ANSWER_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-    await reader.cancel().catch(() => undefined);
-    const text = Buffer.concat(chunks).toString('utf8');
-    return summarize(text);
-  } catch {
-    return '';
+function timeoutError() {
+  return Object.assign(new Error('timeout'), { code: 'ETIMEOUT' });
+}
+
+/** `text` with every secret in it (longest first) replaced by `…`. */
+function redacted(text: string, secrets: readonly string[]): string {
+  let clean = text;
+  for (const secret of [...secrets]
+    .filter((item) => item.length >= 4)
+    .sort((a, b) => b.length - a.length)) {
+    clean = clean.split(secret).join('…');
+    // An echo may be URL-encoded, or decoded.
+    clean = clean.split(encodeURIComponent(secret)).join('…');
   }
+  return clean;
 }
 
 /** PagerDuty's `errors`, Opsgenie's `message`, else the text itself, cut short. */
