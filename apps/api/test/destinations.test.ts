@@ -131,7 +131,39 @@ const FINGERPRINT = (type: string) => new RegExp(`^${type}:[0-9a-f]{12}$`);
 type View = { type: string; fingerprint: string; origin?: string; region?: string };
 const viewsOf = (answer: Answer) => (answer.json() as { destinations: View[] }).destinations;
 
+/**
+ * One app for the tests of a describe block (building one is most of a small test's time),
+ * with `payments-eod` registered; closed after the describe block. Its rate
+ * limit is raised: every case is one more request of the same key.
+ */
+function sharedApp(overrides: Partial<AppDeps> = {}) {
+  let fixture: Fixture | undefined;
+  beforeAll(async () => {
+    fixture = makeApp({
+      limits: {
+        rateLimitPerMinute: 10_000,
+        authFailuresPerMinute: 30,
+        bodyLimitBytes: 65_536,
+        batchBodyLimitBytes: 1_048_576,
+        maxClockSkewMs: 300_000,
+        knownSchedulerTtlMs: 30_000,
+      },
+      ...overrides,
+    });
+    await register(fixture.app, 'payments-eod');
+  });
+  afterAll(async () => {
+    await fixture?.app.close();
+  });
+  return () => {
+    if (!fixture) throw new Error('sharedApp() is used inside its describe block only');
+    return fixture;
+  };
+}
+
 describe('destinations are shown by fingerprint only', () => {
+  const shared = sharedApp();
+
   it.each([
     ['webhook', webhook, { type: 'webhook', origin: 'https://hooks.example.com:8443' }],
     ['pagerduty', pagerduty, { type: 'pagerduty' }],
@@ -139,34 +171,37 @@ describe('destinations are shown by fingerprint only', () => {
   ] as const)(
     'on a board, for a %s destination: PUT, GET, list, DELETE',
     async (type, destination, shown) => {
-      const { app, boards } = setup();
-      const created = await putBoard(app, 'payments', boardBody([destination]));
+      const { app, boards } = shared();
+      const url = `/api/v1/boards/${type}`;
+      const created = await putBoard(app, type, boardBody([destination]));
       expect(created.statusCode, created.body).toBe(201);
       const [view] = viewsOf(created);
       expect(view).toEqual({ ...shown, fingerprint: expect.stringMatching(FINGERPRINT(type)) });
 
-      const replaced = await putBoard(app, 'payments', boardBody([destination], 'Payments night'));
+      const replaced = await putBoard(app, type, boardBody([destination], 'Payments night'));
       expect(replaced.statusCode).toBe(200);
       const answers = [
         created,
         replaced,
-        await get(app, '/api/v1/boards/payments'),
-        await get(app, '/api/v1/boards/payments'),
+        await get(app, url),
+        await get(app, url),
         await get(app, '/api/v1/boards'),
       ];
       // Stored with its secret (the worker needs it), answered without.
-      expect((await boards.get('payments', '2026-01-15T01:00:00.000Z'))?.destinations).toEqual([
+      expect((await boards.get(type, '2026-01-15T01:00:00.000Z'))?.destinations).toEqual([
         destination,
       ]);
-      answers.push(await del(app, '/api/v1/boards/payments'));
+      answers.push(await del(app, url));
       for (const answer of answers) {
         expect(answer.statusCode, answer.body).toBe(200 + (answer === created ? 1 : 0));
         expectNoSecret(answer);
         const body = answer.json() as {
-          boards?: { destinations: View[] }[];
+          boards?: { board_id: string; destinations: View[] }[];
           destinations?: View[];
         };
-        const views = body.boards ? body.boards.flatMap((b) => b.destinations) : body.destinations;
+        const views = body.boards
+          ? body.boards.find((board) => board.board_id === type)?.destinations
+          : body.destinations;
         // The same configuration has the same fingerprint in every answer.
         expect(views).toEqual([view]);
       }
@@ -174,8 +209,7 @@ describe('destinations are shown by fingerprint only', () => {
   );
 
   it("on a scheduler's own list: PUT, GET, DELETE", async () => {
-    const { app, destinations } = setup();
-    await register(app, 'payments-eod');
+    const { app, destinations } = shared();
     const url = '/api/v1/schedulers/payments-eod/destinations';
     const created = await putOwn(app, 'payments-eod', {
       destinations: [webhook, pagerduty, opsgenie],
@@ -214,8 +248,8 @@ describe('destinations are shown by fingerprint only', () => {
   });
 
   it('fingerprints equal configurations alike, on boards and schedulers, and any change apart', async () => {
-    const { app } = setup();
-    await register(app, 'payments-eod');
+    const { app } = shared();
+    await register(app, 'ledger-close');
     const fingerprintsOf = async (destinations: unknown[]) => {
       const answer = await putBoard(app, 'scratch', boardBody(destinations));
       expect(answer.statusCode, answer.body).toBeLessThan(300);
@@ -227,7 +261,7 @@ describe('destinations are shown by fingerprint only', () => {
     // Another board, and the scheduler's own list, with the same configurations.
     const other = await putBoard(app, 'ledger', boardBody(all));
     expect(viewsOf(other).map((view) => view.fingerprint)).toEqual(base);
-    const own = await putOwn(app, 'payments-eod', { destinations: all });
+    const own = await putOwn(app, 'ledger-close', { destinations: all });
     expect(viewsOf(own).map((view) => view.fingerprint)).toEqual(base);
 
     const changed = [
@@ -251,13 +285,12 @@ describe('destinations are shown by fingerprint only', () => {
     ['http://hooks.example.com:8080/TOKEN#TOKEN', 'http://hooks.example.com:8080'],
     ['https://[2606:4700::1111]:9443/TOKEN', 'https://[2606:4700::1111]:9443'],
   ])('shows of the webhook %s only its origin %s', async (url, origin) => {
-    const { app } = setup();
     const answer = await putBoard(
-      app,
-      'payments',
+      shared().app,
+      'origins',
       boardBody([{ type: 'webhook', url, secret: WEBHOOK_SECRET }]),
     );
-    expect(answer.statusCode, answer.body).toBe(201);
+    expect(answer.statusCode, answer.body).toBeLessThan(300);
     expect(viewsOf(answer)).toEqual([
       { type: 'webhook', fingerprint: expect.stringMatching(FINGERPRINT('webhook')), origin },
     ]);
@@ -323,36 +356,6 @@ describe('destination secrets are never logged', () => {
 
 type Route = 'board' | 'scheduler';
 const ROUTES: Route[] = ['board', 'scheduler'];
-
-/**
- * One app for many requests that each change nothing (building one per case is most of a
- * case's time), with `payments-eod` registered; closed after the describe block. Its rate
- * limit is raised: every case is one more request of the same key.
- */
-function sharedApp(overrides: Partial<AppDeps> = {}) {
-  let fixture: Fixture | undefined;
-  beforeAll(async () => {
-    fixture = makeApp({
-      limits: {
-        rateLimitPerMinute: 10_000,
-        authFailuresPerMinute: 30,
-        bodyLimitBytes: 65_536,
-        batchBodyLimitBytes: 1_048_576,
-        maxClockSkewMs: 300_000,
-        knownSchedulerTtlMs: 30_000,
-      },
-      ...overrides,
-    });
-    await register(fixture.app, 'payments-eod');
-  });
-  afterAll(async () => {
-    await fixture?.app.close();
-  });
-  return () => {
-    if (!fixture) throw new Error('sharedApp() is used inside its describe block only');
-    return fixture;
-  };
-}
 
 /** PUTs `destinations` on a board or on the registered scheduler's own list. */
 const putOn = (fixture: Fixture, route: Route, destinations: unknown) =>
@@ -491,9 +494,12 @@ const otherCases: [string, unknown, RegExp][] = [
 ];
 
 describe('hostile and careless destinations', () => {
-  describe.each(ROUTES)('on the %s route', (route) => {
-    const strict = sharedApp();
+  // Refused PUTs store nothing, so the routes share an app; `careless` stores what it takes.
+  const strict = sharedApp();
+  const careless = sharedApp();
+  const lenient = sharedApp({ allowPrivateUrls: true });
 
+  describe.each(ROUTES)('on the %s route', (route) => {
     it.each([...shapeCases, ...otherCases])(
       'refuse %s with a 400 in the error shape, storing nothing, echoing no secret',
       async (_name, destinations, message) => {
@@ -537,10 +543,7 @@ describe('hostile and careless destinations', () => {
     it.fails.each(['http://localhost./', 'http://api.localhost./'])(
       'refuse the private url %s',
       async (url) => {
-        // An app of its own: this one stores what it accepts.
-        const fixture = setup();
-        await register(fixture.app, 'payments-eod');
-        const answer = await putOn(fixture, route, [hook({ url })]);
+        const answer = await putOn(careless(), route, [hook({ url })]);
         expect(answer.statusCode).toBe(400);
       },
     );
@@ -555,8 +558,6 @@ describe('hostile and careless destinations', () => {
     });
 
     describe('with allowPrivateUrls', () => {
-      const lenient = sharedApp({ allowPrivateUrls: true });
-
       it.each([
         'http://127.0.0.1:9/hook',
         'http://[::1]:9/hook',
@@ -599,10 +600,8 @@ describe('hostile and careless destinations', () => {
   });
 
   describe('the body of the scheduler route', () => {
-    const shared = sharedApp();
-
     it('has no field but destinations, and is an object', async () => {
-      const { app } = shared();
+      const { app } = strict();
       expect(problemsOf(await putOwn(app, 'payments-eod', { destinations: [], extra: 1 }))).toEqual(
         ['extra is not an accepted field'],
       );
@@ -610,7 +609,7 @@ describe('hostile and careless destinations', () => {
         'destinations is required',
       );
       expect(problemsOf(await putOwn(app, 'payments-eod', [webhook]))[0]).toMatch(/^body /);
-      await expectNothingStored(shared());
+      await expectNothingStored(strict());
     });
 
     // PRODUCT BUG (packages/domain/src/validation.ts, sentenceOf/problems): a missing
@@ -618,7 +617,7 @@ describe('hostile and careless destinations', () => {
     // Expected array" (the array case is not handled, and the default sentence's `field:`
     // escapes the one-sentence-per-field rule), where docs/api.md asks for one per problem.
     it.fails('says a missing destinations once', async () => {
-      expect(problemsOf(await putOwn(shared().app, 'payments-eod', {}))).toEqual([
+      expect(problemsOf(await putOwn(strict().app, 'payments-eod', {}))).toEqual([
         'destinations is required',
       ]);
     });
@@ -626,6 +625,8 @@ describe('hostile and careless destinations', () => {
 });
 
 describe('the admin scope', () => {
+  const shared = sharedApp();
+
   it.each([
     ['read', READ_KEY],
     ['read and write', WRITE_KEY],
@@ -633,18 +634,22 @@ describe('the admin scope', () => {
   ])(
     'is needed on every destination route: a %s key gets 403, changing nothing',
     async (_name, key) => {
-      const { app, destinations } = setup();
+      const { app, destinations } = shared();
       await register(app, 'service-a-eod');
       const own = '/api/v1/schedulers/service-a-eod/destinations';
-      expect((await putOwn(app, 'service-a-eod', { destinations: [pagerduty] })).statusCode).toBe(
-        201,
+      expect(
+        (await putOwn(app, 'service-a-eod', { destinations: [pagerduty] })).statusCode,
+      ).toBeLessThan(300);
+      expect((await putBoard(app, 'payments', boardBody([pagerduty]))).statusCode).toBeLessThan(
+        300,
       );
-      expect((await putBoard(app, 'payments', boardBody([pagerduty]))).statusCode).toBe(201);
       const answers = [
         await get(app, own, key),
         await putOwn(app, 'service-a-eod', { destinations: [webhook] }, key),
         await putOwn(app, 'service-a-unknown', { destinations: [] }, key),
-        // Refused for the scope before the body or the path are read: no schema in a 400.
+        // Refused for the scope before the body or the path are validated: no schema in a
+        // 400. (Malformed JSON is a 400 before the scope is looked at: the body is parsed
+        // first, and that 400 says nothing of the schema.)
         await putOwn(app, 'service-a-eod', { destinations: 'x', extra: 1 }, key),
         await putOwn(app, 'bad%20id', { destinations: [] }, key),
         await del(app, own, key),
@@ -670,8 +675,7 @@ describe('the admin scope', () => {
   );
 
   it('is in a plain API_KEYS key, and an admin-only key', async () => {
-    const { app } = setup();
-    await register(app, 'payments-eod');
+    const { app } = shared();
     expect((await putOwn(app, 'payments-eod', { destinations: [] }, FULL_KEY)).statusCode).toBe(
       201,
     );
@@ -684,8 +688,7 @@ describe('the admin scope', () => {
   });
 
   it('answers 401 without a key or with an unknown one', async () => {
-    const { app } = setup();
-    await register(app, 'payments-eod');
+    const { app } = shared();
     const url = '/api/v1/schedulers/payments-eod/destinations';
     for (const answer of [
       await app.inject({ method: 'GET', url }),
@@ -700,6 +703,8 @@ describe('the admin scope', () => {
 });
 
 describe("a scheduler's own destinations", () => {
+  const shared = sharedApp();
+
   it('are refused for an unregistered scheduler, then created, replaced, read and deleted', async () => {
     const { app, clock } = setup();
     const url = '/api/v1/schedulers/payments-eod/destinations';
@@ -740,8 +745,7 @@ describe("a scheduler's own destinations", () => {
   });
 
   it('may be an empty list: no destinations for this scheduler', async () => {
-    const { app, destinations } = setup();
-    await register(app, 'payments-eod');
+    const { app, destinations } = shared();
     const created = await putOwn(app, 'payments-eod', { destinations: [] });
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json()).toEqual({
@@ -758,7 +762,7 @@ describe("a scheduler's own destinations", () => {
   });
 
   it('refuse a scheduler id of another shape with 400', async () => {
-    const { app } = setup();
+    const { app } = shared();
     for (const id of ['a%20b', '-x', 'x'.repeat(256)]) {
       const url = `/api/v1/schedulers/${id}/destinations`;
       for (const answer of [
@@ -817,8 +821,11 @@ function attempt(
 const deliveriesUrl = (id: string) => `/api/v1/incidents/${encodeURIComponent(id)}/deliveries`;
 
 describe('GET /api/v1/incidents/{id}/deliveries', () => {
+  // Each test its own incidents.
+  const shared = sharedApp();
+
   it('lists the attempts by transition (seq), then attempt, of that incident only', async () => {
-    const { app, incidents, deliveries } = setup();
+    const { app, incidents, deliveries } = shared();
     const id = incidentIdOf('service-a-eod', 'ev-1');
     // An incident whose id the first one's is a prefix of.
     const other = incidentIdOf('service-a-eod', 'ev-10');
@@ -856,15 +863,15 @@ describe('GET /api/v1/incidents/{id}/deliveries', () => {
   });
 
   it('answers an incident without deliveries with an empty list', async () => {
-    const { app, incidents } = setup();
-    await incidents.saveIncident(incident('service-a-eod', 'ev-1'), 1, '2026-01-15T01:00:00.000Z');
-    const answer = await get(app, deliveriesUrl('service-a-eod#ev-1'), FULL_KEY);
+    const { app, incidents } = shared();
+    await incidents.saveIncident(incident('service-a-eod', 'ev-2'), 1, '2026-01-15T01:00:00.000Z');
+    const answer = await get(app, deliveriesUrl('service-a-eod#ev-2'), FULL_KEY);
     expect(answer.statusCode).toBe(200);
     expect(answer.json()).toEqual({ deliveries: [] });
   });
 
   it('answers 404 for an unknown incident, even with attempts logged for it', async () => {
-    const { app, deliveries } = setup();
+    const { app, deliveries } = shared();
     await deliveries.append(attempt('service-a-eod#ev-9', 'opened', 1), 1, NOW_S + 3_600);
     const answer = await get(app, deliveriesUrl('service-a-eod#ev-9'), FULL_KEY);
     expect(answer.statusCode).toBe(404);
@@ -879,16 +886,15 @@ describe('GET /api/v1/incidents/{id}/deliveries', () => {
     ['a control character', 'a%23ev%1B'],
     ['a long id', `a%23${'x'.repeat(400)}`],
   ])('answers 400 to an id with %s', async (_name, id) => {
-    const { app } = setup();
-    const answer = await get(app, `/api/v1/incidents/${id}/deliveries`, FULL_KEY);
+    const answer = await get(shared().app, `/api/v1/incidents/${id}/deliveries`, FULL_KEY);
     expect(answer.statusCode, answer.body).toBe(400);
     expect(problemsOf(answer)[0]).toMatch(/^id /);
   });
 
   it("is read through the incident's scheduler: 403 outside a key's scope, 401 without a key", async () => {
-    const { app, incidents } = setup();
+    const { app, incidents } = shared();
     await incidents.saveIncident(incident('service-b-eod', 'ev-1'), 1, '2026-01-15T01:00:00.000Z');
-    await incidents.saveIncident(incident('service-a-eod', 'ev-1'), 1, '2026-01-15T01:00:00.000Z');
+    await incidents.saveIncident(incident('service-a-eod', 'ev-3'), 1, '2026-01-15T01:00:00.000Z');
     const theirs = deliveriesUrl('service-b-eod#ev-1');
     for (const [key, url] of [
       [SERVICE_A_KEY, theirs],
@@ -901,7 +907,7 @@ describe('GET /api/v1/incidents/{id}/deliveries', () => {
       expect(answer.statusCode, answer.body).toBe(403);
       expect(errorBodyOf(answer).message).toMatch(/may not read scheduler service-b-eod$/);
     }
-    expect((await get(app, deliveriesUrl('service-a-eod#ev-1'), SERVICE_A_KEY)).statusCode).toBe(
+    expect((await get(app, deliveriesUrl('service-a-eod#ev-3'), SERVICE_A_KEY)).statusCode).toBe(
       200,
     );
     expect((await get(app, theirs, WRITE_KEY)).statusCode).toBe(200);

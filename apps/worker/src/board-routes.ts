@@ -15,12 +15,7 @@ import type {
   IncidentRoute,
   SchedulerRecord,
 } from '@schedmon/domain';
-import {
-  allBoards,
-  defaultBoardOf,
-  incidentDestinationsOf,
-  incidentRoutesOf,
-} from '@schedmon/domain';
+import { allBoards, defaultBoardOf, incidentRoutesOf } from '@schedmon/domain';
 
 export type BoardRoutesDeps = {
   boards: BoardStore;
@@ -92,15 +87,13 @@ export function createBoardRoutes(deps: BoardRoutesDeps): BoardRoutes {
 
   return async (record, atMs) => {
     const { boards, stored, overrides } = await current();
-    return {
-      ...incidentRoutesOf(record, boards, atMs, deps.eod, stored > 0),
-      destinations: incidentDestinationsOf(
-        record,
-        boards,
-        atMs,
-        deps.eod,
-        overrides.get(record.scheduler_id),
-      ),
-    };
+    return incidentRoutesOf(
+      record,
+      boards,
+      atMs,
+      deps.eod,
+      stored > 0,
+      overrides.get(record.scheduler_id),
+    );
   };
 }

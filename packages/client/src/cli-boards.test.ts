@@ -30,6 +30,44 @@ describe('readBoardsFile', () => {
     });
   });
 
+  it('takes destination secrets written ${NAME} from the environment, naming the line of one unset', () => {
+    const file = `${FILE}    destinations:
+      - type: pagerduty
+        routing_key: \${PD_KEY}
+      - type: webhook
+        url: https://hooks.example.com/in
+        secret: \${HOOK_SECRET}
+`;
+    const read = readBoardsFile(file, { PD_KEY: 'p'.repeat(32), HOOK_SECRET: 'h'.repeat(20) });
+    expect(read).toMatchObject({
+      ok: true,
+      boards: [
+        {
+          input: {
+            destinations: [
+              { type: 'pagerduty', routing_key: 'p'.repeat(32) },
+              { type: 'webhook', secret: 'h'.repeat(20) },
+            ],
+          },
+        },
+      ],
+    });
+    const unset = readBoardsFile(file, { PD_KEY: 'p'.repeat(32) });
+    expect(unset).toEqual({
+      ok: false,
+      problems: [
+        {
+          line: 15,
+          message: 'board payments: destinations/1/secret: the variable HOOK_SECRET is not set',
+        },
+      ],
+    });
+    // Only a whole value is a variable; elsewhere `${…}` is text.
+    expect(readBoardsFile(FILE.replace('Payments EOD', 'Pay ${X}'), {})).toMatchObject({
+      ok: true,
+    });
+  });
+
   it('reads the boards with the line each starts on', () => {
     const read = readBoardsFile(FILE);
     expect(read).toMatchObject({ ok: true, boards: [{ id: 'payments', line: 2 }] });

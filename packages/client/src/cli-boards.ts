@@ -73,13 +73,18 @@ function fieldPath(problem: string): string[] {
   return first === '' || first === 'body' ? [] : first.split('.');
 }
 
+/** A whole value `${NAME}`: the destination secret is read from the environment. */
+const VARIABLE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
 /**
  * Reads a boards file: `boards:`, a list of board inputs each with its `board_id`.
  * Resolves every board, or every problem (a YAML syntax error, a board the api would
- * refuse, an id used twice), each with its line.
+ * refuse, an id used twice), each with its line. In `destinations`, a value written
+ * `${NAME}` is taken from `env` (so keys and secrets stay out of the file).
  */
 export function readBoardsFile(
   text: string,
+  env: Readonly<Record<string, string | undefined>> = {},
 ): { ok: true; boards: FileBoard[] } | { ok: false; problems: FileProblem[] } {
   if (Buffer.byteLength(text, 'utf8') > MAX_FILE_BYTES) {
     return {
@@ -159,6 +164,28 @@ export function readBoardsFile(
     if (rawId === undefined) {
       report([], 'board_id is required in a boards file');
     }
+    const destinations = (entry as { destinations?: unknown }).destinations;
+    const before = problems.length;
+    if (Array.isArray(destinations)) {
+      destinations.forEach((destination: unknown, at) => {
+        if (destination === null || typeof destination !== 'object') return;
+        for (const [field, value] of Object.entries(destination)) {
+          const name = typeof value === 'string' ? VARIABLE.exec(value)?.[1] : undefined;
+          if (name === undefined) continue;
+          const set = env[name];
+          if (set === undefined || set === '') {
+            report(
+              ['destinations', at, field],
+              `destinations/${at}/${field}: the variable ${name} is not set`,
+            );
+          } else {
+            (destination as Record<string, unknown>)[field] = set;
+          }
+        }
+      });
+    }
+    // An unset variable is the one problem: the value it stands for is not there to check.
+    if (problems.length > before) return;
     if (!boardInput.check(entry)) {
       for (const problem of boardInput.problems(entry)) report(fieldPath(problem), problem);
       return;
@@ -247,10 +274,10 @@ function summaryOf(steps: readonly PlanStep[]): string {
 export async function applyBoards(
   client: SchedmonClient,
   file: { name: string; text: string },
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; env?: Readonly<Record<string, string | undefined>> },
   io: BoardsIo,
 ): Promise<number> {
-  const read = readBoardsFile(file.text);
+  const read = readBoardsFile(file.text, options.env);
   const name = terminalSafe(file.name);
   if (!read.ok) {
     for (const problem of read.problems) {

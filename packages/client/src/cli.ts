@@ -265,7 +265,12 @@ async function boards(args: string[]): Promise<number> {
         throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
       }
       const client = connect(values);
-      return applyBoards(client, { name: file, text }, { dryRun: values['dry-run'] }, standardIo());
+      return applyBoards(
+        client,
+        { name: file, text },
+        { dryRun: values['dry-run'], env: process.env },
+        standardIo(),
+      );
     }
     case 'list':
       if (rest.length > 0) throw new UsageError('schedmon boards list takes no arguments');

@@ -82,6 +82,7 @@ describe('incident routes', () => {
     expect(incidentRoutesOf(record('x'), [fallback], at, DEFAULT_EOD_CONFIG, false)).toEqual({
       routes: undefined,
       quiet: false,
+      destinations: [],
     });
     const boards = [
       fallback,
@@ -118,7 +119,11 @@ describe('incident routes', () => {
       board('r', { slack_channel_id: 'C0R' }),
     ];
     const partly = incidentRoutesOf(record('payments-x'), one, at, DEFAULT_EOD_CONFIG, true);
-    expect(partly).toEqual({ routes: [expect.objectContaining({ board_id: 'r' })], quiet: false });
+    expect(partly).toEqual({
+      routes: [expect.objectContaining({ board_id: 'r' })],
+      quiet: false,
+      destinations: [],
+    });
     const all = incidentRoutesOf(
       record('payments-x'),
       one.slice(0, 2),
@@ -126,7 +131,51 @@ describe('incident routes', () => {
       DEFAULT_EOD_CONFIG,
       true,
     );
-    expect(all).toEqual({ routes: [], quiet: true });
+    expect(all).toEqual({ routes: [], quiet: true, destinations: [] });
+  });
+
+  it("carry the awake boards' destinations once each, or the scheduler's own instead", () => {
+    const pager = { type: 'pagerduty' as const, routing_key: 'a'.repeat(32) };
+    const hook = {
+      type: 'webhook' as const,
+      url: 'https://h.example.com/x',
+      secret: 's'.repeat(16),
+    };
+    const genie = { type: 'opsgenie' as const, api_key: 'k'.repeat(16), region: 'eu' as const };
+    const boards = [
+      fallback,
+      board('a', { destinations: [pager, hook] }),
+      board('b', { slack_channel_id: 'C0B', destinations: [hook, genie] }),
+      board('q', {
+        slack_channel_id: 'C0Q',
+        quiet_dates: ['2026-03-03'],
+        destinations: [genie, pager],
+      }),
+    ];
+    const of = (override?: (typeof pager)[]) =>
+      incidentRoutesOf(record('payments-x'), boards, at, DEFAULT_EOD_CONFIG, true, override)
+        .destinations;
+    expect(of()).toEqual([pager, hook, genie]);
+    expect(of([pager])).toEqual([pager]);
+    expect(of([])).toEqual([]);
+    // Without stored boards the scheduler's own still apply.
+    expect(
+      incidentRoutesOf(record('x'), [fallback], at, DEFAULT_EOD_CONFIG, false, [pager])
+        .destinations,
+    ).toEqual([pager]);
+    // At most ten, however many boards name how many.
+    const crowded = Array.from({ length: 4 }, (_, i) =>
+      board(`c${i}`, {
+        destinations: Array.from({ length: 5 }, (_, j) => ({
+          ...hook,
+          secret: `${i}-${j}`.padEnd(16, 'x'),
+        })),
+      }),
+    );
+    expect(
+      incidentRoutesOf(record('payments-x'), [fallback, ...crowded], at, DEFAULT_EOD_CONFIG, true)
+        .destinations,
+    ).toHaveLength(10);
   });
 });
 

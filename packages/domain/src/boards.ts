@@ -452,10 +452,13 @@ export type IncidentRoute = Static<typeof IncidentRouteSchema>;
 
 /**
  * Where a scheduler's incident opened at `instantMs` goes: one route per channel of its
- * boards that are not quiet then, at most `MAX_INCIDENT_ROUTES` (two boards in one channel
- * post there once, in the first board's zone, with the first mention either names). `quiet` when every board of it is quiet: no incident
- * opens. Without stored boards, `routes` is undefined: the notifier's own channel and the
- * worker's zone, as before boards.
+ * boards that are not quiet then, at most `MAX_INCIDENT_ROUTES` (two boards in one
+ * channel post there once, in the first board's zone, with the first mention either
+ * names), and its destinations — its own list when it has one (`override`, even empty:
+ * it replaces its boards'), else those of the same boards, each once, at most
+ * `MAX_INCIDENT_DESTINATIONS`. `quiet` when every board of it is quiet: no incident
+ * opens. Without stored boards, `routes` is undefined: the notifier's own channel and
+ * the worker's zone, as before boards.
  */
 export function incidentRoutesOf(
   record: SchedulerRecord,
@@ -463,11 +466,15 @@ export function incidentRoutesOf(
   instantMs: number,
   shared: EodConfig,
   hasStoredBoards: boolean,
-): { routes: IncidentRoute[] | undefined; quiet: boolean } {
+  override?: readonly Destination[],
+): { routes: IncidentRoute[] | undefined; quiet: boolean; destinations: Destination[] } {
   const mine = boardsOf(record, boards);
   const awake = mine.filter((board) => !isQuietAt(board, instantMs, shared));
   const quiet = mine.length > 0 && awake.length === 0;
-  if (!hasStoredBoards) return { routes: undefined, quiet };
+  const destinations = uniqueDestinations(
+    override ?? awake.flatMap((board) => board.destinations ?? []),
+  );
+  if (!hasStoredBoards) return { routes: undefined, quiet, destinations };
   const routes: IncidentRoute[] = [];
   for (const board of awake) {
     const channel = board.slack_channel_id === '' ? null : board.slack_channel_id;
@@ -485,26 +492,11 @@ export function incidentRoutesOf(
       time_zone: board.timezone,
     });
   }
-  return { routes, quiet };
+  return { routes, quiet, destinations };
 }
 
-/**
- * The destinations of a scheduler's incident opened at `instantMs`: its own list when
- * it has one (`override`, even empty: it replaces its boards'), else those of its boards
- * awake then, each once, at most `MAX_INCIDENT_DESTINATIONS`.
- */
-export function incidentDestinationsOf(
-  record: SchedulerRecord,
-  boards: readonly BoardSettings[],
-  instantMs: number,
-  shared: EodConfig,
-  override: readonly Destination[] | undefined,
-): Destination[] {
-  const all =
-    override ??
-    boardsOf(record, boards)
-      .filter((board) => !isQuietAt(board, instantMs, shared))
-      .flatMap((board) => board.destinations ?? []);
+/** Each destination once, in order, at most `MAX_INCIDENT_DESTINATIONS`. */
+function uniqueDestinations(all: readonly Destination[]): Destination[] {
   const seen = new Set<string>();
   const unique: Destination[] = [];
   for (const destination of all) {

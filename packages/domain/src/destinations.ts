@@ -64,11 +64,13 @@ const OpsgenieDestinationSchema = Type.Object(
 );
 
 /** One destination, as configured (with its secret). */
-export const DestinationSchema = Type.Union([
-  WebhookDestinationSchema,
-  PagerDutyDestinationSchema,
-  OpsgenieDestinationSchema,
-]);
+export const DestinationSchema = Type.Union(
+  [WebhookDestinationSchema, PagerDutyDestinationSchema, OpsgenieDestinationSchema],
+  {
+    'x-problem':
+      'a destination is { type: webhook, url, secret }, { type: pagerduty, routing_key } or { type: opsgenie, api_key, region }',
+  },
+);
 export type Destination = Static<typeof DestinationSchema>;
 
 /** A list of destinations as configured on a board or a scheduler. */

@@ -37,7 +37,6 @@ export {
   eodConfigOfBoard,
   type IncidentRoute,
   IncidentRouteSchema,
-  incidentDestinationsOf,
   incidentRoutesOf,
   isQuietAt,
   isQuietNight,

@@ -48,6 +48,15 @@ function sentenceOf(error: ValueError): string {
     case ValueErrorType.Union: {
       const choices = literalChoices(error);
       if (choices) return `${field} must be one of ${choices.join(', ')}`;
+      // Objects told apart by their `type`: the problem of the one whose type it has.
+      for (const variant of error.errors) {
+        const found = [...variant];
+        const first = found[0];
+        if (first && !found.some((item) => item.path === `${error.path}/type`)) {
+          return sentenceOf(first);
+        }
+      }
+      if (typeof schema['x-problem'] === 'string') return `${field}: ${schema['x-problem']}`;
       return `${field} ${error.message.toLowerCase()}`;
     }
     case ValueErrorType.Literal:

@@ -85,6 +85,8 @@ function appEnvironment(
     cron: { METRICS_PORT: String(config.CRON_METRICS_PORT) },
   };
   return {
+    // A local setup's webhooks may go to a receiver on this machine (docs/destinations.md).
+    DESTINATION_ALLOW_PRIVATE_URLS: 'true',
     ...base,
     NODE_ENV: config.NODE_ENV,
     API_KEYS: config.API_KEYS,
