@@ -381,7 +381,8 @@ const shapeCases: [string, unknown[], RegExp][] = [
   [
     'an unknown type',
     [{ type: 'slack', url: 'https://hooks.example.com/' }],
-    /^destinations\.0\.type /,
+    // Its type or the types there are.
+    /^destinations\.0(\.type\b|\b.*webhook.*pagerduty.*opsgenie)/,
   ],
   [
     'an unknown field',
@@ -488,15 +489,14 @@ const otherCases: [string, unknown, RegExp][] = [
   ['destinations as null', null, /^destinations\b.*array/],
   ['destinations as a string', 'webhook', /^destinations\b.*array/],
   // Garbage in place of a destination: the item is at fault.
-  ['a list of lists', deep, /^destinations\.0 /],
-  ['a deep object', [deepObject], /^destinations\.0 /],
-  ['a number', [1], /^destinations\.0 /],
+  ['a list of lists', deep, /^destinations\.0\b/],
+  ['a deep object', [deepObject], /^destinations\.0\b/],
+  ['a number', [1], /^destinations\.0\b/],
 ];
 
 describe('hostile and careless destinations', () => {
-  // Refused PUTs store nothing, so the routes share an app; `careless` stores what it takes.
+  // Refused PUTs store nothing, so the routes share an app.
   const strict = sharedApp();
-  const careless = sharedApp();
   const lenient = sharedApp({ allowPrivateUrls: true });
 
   describe.each(ROUTES)('on the %s route', (route) => {
@@ -507,44 +507,13 @@ describe('hostile and careless destinations', () => {
         const problems = problemsOf(answer);
         expect(problems.length).toBeGreaterThan(0);
         for (const problem of problems) expect(problem).toMatch(/^destinations\b/);
-        // The field of a shape problem is checked below (a known bug).
-        if (!shapeCases.some(([, list]) => list === destinations)) {
-          expect(
-            problems.some((problem) => message.test(problem)),
-            problems.join(' | '),
-          ).toBe(true);
-        }
-        expect(answer.body.length).toBeLessThan(2_000);
-        expectNoSecret(answer);
-        await expectNothingStored(strict());
-      },
-    );
-
-    // PRODUCT BUG (packages/domain/src/validation.ts, sentenceOf → `case ValueErrorType.Union`):
-    // every shape problem inside a destination comes out as the one sentence
-    // "destinations.0 expected union value": the field at fault (type, secret, url,
-    // routing_key, api_key, region, an unknown field) is not named, and the `x-problem`
-    // texts of destinations.ts are never shown. Remove `.fails` once it is fixed.
-    it.fails.each(shapeCases)(
-      'refuse %s with a 400 naming the field at fault',
-      async (_name, destinations, message) => {
-        const problems = problemsOf(await putOn(strict(), route, destinations));
         expect(
           problems.some((problem) => message.test(problem)),
           problems.join(' | '),
         ).toBe(true);
-      },
-    );
-
-    // PRODUCT BUG (packages/domain/src/destinations.ts, isPrivateHost): `localhost.` (the same
-    // host as `localhost`, fully qualified) and `api.localhost.` are taken for public hosts,
-    // though `localhost` and `*.localhost` are refused. The sender still refuses the resolved
-    // 127.0.0.1 when delivering, so the api stores a destination that can never work.
-    it.fails.each(['http://localhost./', 'http://api.localhost./'])(
-      'refuse the private url %s',
-      async (url) => {
-        const answer = await putOn(careless(), route, [hook({ url })]);
-        expect(answer.statusCode).toBe(400);
+        expect(answer.body.length).toBeLessThan(2_000);
+        expectNoSecret(answer);
+        await expectNothingStored(strict());
       },
     );
 
@@ -610,16 +579,6 @@ describe('hostile and careless destinations', () => {
       );
       expect(problemsOf(await putOwn(app, 'payments-eod', [webhook]))[0]).toMatch(/^body /);
       await expectNothingStored(strict());
-    });
-
-    // PRODUCT BUG (packages/domain/src/validation.ts, sentenceOf/problems): a missing
-    // `destinations` is two problems, "destinations is required" and "destinations:
-    // Expected array" (the array case is not handled, and the default sentence's `field:`
-    // escapes the one-sentence-per-field rule), where docs/api.md asks for one per problem.
-    it.fails('says a missing destinations once', async () => {
-      expect(problemsOf(await putOwn(strict().app, 'payments-eod', {}))).toEqual([
-        'destinations is required',
-      ]);
     });
   });
 });
@@ -914,5 +873,59 @@ describe('GET /api/v1/incidents/{id}/deliveries', () => {
     const anonymous = await app.inject({ method: 'GET', url: theirs });
     expect(anonymous.statusCode).toBe(401);
     expect(errorBodyOf(anonymous).message).toBe('Missing API key in x-api-key header');
+  });
+});
+
+// Each test here fails until its bug is fixed (`it.fails`): then drop the `.fails`. They are
+// last because a failed assertion makes vitest slower for every test after it.
+describe('known product bugs', () => {
+  const strict = sharedApp();
+  const careless = sharedApp();
+
+  // PRODUCT BUG (packages/domain/src/validation.ts, sentenceOf → `case ValueErrorType.Union`,
+  // `return sentenceOf(first)`): a destination with two problems gets one sentence, of the
+  // first only, where docs/api.md asks for one per problem (the rest of a body gets them all).
+  it.fails.each(ROUTES)('the %s route names every problem of one destination', async (route) => {
+    const missed: string[] = [];
+    for (const [destination, wanted] of [
+      [hook({ url: 'ftp://files.example.com/', secret: 'short' }), ['url', 'secret']],
+      [{ type: 'webhook' }, ['url', 'secret']],
+      [{ ...pagerduty, routing_key: 'x', extra: 1 }, ['routing_key', 'extra']],
+    ] as const) {
+      const problems = problemsOf(await putOn(strict(), route, [destination]));
+      for (const field of wanted) {
+        if (!problems.some((problem) => problem.startsWith(`destinations.0.${field} `))) {
+          missed.push(`${field} of ${JSON.stringify(destination)}: ${problems.join(' | ')}`);
+        }
+      }
+    }
+    expect(missed).toEqual([]);
+  });
+
+  // PRODUCT BUG (packages/domain/src/destinations.ts, isPrivateHost): `localhost.` (the same
+  // host as `localhost`, fully qualified) and `api.localhost.` are taken for public hosts,
+  // though `localhost` and `*.localhost` are refused: PUT answers 201. The sender still
+  // refuses the resolved 127.0.0.1 when delivering, so the api stores a destination that
+  // can never work.
+  it.fails.each(ROUTES)(
+    'the %s route refuses http://localhost./ and http://api.localhost./',
+    async (route) => {
+      const statuses: number[] = [];
+      for (const url of ['http://localhost./', 'http://api.localhost./']) {
+        statuses.push((await putOn(careless(), route, [hook({ url })])).statusCode);
+      }
+      expect(statuses).toEqual([400, 400]);
+    },
+  );
+
+  // PRODUCT BUG (packages/domain/src/validation.ts, sentenceOf/problems): a body without
+  // `destinations` gets two problems, "destinations is required" and "destinations:
+  // Expected array" (the Array error type has no sentence, and the default sentence's
+  // `field:` escapes the one-sentence-per-field rule), where docs/api.md asks for one per
+  // problem.
+  it.fails('the scheduler route says a missing destinations once', async () => {
+    expect(problemsOf(await putOwn(strict().app, 'payments-eod', {}))).toEqual([
+      'destinations is required',
+    ]);
   });
 });
