@@ -362,7 +362,7 @@ export const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     responses: { 200: schedulerDestinations, 201: schedulerDestinations },
     errorMessages: {
       400: [
-        'destinations/0/routing_key: use the 32-character integration key of an Events API v2 integration',
+        'destinations.0.routing_key has characters that are not allowed: use the 32-character integration key of an Events API v2 integration',
       ],
       403: ADMIN_DESTINATIONS,
       404: `Scheduler ${ID} not found. Please register first.`,

@@ -30,7 +30,7 @@ describe('readBoardsFile', () => {
     });
   });
 
-  it('takes destination secrets written ${NAME} from the environment, naming the line of one unset', () => {
+  it('takes destination secrets written as variables from the environment, naming the line of one unset', () => {
     const file = `${FILE}    destinations:
       - type: pagerduty
         routing_key: \${PD_KEY}
@@ -58,12 +58,12 @@ describe('readBoardsFile', () => {
       problems: [
         {
           line: 15,
-          message: 'board payments: destinations/1/secret: the variable HOOK_SECRET is not set',
+          message: 'board payments: destinations.1.secret: the variable HOOK_SECRET is not set',
         },
       ],
     });
     // Only a whole value is a variable; elsewhere `${…}` is text.
-    expect(readBoardsFile(FILE.replace('Payments EOD', 'Pay ${X}'), {})).toMatchObject({
+    expect(readBoardsFile(FILE.replace('Payments EOD', `Pay \${X}`), {})).toMatchObject({
       ok: true,
     });
   });

@@ -176,7 +176,7 @@ export function readBoardsFile(
           if (set === undefined || set === '') {
             report(
               ['destinations', at, field],
-              `destinations/${at}/${field}: the variable ${name} is not set`,
+              `destinations.${at}.${field}: the variable ${name} is not set`,
             );
           } else {
             (destination as Record<string, unknown>)[field] = set;

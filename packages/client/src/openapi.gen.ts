@@ -5230,7 +5230,7 @@ export interface operations {
                      *       "method": "PUT",
                      *       "error": "Bad Request",
                      *       "message": [
-                     *         "destinations/0/routing_key: use the 32-character integration key of an Events API v2 integration"
+                     *         "destinations.0.routing_key has characters that are not allowed: use the 32-character integration key of an Events API v2 integration"
                      *       ]
                      *     }
                      */

@@ -285,10 +285,10 @@ describe('destination rules', () => {
       { allowPrivate: false, field: 'destinations' },
     );
     expect(problems).toEqual([
-      'destinations/0/url must not carry a user or password (the secret signs instead)',
-      expect.stringMatching(/^destinations\/1\/url names a loopback, private or link-local host/),
-      expect.stringMatching(/^destinations\/2\/url names a loopback/),
-      'destinations/4 is the same destination as an earlier one',
+      'destinations.0.url must not carry a user or password (the secret signs instead)',
+      expect.stringMatching(/^destinations\.1\.url names a loopback, private or link-local host/),
+      expect.stringMatching(/^destinations\.2\.url names a loopback/),
+      'destinations.4 is the same destination as an earlier one',
     ]);
     expect(
       destinationProblems([{ ...hook, url: 'http://127.0.0.1:9/' }], {

@@ -166,7 +166,7 @@ export function destinationProblems(
   const problems: string[] = [];
   const seen = new Set<string>();
   destinations.forEach((destination, index) => {
-    const at = `${options.field}/${index}`;
+    const at = `${options.field}.${index}`;
     const key = canonical(destination);
     if (seen.has(key)) problems.push(`${at} is the same destination as an earlier one`);
     seen.add(key);
@@ -175,15 +175,15 @@ export function destinationProblems(
     try {
       url = new URL(destination.url);
     } catch {
-      problems.push(`${at}/url is not a URL`);
+      problems.push(`${at}.url is not a URL`);
       return;
     }
     if (url.username !== '' || url.password !== '') {
-      problems.push(`${at}/url must not carry a user or password (the secret signs instead)`);
+      problems.push(`${at}.url must not carry a user or password (the secret signs instead)`);
     }
     if (!options.allowPrivate && isPrivateHost(url.hostname)) {
       problems.push(
-        `${at}/url names a loopback, private or link-local host; set DESTINATION_ALLOW_PRIVATE_URLS=true to allow it`,
+        `${at}.url names a loopback, private or link-local host; set DESTINATION_ALLOW_PRIVATE_URLS=true to allow it`,
       );
     }
   });
@@ -196,7 +196,11 @@ export function destinationProblems(
  * 127/8, 169.254/16, 100.64/10, 0/8, ::1, fc00::/7, fe80::/10, IPv4-mapped ones).
  */
 export function isPrivateHost(host: string): boolean {
-  const name = host.replace(/^\[|\]$/g, '').toLowerCase();
+  // `localhost.` is `localhost`: a fully qualified name's final dot changes nothing.
+  const name = host
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.+$/, '')
+    .toLowerCase();
   if (name === 'localhost' || name.endsWith('.localhost') || name === '') return true;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(name);
   const v4 = mapped?.[1] ?? name;

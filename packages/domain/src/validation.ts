@@ -48,14 +48,6 @@ function sentenceOf(error: ValueError): string {
     case ValueErrorType.Union: {
       const choices = literalChoices(error);
       if (choices) return `${field} must be one of ${choices.join(', ')}`;
-      // Objects told apart by their `type`: the problem of the one whose type it has.
-      for (const variant of error.errors) {
-        const found = [...variant];
-        const first = found[0];
-        if (first && !found.some((item) => item.path === `${error.path}/type`)) {
-          return sentenceOf(first);
-        }
-      }
       if (typeof schema['x-problem'] === 'string') return `${field}: ${schema['x-problem']}`;
       return `${field} ${error.message.toLowerCase()}`;
     }
@@ -83,8 +75,38 @@ function sentenceOf(error: ValueError): string {
       return `${field} must be a boolean`;
     case ValueErrorType.Object:
       return `${field} must be an object`;
+    case ValueErrorType.Array:
+      return `${field} must be a list`;
     default:
       return `${field}: ${error.message}`;
+  }
+}
+
+/**
+ * The errors with each union of objects told apart by their `type` replaced by the
+ * errors of the variant of that type, so every problem of it is named (a destination's
+ * bad URL and short secret, not "expected union value").
+ */
+function* expandUnions(errors: Iterable<ValueError>): Generator<ValueError> {
+  for (const error of errors) {
+    const variants = (error.schema as { anyOf?: Record<string, unknown>[] }).anyOf ?? [];
+    const byType = variants.every(
+      (variant) =>
+        variant.type === 'object' &&
+        (variant.properties as { type?: { const?: unknown } } | undefined)?.type?.const !==
+          undefined,
+    );
+    if (error.type !== ValueErrorType.Union || !byType || variants.length === 0) {
+      yield error;
+      continue;
+    }
+    const matched = error.errors
+      .map((variant) => [...variant])
+      .find(
+        (found) => found.length > 0 && !found.some((item) => item.path === `${error.path}/type`),
+      );
+    if (matched) yield* expandUnions(matched);
+    else yield error;
   }
 }
 
@@ -149,14 +171,15 @@ export function compileValidator<T extends TSchema>(
       const rest = paths.size === 0 ? value : emptiedAt(value, paths);
       const errors = [
         ...tooLong.values(),
-        ...[...compiled.Errors(rest)].filter((error) => !paths.has(error.path)),
+        ...[...expandUnions(compiled.Errors(rest))].filter((error) => !paths.has(error.path)),
       ];
       const seen = new Set<string>();
       for (const error of errors) {
         // A union reports each variant's failure too; the first sentence per field is enough.
         const sentence = sentenceOf(error);
-        const field = sentence.split(' ')[0] ?? '';
-        if (![...seen].some((known) => known.split(' ')[0] === field)) seen.add(sentence);
+        const fieldOf = (text: string) => (text.split(' ')[0] ?? '').replace(/:$/, '');
+        const field = fieldOf(sentence);
+        if (![...seen].some((known) => fieldOf(known) === field)) seen.add(sentence);
       }
       return [...seen];
     },

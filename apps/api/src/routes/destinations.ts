@@ -18,6 +18,7 @@ import {
   destinationProblems,
   destinationView,
   formatTimestamp,
+  isArchived,
   SchedulerIdSchema,
   ValidationError,
 } from '@schedmon/domain';
@@ -116,7 +117,9 @@ export async function destinationRoutes(app: FastifyInstance, deps: DestinationR
       });
       if (problems.length > 0) throw new ValidationError(problems);
       const at = now();
-      if (!(await deps.schedulers.get(id))) {
+      const record = await deps.schedulers.get(id);
+      // An archived scheduler opens no incidents: it is as good as unregistered here.
+      if (!record || isArchived(record)) {
         throw new HttpError(404, `Scheduler ${id} not found. Please register first.`);
       }
       const override = {
