@@ -103,7 +103,9 @@ const destinations = createDestinationOutbox({
   digest,
   maxAgeMs: config.DESTINATION_MAX_AGE_MINUTES * 60_000,
   logRetentionDays: config.HISTORY_RETENTION_DAYS,
-  leaseMs: config.DESTINATION_LEASE_SECONDS * 1000,
+  // A claim outlives the requests it covers, so no live worker's send is sent again.
+  leaseMs:
+    Math.max(config.DESTINATION_LEASE_SECONDS, 2 * config.DESTINATION_TIMEOUT_SECONDS) * 1000,
   owner: `worker-${randomUUID()}`,
   onOutcome: (type, outcome) => metrics.destinationDelivery(type, outcome),
   onOldest: (ageMs) => metrics.oldestUndelivered(ageMs),
