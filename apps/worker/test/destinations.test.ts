@@ -118,24 +118,27 @@ async function system(start: string, options: { routingKeys?: string[] } = {}) {
   const captured = capturingLogger();
   const outcomes: string[] = [];
   const oldest: (number | undefined)[] = [];
-  const destinations = createDestinationOutbox({
-    store,
-    sender: createDestinationSender({
-      pagerDutyUrl: fakes.pagerDuty.url,
-      opsgenieUrl: fakes.opsgenie.url,
-      allowPrivateUrls: true,
-      timeoutMs: 2_000,
-      nowSeconds: () => Math.floor(now() / 1000),
-    }),
-    log,
-    clock,
-    logger: captured.logger,
-    digest,
-    maxAgeMs: 3_600_000,
-    logRetentionDays: 30,
-    onOutcome: (type, outcome) => outcomes.push(`${type}:${outcome}`),
-    onOldest: (ageMs) => oldest.push(ageMs),
-  });
+  const outboxOf = (owner: string) =>
+    createDestinationOutbox({
+      owner,
+      store,
+      sender: createDestinationSender({
+        pagerDutyUrl: fakes.pagerDuty.url,
+        opsgenieUrl: fakes.opsgenie.url,
+        allowPrivateUrls: true,
+        timeoutMs: 2_000,
+        nowSeconds: () => Math.floor(now() / 1000),
+      }),
+      log,
+      clock,
+      logger: captured.logger,
+      digest,
+      maxAgeMs: 3_600_000,
+      logRetentionDays: 30,
+      onOutcome: (type, outcome) => outcomes.push(`${type}:${outcome}`),
+      onOldest: (ageMs) => oldest.push(ageMs),
+    });
+  const destinations = outboxOf('worker-1');
   const routes = createBoardRoutes({
     boards,
     destinations: overrides,
@@ -176,8 +179,11 @@ async function system(start: string, options: { routingKeys?: string[] } = {}) {
       sentAt: clock.now().getTime(),
     };
   };
-  /** The worker takes these messages as one batch, delivering what they owe at once. */
-  const work = async (messages: readonly QueueMessage[]) => {
+  /**
+   * The worker takes these messages as one batch, delivering what they owe at once (to
+   * Slack only with `slackOnly`: the destinations are left to the retry loops).
+   */
+  const work = async (messages: readonly QueueMessage[], slackOnly = false) => {
     const decisions = await processBatch(
       {
         clock,
@@ -186,7 +192,10 @@ async function system(start: string, options: { routingKeys?: string[] } = {}) {
         incidents: {
           apply: (input) => applyIncidentSignal({ store, clock, remindAfterMs: null }, input),
           deliver: async (schedulerId) => {
-            await Promise.all([outbox.deliver(schedulerId), destinations.deliver(schedulerId)]);
+            await Promise.all([
+              outbox.deliver(schedulerId),
+              slackOnly ? undefined : destinations.deliver(schedulerId),
+            ]);
           },
         },
         routes,
@@ -231,6 +240,8 @@ async function system(start: string, options: { routingKeys?: string[] } = {}) {
   return {
     clock,
     fakes,
+    outboxOf,
+    schedulersStore: schedulers,
     all,
     board,
     overrides,
@@ -472,6 +483,44 @@ describe('one incident to PagerDuty, Opsgenie and a webhook (issue 18)', () => {
       'incident.acknowledged',
       'incident.resolved',
     ]);
+  });
+});
+
+describe('competing workers', () => {
+  it('three workers delivering the same 20 boxes at once send each transition once', async () => {
+    const sys = await system('2026-01-15T07:00:00.000Z');
+    await sys.board(sys.all);
+    const ids = Array.from({ length: 20 }, (_, i) => `pay-race-${i}`);
+    for (const id of ids) await sys.register(id);
+    // Every destination slow and failing now and then, so claims overlap and retries mix in.
+    sys.fakes.pagerDuty.fail({ status: 503, times: 7 });
+    sys.fakes.webhook.fail({ status: 500, times: 5 });
+    const at = sys.clock.now().toISOString();
+    // The batch's own delivery is skipped: only the competitors send.
+    const workers = ['w-a', 'w-b', 'w-c'].map((owner) => sys.outboxOf(owner));
+    await sys.work(
+      ids.map((id) => status(id, 'failed', at)),
+      true,
+    );
+    for (let round = 0; round < 30; round += 1) {
+      sys.clock.advance(20_000);
+      await Promise.all(workers.map((worker) => worker.deliverDue()));
+    }
+    const alerts = sys.fakes.pagerDuty
+      .alerts()
+      .filter((alert) => alert.dedup_key.startsWith('pay-race-'));
+    expect(alerts).toHaveLength(20);
+    for (const alert of alerts)
+      expect(alert).toMatchObject({ transitions: ['trigger'], duplicates: 0 });
+    const genies = sys.fakes.opsgenie
+      .alerts()
+      .filter((alert) => alert.alias.startsWith('pay-race-'));
+    expect(genies.map((genie) => genie.duplicates)).toEqual(Array(20).fill(0));
+    const hooks = sys.fakes.webhook
+      .deliveries()
+      .filter((delivery) => delivery.incidentId.startsWith('pay-race-'));
+    expect(hooks).toHaveLength(20);
+    expect(hooks.every((delivery) => delivery.count === 1)).toBe(true);
   });
 });
 
