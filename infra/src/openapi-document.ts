@@ -9,6 +9,8 @@ import { DEFAULT_EOD_CONFIG, defaultBoardOf } from '@schedmon/domain';
 import {
   createFakeClock,
   createMemoryBoardStore,
+  createMemoryDeliveryLogStore,
+  createMemoryDestinationStore,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
   createMemoryIncidentStore,
@@ -47,6 +49,9 @@ export async function renderOpenApiDocument(): Promise<string> {
     incidents: createMemoryIncidentStore(),
     boards: createMemoryBoardStore(),
     defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, undefined),
+    destinations: createMemoryDestinationStore(),
+    deliveries: createMemoryDeliveryLogStore(),
+    allowPrivateUrls: false,
     readiness: async () => ({ status: 'healthy', components: {} }),
     limits: {
       rateLimitPerMinute: 100,
