@@ -27,8 +27,7 @@ import {
   destinationOf,
   exponentialBackoffMs,
   nextDestinationStep,
-  nextDueAt,
-  oldestUndeliveredAt,
+  pointerOf,
   settleDestinations,
 } from '@schedmon/domain';
 import type { OutboxLogger } from './incident-outbox.ts';
@@ -152,7 +151,8 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
     const message = messageOf(box, entry);
     // A claim that ran out already counted its attempt: this one is the next.
     const attempt = entry.attempts + 1;
-    if (!message) return { type: 'drop', error: 'the destination is no longer known' };
+    // `nextDestinationStep` expires an entry whose destination is forgotten; never claimed.
+    if (!message) throw new Error(`claimed a delivery without its destination (seq ${entry.seq})`);
     try {
       const { status } = await sender.send(message);
       await record(box, entry, { outcome: 'delivered', status, error: null, attempt }, resent);
@@ -178,9 +178,11 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
           'a destination did not take the delivery; retrying later',
         );
         await record(box, entry, { outcome: 'retry', status, error: reason, attempt }, resent);
+        // Never later than its expiry: the entries behind it then go in their turn.
+        const expiresMs = (Date.parse(entry.created_at) || 0) + maxAgeMs + 1;
         return {
           type: 'retry',
-          at: new Date(clock.now().getTime() + delay).toISOString(),
+          at: new Date(Math.min(clock.now().getTime() + delay, expiresMs)).toISOString(),
           error: reason,
         };
       }
@@ -194,11 +196,15 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
   }
 
   /** Settles the results on the box as it is now: the box written, or undefined. */
-  async function settle(schedulerId: string, results: ReadonlyMap<number, DestinationResult>) {
+  async function settle(
+    schedulerId: string,
+    claimer: string,
+    results: ReadonlyMap<number, DestinationResult>,
+  ) {
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const now = clock.now().toISOString();
       const found = await store.box(schedulerId, now);
-      const next = found && settleDestinations(found.box, owner, results);
+      const next = found && settleDestinations(found.box, claimer, results);
       if (!found || !next) {
         logger.warn(
           { schedulerId, leaseMs },
@@ -218,49 +224,54 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
       const iso = now.toISOString();
       const found = await store.box(schedulerId, iso);
       if (!found) return;
-      const step = nextDestinationStep(found.box, now.getTime(), { owner, leaseMs, maxAgeMs });
+      // Each round's claims are its own: another round of this worker (the batch's send
+      // and the retry pass) never settles them.
+      const claimer = `${owner}:${randomUUID()}`;
+      const step = nextDestinationStep(found.box, now.getTime(), {
+        owner: claimer,
+        leaseMs,
+        maxAgeMs,
+      });
       if (!step) {
-        if (nextDueAt(found.box) !== undefined) return;
-        // Nothing owed at all: the pointer goes, unless a signal queued something since.
-        await store.unschedule(schedulerId);
+        // Nothing due now: the pointer says when, or goes, unless the box changed since.
+        const pointer = pointerOf(found.box);
+        if (pointer) await store.schedule(schedulerId, pointer);
+        else await store.unschedule(schedulerId);
         const again = await store.box(schedulerId, clock.now().toISOString());
         if (again && again.version !== found.version) continue;
         return;
       }
       // The pointer first, so a sender dying with the claims leaves the box findable.
-      const due = nextDueAt(step.box);
-      if (due !== undefined) await store.schedule(schedulerId, due, oldestUndeliveredAt(step.box));
+      const pointer = pointerOf(step.box);
+      if (pointer) await store.schedule(schedulerId, pointer);
       if (!(await store.saveBox(schedulerId, step.box, found.version, iso))) continue;
-      for (const entry of step.expired) {
-        logger.error(
-          { ...about(found.box, entry), lastError: entry.last_error },
-          'gave up on a destination delivery: not delivered within DESTINATION_MAX_AGE_MINUTES',
-        );
-        await record(
-          found.box,
-          entry,
-          {
-            outcome: 'expired',
-            status: null,
-            error: entry.last_error ?? null,
-            // The attempt that was not made: its line is apart from the last one's.
-            attempt: entry.attempts + 1,
-          },
-          false,
-        );
-      }
-      if (step.claimed.length === 0) continue;
       const results = new Map<number, DestinationResult>();
-      await Promise.all(
-        step.claimed.map(async (entry) => {
+      await Promise.all([
+        ...step.claimed.map(async (entry) => {
           results.set(entry.seq, await perform(step.box, entry, step.resent.includes(entry)));
         }),
-      );
-      const settled = await settle(schedulerId, results);
-      if (!settled) return;
-      const next = nextDueAt(settled);
-      if (next !== undefined) await store.schedule(schedulerId, next, oldestUndeliveredAt(settled));
-      // And round again: the next of a lane may be due now, or the box owe nothing more.
+        ...step.expired.map(async (entry) => {
+          logger.error(
+            { ...about(found.box, entry), lastError: entry.last_error },
+            'gave up on a destination delivery: not delivered within DESTINATION_MAX_AGE_MINUTES',
+          );
+          await record(
+            found.box,
+            entry,
+            {
+              outcome: 'expired',
+              status: null,
+              error: entry.last_error ?? null,
+              // The attempt that was not made: its line is apart from the last one's.
+              attempt: entry.attempts + 1,
+            },
+            false,
+          );
+        }),
+      ]);
+      if (step.claimed.length > 0 && !(await settle(schedulerId, claimer, results))) return;
+      // And round again: the next of a lane may be due now, the pointer is rewritten from
+      // the box as it is then, or the box owes nothing more.
     }
     logger.warn(
       { schedulerId },

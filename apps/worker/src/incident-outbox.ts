@@ -17,14 +17,14 @@ import type {
   MessageRef,
   Notifier,
   OutboxEntry,
+  ScheduledBox,
 } from '@schedmon/domain';
 import {
   exponentialBackoffMs,
   incidentRecordOf,
   NotifierError,
   nextDeliveryStep,
-  nextDueAt,
-  oldestUndeliveredAt,
+  pointerOf,
   renderIncidentFollowUp,
   renderIncidentReminder,
   renderIncidentResolved,
@@ -261,8 +261,9 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
       switch (step.kind) {
         case 'idle':
         case 'wait': {
-          if (step.kind === 'idle') await store.unschedule(schedulerId);
-          else await store.schedule(schedulerId, step.until, oldestUndeliveredAt(found.box));
+          const pointer = pointerOf(found.box);
+          if (step.kind === 'idle' || !pointer) await store.unschedule(schedulerId);
+          else await store.schedule(schedulerId, pointer);
           // A signal queued since the read (its pointer written before and after its box)
           // must not be left with the pointer this wrote: look again.
           const again = await store.box(schedulerId, clock.now().toISOString());
@@ -305,9 +306,10 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
             );
           }
           if (result.type === 'retry') {
-            const due = settled ? nextDueAt(settled) : result.at;
-            const oldest = settled ? oldestUndeliveredAt(settled) : undefined;
-            if (due !== undefined) await store.schedule(schedulerId, due, oldest);
+            // Lost the claim: the box as it is now says what is due.
+            const now = settled || (await store.box(schedulerId, clock.now().toISOString()))?.box;
+            const pointer = now ? pointerOf(now) : { at: result.at };
+            if (pointer) await store.schedule(schedulerId, pointer);
             return 'retry';
           }
           continue;
@@ -328,8 +330,14 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
     deliver,
     async deliverDue(limit = 100) {
       const now = clock.now();
+      // A box waiting only for its destinations is theirs to look at, not Slack's.
+      const slackAt = (pointer: ScheduledBox) =>
+        pointer.oldest === undefined ? pointer.at : pointer.slack_at;
       const due = (await store.scheduled(now.toISOString()))
-        .filter((pointer) => !(Date.parse(pointer.at) > now.getTime()))
+        .flatMap((pointer) => {
+          const at = slackAt(pointer);
+          return at === undefined || Date.parse(at) > now.getTime() ? [] : [{ ...pointer, at }];
+        })
         .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
         .slice(0, limit);
       let delivered = 0;

@@ -136,6 +136,13 @@ const incidents = {
         'incident messages dropped: Slack has not taken this scheduler’s messages for a while and its box is full',
       );
     }
+    for (const shed of result.shed) {
+      metrics.destinationDelivery(shed.destination_type, 'shed');
+      logger.error(
+        { scheduler_id: input.schedulerId, ...shed },
+        'gave up on a destination delivery: the incident box holds too many undelivered ones (a destination has been down while this job kept failing)',
+      );
+    }
     return result;
   },
   deliver: (schedulerId: string) => {

@@ -43,7 +43,7 @@ export function createWorkerMetrics(
   });
   const deliveries = new Counter({
     name: 'schedmon_destination_deliveries_total',
-    help: 'Delivery attempts to PagerDuty, Opsgenie and webhooks by destination type and outcome (delivered, retry, refused, expired)',
+    help: 'Delivery attempts to PagerDuty, Opsgenie and webhooks by destination type and outcome (delivered, retry, refused, expired, shed)',
     labelNames: ['destination', 'outcome'],
     registers: [registry],
   });

@@ -600,6 +600,57 @@ describe('webhooks to private addresses', () => {
   });
 });
 
+describe('the transport', () => {
+  it('never lends a webhook a socket kept alive for PagerDuty: the guard looks up every time', async () => {
+    const paths: string[] = [];
+    const internal = await startServer((req, res) => {
+      paths.push(req.url ?? '');
+      req.resume();
+      // A refusal's body is read to its end, and its socket would be kept alive.
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"errors":["no"]}');
+    });
+    try {
+      const send = sender({
+        pagerDutyUrl: `http://localhost:${internal.port}`,
+        allowPrivateUrls: false,
+      });
+      expect(await failureOf(send.send(messageOf(pagerDutyDestination(), 'opened')))).toMatchObject(
+        {
+          status: 400,
+        },
+      );
+      const failure = await failureOf(
+        send.send(
+          messageOf(
+            webhookDestination(`http://localhost:${internal.port}/internal-admin`),
+            'opened',
+          ),
+        ),
+      );
+      expect(failure).toMatchObject({ retryable: false, status: null });
+      expect(paths).toEqual(['/v2/enqueue']);
+    } finally {
+      await internal.stop();
+    }
+  });
+
+  it('takes a 2xx as delivered at once, however slowly or endlessly its body comes', async () => {
+    const drip = await startServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => res.write('.'), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    try {
+      const send = sender({ timeoutMs: 300 });
+      const answer = await send.send(messageOf(webhookDestination(`${drip.url}/in`), 'opened'));
+      expect(answer.status).toBe(200);
+    } finally {
+      await drip.stop();
+    }
+  });
+});
+
 describe('Opsgenie region and calls', () => {
   it('OPSGENIE_API_URL replaces the host of both regions', async () => {
     const send = sender();

@@ -14,6 +14,7 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { Destination, DestinationView } from './destinations.ts';
 import {
+  canonicalOf,
   DestinationListSchema,
   DestinationSchema,
   DestinationViewSchema,
@@ -500,7 +501,7 @@ function uniqueDestinations(all: readonly Destination[]): Destination[] {
   const seen = new Set<string>();
   const unique: Destination[] = [];
   for (const destination of all) {
-    const key = JSON.stringify(destination);
+    const key = canonicalOf(destination);
     if (seen.has(key)) continue;
     seen.add(key);
     unique.push(destination);

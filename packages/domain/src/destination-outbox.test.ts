@@ -88,6 +88,9 @@ function boxAfter(signals: IncidentSignal[], destinations: Destination[] | null 
   }
   return box;
 }
+/** The destinations an incident's entries go to, through the box's table. */
+const destinationsOf = (box: IncidentBox, incidentId: string) =>
+  (box.contexts[incidentId]?.destination_keys ?? []).map((key) => box.destination_table?.[key]);
 const lanes = (box: IncidentBox) =>
   (box.destination_outbox ?? []).map((entry) => `${entry.destination}:${entry.transition}`);
 /** When the box next needs a sender for its destinations alone (its Slack entries set aside). */
@@ -105,7 +108,7 @@ describe('transitions owed to destinations', () => {
       '0:resolved',
       '1:resolved',
     ]);
-    expect(box.contexts['job#f1']?.destinations).toEqual([pager, hook]);
+    expect(destinationsOf(box, 'job#f1')).toEqual([pager, hook]);
     expect(box.destination_outbox?.[2]?.incident.state).toBe('acknowledged');
   });
 
@@ -130,7 +133,7 @@ describe('transitions owed to destinations', () => {
     const step = nextIncidentState(box.tracker, 'job', completed(2), policy);
     box = withStep(box, step, contextWith([hook]), at(2), null).box;
     expect(lanes(box)).toEqual(['0:opened', '0:resolved']);
-    expect(box.contexts['job#f1']?.destinations).toEqual([pager]);
+    expect(destinationsOf(box, 'job#f1')).toEqual([pager]);
   });
 });
 
@@ -259,6 +262,98 @@ describe('shedding', () => {
   });
 });
 
+describe('a full box (the item must stay storable)', () => {
+  /** Every due entry of the box delivered (`done`) or failed (`retry`) by `answer`. */
+  const sendAll = (
+    box: IncidentBox,
+    atMs: number,
+    answer: (entry: DestinationEntry) => DestinationResult,
+  ) => {
+    const step = nextDestinationStep(box, atMs, options);
+    if (!step) return box;
+    return (
+      settleDestinations(
+        step.box,
+        'w1',
+        new Map(step.claimed.map((entry) => [entry.seq, answer(entry)])),
+      ) ?? step.box
+    );
+  };
+
+  it('keeps the new incident’s opening when old resolutions are owed (PagerDuty took the triggers, then went down)', () => {
+    const destinations = [pager, { ...pager, routing_key: 'b'.repeat(32) }];
+    let box: IncidentBox = EMPTY_BOX;
+    let minute = 0;
+    for (let i = 0; i < 40; i += 1) {
+      for (const signal of [failed(minute), completed(minute + 1)]) {
+        const step = nextIncidentState(box.tracker, 'job', signal, policy);
+        box = withStep(box, step, contextWith(destinations), signal.at, null).box;
+        // Triggers go through; resolutions fail and stay owed.
+        box = sendAll(box, ms(minute + 1), (entry) =>
+          entry.transition === 'opened'
+            ? { type: 'done' }
+            : { type: 'retry', at: at(minute + 500), error: 'http 503' },
+        );
+      }
+      minute += 2;
+      const step = nextIncidentState(box.tracker, 'job', failed(minute), policy);
+      const next = withStep(box, step, contextWith(destinations), at(minute), null);
+      // The new incident's openings are never what is shed.
+      expect(next.shed.filter((shed) => shed.transition === 'opened')).toEqual([]);
+      const opened = next.box.destination_outbox?.filter(
+        (entry) => entry.incident.incident_id === `job#f${minute}` && entry.transition === 'opened',
+      );
+      expect(opened).toHaveLength(2);
+      box = withStep(
+        next.box,
+        nextIncidentState(next.box.tracker, 'job', completed(minute + 1), policy),
+        contextWith(destinations),
+        at(minute + 1),
+        null,
+      ).box;
+      expect(box.destination_outbox?.length ?? 0).toBeLessThanOrEqual(MAX_DESTINATION_ENTRIES);
+    }
+  });
+
+  it('stays far below the 400 KB item limit with ten long destinations and a flapping job', () => {
+    const long = Array.from({ length: 10 }, (_, i) => ({
+      type: 'webhook' as const,
+      url: `https://hooks.example.com/${String(i).repeat(2_000)}`.slice(0, 2_048),
+      secret: `${i}`.repeat(256),
+    }));
+    let box: IncidentBox = EMPTY_BOX;
+    for (let minute = 0; minute < 58; minute += 2) {
+      for (const signal of [failed(minute), completed(minute + 1)]) {
+        const step = nextIncidentState(box.tracker, 'job', signal, policy);
+        box = withStep(
+          box,
+          step,
+          {
+            ...contextWith(long),
+            opening: { ...contextWith(long).opening, error_message: 'x'.repeat(10_000) },
+          },
+          signal.at,
+          null,
+        ).box;
+      }
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(box));
+    expect(bytes).toBeLessThan(250_000);
+    // Each destination is kept once, however many incidents name it.
+    expect(Object.keys(box.destination_table ?? {})).toHaveLength(10);
+  });
+
+  it('lets a destination’s secret go with the last incident that needs it', () => {
+    let box = boxAfter([failed(1), completed(2)], [hook]);
+    expect(JSON.stringify(box)).toContain(hook.secret);
+    while ((box.destination_outbox ?? []).length > 0) {
+      box = sendAll(box, ms(3), () => ({ type: 'done' }));
+    }
+    expect(JSON.stringify(box)).not.toContain(hook.secret);
+    expect(box.destination_table).toEqual({});
+  });
+});
+
 describe('destination rules', () => {
   const digest = (text: string) =>
     [...text]
@@ -315,6 +410,23 @@ describe('destination rules', () => {
     ['8.8.8.8', false],
     ['hooks.example.com', false],
     ['[2606:4700::1111]', false],
+    ['localhost.', true],
+    ['api.localhost.', true],
+    ['[::ffff:7f00:1]', true],
+    ['[::ffff:808:808]', false],
+    ['[::7f00:1]', true],
+    ['[::127.0.0.1]', true],
+    ['[64:ff9b::a9fe:a9fe]', true],
+    ['[64:ff9b::808:808]', false],
+    ['[2002:7f00:1::]', true],
+    ['[2002:808:808::]', false],
+    ['[ff02::1]', true],
+    ['[::]', true],
+    ['198.18.0.1', true],
+    ['192.0.0.8', true],
+    ['203.0.113.9', true],
+    ['[fe80::1%eth0]', true],
+    ['[1::2::3]', true],
   ])('isPrivateHost(%s) is %s', (host, expected) => {
     expect(isPrivateHost(host)).toBe(expected);
   });

@@ -11,7 +11,7 @@ import { Type } from '@sinclair/typebox';
 import type { IncidentEffect } from './incidents.ts';
 
 /** Destinations a board, or a scheduler, names at most. */
-export const MAX_DESTINATIONS = 5;
+const MAX_DESTINATIONS = 5;
 /** Destinations one incident delivers to at most (its boards' together). */
 export const MAX_INCIDENT_DESTINATIONS = 10;
 
@@ -105,8 +105,11 @@ export function transitionOf(effect: IncidentEffect): Transition | undefined {
   return effect.reason.type === 'acknowledged' ? 'acknowledged' : undefined;
 }
 
-/** The canonical text of a destination: what its fingerprint is a digest of. */
-function canonical(destination: Destination): string {
+/**
+ * The canonical text of a destination: the same for equal destinations whatever the
+ * order of their fields, and what its fingerprint is a digest of.
+ */
+export function canonicalOf(destination: Destination): string {
   switch (destination.type) {
     case 'webhook':
       return JSON.stringify(['webhook', destination.url, destination.secret]);
@@ -126,7 +129,7 @@ export function destinationFingerprint(
   destination: Destination,
   digest: (text: string) => string,
 ): string {
-  return `${destination.type}:${digest(canonical(destination)).slice(0, 12)}`;
+  return `${destination.type}:${digest(canonicalOf(destination)).slice(0, 12)}`;
 }
 
 /** What the api shows of a destination. */
@@ -167,7 +170,7 @@ export function destinationProblems(
   const seen = new Set<string>();
   destinations.forEach((destination, index) => {
     const at = `${options.field}.${index}`;
-    const key = canonical(destination);
+    const key = canonicalOf(destination);
     if (seen.has(key)) problems.push(`${at} is the same destination as an earlier one`);
     seen.add(key);
     if (destination.type !== 'webhook') return;
@@ -191,9 +194,12 @@ export function destinationProblems(
 }
 
 /**
- * Whether a host name or address literal is loopback, private, link-local, unspecified
- * or otherwise not a public internet host (`localhost`, 10/8, 172.16/12, 192.168/16,
- * 127/8, 169.254/16, 100.64/10, 0/8, ::1, fc00::/7, fe80::/10, IPv4-mapped ones).
+ * Whether a host name or address literal is loopback, private, link-local, unspecified,
+ * reserved or otherwise not a public internet host: `localhost` and `*.localhost`;
+ * IPv4 0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24,
+ * 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24, 224/3; IPv6 ::, ::1, fc00::/7,
+ * fe80::/10, ff00::/8, and IPv6 forms carrying an IPv4 address (::ffff:0:0/96, ::/96,
+ * 64:ff9b::/96, 2002::/16) judged by that address.
  */
 export function isPrivateHost(host: string): boolean {
   // `localhost.` is `localhost`: a fully qualified name's final dot changes nothing.
@@ -202,32 +208,70 @@ export function isPrivateHost(host: string): boolean {
     .replace(/\.+$/, '')
     .toLowerCase();
   if (name === 'localhost' || name.endsWith('.localhost') || name === '') return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(name);
-  const v4 = mapped?.[1] ?? name;
-  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v4);
-  if (octets) {
-    const [a, b] = [Number(octets[1]), Number(octets[2])];
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      a >= 224
-    );
-  }
+  const v4 = ipv4Of(name);
+  if (v4) return isPrivateIpv4(v4);
   if (name.includes(':')) {
-    return (
-      name === '::' ||
-      name === '::1' ||
-      /^f[cd][0-9a-f]{2}:/.test(name) ||
-      /^fe[89ab][0-9a-f]:/.test(name) ||
-      name.startsWith('::ffff:')
-    );
+    const groups = ipv6Of(name);
+    if (!groups) return true;
+    const [a = 0, b = 0] = groups;
+    const embedded = (hi: number, lo: number) => [hi >> 8, hi & 255, lo >> 8, lo & 255];
+    const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+    if (zeros(0, 8) || (zeros(0, 7) && groups[7] === 1)) return true;
+    if ((a & 0xfe00) === 0xfc00 || (a & 0xffc0) === 0xfe80 || (a & 0xff00) === 0xff00) return true;
+    // IPv4-mapped, IPv4-compatible and NAT64: the IPv4 address in the last 32 bits.
+    if (
+      (zeros(0, 5) && (groups[5] === 0xffff || groups[5] === 0)) ||
+      (a === 0x64 && b === 0xff9b && zeros(2, 6))
+    ) {
+      return isPrivateIpv4(embedded(groups[6] ?? 0, groups[7] ?? 0));
+    }
+    // 6to4: the IPv4 address in bits 16–48.
+    if (a === 0x2002) return isPrivateIpv4(embedded(b, groups[2] ?? 0));
+    return false;
   }
   return false;
+}
+
+function ipv4Of(name: string): number[] | undefined {
+  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
+  return octets ? octets.slice(1).map(Number) : undefined;
+}
+
+function isPrivateIpv4([a = 0, b = 0, c = 0]: readonly number[]): boolean {
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 0 && (c === 0 || c === 2)) ||
+    (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19)) ||
+    (a === 198 && b === 51 && c === 100) ||
+    (a === 203 && b === 0 && c === 113) ||
+    a >= 224
+  );
+}
+
+/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail allowed), or undefined. */
+function ipv6Of(name: string): number[] | undefined {
+  let text = name.split('%')[0] ?? '';
+  const tail = /:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(text);
+  if (tail?.[1]) {
+    const [w = 0, x = 0, y = 0, z = 0] = ipv4Of(tail[1]) ?? [];
+    text = `${text.slice(0, -tail[1].length)}${((w << 8) | x).toString(16)}:${((y << 8) | z).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (half: string | undefined) => (half ? half.split(':') : []);
+  const head = part(halves[0]);
+  const rest = part(halves[1]);
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...Array(halves.length === 1 ? 0 : missing).fill('0'), ...rest];
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return undefined;
+  return groups.map((group) => Number.parseInt(group, 16));
 }
 
 /** A scheduler's own destinations, replacing its boards' (`DestinationStore`). */

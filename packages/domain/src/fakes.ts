@@ -12,6 +12,7 @@ import { NotifierError, ValidationError } from './errors.ts';
 import type { HeartbeatEvent, HistoryRow, OrderKey, QueueMessage, StatusEvent } from './events.ts';
 import { decideHeartbeat, decideStatus, recordWithStatus, validateQueueMessage } from './events.ts';
 import type { IdempotencyRecord } from './idempotency.ts';
+import type { BoxPointer } from './incident-box.ts';
 import type { IncidentRecord } from './incidents.ts';
 import type {
   ApplyResult,
@@ -656,7 +657,7 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
 /** Incidents in memory: the same rules as the DynamoDB store (`IncidentStore`). */
 export function createMemoryIncidentStore(): IncidentStore {
   const boxes = new Map<string, VersionedBox>();
-  const pointers = new Map<string, { at: string; oldest?: string }>();
+  const pointers = new Map<string, BoxPointer>();
   const incidents = new Map<string, { incident: IncidentRecord; version: number }>();
   return {
     async box(schedulerId) {
@@ -668,8 +669,8 @@ export function createMemoryIncidentStore(): IncidentStore {
       boxes.set(schedulerId, { box: structuredClone(box), version: expectedVersion + 1 });
       return true;
     },
-    async schedule(schedulerId, at, oldest) {
-      pointers.set(schedulerId, { at, ...(oldest === undefined ? {} : { oldest }) });
+    async schedule(schedulerId, pointer) {
+      pointers.set(schedulerId, { ...pointer });
     },
     async unschedule(schedulerId) {
       pointers.delete(schedulerId);

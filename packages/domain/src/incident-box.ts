@@ -18,6 +18,7 @@ import type { IncidentRoute } from './boards.ts';
 import { IncidentRouteSchema } from './boards.ts';
 import type { Destination } from './destinations.ts';
 import {
+  canonicalOf,
   DestinationSchema,
   MAX_INCIDENT_DESTINATIONS,
   TransitionSchema,
@@ -67,9 +68,12 @@ export const IncidentContextSchema = Type.Object({
    * when it opened, docs/boards.md). Absent: the notifier's own channel, one thread.
    */
   routes: Type.Optional(Type.Array(IncidentRouteSchema)),
+  /** As stored: the keys of its destinations in the box's `destination_table`, in order. */
+  destination_keys: Type.Optional(Type.Array(Type.String())),
   /**
    * The PagerDuty, Opsgenie and webhook destinations of its transitions, as configured
-   * when it opened (docs/destinations.md), secrets included: the box is never shown.
+   * when it opened (docs/destinations.md): what the worker gives `withStep`. The box
+   * keeps each destination once, in `destination_table`, and the context its keys.
    */
   destinations: Type.Optional(
     Type.Array(DestinationSchema, { maxItems: MAX_INCIDENT_DESTINATIONS }),
@@ -116,7 +120,7 @@ export const DestinationEntrySchema = Type.Object({
   seq: Type.Integer({ minimum: 1 }),
   /** The incident as this transition left it. */
   incident: IncidentSchema,
-  /** Its index in the incident's `context.destinations`. */
+  /** Its index in the incident's `context.destination_keys`. */
   destination: Type.Integer({ minimum: 0 }),
   transition: TransitionSchema,
   created_at: Type.String(),
@@ -165,6 +169,12 @@ export const IncidentBoxSchema = Type.Object({
   incidents: Type.Optional(Type.Record(Type.String(), IncidentSchema)),
   /** What the incidents still owe their destinations, in order (`DestinationEntry`). */
   destination_outbox: Type.Optional(Type.Array(DestinationEntrySchema)),
+  /**
+   * The destinations of the incidents that may still owe them something (the open one,
+   * those with entries), each once, by key; secrets included: the box is never shown,
+   * and a destination leaves it with the last incident that needs it.
+   */
+  destination_table: Type.Optional(Type.Record(Type.String(), DestinationSchema)),
 });
 export type IncidentBox = Static<typeof IncidentBoxSchema>;
 
@@ -248,10 +258,11 @@ export function withStep(
   context: IncidentContext,
   now: string,
   remindAfterMs: number | null,
-): { box: IncidentBox; dropped: number } {
+): { box: IncidentBox; dropped: number; shed: ShedDelivery[] } {
   let seq = box.next_seq;
   const entries: OutboxEntry[] = [...box.outbox];
   const owed: DestinationEntry[] = [...(box.destination_outbox ?? [])];
+  let table = box.destination_table ?? {};
   let contexts = box.contexts;
   let remind = box.remind;
   let incidents = box.incidents ?? {};
@@ -259,7 +270,9 @@ export function withStep(
     const id = effect.incident.incident_id;
     incidents = { ...incidents, [id]: effect.incident };
     if (effect.type === 'open') {
-      contexts = { ...contexts, [id]: boundedContext(context) };
+      const interned = internDestinations(boundedContext(context), table);
+      table = interned.table;
+      contexts = { ...contexts, [id]: interned.context };
       const openedMs = parseTimestamp(effect.incident.opened_at) ?? 0;
       remind =
         remindAfterMs === null
@@ -272,9 +285,9 @@ export function withStep(
       if (remind?.incident_id === id) remind = null;
     }
     const transition = transitionOf(effect);
-    const destinations = contexts[id]?.destinations ?? [];
+    const keys = contexts[id]?.destination_keys ?? [];
     if (transition !== undefined) {
-      for (let index = 0; index < destinations.length; index += 1) {
+      for (let index = 0; index < keys.length; index += 1) {
         owed.push({
           seq,
           incident: effect.incident,
@@ -335,19 +348,20 @@ export function withStep(
   if (head && first && first.seq !== head.seq && first.next_attempt_at < head.next_attempt_at) {
     entries[0] = { ...first, next_attempt_at: head.next_attempt_at };
   }
-  const shed = shedDestinationEntries(owed);
-  dropped += shed.dropped;
+  const openId = step.tracker.open?.incident_id;
+  const shed = shedDestinationEntries(owed, openId);
   const live = new Set([
     ...entries.map((entry) => entry.incident.incident_id),
     ...shed.entries.map((entry) => entry.incident.incident_id),
-    ...(step.tracker.open ? [step.tracker.open.incident_id] : []),
+    ...(openId ? [openId] : []),
   ]);
+  const kept = withDestinationsOf(remembered(contexts, live), table, shed.entries, openId);
   return {
     box: {
       ...box,
       tracker: step.tracker,
       outbox: entries,
-      contexts: remembered(contexts, live),
+      contexts: kept.contexts,
       refs: remembered(box.refs, live),
       ...(box.channel_refs && { channel_refs: remembered(box.channel_refs, live) }),
       incidents: remembered(incidents, live),
@@ -356,39 +370,143 @@ export function withStep(
       ...(shed.entries.length > 0 || box.destination_outbox
         ? { destination_outbox: shed.entries }
         : {}),
+      ...(Object.keys(kept.table).length > 0 || box.destination_table
+        ? { destination_table: kept.table }
+        : {}),
     },
     dropped,
+    shed: shed.dropped.map((entry) => {
+      const key = contexts[entry.incident.incident_id]?.destination_keys?.[entry.destination];
+      return {
+        incident_id: entry.incident.incident_id,
+        transition: entry.transition,
+        destination_type: (key === undefined ? undefined : table[key])?.type ?? 'webhook',
+      };
+    }),
+  };
+}
+
+/** A delivery a full box gave up on before trying it (`withStep`). */
+export type ShedDelivery = {
+  incident_id: string;
+  transition: DestinationEntry['transition'];
+  destination_type: Destination['type'];
+};
+
+/**
+ * The context as stored: its destinations moved into the box's table (an equal one
+ * already there is reused, else a new key is taken), the context keeping their keys.
+ */
+function internDestinations(
+  context: IncidentContext,
+  table: Record<string, Destination>,
+): { context: IncidentContext; table: Record<string, Destination> } {
+  const { destinations, ...rest } = context;
+  if (!destinations || destinations.length === 0) return { context: rest, table };
+  const next = { ...table };
+  const byValue = new Map(Object.entries(next).map(([key, value]) => [canonicalOf(value), key]));
+  let fresh = Math.max(0, ...Object.keys(next).map((key) => Number(key.slice(1)) || 0));
+  const keys = destinations.map((destination) => {
+    const known = byValue.get(canonicalOf(destination));
+    if (known !== undefined) return known;
+    fresh += 1;
+    const key = `d${fresh}`;
+    next[key] = destination;
+    byValue.set(canonicalOf(destination), key);
+    return key;
+  });
+  return { context: { ...rest, destination_keys: keys }, table: next };
+}
+
+/**
+ * The contexts and table after pruning: only the open incident and incidents with entries
+ * still owed keep their destination keys, and the table only the destinations they name,
+ * so a secret leaves the box when the last incident needing it is done.
+ */
+function withDestinationsOf(
+  contexts: Record<string, IncidentContext>,
+  table: Record<string, Destination>,
+  owed: readonly DestinationEntry[],
+  openId: string | undefined,
+): { contexts: Record<string, IncidentContext>; table: Record<string, Destination> } {
+  const needing = new Set(owed.map((entry) => entry.incident.incident_id));
+  if (openId) needing.add(openId);
+  const used = new Set<string>();
+  const next: Record<string, IncidentContext> = {};
+  for (const [id, context] of Object.entries(contexts)) {
+    if (needing.has(id) || context.destination_keys === undefined) {
+      for (const key of context.destination_keys ?? []) used.add(key);
+      next[id] = context;
+    } else {
+      const { destination_keys: _gone, ...rest } = context;
+      next[id] = rest;
+    }
+  }
+  return {
+    contexts: next,
+    table: Object.fromEntries(Object.entries(table).filter(([key]) => used.has(key))),
   };
 }
 
 /** Destination entries a box keeps at most. */
-export const MAX_DESTINATION_ENTRIES = 100;
+export const MAX_DESTINATION_ENTRIES = 60;
+/** Incidents a box keeps destination entries of at most (besides the open one). */
+const MAX_OWING_INCIDENTS = 10;
 
 /**
- * The destination entries within `MAX_DESTINATION_ENTRIES`: past it (a flapping job
- * during a long pager outage), whole lanes whose opening never got through go first,
- * oldest first — a destination that never heard of an incident needs none of its
- * follow-ups — then the oldest entries whatever they are (the item must stay storable).
+ * The destination entries within `MAX_DESTINATION_ENTRIES` and `MAX_OWING_INCIDENTS` (a
+ * flapping job during a long pager outage; the item must stay storable). Whole lanes go,
+ * never the open incident's, never a claimed entry's: first those of resolved incidents
+ * whose opening never got out (their destination never heard of them), oldest first;
+ * then the oldest incidents' lanes whatever they hold. `dropped`: the entries shed.
  */
-function shedDestinationEntries(entries: DestinationEntry[]): {
-  entries: DestinationEntry[];
-  dropped: number;
-} {
+function shedDestinationEntries(
+  entries: DestinationEntry[],
+  openId: string | undefined,
+): { entries: DestinationEntry[]; dropped: DestinationEntry[] } {
   let kept = entries;
-  while (kept.length > MAX_DESTINATION_ENTRIES) {
-    const unheard = laneHeads(kept).find(
-      (entry) => entry.transition === 'opened' && entry.claim === undefined,
+  const incidentsOf = (list: readonly DestinationEntry[]) =>
+    new Set(list.map((entry) => entry.incident.incident_id));
+  const over = () =>
+    kept.length > MAX_DESTINATION_ENTRIES ||
+    [...incidentsOf(kept)].filter((id) => id !== openId).length > MAX_OWING_INCIDENTS;
+  while (over()) {
+    const sheddable = (entry: DestinationEntry) =>
+      entry.incident.incident_id !== openId &&
+      !kept.some((item) => laneOf(item) === laneOf(entry) && item.claim !== undefined);
+    const heads = laneHeads(kept).filter(sheddable);
+    const unheard = heads.find(
+      (entry) =>
+        entry.transition === 'opened' &&
+        kept.some((item) => laneOf(item) === laneOf(entry) && item.transition === 'resolved'),
     );
-    if (unheard) {
-      const lane = laneOf(unheard);
-      kept = kept.filter((entry) => laneOf(entry) !== lane);
-      continue;
-    }
-    const oldest = kept.findIndex((entry) => entry.claim === undefined);
-    if (oldest < 0) break;
-    kept = kept.filter((_, index) => index !== oldest);
+    const victim = unheard ?? heads[0];
+    if (!victim) break;
+    // The oldest incident goes whole when it is the one shed for age; an unheard lane alone.
+    const gone = unheard
+      ? (entry: DestinationEntry) => laneOf(entry) === laneOf(victim)
+      : (entry: DestinationEntry) =>
+          entry.incident.incident_id === victim.incident.incident_id && sheddable(entry);
+    kept = kept.filter((entry) => !gone(entry));
   }
-  return { entries: kept, dropped: entries.length - kept.length };
+  const left = new Set(kept);
+  return { entries: kept, dropped: entries.filter((entry) => !left.has(entry)) };
+}
+
+/** The box with `entries` as its destination outbox, its contexts and table pruned to them. */
+function withOwed(box: IncidentBox, entries: DestinationEntry[]): IncidentBox {
+  const kept = withDestinationsOf(
+    box.contexts,
+    box.destination_table ?? {},
+    entries,
+    box.tracker.open?.incident_id,
+  );
+  return {
+    ...box,
+    destination_outbox: entries,
+    contexts: kept.contexts,
+    ...(box.destination_table ? { destination_table: kept.table } : {}),
+  };
 }
 
 /** The lane of an entry: its incident and destination. */
@@ -416,7 +534,8 @@ function destinationDueAt(entry: DestinationEntry): string {
 
 /** The destination of an entry, from its incident's context (undefined: forgotten). */
 export function destinationOf(box: IncidentBox, entry: DestinationEntry): Destination | undefined {
-  return box.contexts[entry.incident.incident_id]?.destinations?.[entry.destination];
+  const key = box.contexts[entry.incident.incident_id]?.destination_keys?.[entry.destination];
+  return key === undefined ? undefined : box.destination_table?.[key];
 }
 
 /** What a sender does next with a box's destination entries (`nextDestinationStep`). */
@@ -474,7 +593,7 @@ export function nextDestinationStep(
     return next;
   });
   if (claimed.length === 0 && expired.length === 0) return undefined;
-  return { box: { ...box, destination_outbox: entries }, claimed, resent, expired };
+  return { box: withOwed(box, entries), claimed, resent, expired };
 }
 
 /** How one destination delivery went. */
@@ -514,7 +633,7 @@ export function settleDestinations(
       });
     }
   }
-  return changed ? { ...box, destination_outbox: next } : undefined;
+  return changed ? withOwed(box, next) : undefined;
 }
 
 /** When the oldest transition still owed to a destination was queued; undefined: none. */
@@ -561,14 +680,19 @@ function withRootRef(
   };
 }
 
-/** When the box next needs a deliverer: its first entry, or its reminder; else never. */
+/**
+ * When the box next needs a deliverer: its first Slack entry, its reminder, or the first
+ * due of its destination lanes; else never.
+ */
 export function nextDueAt(box: IncidentBox): string | undefined {
-  const times = [
-    box.outbox[0]?.next_attempt_at,
-    box.remind?.at,
-    ...laneHeads(box.destination_outbox ?? []).map(destinationDueAt),
-  ].filter((at): at is string => at !== undefined);
-  return times.sort()[0];
+  const times = [slackDueAt(box), ...laneHeads(box.destination_outbox ?? []).map(destinationDueAt)];
+  return times.filter((at): at is string => at !== undefined).sort()[0];
+}
+
+/** When Slack's part of the box is next due: its first entry, or its reminder. */
+function slackDueAt(box: IncidentBox): string | undefined {
+  const times = [box.outbox[0]?.next_attempt_at, box.remind?.at];
+  return times.filter((at): at is string => at !== undefined).sort()[0];
 }
 
 /** What a deliverer does next with a box (`nextDeliveryStep`). */
@@ -716,9 +840,28 @@ export function settleDelivery(
 
 /** The outbox pointer of a box, as stored: when it next needs a deliverer. */
 export const BoxPointerSchema = Type.Object({
+  /** When the box next needs a deliverer (`nextDueAt`). */
   at: Type.String(),
+  /** With destination entries: when the oldest of them was queued (the age metric). */
   oldest: Type.Optional(Type.String()),
+  /** With destination entries: when Slack's part next is due; absent, Slack owes nothing. */
+  slack_at: Type.Optional(Type.String()),
 });
+export type BoxPointer = Static<typeof BoxPointerSchema>;
+
+/**
+ * The outbox pointer a box needs, or undefined when it owes nothing. A box owing its
+ * destinations says apart when Slack's part is due, so the Slack pass does not spend
+ * itself on boxes waiting for a pager, nor the reverse.
+ */
+export function pointerOf(box: IncidentBox): BoxPointer | undefined {
+  const at = nextDueAt(box);
+  if (at === undefined) return undefined;
+  const oldest = oldestUndeliveredAt(box);
+  if (oldest === undefined) return { at };
+  const slack = slackDueAt(box);
+  return { at, oldest, ...(slack === undefined ? {} : { slack_at: slack }) };
+}
 
 /** What `applyIncidentSignal` needs. */
 export type ApplySignalDeps = {
@@ -767,7 +910,12 @@ export function incidentRecordOf(box: IncidentBox, incident: Incident): Incident
 export async function applyIncidentSignal(
   deps: ApplySignalDeps,
   input: SignalInput,
-): Promise<{ effects: IncidentEffect[]; dropped: number; owed: boolean }> {
+): Promise<{
+  effects: IncidentEffect[];
+  dropped: number;
+  owed: boolean;
+  shed: ShedDelivery[];
+}> {
   for (let round = 0; round < MAX_SIGNAL_ROUNDS; round += 1) {
     const now = deps.clock.now().toISOString();
     const found = await deps.store.box(input.schedulerId, now);
@@ -779,31 +927,33 @@ export async function applyIncidentSignal(
       // again (an older copy never overwrites a newer one), and what the box still owes
       // is said to be owed, so the caller delivers it.
       const again = found !== undefined && takenBefore(box, input.signal);
-      if (!again) return { effects: [], dropped: 0, owed: false };
-      const due = nextDueAt(box);
-      if (due !== undefined) {
-        await deps.store.schedule(input.schedulerId, due, oldestUndeliveredAt(box));
-      }
+      if (!again) return { effects: [], dropped: 0, owed: false, shed: [] };
+      const pointer = pointerOf(box);
+      if (pointer) await deps.store.schedule(input.schedulerId, pointer);
       await project(deps, box, incidentsIn(box), now);
-      return { effects: [], dropped: 0, owed: due !== undefined };
+      return { effects: [], dropped: 0, owed: pointer !== undefined, shed: [] };
     }
     const next = withStep(box, step, input.context, now, deps.remindAfterMs);
-    const due = nextDueAt(next.box);
-    const oldest = oldestUndeliveredAt(next.box);
-    if (due !== undefined) await deps.store.schedule(input.schedulerId, due, oldest);
+    const pointer = pointerOf(next.box);
+    if (pointer) await deps.store.schedule(input.schedulerId, pointer);
     if (!(await deps.store.saveBox(input.schedulerId, next.box, found?.version ?? 0, now))) {
       continue;
     }
     // Again after the box: a deliverer that read the box before it, found nothing to do
     // and dropped the pointer meanwhile does not leave this box unfound.
-    if (due !== undefined) await deps.store.schedule(input.schedulerId, due, oldest);
+    if (pointer) await deps.store.schedule(input.schedulerId, pointer);
     await project(
       deps,
       next.box,
       step.effects.map((effect) => effect.incident),
       now,
     );
-    return { effects: step.effects, dropped: next.dropped, owed: step.effects.length > 0 };
+    return {
+      effects: step.effects,
+      dropped: next.dropped,
+      owed: step.effects.length > 0,
+      shed: next.shed,
+    };
   }
   throw new Error(`the incidents of ${input.schedulerId} kept changing while a signal was applied`);
 }

@@ -8,7 +8,7 @@ import type { Board } from './boards.ts';
 import type { DeliveryAttempt, DestinationOverride } from './destinations.ts';
 import type { EodMarker, Night } from './eod-runs.ts';
 import type { IdempotencyRecord } from './idempotency.ts';
-import type { IncidentBox } from './incident-box.ts';
+import type { BoxPointer, IncidentBox } from './incident-box.ts';
 import type { IncidentRecord } from './incidents.ts';
 import type { MessageRef } from './ports.ts';
 
@@ -116,11 +116,8 @@ export type IdempotencyStore = {
 /** A scheduler's incident box as read, with the version a compare-and-set must name. */
 export type VersionedBox = { box: IncidentBox; version: number };
 
-/**
- * The outbox pointer of a box with something to deliver, and when; `oldest`: when the
- * oldest transition it still owes a destination was queued (the age metric).
- */
-export type ScheduledBox = { schedulerId: string; at: string; oldest?: string };
+/** The outbox pointer of a box with something to deliver (`BoxPointer`), by scheduler. */
+export type ScheduledBox = BoxPointer & { schedulerId: string };
 
 /** Which incidents to list: newest first, a page of `limit`, after the cursor `before`. */
 export type IncidentQuery = { limit: number; before?: string };
@@ -146,8 +143,8 @@ export type IncidentStore = {
     expectedVersion: number,
     now: string,
   ): Promise<boolean>;
-  /** Sets the outbox pointer of a box (a hint: the box is the truth). */
-  schedule(schedulerId: string, at: string, oldest?: string): Promise<void>;
+  /** Sets the outbox pointer of a box (`pointerOf`; a hint: the box is the truth). */
+  schedule(schedulerId: string, pointer: BoxPointer): Promise<void>;
   /** Drops the outbox pointer of a box, if any. */
   unschedule(schedulerId: string): Promise<void>;
   /** Every outbox pointer. */

@@ -15,6 +15,12 @@ export const REDACTED_PATHS = [
   '*.token',
   '*.password',
   '*.secret',
+  // Destinations (docs/destinations.md): never logged on purpose; redacted if one slips in.
+  'routing_key',
+  '*.routing_key',
+  '*.api_key',
+  'destination.url',
+  '*.destination.url',
   'req.headers["x-api-key"]',
   'req.headers.authorization',
   'req.headers["x-slack-signature"]',

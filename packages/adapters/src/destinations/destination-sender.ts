@@ -106,18 +106,31 @@ export function createDestinationSender(options: DestinationSenderOptions = {}):
               ...headers,
             },
             timeout: timeoutMs,
-            ...(guard ? { lookup: publicOnlyLookup } : {}),
+            // A guarded request gets a socket of its own, looked up and checked: never one
+            // kept alive from another request to the same host.
+            ...(guard ? { lookup: publicOnlyLookup, agent: false } : {}),
           },
           (response) => {
+            const status = response.statusCode ?? 0;
+            // A 2xx is delivered whatever its body does: it is not read at all.
+            if (status >= 200 && status < 300) {
+              resolve({ response, text: '' });
+              response.destroy();
+              return;
+            }
             const chunks: Buffer[] = [];
             let size = 0;
+            const done = () => resolve({ response, text: Buffer.concat(chunks).toString('utf8') });
             response.on('data', (chunk: Buffer) => {
-              if (size < MAX_ANSWER_BYTES) chunks.push(chunk);
+              chunks.push(chunk);
               size += chunk.length;
+              // Enough to quote: the rest is not waited for.
+              if (size >= MAX_ANSWER_BYTES) {
+                done();
+                response.destroy();
+              }
             });
-            response.on('end', () =>
-              resolve({ response, text: Buffer.concat(chunks).toString('utf8') }),
-            );
+            response.on('end', done);
             response.on('error', reject);
           },
         );

@@ -29,7 +29,7 @@ export function createDynamoDeliveryLogStore(
     async list(incidentId, now, limit = 1_000) {
       // The log is for reading: a line this version cannot read is left out, not an error.
       const lines = [];
-      for (const item of await table.list(`delivery#${incidentId}`, now)) {
+      for (const item of await table.list(`delivery#${incidentId}`, now, limit)) {
         try {
           lines.push(readAttempt(item));
         } catch {

@@ -1,7 +1,7 @@
 /**
  * The `IncidentStore` on the state table. This file alone builds its keys:
  *   incident-box    / scheduler id                the box (data: IncidentBox, version)
- *   incident-outbox / scheduler id                its outbox pointer (data: at, oldest?)
+ *   incident-outbox / scheduler id                its outbox pointer (data: BoxPointer)
  *   incident        / incident id                 the projection the api reads (version)
  *   incident-list   / <opened_at>#<incident id>   the same, in the order the api lists
  */
@@ -80,13 +80,13 @@ export function createDynamoIncidentStore(
         ':now': epochSeconds(now),
       });
     },
-    async schedule(schedulerId, at, oldest) {
+    async schedule(schedulerId, pointer) {
       await table.put({
         pk: OUTBOX,
         sk: schedulerId,
-        data: { at, ...(oldest === undefined ? {} : { oldest }) },
+        data: { ...pointer },
         // A hint for the retry pass; the box is re-read before anything is done.
-        expires_at: epochSeconds(at) + 7 * DAY_SECONDS,
+        expires_at: epochSeconds(pointer.at) + 7 * DAY_SECONDS,
       });
     },
     async unschedule(schedulerId) {
@@ -97,11 +97,7 @@ export function createDynamoIncidentStore(
       return (await table.list(OUTBOX, now)).map((item) => {
         const data: unknown = item.data;
         if (!pointer.check(data)) return { schedulerId: item.sk, at: '' };
-        return {
-          schedulerId: item.sk,
-          at: data.at,
-          ...(data.oldest === undefined ? {} : { oldest: data.oldest }),
-        };
+        return { ...data, schedulerId: item.sk };
       });
     },
     async saveIncident(incident, version, now) {

@@ -94,9 +94,14 @@ export function stateTable(client: DynamoDBDocumentClient, tableName: string) {
       return item && item.expires_at >= epochSeconds(now) ? item : undefined;
     },
 
-    /** Every live item of a partition, by `sk`. */
-    async list(pk: string, now: string): Promise<StateTableItem[]> {
+    /** Every live item of a partition, by `sk` (the first `limit` of them, when given). */
+    async list(
+      pk: string,
+      now: string,
+      limit = Number.POSITIVE_INFINITY,
+    ): Promise<StateTableItem[]> {
       const items: StateTableItem[] = [];
+      const nowSeconds = epochSeconds(now);
       const pages = paginateQuery(
         { client },
         {
@@ -108,11 +113,14 @@ export function stateTable(client: DynamoDBDocumentClient, tableName: string) {
       );
       await dynamo('Query', async () => {
         for await (const page of pages) {
-          for (const item of page.Items ?? []) items.push(toItem(item));
+          for (const item of page.Items ?? []) {
+            const read = toItem(item);
+            if (read.expires_at >= nowSeconds) items.push(read);
+          }
+          if (items.length >= limit) break;
         }
       });
-      const nowSeconds = epochSeconds(now);
-      return items.filter((item) => item.expires_at >= nowSeconds);
+      return items.slice(0, limit);
     },
 
     /** Live items of a partition newest first (by `sk`), up to `limit`, below `before`. */
