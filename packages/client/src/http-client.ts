@@ -9,10 +9,13 @@ import { randomUUID } from 'node:crypto';
 import type {
   BoardInput,
   BoardView,
+  DeliveryAttempt,
+  Destination,
   HistoryEntry,
   IncidentRecord,
   PauseBody,
   Registration,
+  SchedulerDestinations,
   SchedulerRecord,
   Status,
 } from '@schedmon/domain';
@@ -188,6 +191,33 @@ export type SchedmonClient<Throws extends boolean = false> = {
     incidentId: string,
     options?: AcknowledgeOptions,
   ): Promise<Returned<IncidentRecord, Throws>>;
+  /** Every attempt to deliver the incident's transitions to its destinations. */
+  incidentDeliveries(
+    incidentId: string,
+    options?: CallOptions,
+  ): Promise<Returned<DeliveryAttempt[], Throws>>;
+  /**
+   * A scheduler's own destinations, by fingerprint (`HTTP_ERROR` 404 when it has none:
+   * its boards' apply); `admin` scope.
+   */
+  getSchedulerDestinations(
+    schedulerId: string,
+    options?: CallOptions,
+  ): Promise<Returned<SchedulerDestinations, Throws>>;
+  /**
+   * Gives a scheduler its own destinations, replacing its boards' for the incidents it
+   * opens from then on (`[]`: none); `admin` scope. Safe to retry.
+   */
+  putSchedulerDestinations(
+    schedulerId: string,
+    destinations: Destination[],
+    options?: CallOptions,
+  ): Promise<Returned<SchedulerDestinations, Throws>>;
+  /** Drops a scheduler's own destinations: its boards' apply again; `admin` scope. */
+  deleteSchedulerDestinations(
+    schedulerId: string,
+    options?: CallOptions,
+  ): Promise<Returned<SchedulerDestinations, Throws>>;
   /** The stored boards, by id (docs/boards.md); needs the `admin` scope. */
   listBoards(options?: CallOptions): Promise<Returned<BoardView[], Throws>>;
   /** One stored board (`HTTP_ERROR` with status 404 when there is none); `admin` scope. */
@@ -326,6 +356,13 @@ function boardListOf(body: unknown): ReturnType<Reader<BoardView[]>> {
   if (!Array.isArray(boards))
     return { ok: false, problem: 'with a body that holds no boards list' };
   return { ok: true, value: boards as BoardView[] };
+}
+
+function deliveryListOf(body: unknown): ReturnType<Reader<DeliveryAttempt[]>> {
+  const deliveries = (body as { deliveries?: unknown } | null | undefined)?.deliveries;
+  if (!Array.isArray(deliveries))
+    return { ok: false, problem: 'with a body that holds no deliveries list' };
+  return { ok: true, value: deliveries as DeliveryAttempt[] };
 }
 
 /** The incidents list's `{ incidents }` answer and its Link header as a page. */
@@ -671,6 +708,22 @@ export function createSchedmonClient<Throws extends boolean = false>(
       call({ route: 'incident', id: incidentId, signal: callOptions.signal }),
     acknowledgeIncident: (incidentId, { signal, ...body } = {}) =>
       call({ route: 'acknowledgeIncident', id: incidentId, body, signal }),
+    incidentDeliveries: (incidentId, callOptions = {}) =>
+      call(
+        { route: 'listIncidentDeliveries', id: incidentId, signal: callOptions.signal },
+        deliveryListOf,
+      ),
+    getSchedulerDestinations: (schedulerId, callOptions = {}) =>
+      call({ route: 'getSchedulerDestinations', id: schedulerId, signal: callOptions.signal }),
+    putSchedulerDestinations: (schedulerId, destinations, callOptions = {}) =>
+      call({
+        route: 'putSchedulerDestinations',
+        id: schedulerId,
+        body: { destinations },
+        signal: callOptions.signal,
+      }),
+    deleteSchedulerDestinations: (schedulerId, callOptions = {}) =>
+      call({ route: 'deleteSchedulerDestinations', id: schedulerId, signal: callOptions.signal }),
     listBoards: (callOptions = {}) =>
       call({ route: 'listBoards', signal: callOptions.signal }, boardListOf),
     getBoard: (boardId, callOptions = {}) =>

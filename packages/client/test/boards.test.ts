@@ -223,6 +223,38 @@ describe('schedmon boards against the running stack', () => {
     },
   );
 
+  it("sets, reads and drops a scheduler's own destinations, never reading a secret back", async () => {
+    const registered = await stack.client.register({
+      scheduler_id: 'client-own-destinations',
+      service_name: 'Client',
+      job_name: 'Destinations',
+    });
+    expect(registered.ok).toBe(true);
+    const secret = 'whsec-client-0123456789';
+    const put = await stack.client.putSchedulerDestinations('client-own-destinations', [
+      { type: 'webhook', url: 'https://hooks.example.com/in/T0KEN', secret },
+    ]);
+    if (!put.ok) throw put.error;
+    expect(put.value.destinations).toEqual([
+      {
+        type: 'webhook',
+        fingerprint: expect.stringMatching(/^webhook:[0-9a-f]{12}$/),
+        origin: 'https://hooks.example.com',
+      },
+    ]);
+    const read = await stack.client.getSchedulerDestinations('client-own-destinations');
+    if (!read.ok) throw read.error;
+    expect(JSON.stringify(read.value)).not.toContain(secret);
+    expect(JSON.stringify(read.value)).not.toContain('T0KEN');
+    expect((await stack.client.deleteSchedulerDestinations('client-own-destinations')).ok).toBe(
+      true,
+    );
+    const gone = await stack.client.getSchedulerDestinations('client-own-destinations');
+    expect(gone.ok ? 200 : gone.error.status).toBe(404);
+    const none = await stack.client.incidentDeliveries('client-own-destinations#no-such-event');
+    expect(none.ok ? 200 : none.error.status).toBe(404);
+  });
+
   it('lists and deletes boards', async () => {
     const list = await cli(['boards', 'list']);
     expect(list.code).toBe(0);

@@ -310,3 +310,21 @@ export const DeliveryAttemptSchema = Type.Object({
   resent: Type.Boolean(),
 });
 export type DeliveryAttempt = Static<typeof DeliveryAttemptSchema>;
+
+/** The body of `PUT /api/v1/schedulers/{id}/destinations`. */
+export const SchedulerDestinationsInputSchema = Type.Object(
+  { destinations: DestinationListSchema },
+  { additionalProperties: false },
+);
+export type SchedulerDestinationsInput = Static<typeof SchedulerDestinationsInputSchema>;
+
+/** A scheduler's own destinations as the api returns them: by fingerprint. */
+export const SchedulerDestinationsSchema = Type.Object({
+  scheduler_id: Type.String(),
+  destinations: Type.Array(DestinationViewSchema),
+  updated_at: Type.String(),
+});
+export type SchedulerDestinations = Static<typeof SchedulerDestinationsSchema>;
+
+/** The answer of `GET /api/v1/incidents/{id}/deliveries`. */
+export const DeliveryListSchema = Type.Object({ deliveries: Type.Array(DeliveryAttemptSchema) });

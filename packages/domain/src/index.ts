@@ -48,6 +48,7 @@ export {
 export {
   type DeliveryAttempt,
   DeliveryAttemptSchema,
+  DeliveryListSchema,
   type DeliveryOutcome,
   type Destination,
   DestinationListSchema,
@@ -59,6 +60,10 @@ export {
   destinationProblems,
   destinationView,
   isPrivateHost,
+  type SchedulerDestinations,
+  type SchedulerDestinationsInput,
+  SchedulerDestinationsInputSchema,
+  SchedulerDestinationsSchema,
   type Transition,
 } from './destinations.ts';
 export {

@@ -13,12 +13,12 @@ import type {
   SchedulerStore,
 } from '@schedmon/domain';
 import {
-  DestinationListSchema,
-  DestinationViewSchema,
   destinationProblems,
   destinationView,
   formatTimestamp,
   isArchived,
+  SchedulerDestinationsInputSchema,
+  SchedulerDestinationsSchema,
   SchedulerIdSchema,
   ValidationError,
 } from '@schedmon/domain';
@@ -39,17 +39,6 @@ export type DestinationRoutesDeps = {
 };
 
 const ParamsSchema = Type.Object({ id: SchedulerIdSchema });
-
-const DestinationsBodySchema = Type.Object(
-  { destinations: DestinationListSchema },
-  { additionalProperties: false },
-);
-
-const DestinationsViewSchema = Type.Object({
-  scheduler_id: Type.String(),
-  destinations: Type.Array(DestinationViewSchema),
-  updated_at: Type.String(),
-});
 
 // The scope is checked before the body is: a key without `admin` learns nothing from a 400.
 const needsAdmin = (what: string) => ({
@@ -79,7 +68,7 @@ export async function destinationRoutes(app: FastifyInstance, deps: DestinationR
         tags: ['destinations'],
         security,
         params: ParamsSchema,
-        response: { 200: DestinationsViewSchema, ...errors(400, 401, 403, 404, 429, 503) },
+        response: { 200: SchedulerDestinationsSchema, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
     async (request) => {
@@ -101,10 +90,10 @@ export async function destinationRoutes(app: FastifyInstance, deps: DestinationR
         tags: ['destinations'],
         security,
         params: ParamsSchema,
-        body: DestinationsBodySchema,
+        body: SchedulerDestinationsInputSchema,
         response: {
-          200: DestinationsViewSchema,
-          201: DestinationsViewSchema,
+          200: SchedulerDestinationsSchema,
+          201: SchedulerDestinationsSchema,
           ...errors(400, 401, 403, 404, 429, 503),
         },
       },
@@ -142,7 +131,7 @@ export async function destinationRoutes(app: FastifyInstance, deps: DestinationR
         tags: ['destinations'],
         security,
         params: ParamsSchema,
-        response: { 200: DestinationsViewSchema, ...errors(400, 401, 403, 404, 429, 503) },
+        response: { 200: SchedulerDestinationsSchema, ...errors(400, 401, 403, 404, 429, 503) },
       },
     },
     async (request) => {

@@ -13,7 +13,7 @@ import type {
 } from '@schedmon/domain';
 import {
   CursorSchema,
-  DeliveryAttemptSchema,
+  DeliveryListSchema,
   EventIdSchema,
   formatTimestamp,
   IncidentRecordSchema,
@@ -41,8 +41,6 @@ export type IncidentRoutesDeps = BoardLookup & {
   /** Every attempt to deliver an incident's transitions to its destinations. */
   deliveries: DeliveryLogStore;
 };
-
-const DeliveryListSchema = Type.Object({ deliveries: Type.Array(DeliveryAttemptSchema) });
 
 // An incident id is `<scheduler id>#<event id>` (`incidentIdOf`), each part by its own rule.
 const inner = (pattern: string | undefined) =>
