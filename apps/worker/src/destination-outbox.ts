@@ -294,10 +294,13 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
       deps.onOldest?.(
         oldest === undefined ? undefined : Math.max(0, now.getTime() - Date.parse(oldest)),
       );
+      // Only boxes whose lanes are due (a box waiting for Slack alone is the Slack pass's).
       const due = pointers
-        .filter(
-          (pointer) => pointer.oldest !== undefined && !(Date.parse(pointer.at) > now.getTime()),
-        )
+        .flatMap((pointer) => {
+          if (pointer.oldest === undefined) return [];
+          const at = pointer.destinations_at ?? pointer.at;
+          return Date.parse(at) > now.getTime() ? [] : [{ ...pointer, at }];
+        })
         .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
         .slice(0, limit);
       let next = 0;

@@ -306,9 +306,9 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
             );
           }
           if (result.type === 'retry') {
-            // Lost the claim: the box as it is now says what is due.
-            const now = settled || (await store.box(schedulerId, clock.now().toISOString()))?.box;
-            const pointer = now ? pointerOf(now) : { at: result.at };
+            // The box as it is now says what is due (a signal may have come since).
+            const latest = (await store.box(schedulerId, clock.now().toISOString()))?.box;
+            const pointer = latest ? pointerOf(latest) : settled ? pointerOf(settled) : { at: result.at };
             if (pointer) await store.schedule(schedulerId, pointer);
             return 'retry';
           }

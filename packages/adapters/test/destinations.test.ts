@@ -634,6 +634,29 @@ describe('the transport', () => {
     }
   });
 
+  it('judges a refusal by its status even when its body stalls, keeping its Retry-After', async () => {
+    const stall = await startServer((req, res) => {
+      req.resume();
+      const status = req.url === '/slow-429' ? 429 : 400;
+      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '5' });
+      res.write('{"errors":["Invalid');
+      // …and nothing more, ever.
+    });
+    try {
+      const send = sender({ timeoutMs: 3_000 });
+      const refused = await failureOf(
+        send.send(messageOf(webhookDestination(`${stall.url}/slow-400`), 'opened')),
+      );
+      expect(refused).toMatchObject({ retryable: false, status: 400 });
+      const limited = await failureOf(
+        send.send(messageOf(webhookDestination(`${stall.url}/slow-429`), 'opened')),
+      );
+      expect(limited).toMatchObject({ retryable: true, status: 429, retryAfterMs: 5_000 });
+    } finally {
+      await stall.stop();
+    }
+  });
+
   it('takes a 2xx as delivered at once, however slowly or endlessly its body comes', async () => {
     const drip = await startServer((req, res) => {
       req.resume();

@@ -20,6 +20,7 @@ import {
   nextDestinationStep,
   nextDueAt,
   oldestUndeliveredAt,
+  pointerOf,
   settleDestinations,
   withStep,
 } from './incident-box.ts';
@@ -315,6 +316,74 @@ describe('a full box (the item must stay storable)', () => {
     }
   });
 
+  it('never sheds first a lane whose opening was tried: it may have paged, and needs its resolve', () => {
+    let box = boxAfter([failed(0)], [pager]);
+    // The trigger timed out (PagerDuty may have taken it), then the job recovered.
+    const step = nextDestinationStep(box, ms(0), options);
+    if (!step) throw new Error('nothing claimed');
+    box =
+      settleDestinations(
+        step.box,
+        'w1',
+        new Map(
+          step.claimed.map((entry) => [
+            entry.seq,
+            { type: 'retry', at: at(100), error: 'timeout' },
+          ]),
+        ),
+      ) ?? step.box;
+    box = withStep(
+      box,
+      nextIncidentState(box.tracker, 'job', completed(1), policy),
+      contextWith([pager]),
+      at(1),
+      null,
+    ).box;
+    // Then a flood of incidents, never tried (the destination is backing off).
+    for (let minute = 2; minute < 40; minute += 2) {
+      for (const signal of [failed(minute), completed(minute + 1)]) {
+        box = withStep(
+          box,
+          nextIncidentState(box.tracker, 'job', signal, policy),
+          contextWith([pager]),
+          signal.at,
+          null,
+        ).box;
+      }
+    }
+    const first = (box.destination_outbox ?? []).filter(
+      (entry) => entry.incident.incident_id === 'job#f0',
+    );
+    expect(first.map((entry) => entry.transition)).toEqual(['opened', 'resolved']);
+  });
+
+  it('says in the pointer when the lanes are due apart from Slack', () => {
+    const box = boxAfter([failed(1)], [pager]);
+    const step = nextDestinationStep(box, ms(1), options);
+    if (!step) throw new Error('nothing claimed');
+    const settled = settleDestinations(
+      step.box,
+      'w1',
+      new Map(
+        step.claimed.map((entry) => [entry.seq, { type: 'retry', at: at(30), error: 'http 503' }]),
+      ),
+    );
+    if (!settled) throw new Error('nothing settled');
+    // Slack's root is due now; the pager's retry at :30.
+    expect(pointerOf(settled)).toEqual({
+      at: at(1),
+      oldest: at(1),
+      slack_at: at(1),
+      destinations_at: at(30),
+    });
+    expect(pointerOf({ ...settled, outbox: [] })).toEqual({
+      at: at(30),
+      oldest: at(1),
+      destinations_at: at(30),
+    });
+    expect(pointerOf(boxAfter([failed(1)], null))).toEqual({ at: at(1) });
+  });
+
   it('stays far below the 400 KB item limit with ten long destinations and a flapping job', () => {
     const long = Array.from({ length: 10 }, (_, i) => ({
       type: 'webhook' as const,
@@ -427,6 +496,9 @@ describe('destination rules', () => {
     ['203.0.113.9', true],
     ['[fe80::1%eth0]', true],
     ['[1::2::3]', true],
+    ['[::ffff:0:7f00:1]', true],
+    ['[64:ff9b:1::a00:1]', true],
+    ['[fec0::1]', true],
   ])('isPrivateHost(%s) is %s', (host, expected) => {
     expect(isPrivateHost(host)).toBe(expected);
   });

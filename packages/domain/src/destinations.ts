@@ -198,8 +198,8 @@ export function destinationProblems(
  * reserved or otherwise not a public internet host: `localhost` and `*.localhost`;
  * IPv4 0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24,
  * 192.168/16, 198.18/15, 198.51.100/24, 203.0.113/24, 224/3; IPv6 ::, ::1, fc00::/7,
- * fe80::/10, ff00::/8, and IPv6 forms carrying an IPv4 address (::ffff:0:0/96, ::/96,
- * 64:ff9b::/96, 2002::/16) judged by that address.
+ * fe80::/10, fec0::/10, ff00::/8, and IPv6 forms carrying an IPv4 address (::ffff:0:0/96,
+ * ::/96, ::ffff:0:0:0/96, 64:ff9b::/96, 64:ff9b:1::/48, 2002::/16) judged by that address.
  */
 export function isPrivateHost(host: string): boolean {
   // `localhost.` is `localhost`: a fully qualified name's final dot changes nothing.
@@ -217,11 +217,15 @@ export function isPrivateHost(host: string): boolean {
     const embedded = (hi: number, lo: number) => [hi >> 8, hi & 255, lo >> 8, lo & 255];
     const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
     if (zeros(0, 8) || (zeros(0, 7) && groups[7] === 1)) return true;
-    if ((a & 0xfe00) === 0xfc00 || (a & 0xffc0) === 0xfe80 || (a & 0xff00) === 0xff00) return true;
-    // IPv4-mapped, IPv4-compatible and NAT64: the IPv4 address in the last 32 bits.
+    // Unique local, link-local, site-local (deprecated), multicast.
+    if ((a & 0xfe00) === 0xfc00 || (a & 0xff80) === 0xfe80 || (a & 0xff00) === 0xff00) return true;
+    // IPv4-mapped, -compatible, -translated and NAT64 (well-known and local-use): the IPv4
+    // address in the last 32 bits.
     if (
       (zeros(0, 5) && (groups[5] === 0xffff || groups[5] === 0)) ||
-      (a === 0x64 && b === 0xff9b && zeros(2, 6))
+      (zeros(0, 4) && groups[4] === 0xffff && groups[5] === 0) ||
+      (a === 0x64 && b === 0xff9b && zeros(2, 6)) ||
+      (a === 0x64 && b === 0xff9b && groups[2] === 1)
     ) {
       return isPrivateIpv4(embedded(groups[6] ?? 0, groups[7] ?? 0));
     }

@@ -457,7 +457,7 @@ const MAX_OWING_INCIDENTS = 10;
  * The destination entries within `MAX_DESTINATION_ENTRIES` and `MAX_OWING_INCIDENTS` (a
  * flapping job during a long pager outage; the item must stay storable). Whole lanes go,
  * never the open incident's, never a claimed entry's: first those of resolved incidents
- * whose opening never got out (their destination never heard of them), oldest first;
+ * whose opening was never tried (their destination never heard of them), oldest first;
  * then the oldest incidents' lanes whatever they hold. `dropped`: the entries shed.
  */
 function shedDestinationEntries(
@@ -475,9 +475,11 @@ function shedDestinationEntries(
       entry.incident.incident_id !== openId &&
       !kept.some((item) => laneOf(item) === laneOf(entry) && item.claim !== undefined);
     const heads = laneHeads(kept).filter(sheddable);
+    // Never tried: a tried one may have reached the destination, and needs its resolve.
     const unheard = heads.find(
       (entry) =>
         entry.transition === 'opened' &&
+        entry.attempts === 0 &&
         kept.some((item) => laneOf(item) === laneOf(entry) && item.transition === 'resolved'),
     );
     const victim = unheard ?? heads[0];
@@ -685,8 +687,16 @@ function withRootRef(
  * due of its destination lanes; else never.
  */
 export function nextDueAt(box: IncidentBox): string | undefined {
-  const times = [slackDueAt(box), ...laneHeads(box.destination_outbox ?? []).map(destinationDueAt)];
-  return times.filter((at): at is string => at !== undefined).sort()[0];
+  return [slackDueAt(box), lanesDueAt(box)]
+    .filter((at): at is string => at !== undefined)
+    .sort()[0];
+}
+
+/** When the first of the box's destination lanes is next due. */
+function lanesDueAt(box: IncidentBox): string | undefined {
+  return laneHeads(box.destination_outbox ?? [])
+    .map(destinationDueAt)
+    .sort()[0];
 }
 
 /** When Slack's part of the box is next due: its first entry, or its reminder. */
@@ -846,6 +856,8 @@ export const BoxPointerSchema = Type.Object({
   oldest: Type.Optional(Type.String()),
   /** With destination entries: when Slack's part next is due; absent, Slack owes nothing. */
   slack_at: Type.Optional(Type.String()),
+  /** With destination entries: when the first of its lanes is next due. */
+  destinations_at: Type.Optional(Type.String()),
 });
 export type BoxPointer = Static<typeof BoxPointerSchema>;
 
@@ -858,9 +870,15 @@ export function pointerOf(box: IncidentBox): BoxPointer | undefined {
   const at = nextDueAt(box);
   if (at === undefined) return undefined;
   const oldest = oldestUndeliveredAt(box);
-  if (oldest === undefined) return { at };
+  const lanes = lanesDueAt(box);
+  if (oldest === undefined || lanes === undefined) return { at };
   const slack = slackDueAt(box);
-  return { at, oldest, ...(slack === undefined ? {} : { slack_at: slack }) };
+  return {
+    at,
+    oldest,
+    destinations_at: lanes,
+    ...(slack === undefined ? {} : { slack_at: slack }),
+  };
 }
 
 /** What `applyIncidentSignal` needs. */

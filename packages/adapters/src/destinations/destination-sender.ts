@@ -40,6 +40,8 @@ const OPSGENIE_HOSTS = { us: 'https://api.opsgenie.com', eu: 'https://api.eu.ops
 const ERROR_EXCERPT = 300;
 /** The most of an answer read at all. */
 const MAX_ANSWER_BYTES = 16_384;
+/** How long the body of a refusal is waited for, to quote it. */
+const EXCERPT_WAIT_MS = 1_000;
 /** A Retry-After longer than this is taken as this. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
@@ -95,6 +97,8 @@ export function createDestinationSender(options: DestinationSenderOptions = {}):
     const answer = await new Promise<{ response: IncomingMessage; text: string }>(
       (resolve, reject) => {
         const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+        let answered = false;
+        let timer: NodeJS.Timeout | undefined;
         const request = send(
           url,
           {
@@ -111,6 +115,9 @@ export function createDestinationSender(options: DestinationSenderOptions = {}):
             ...(guard ? { lookup: publicOnlyLookup, agent: false } : {}),
           },
           (response) => {
+            // The answer is here: from now on its status stands, whatever the body does.
+            answered = true;
+            clearTimeout(timer);
             const status = response.statusCode ?? 0;
             // A 2xx is delivered whatever its body does: it is not read at all.
             if (status >= 200 && status < 300) {
@@ -118,27 +125,38 @@ export function createDestinationSender(options: DestinationSenderOptions = {}):
               response.destroy();
               return;
             }
+            // Otherwise the status decides; the body is only quoted, so it gets a short
+            // while of its own, and whatever came of it (up to 16 KiB) is enough.
             const chunks: Buffer[] = [];
             let size = 0;
-            const done = () => resolve({ response, text: Buffer.concat(chunks).toString('utf8') });
+            let finished = false;
+            const done = () => {
+              if (finished) return;
+              finished = true;
+              clearTimeout(excerptTimer);
+              resolve({ response, text: Buffer.concat(chunks).toString('utf8') });
+              response.destroy();
+            };
+            const excerptTimer = setTimeout(done, Math.min(EXCERPT_WAIT_MS, timeoutMs));
             response.on('data', (chunk: Buffer) => {
               chunks.push(chunk);
               size += chunk.length;
-              // Enough to quote: the rest is not waited for.
-              if (size >= MAX_ANSWER_BYTES) {
-                done();
-                response.destroy();
-              }
+              if (size >= MAX_ANSWER_BYTES) done();
             });
             response.on('end', done);
-            response.on('error', reject);
+            response.on('error', done);
+            response.on('close', done);
           },
         );
         // The whole exchange, not only the connection, is bounded by the timeout.
-        const timer = setTimeout(() => request.destroy(timeoutError()), timeoutMs);
+        timer = setTimeout(() => request.destroy(timeoutError()), timeoutMs);
         request.on('close', () => clearTimeout(timer));
-        request.on('timeout', () => request.destroy(timeoutError()));
-        request.on('error', reject);
+        request.on('timeout', () => {
+          if (!answered) request.destroy(timeoutError());
+        });
+        request.on('error', (error) => {
+          if (!answered) reject(error);
+        });
         request.end(body);
       },
     ).catch((error: unknown) => {
