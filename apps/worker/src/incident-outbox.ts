@@ -307,8 +307,9 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
           }
           if (result.type === 'retry') {
             // The box as it is now says what is due (a signal may have come since).
-            const latest = (await store.box(schedulerId, clock.now().toISOString()))?.box;
-            const pointer = latest ? pointerOf(latest) : settled ? pointerOf(settled) : { at: result.at };
+            const latest =
+              (await store.box(schedulerId, clock.now().toISOString()))?.box || settled;
+            const pointer = latest ? pointerOf(latest) : { at: result.at };
             if (pointer) await store.schedule(schedulerId, pointer);
             return 'retry';
           }
