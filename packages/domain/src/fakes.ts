@@ -348,52 +348,36 @@ export function createMemoryEodRunStore(): EodRunStore {
   };
 }
 
-export function createMemoryBoardStore(): BoardStore {
-  const boards = new Map<string, Board>();
+/** Whole items by a key: what the memory board and destination stores share. */
+function createMemoryKeyedStore<T>(keyOf: (item: T) => string) {
+  const items = new Map<string, T>();
   return {
     async list() {
-      return [...boards.values()]
-        .sort((a, b) => (a.board_id < b.board_id ? -1 : a.board_id > b.board_id ? 1 : 0))
-        .map((board) => structuredClone(board));
+      return [...items.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, item]) => structuredClone(item));
     },
-    async get(boardId) {
-      const board = boards.get(boardId);
-      return board && structuredClone(board);
+    async get(key: string) {
+      const item = items.get(key);
+      return item && structuredClone(item);
     },
-    async put(board) {
-      const existed = boards.has(board.board_id);
-      boards.set(board.board_id, structuredClone(board));
+    async put(item: T): Promise<'created' | 'updated'> {
+      const existed = items.has(keyOf(item));
+      items.set(keyOf(item), structuredClone(item));
       return existed ? 'updated' : 'created';
     },
-    async delete(boardId) {
-      return boards.delete(boardId);
+    async delete(key: string) {
+      return items.delete(key);
     },
   };
 }
 
+export function createMemoryBoardStore(): BoardStore {
+  return createMemoryKeyedStore<Board>((board) => board.board_id);
+}
+
 export function createMemoryDestinationStore(): DestinationStore {
-  const overrides = new Map<string, DestinationOverride>();
-  return {
-    async list() {
-      return [...overrides.values()]
-        .sort((a, b) =>
-          a.scheduler_id < b.scheduler_id ? -1 : a.scheduler_id > b.scheduler_id ? 1 : 0,
-        )
-        .map((override) => structuredClone(override));
-    },
-    async get(schedulerId) {
-      const override = overrides.get(schedulerId);
-      return override && structuredClone(override);
-    },
-    async put(override) {
-      const existed = overrides.has(override.scheduler_id);
-      overrides.set(override.scheduler_id, structuredClone(override));
-      return existed ? 'updated' : 'created';
-    },
-    async delete(schedulerId) {
-      return overrides.delete(schedulerId);
-    },
-  };
+  return createMemoryKeyedStore<DestinationOverride>((override) => override.scheduler_id);
 }
 
 export function createMemoryDeliveryLogStore(): DeliveryLogStore {

@@ -246,3 +246,59 @@ export function stateTable(client: DynamoDBDocumentClient, tableName: string) {
     },
   };
 }
+
+/**
+ * A partition of whole items that never expire, one per key (boards, schedulers' own
+ * destinations): list (an unreadable item left out and reported, so it cannot stop the
+ * others), get, put (created or replaced) and delete. The caller's file names the
+ * partition and says how an item's key is built, so it still owns its keys.
+ */
+export function wholeItemPartition<T extends Record<string, unknown>>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  options: {
+    partition: string;
+    keyOf: (item: T) => string;
+    read: (item: StateTableItem) => T;
+    onUnreadable?: ((key: string, error: unknown) => void) | undefined;
+  },
+) {
+  const table = stateTable(client, tableName);
+  const { partition } = options;
+  // Never expires: the year 3000, past any TTL sweep.
+  const itemOf = (item: T) => ({
+    pk: partition,
+    sk: options.keyOf(item),
+    data: item,
+    expires_at: 32_503_680_000,
+  });
+  return {
+    async list(now: string): Promise<T[]> {
+      const items: T[] = [];
+      for (const item of await table.list(partition, now)) {
+        try {
+          items.push(options.read(item));
+        } catch (error) {
+          options.onUnreadable?.(item.sk, error);
+        }
+      }
+      return items;
+    },
+    async get(key: string, now: string): Promise<T | undefined> {
+      const item = await table.get(partition, key, now);
+      return item && options.read(item);
+    },
+    async put(item: T, now: string): Promise<'created' | 'updated'> {
+      if (await table.putIfAbsent(itemOf(item), now)) return 'created';
+      await table.put(itemOf(item));
+      return 'updated';
+    },
+    async delete(key: string): Promise<boolean> {
+      return table.delete(partition, key, {
+        expression: 'attribute_exists(#pk)',
+        names: { '#pk': 'pk' },
+        values: {},
+      });
+    },
+  };
+}
