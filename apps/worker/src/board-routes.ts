@@ -24,7 +24,7 @@ export type BoardRoutesDeps = {
   clock: Clock;
   /** The default board's settings (its zone: the worker's `EOD_TIMEZONE`). */
   eod: EodConfig;
-  /** How long a read of the boards is used; default 30 s. */
+  /** How long a read of the boards is used; default 10 s. */
   ttlMs?: number;
 };
 
@@ -39,7 +39,7 @@ export type BoardRoutes = (
  * boards read last, so a store hiccup never silences an incident.
  */
 export function createBoardRoutes(deps: BoardRoutesDeps): BoardRoutes {
-  const ttlMs = deps.ttlMs ?? 30_000;
+  const ttlMs = deps.ttlMs ?? 10_000;
   let cached:
     | {
         at: number;

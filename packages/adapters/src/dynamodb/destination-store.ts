@@ -2,7 +2,7 @@
  * The `DestinationStore` on the state table. This file alone builds its keys:
  *   destinations / <scheduler id>   (data: DestinationOverride)
  * One partition holds every scheduler's own destinations: few schedulers have one, and
- * the worker reads them whole every half minute (`board-routes.ts`).
+ * the worker reads them whole every 10 s (`board-routes.ts`).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DestinationOverride, DestinationStore } from '@schedmon/domain';
