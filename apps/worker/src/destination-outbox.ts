@@ -218,12 +218,17 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
   }
 
   async function deliver(schedulerId: string): Promise<void> {
+    // Whether this call changed the box: only then is its pointer this call's to fix.
+    let changed = false;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       if (stopping) return;
       const now = clock.now();
       const iso = now.toISOString();
       const found = await store.box(schedulerId, iso);
       if (!found) return;
+      // A box that owes its destinations nothing (most: no destination configured) is the
+      // Slack outbox's alone, pointer included.
+      if (!changed && (found.box.destination_outbox ?? []).length === 0) return;
       // Each round's claims are its own: another round of this worker (the batch's send
       // and the retry pass) never settles them.
       const claimer = `${owner}:${randomUUID()}`;
@@ -245,6 +250,7 @@ export function createDestinationOutbox(deps: DestinationOutboxDeps): Destinatio
       const pointer = pointerOf(step.box);
       if (pointer) await store.schedule(schedulerId, pointer);
       if (!(await store.saveBox(schedulerId, step.box, found.version, iso))) continue;
+      changed = true;
       const results = new Map<number, DestinationResult>();
       await Promise.all([
         ...step.claimed.map(async (entry) => {
