@@ -356,6 +356,7 @@ export {
   type StatusTableInput,
 } from './status-table-message.ts';
 export type { StaleInfo, TableRow } from './table-rows.ts';
+export { UI_PATHS, type UiLinks, uiLinksOf } from './ui-links.ts';
 export { compileValidator, type Validator } from './validation.ts';
 export {
   createWatchdog,

@@ -25,5 +25,6 @@ export {
   eodScheduleConfig,
   eventIntakeConfig,
   slackConfig,
+  uiLinkConfig,
   watchdogConfig,
 } from './variables.ts';

@@ -212,3 +212,13 @@ export const destinationConfig = Object.freeze({
       'true lets webhooks reach loopback, private and link-local addresses (local setups, tests)',
   }),
 });
+
+/** The web dashboard's public address (docs/web.md): Slack messages link to its pages. */
+export const uiLinkConfig = Object.freeze({
+  UI_PUBLIC_URL: Type.Optional(
+    env.url({
+      description:
+        'Public base URL of the dashboard (https://schedmon.example.com); unset means Slack messages carry no links',
+    }),
+  ),
+});
