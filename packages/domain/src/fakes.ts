@@ -232,14 +232,18 @@ export function createMemoryHistoryStore(): HistoryStore & { all(): HistoryRow[]
     },
     async query(schedulerId: string, query: HistoryQuery) {
       const nowSeconds = epochSeconds(query.now);
-      return [...rows.values()]
+      const matching = [...rows.values()]
         .filter((row) => row.scheduler_id === schedulerId && row.expires_at >= nowSeconds)
         .filter((row) => !query.from || row.timestamp >= query.from)
         .filter((row) => !query.to || row.timestamp <= query.to)
         .filter((row) => query.after === undefined || row.sk < query.after)
-        .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0))
-        .slice(0, query.limit)
-        .map((row) => structuredClone(row));
+        .filter((row) => query.after !== undefined || !query.before || row.sk > query.before)
+        .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
+      const page =
+        query.after === undefined && query.before !== undefined
+          ? matching.slice(-query.limit)
+          : matching.slice(0, query.limit);
+      return page.map((row) => structuredClone(row));
     },
     async deleteExpired(now: string) {
       const nowSeconds = epochSeconds(now);

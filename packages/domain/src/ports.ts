@@ -140,6 +140,11 @@ export type HistoryQuery = {
   now: string;
   /** Only rows older than the row with this `sk`: where the previous page ended. */
   after?: string;
+  /**
+   * Only rows newer than the row with this `sk`: the `limit` oldest of them, still newest
+   * first (the page before one that started there). Ignored with `after`.
+   */
+  before?: string;
 };
 
 /**

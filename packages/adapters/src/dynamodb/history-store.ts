@@ -109,10 +109,19 @@ export function createDynamoHistoryStore(
       // below it means nothing is left.
       const upper = values[':to'] as string | undefined;
       const lower = values[':from'] as string | undefined;
+      // `before` (without `after`) walks up from above that row, oldest first, and the
+      // page is turned newest first at the end.
+      const before = query.after === undefined ? query.before : undefined;
       if (query.after !== undefined && lower !== undefined && query.after <= lower) return [];
-      const inside = query.after !== undefined && (upper === undefined || query.after <= upper);
+      if (before !== undefined && upper !== undefined && before >= upper) return [];
+      const start = before ?? query.after;
+      const inside =
+        start !== undefined &&
+        (before !== undefined
+          ? lower === undefined || before >= lower
+          : upper === undefined || start <= upper);
       let startKey: Record<string, unknown> | undefined = inside
-        ? { scheduler_id: schedulerId, sk: query.after }
+        ? { scheduler_id: schedulerId, sk: start }
         : undefined;
       // Limit counts items before the expiry filter, so page until enough rows survive it.
       do {
@@ -123,7 +132,7 @@ export function createDynamoHistoryStore(
               KeyConditionExpression: keyCondition,
               FilterExpression: 'expires_at >= :now',
               ExpressionAttributeValues: values,
-              ScanIndexForward: false,
+              ScanIndexForward: before === undefined ? false : true,
               Limit: query.limit,
               ExclusiveStartKey: startKey,
             }),
@@ -132,7 +141,8 @@ export function createDynamoHistoryStore(
         for (const item of page.Items ?? []) rows.push(toRow(item));
         startKey = page.LastEvaluatedKey;
       } while (startKey && rows.length < query.limit);
-      return rows.slice(0, query.limit);
+      const page = rows.slice(0, query.limit);
+      return before === undefined ? page : page.reverse();
     },
 
     async deleteExpired(now: string) {

@@ -112,6 +112,25 @@ export function historyStoreContract(name: string, setup: () => HistoryStore) {
       expect(await store.query(id, { limit: 5, now: NOW, ...bounded, after: '2025' })).toEqual([]);
     });
 
+    it('goes back before a row: the page just newer than it, newest first, within bounds', async () => {
+      const store = setup();
+      const id = newId();
+      await store.putAll([10, 20, 30, 40, 50].map((minute) => historyRow(id, minute)));
+      const older = await store.query(id, { limit: 2, now: NOW });
+      const second = await store.query(id, { limit: 2, now: NOW, after: older.at(-1)?.sk });
+      expect(second.map((row) => row.id)).toEqual(['e30', 'e20']);
+      const back = await store.query(id, { limit: 2, now: NOW, before: second[0]?.sk });
+      expect(back.map((row) => row.id)).toEqual(['e50', 'e40']);
+      const fromBottom = await store.query(id, { limit: 2, now: NOW, before: '2025' });
+      expect(fromBottom.map((row) => row.id)).toEqual(['e20', 'e10']);
+      expect(await store.query(id, { limit: 2, now: NOW, before: '2027' })).toEqual([]);
+      const bounded = { from: '2026-01-15T00:20:00.000Z', to: '2026-01-15T00:40:00.000Z' };
+      const inBounds = await store.query(id, { limit: 5, now: NOW, ...bounded, before: '2025' });
+      expect(inBounds.map((row) => row.id)).toEqual(['e40', 'e30', 'e20']);
+      const above = await store.query(id, { limit: 5, now: NOW, ...bounded, before: '2027' });
+      expect(above).toEqual([]);
+    });
+
     it('never returns expired rows, even when the limit spans them', async () => {
       const store = setup();
       const id = newId();
