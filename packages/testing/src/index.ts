@@ -1,3 +1,12 @@
+// The browser's types, so a package's browser tests need no playwright-core of their own.
+export type { Browser, BrowserContext, Page } from 'playwright-core';
+export {
+  type AccessibilityViolation,
+  hasHorizontalScroll,
+  launchChromium,
+  seriousAccessibilityViolations,
+} from './browser.ts';
+export { chromiumPath } from './chromium.ts';
 export { CONTAINER_IMAGES, startContainerEngines } from './containers.ts';
 export {
   type EngineName,
