@@ -25,6 +25,7 @@ import type {
   SchedulerStore,
   SlackMessage,
   TableRow,
+  UiLinks,
 } from '@schedmon/domain';
 import {
   allBoards,
@@ -42,8 +43,9 @@ import {
   windowFor,
 } from '@schedmon/domain';
 import type { Logger } from '@schedmon/runtime';
+import { postWeeklyReport, postWeeklyReports } from './weekly-report.ts';
 
-export const ACTIONS = ['post', 'update', 'final', 'sweep'] as const;
+export const ACTIONS = ['post', 'update', 'final', 'sweep', 'weekly-report'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export type ActionDeps = {
@@ -60,6 +62,13 @@ export type ActionDeps = {
   incidents?: IncidentStore;
   /** The stored boards; without it (or with none stored), only the default board. */
   boards?: BoardStore;
+  /**
+   * The dashboard's pages (`UI_PUBLIC_URL`): table rows link to their schedulers' pages and
+   * the summary to the board's report; without it, no links.
+   */
+  links?: UiLinks;
+  /** `HISTORY_RETENTION_DAYS`, for the weekly report. */
+  retentionDays?: number;
 };
 
 export type ActionResult = { action: Action; board: string; businessDate: string; done: string };
@@ -217,6 +226,7 @@ async function editTable(
     ...(await labels(snapshot, night, atMs)),
     final,
     minMessages: refs.length,
+    links: deps.links,
   });
   if (refs.length === 0) return postTable(deps, night, messages, atMs);
   const updated = [...refs];
@@ -263,6 +273,10 @@ export async function runAction(
       `no board '${boardId}'; the boards are ${all.map((b) => b.board_id).join(', ')}`,
     );
   }
+  // By hand (`once weekly-report`): the week before `atMs`, posted whatever is marked.
+  if (action === 'weekly-report') {
+    return postWeeklyReport(deps, board, all, snapshot.records, atMs);
+  }
   const slot = slotOf(atMs, eodConfigOfBoard(board, deps.eod));
   return runBoardAction(
     deps,
@@ -280,7 +294,7 @@ async function runBoardAction(
   snapshot: Snapshot,
   night: BoardNight,
   slot: EodSlot,
-  action: Exclude<Action, 'sweep'>,
+  action: Exclude<Action, 'sweep' | 'weekly-report'>,
   atMs: number,
   options: { force?: boolean },
 ): Promise<ActionResult> {
@@ -300,6 +314,7 @@ async function runBoardAction(
         rows,
         timeZone: night.eod.timeZone,
         ...(await labels(snapshot, night, atMs)),
+        links: deps.links,
       });
       await postTable(deps, night, messages, atMs);
       return result(`posted ${messages.length} message(s)`);
@@ -332,6 +347,8 @@ async function runBoardAction(
                 : [],
             mention: night.board.mention,
             at: now,
+            boardId: night.board.board_id,
+            links: deps.links,
           }),
           night.channel,
         );
@@ -382,7 +399,8 @@ async function defaultBoardEmpty(
 /**
  * What the schedule does at `atMs` (a tick), for every board apart: the action of its
  * current slot, catching up a missed post or final; and the daily sweep outside the
- * default window (silent running jobs are the watchdog's: a `stale` deadline). A board
+ * default window (silent running jobs are the watchdog's: a `stale` deadline); on Monday
+ * from 09:00 in a board's zone, its weekly report (`weekly-report.ts`). A board
  * skips a quiet night, and the default board a night it has no members in once boards
  * exist. One board's failure does not hold the others: the tick rejects after all ran,
  * with every failure. Every step is idempotent, so ticking twice is harmless.
@@ -407,7 +425,7 @@ export async function tick(deps: ActionDeps, atMs: number): Promise<ActionResult
       if (!posted && stored > 0 && board.board_id === DEFAULT_BOARD_ID) {
         if (await defaultBoardEmpty(deps, night, slot, all, atMs)) continue;
       }
-      const run = (action: Exclude<Action, 'sweep'>) =>
+      const run = (action: Exclude<Action, 'sweep' | 'weekly-report'>) =>
         runBoardAction(deps, snapshot, night, slot, action, atMs, {});
       if (slot.kind === 'post' || slot.kind === 'update') {
         // Catch-up: a table that was never posted tonight is posted now.
@@ -423,6 +441,12 @@ export async function tick(deps: ActionDeps, atMs: number): Promise<ActionResult
       );
       failures.push(error);
     }
+  }
+  // Monday from 09:00 in each board's zone: last week's report, once (weekly-report.ts).
+  try {
+    results.push(...(await postWeeklyReports(deps, all, snapshot.records, atMs)));
+  } catch (error) {
+    failures.push(error);
   }
   const slot = slotOf(atMs, deps.eod);
   if (slot.kind === 'outside') {

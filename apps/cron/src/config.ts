@@ -5,6 +5,7 @@ import {
   eodScheduleConfig,
   loadConfigOrExit,
   slackConfig,
+  uiLinkConfig,
   watchdogConfig,
 } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
@@ -17,6 +18,8 @@ const { SQS_DLQ_URL, ...cronCommonConfig } = commonConfig;
 export const cronConfigSchema = Type.Object({
   ...cronCommonConfig,
   ...slackConfig,
+  // The tables' rows link to the dashboard's scheduler pages, the summary to its report.
+  ...uiLinkConfig,
   ...eodScheduleConfig,
   ...watchdogConfig,
   METRICS_PORT: env.integer({

@@ -26,6 +26,7 @@ import {
   INCIDENT_KINDS,
   parseTimestamp,
   summarizeReadiness,
+  uiLinksOf,
 } from '@schedmon/domain';
 import { createAwsClients } from '@schedmon/resources';
 import {
@@ -78,6 +79,8 @@ const deps: ActionDeps = {
   logger,
   incidents: createDynamoIncidentStore(documents, config.DYNAMODB_TABLE_STATE),
   boards,
+  links: uiLinksOf(config.UI_PUBLIC_URL),
+  retentionDays: config.HISTORY_RETENTION_DAYS,
 };
 
 if (process.argv[2] === 'once') {

@@ -1,6 +1,7 @@
 // `cron once <action> --at <instant>`: the real process on the real engine.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createDocumentClient, createDynamoSchedulerStore } from '@schedmon/adapters/dynamodb';
 import { startFakeSlack } from '@schedmon/fake-slack';
 import { useTestEnvironment } from '@schedmon/testing';
 import { describe, expect, it } from 'vitest';
@@ -49,10 +50,66 @@ describe('cron once', () => {
     }
   });
 
+  it('links the table’s job names to their scheduler pages and the summary to the report, with UI_PUBLIC_URL', async () => {
+    const documents = createDocumentClient(environment().clients.dynamodb);
+    const schedulers = createDynamoSchedulerStore(documents, environment().names.schedulersTable);
+    await schedulers.register(
+      { scheduler_id: 'linked.job:1', service_name: 'Linked', job_name: 'Nightly export' },
+      '2026-02-09T12:00:00.000Z',
+    );
+    const slack = await startFakeSlack();
+    try {
+      const env = {
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_CHANNEL_ID: 'C0EOD',
+        SLACK_API_URL: slack.url,
+        UI_PUBLIC_URL: 'https://schedmon.example.com',
+      };
+      const result = await runOnce(['final', '--at', '2026-02-10T06:00:00+07:00'], env);
+      expect(result.code, result.stderr).toBe(0);
+      // The final edit had no table to edit, so it posted one; then the summary.
+      const [table, summary] = slack.callsOf('chat.postMessage').map((call) => call.body);
+      type Block = { type: string; rows?: unknown[][]; elements?: { text?: string }[] };
+      const blocksOf = (body: Record<string, unknown> | undefined) =>
+        (body?.blocks ?? []) as Block[];
+      const tableBlock = blocksOf(table).find((block) => block.type === 'table');
+      const row = tableBlock?.rows?.find((cells) => JSON.stringify(cells).includes('Linked'));
+      expect(row?.[1]).toEqual({
+        type: 'rich_text',
+        elements: [
+          {
+            type: 'rich_text_section',
+            elements: [
+              {
+                type: 'link',
+                url: 'https://schedmon.example.com/ui/schedulers/linked.job%3A1',
+                text: 'Nightly export',
+              },
+            ],
+          },
+        ],
+      });
+      expect(row?.[0]).toEqual({ type: 'raw_text', text: 'Linked' });
+      expect(String(table?.text)).not.toContain('https://');
+      expect(blocksOf(summary).at(-1)).toEqual({
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: '📈 <https://schedmon.example.com/ui/reports?board=default&amp;days=7|7-day report>',
+            verbatim: true,
+          },
+        ],
+      });
+    } finally {
+      await slack.stop();
+    }
+  });
+
   it('refuses an unknown action or instant with usage, exit 2', async () => {
     const unknown = await runOnce(['dance'], {});
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('usage: cron once <post|update|final|sweep>');
+    expect(unknown.stderr).toContain('usage: cron once <post|update|final|sweep|weekly-report>');
     const badInstant = await runOnce(['post', '--at', 'tomorrow'], {});
     expect(badInstant.code).toBe(2);
   });

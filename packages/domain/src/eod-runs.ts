@@ -6,13 +6,21 @@
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 
-/** One board's night: the key of everything the EOD schedule keeps for it. */
+/**
+ * One board's night: the key of everything the EOD schedule keeps for it. The weekly
+ * report's night is the Monday its week began on.
+ */
 export type Night = { board: string; businessDate: string };
 
-/** A once-per-night step of the EOD schedule. */
+/** A once-per-night step of the EOD schedule (or once per week: `weekly-report`). */
 export type EodMarker =
   /** One edit slot: its index, or `at-<instant>` for an edit outside the slots. */
-  { kind: 'update'; slot: string } | { kind: 'final' } | { kind: 'summary' } | { kind: 'sweep' };
+  | { kind: 'update'; slot: string }
+  | { kind: 'final' }
+  | { kind: 'summary' }
+  | { kind: 'sweep' }
+  /** The weekly report of the week beginning on the night's date, posted (docs/web.md). */
+  | { kind: 'weekly-report' };
 
 /** Tonight's table messages as stored, in order. */
 export const EodTableRefsSchema = Type.Object({

@@ -3,8 +3,11 @@
  * board's as before boards existed:
  *   eod#<business date> / table                              (data: EodTableRefs)
  *   eod#<business date> / update#<slot>, final, summary, sweep (data: { done_at })
+ *   eod#<Monday> / weekly-report                             (data: { done_at })
  * and every other board's in a partition of its own:
  *   eod#<business date>#board#<board id> / the same sort keys
+ * (the weekly report's date is the Monday its week began on, so it never meets a night's
+ * steps, whose sort keys differ).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -25,6 +28,8 @@ function markerKey(marker: EodMarker): string {
   switch (marker.kind) {
     case 'update':
       return `update#${marker.slot}`;
+    case 'weekly-report':
+      return 'weekly-report';
     default:
       return marker.kind;
   }

@@ -50,6 +50,18 @@ export function eodRunStoreContract(name: string, setup: () => EodRunStore) {
       expect(await store.isDone(night, { kind: 'final' }, NOW)).toBe(false);
     });
 
+    it("keeps a board's weekly report marker apart from its nights' steps", async () => {
+      const store = setup();
+      const week = newNight('payments');
+      await store.markDone(week, { kind: 'weekly-report' }, NOW, NOW_SECONDS + 60);
+      expect(await store.isDone(week, { kind: 'weekly-report' }, NOW)).toBe(true);
+      expect(await store.isDone(week, { kind: 'summary' }, NOW)).toBe(false);
+      expect(await store.tableRefs(week, NOW)).toBeUndefined();
+      const other = { board: 'ledger', businessDate: week.businessDate };
+      expect(await store.isDone(other, { kind: 'weekly-report' }, NOW)).toBe(false);
+      expect(await store.isDone(week, { kind: 'weekly-report' }, after(61))).toBe(false);
+    });
+
     it("keeps each board's night apart, on the same business date", async () => {
       const store = setup();
       const night = newNight();
