@@ -7,6 +7,7 @@ import {
   eventIntakeConfig,
   loadConfigOrExit,
   slackConfig,
+  uiLinkConfig,
   watchdogConfig,
 } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
@@ -15,6 +16,8 @@ import { Type } from '@sinclair/typebox';
 export const workerConfigSchema = Type.Object({
   ...commonConfig,
   ...slackConfig,
+  // Incident root messages link to the dashboard's scheduler and incident pages.
+  ...uiLinkConfig,
   // Deadlines: a running job silent longer than this is stale (docs/schedules.md).
   HEARTBEAT_TIMEOUT_MINUTES: eodScheduleConfig.HEARTBEAT_TIMEOUT_MINUTES,
   METRICS_PORT: env.integer({

@@ -18,6 +18,7 @@ import type {
   Notifier,
   OutboxEntry,
   ScheduledBox,
+  UiLinks,
 } from '@schedmon/domain';
 import {
   exponentialBackoffMs,
@@ -58,6 +59,8 @@ export type IncidentOutboxDeps = {
   logger: OutboxLogger;
   /** IANA zone the messages show times in. */
   timeZone: string;
+  /** The dashboard's pages (`UI_PUBLIC_URL`): root messages link to them; unset, no links. */
+  links?: UiLinks;
   /** An entry Slack did not take within this (ms after it was queued) is dropped. */
   maxAgeMs: number;
   /** How long a claim holds before its deliverer counts as dead; default 60 s. */
@@ -105,6 +108,7 @@ export function createIncidentOutbox(deps: IncidentOutboxDeps): IncidentOutbox {
         alert_user_id: scheduler.alert_user_id ?? route?.mention ?? null,
       },
       timeZone: route?.time_zone ?? timeZone,
+      links: deps.links,
       opening: context?.opening ?? {
         at: entry.incident.opened_at,
         expected_at: null,

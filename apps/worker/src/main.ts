@@ -17,7 +17,12 @@ import { checkDynamoTable, createEngineReadiness } from '@schedmon/adapters/heal
 import { createNotifier } from '@schedmon/adapters/slack';
 import { createSqsEventConsumer } from '@schedmon/adapters/sqs';
 import type { ComponentCheck } from '@schedmon/domain';
-import { applyIncidentSignal, DEFAULT_EOD_CONFIG, summarizeReadiness } from '@schedmon/domain';
+import {
+  applyIncidentSignal,
+  DEFAULT_EOD_CONFIG,
+  summarizeReadiness,
+  uiLinksOf,
+} from '@schedmon/domain';
 import { createAwsClients, deadLetterQueueUrlOf } from '@schedmon/resources';
 import {
   createAppLogger,
@@ -83,6 +88,7 @@ const outbox = createIncidentOutbox({
   clock,
   logger,
   timeZone: config.EOD_TIMEZONE,
+  links: uiLinksOf(config.UI_PUBLIC_URL),
   maxAgeMs: alertMaxAgeMs,
   owner: `worker-${randomUUID()}`,
   onOutcome: (outcome) => metrics.incidentMessage(outcome),

@@ -324,3 +324,64 @@ describe('worker: archived and paused schedulers', () => {
     expect((await rowsOf(id)).sort()).toEqual(['pause-before', 'pause-during']);
   }, 60_000);
 });
+
+describe('worker: links to the dashboard (UI_PUBLIC_URL)', () => {
+  it('links an incident’s root message to its scheduler and incident pages, and keeps them when resolved', async () => {
+    const { schedulers } = stores();
+    const id = 'links.job:1';
+    await schedulers.register(
+      { scheduler_id: id, service_name: 'Linked', job_name: 'Nightly export' },
+      minutesAgo(30),
+    );
+    const event = (status: 'failed' | 'completed', minutes: number): QueueMessage => ({
+      v: 1,
+      type: 'status',
+      event_id: `links-${status}`,
+      scheduler_id: id,
+      service_name: 'Linked',
+      job_name: 'Nightly export',
+      status,
+      timestamp: minutesAgo(minutes),
+      ...(status === 'failed' ? { error_message: 'links broke' } : { execution_time_ms: 1_000 }),
+    });
+    worker = await startWorker(environment(), {
+      ...slackEnv(),
+      UI_PUBLIC_URL: 'https://schedmon.example.com/ops/',
+    });
+    const ofJob = (method: 'chat.postMessage' | 'chat.update') =>
+      slack
+        .callsOf(method)
+        .filter((call) => call.response?.body.ok === true)
+        .filter((call) => JSON.stringify(call.body).includes('Nightly export'));
+    /** The mrkdwn of a call's last block, and the Acknowledge button's value if any. */
+    const partsOf = (body: Record<string, unknown>) => {
+      const blocks = body.blocks as { type: string; elements?: Record<string, unknown>[] }[];
+      const button = blocks.find((block) => block.type === 'actions')?.elements?.[0];
+      return { last: blocks.at(-1), incidentId: button?.value as string | undefined };
+    };
+
+    await sendEvents(environment(), [event('failed', 2)]);
+    await waitFor(() => ofJob('chat.postMessage').length >= 1, 'the root message', 30_000);
+    const [root] = ofJob('chat.postMessage');
+    const { last, incidentId } = partsOf(root?.body ?? {});
+    expect(incidentId).toBeTruthy();
+    const pages =
+      '<https://schedmon.example.com/ops/ui/schedulers/links.job%3A1|View scheduler> · ' +
+      `<https://schedmon.example.com/ops/ui/incidents/${encodeURIComponent(incidentId ?? '')}|View incident>`;
+    expect(last).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: pages, verbatim: true }],
+    });
+
+    // The success resolves it: the root is redrawn, links and all.
+    await sendEvents(environment(), [event('completed', 1)]);
+    await waitFor(() => ofJob('chat.update').length >= 1, 'the resolved root', 30_000);
+    const [edit] = ofJob('chat.update');
+    expect(edit?.body.ts).toBe(root?.response?.body.ts);
+    expect(JSON.stringify(edit?.body.blocks)).toContain('Resolved');
+    expect(partsOf(edit?.body ?? {}).last).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: pages, verbatim: true }],
+    });
+  }, 90_000);
+});

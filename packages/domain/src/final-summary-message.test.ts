@@ -15,6 +15,7 @@ import {
   sectionTexts,
   ZONE,
 } from './test-helpers.ts';
+import { uiLinksOf } from './ui-links.ts';
 
 describe('renderFinalSummary', () => {
   const summary = (
@@ -319,5 +320,61 @@ describe('renderFinalSummary with incidents', () => {
     );
     expect(list).toMatch(/\n…and \d+ more$/);
     for (const text of sectionTexts(message)) expect(text.length).toBeLessThanOrEqual(3_000);
+  });
+});
+
+describe('renderFinalSummary with links (UI_PUBLIC_URL)', () => {
+  const links = uiLinksOf('https://schedmon.example.com');
+  const done = [row(record('c', { status: 'completed', execution_time_ms: 1_000 }))];
+  const summary = (rows: TableRow[], extra: Partial<Parameters<typeof renderFinalSummary>[0]>) =>
+    renderFinalSummary({
+      ...LABELS,
+      timeLabel: '06:00',
+      rows,
+      timeZone: ZONE,
+      acknowledgements: [],
+      ...extra,
+    });
+  const lastContext = (message: ReturnType<typeof renderFinalSummary>) => {
+    const block = message.blocks.at(-1) as { type: string; elements: { text: string }[] };
+    expect(block.type).toBe('context');
+    return block.elements.map((element) => element.text);
+  };
+
+  it('ends with a link to the board’s 7-day report; nothing else changes', () => {
+    const message = summary(done, { links, boardId: 'payments' });
+    expectValid([message]);
+    expect(lastContext(message)).toEqual([
+      '📈 <https://schedmon.example.com/ui/reports?board=payments&amp;days=7|7-day report>',
+    ]);
+    const plain = summary(done, { boardId: 'payments' });
+    expect(message.text).toBe(plain.text);
+    expect(message.blocks.slice(0, -1)).toEqual(plain.blocks);
+    expect(summary(done, {})).toEqual(plain);
+  });
+
+  it('links the default board’s report without a board id', () => {
+    expect(lastContext(summary(done, { links }))).toEqual([
+      '📈 <https://schedmon.example.com/ui/reports?board=default&amp;days=7|7-day report>',
+    ]);
+  });
+
+  it('percent-encodes a hostile board id', () => {
+    const message = summary(done, { links, boardId: 'a|b>c&x=<!channel>' });
+    expect(lastContext(message)).toEqual([
+      '📈 <https://schedmon.example.com/ui/reports?board=a%7Cb%3Ec%26x%3D%3C!channel%3E&amp;days=7|7-day report>',
+    ]);
+    expect(controlSequences(message)).toHaveLength(1);
+  });
+
+  it('keeps the link within every limit for 2,000 failures with long names', () => {
+    const rows = bigTable(2_000).map((r) =>
+      row({ ...r.scheduler, service_name: HOSTILE, error_message: 'x'.repeat(10_000) }, 'failed'),
+    );
+    const boardId = `b${':'.repeat(127)}`;
+    const message = summary(rows, { links, boardId });
+    expectValid([message]);
+    expect(lastContext(message)[0]).toContain(encodeURIComponent(boardId));
+    expect(sectionTexts(message).at(-1)).toMatch(/…and \d+ more$/);
   });
 });

@@ -3,16 +3,19 @@
  * times, what failed, still runs or never started, and who acknowledged which failure.
  */
 import type { Acknowledgement } from './alerts.ts';
-import { DEFAULT_BOARD_TITLE } from './boards.ts';
+import { DEFAULT_BOARD_ID, DEFAULT_BOARD_TITLE } from './boards.ts';
 import { acknowledgedBy } from './failure-alert-message.ts';
 import { acknowledgerText, incidentMark } from './incident-messages.ts';
 import type { Incident } from './incidents.ts';
 import type { SlackMessage } from './ports.ts';
 import type { SchedulerRecord } from './scheduler.ts';
 import {
+  contextBlock,
   headerBlock,
+  linkable,
   MESSAGE_BUDGET,
   message,
+  mrkdwnLink,
   sectionBlock,
   TEXT_LENGTHS,
 } from './slack-blocks.ts';
@@ -32,6 +35,7 @@ import {
   pausedCell,
   silence,
 } from './table-rows.ts';
+import type { UiLinks } from './ui-links.ts';
 
 /** Input of `renderFinalSummary`. */
 export type FinalSummaryInput = BoardHeaderLabels & {
@@ -47,7 +51,14 @@ export type FinalSummaryInput = BoardHeaderLabels & {
    * is wrong; anything else is ignored.
    */
   mention?: string | null;
+  /** The board summarized, for the report link; default the default board. */
+  boardId?: string;
+  /** The dashboard's pages (`UI_PUBLIC_URL`): the summary links to the board's report. */
+  links?: UiLinks;
 };
+
+/** The days of the report the summary links to. */
+const REPORT_DAYS = 7;
 
 const SUMMARY_MARK = '🏁 ';
 // The default board's summary keeps the name it had before boards existed.
@@ -66,6 +77,9 @@ const DEFAULT_SUMMARY_TITLE = 'EOD Summary';
  *
  * With a valid `mention`, a summary that is not all clear (a scheduler failed, still runs or
  * never started, or an incident is open) pings it in its first section.
+ *
+ * With `links`, a last context line links to the board's report over the last 7 days
+ * (`📈 7-day report`); a url too long for Slack is left out. The `text` fallback has no link.
  *
  * Throws a `RangeError` for an unknown `timeZone`.
  */
@@ -126,13 +140,16 @@ export function renderFinalSummary(input: FinalSummaryInput): SlackMessage {
     acknowledgementList(input.acknowledgements, rows, timeZone, zone),
   ].filter((list) => list.count > 0);
 
+  const report = reportLine(input);
   // The lists share what the fixed parts leave, equally, each within one section.
-  const used = header.length + sections.reduce((sum, section) => sum + section.length, 0);
+  const used =
+    header.length + report.length + sections.reduce((sum, section) => sum + section.length, 0);
   const share = Math.floor((MESSAGE_BUDGET.maxBlocksTextChars - used) / Math.max(lists.length, 1));
   const listBudget = Math.min(MESSAGE_BUDGET.maxSectionChars, share);
   for (const list of lists) sections.push(listSection(list, listBudget));
 
   const blocks = [headerBlock(header), ...sections.map((section) => sectionBlock(section))];
+  if (report.length > 0) blocks.push(contextBlock(report));
   const text = [escapeMrkdwn(header), ...sections].join('\n\n');
   return message(text, blocks);
 }
@@ -146,6 +163,12 @@ function summaryHeader(input: FinalSummaryInput): string {
   return title.length === 0 || title === DEFAULT_BOARD_TITLE
     ? boardHeader(SUMMARY_MARK, DEFAULT_SUMMARY_TITLE, '', input, '')
     : boardHeader(SUMMARY_MARK, title, ' summary', input, '');
+}
+
+/** `📈 <url|7-day report>`, or '' without links (or a url Slack cannot take). */
+function reportLine(input: FinalSummaryInput): string {
+  const url = linkable(input.links?.report(input.boardId ?? DEFAULT_BOARD_ID, REPORT_DAYS));
+  return url === undefined ? '' : `📈 ${mrkdwnLink(url, `${REPORT_DAYS}-day report`)}`;
 }
 
 function entryName(scheduler: Pick<SchedulerRecord, 'service_name' | 'job_name'>): string {

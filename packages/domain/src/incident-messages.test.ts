@@ -14,6 +14,7 @@ import type { SlackMessage } from './ports.ts';
 import { MESSAGE_BUDGET } from './slack-blocks.ts';
 import { formatElapsed } from './slack-times.ts';
 import { controlSequences, expectValid, HOSTILE, sectionTexts } from './test-helpers.ts';
+import { uiLinksOf } from './ui-links.ts';
 
 const JAKARTA = 'Asia/Jakarta';
 const LONDON = 'Europe/London';
@@ -383,6 +384,98 @@ describe('renderIncidentRoot', () => {
     expect(spring.text.startsWith('❗ Missed: expected 00:50 GMT, no start by 02:20 BST')).toBe(
       true,
     );
+  });
+});
+
+describe('renderIncidentRoot with links (UI_PUBLIC_URL)', () => {
+  const links = uiLinksOf('https://schedmon.example.com/ops/');
+  const PAGES =
+    '<https://schedmon.example.com/ops/ui/schedulers/eod-process|View scheduler> · ' +
+    '<https://schedmon.example.com/ops/ui/incidents/eod-process%23deadline-1|View incident>';
+  const linked = (overrides: Parameters<typeof input>[0] = {}) => ({ ...input(overrides), links });
+
+  it('links the open root to the scheduler and the incident page, last', () => {
+    const message = renderIncidentRoot(linked());
+    expectValid([message]);
+    expect(message.blocks.at(-1)).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: PAGES, verbatim: true }],
+    });
+    // Everything else, the fallback included, is as without links.
+    const plain = renderIncidentRoot(input());
+    expect(message.text).toBe(plain.text);
+    expect(message.blocks.slice(0, -1)).toEqual(plain.blocks);
+  });
+
+  it('keeps the links when the root is redrawn acknowledged and resolved', () => {
+    const acknowledged = renderIncidentRoot(
+      linked({
+        incident: {
+          state: 'acknowledged',
+          acknowledged_by: 'U0OPS',
+          acknowledged_at: '2026-01-14T18:14:00.000Z',
+        },
+      }),
+    );
+    const resolved = renderIncidentRoot(
+      linked({ incident: { state: 'resolved', resolved_at: '2026-01-14T19:41:00.000Z' } }),
+    );
+    expect(contextTexts(acknowledged)).toEqual(['👀 Acknowledged by <@U0OPS> at 01:14 WIB', PAGES]);
+    expect(contextTexts(resolved)).toEqual(['Recovered at 02:41 WIB after 1 h 31 min', PAGES]);
+    expectValid([acknowledged, resolved]);
+  });
+
+  it('adds no link to the thread replies', () => {
+    const withLinks = linked();
+    expect(renderIncidentResolved(withLinks, 60_000)).toEqual(
+      renderIncidentResolved(input(), 60_000),
+    );
+    expect(renderIncidentReminder(withLinks, 60)).toEqual(renderIncidentReminder(input(), 60));
+  });
+
+  it('percent-encodes hostile ids: no id can end a link, add one or mention', () => {
+    const message = renderIncidentRoot(
+      linked({
+        incident: { incident_id: 'x&y|<!channel>>#1', scheduler_id: 'a|b>c' },
+        scheduler: { scheduler_id: 'a|b>c', service_name: HOSTILE, job_name: HOSTILE },
+      }),
+    );
+    expectValid([message]);
+    const pages = contextTexts(message).at(-1);
+    expect(pages).toBe(
+      '<https://schedmon.example.com/ops/ui/schedulers/a%7Cb%3Ec|View scheduler> · ' +
+        '<https://schedmon.example.com/ops/ui/incidents/x%26y%7C%3C!channel%3E%3E%231|View incident>',
+    );
+    // Exactly the two links: each `<…>` holds one url and its label.
+    expect(controlSequences(pages)).toEqual([
+      '<https://schedmon.example.com/ops/ui/schedulers/a%7Cb%3Ec|View scheduler>',
+      '<https://schedmon.example.com/ops/ui/incidents/x%26y%7C%3C!channel%3E%3E%231|View incident>',
+    ]);
+    // What Slack parses (the button's value is not) pages the alert recipient only.
+    const parsed = {
+      ...message,
+      blocks: message.blocks.filter((block) => block.type !== 'actions'),
+    };
+    expect(mentions(parsed)).toEqual(['<@U123>', '<@U123>']);
+  });
+
+  it('writes `&` of a configured url as `&amp;`, and leaves out a url that would break a link', () => {
+    const query = renderIncidentRoot({
+      ...input(),
+      links: uiLinksOf('https://x.example/?a=1&b=2'),
+    });
+    expect(contextTexts(query).at(-1)).toBe(
+      '<https://x.example/?a=1&amp;b=2/ui/schedulers/eod-process|View scheduler> · ' +
+        '<https://x.example/?a=1&amp;b=2/ui/incidents/eod-process%23deadline-1|View incident>',
+    );
+    for (const base of [
+      'https://x.example/a|b',
+      'https://x.example/a>b',
+      `https://x.example/${'p'.repeat(2_900)}`,
+    ]) {
+      const message = renderIncidentRoot({ ...input(), links: uiLinksOf(base) });
+      expect(message).toEqual(renderIncidentRoot(input()));
+    }
   });
 });
 

@@ -13,9 +13,11 @@ import type { FollowUpReason, Incident, IncidentKind } from './incidents.ts';
 import type { SlackMessage } from './ports.ts';
 import {
   contextBlock,
+  linkable,
   MESSAGE_BUDGET,
   message,
   mrkdwn,
+  mrkdwnLink,
   sectionBlock,
   TEXT_LENGTHS,
 } from './slack-blocks.ts';
@@ -28,6 +30,7 @@ import {
   withZone,
   zoneText,
 } from './slack-times.ts';
+import type { UiLinks } from './ui-links.ts';
 import { wallDate, zoneAbbreviation } from './zoned-time.ts';
 
 /** The `action_id` of the Acknowledge button on an incident's root message. */
@@ -70,6 +73,8 @@ export type IncidentMessageInput = {
     /** `failed` with `alert_after_failures` > 1: how many failed in a row. */
     failures_in_row: number | null;
   };
+  /** The dashboard's pages (`UI_PUBLIC_URL`): the root links to the scheduler and incident. */
+  links?: UiLinks;
 };
 
 /** Input of `renderMonitorGap`: a time schedmon itself could not watch. */
@@ -116,6 +121,10 @@ const NO_ERROR = '_No error message was reported._';
  * - `acknowledged`: no mention, no button; "👀 Acknowledged by <@U…> at 01:14 WIB".
  * - `resolved`: no mention, no button; "✅ Resolved — " before the headline and
  *   "Recovered at 02:13 WIB after 1 h 31 min" (and the acknowledgement, if there was one).
+ *
+ * With `links`, every state ends with a context line "View scheduler · View incident"
+ * linking to the two pages (ids percent-encoded, so no id can end a link early); a url too
+ * long for Slack is left out with its label. The `text` fallback carries no links.
  *
  * Throws a `RangeError` for an unknown `timeZone`, or an incident id longer than a button
  * value may be (impossible for ids the schema accepts).
@@ -167,6 +176,8 @@ export function renderIncidentRoot(input: IncidentMessageInput): SlackMessage {
   if (incident.state === 'resolved') stateLines.push(recoveredLine(incident, timeZone));
   if (incident.state === 'open') blocks.push(acknowledgeButton(incident.incident_id));
   for (const line of stateLines) blocks.push(contextBlock(line));
+  const pages = input.links === undefined ? '' : pageLinks(input.links, incident);
+  if (pages.length > 0) blocks.push(contextBlock(pages));
 
   const shortError = safeText(opening.error_message, { max: TEXT_LENGTHS.rowError });
   const text = [
@@ -273,6 +284,17 @@ export function acknowledgerText(by: string): string {
   if (mention?.startsWith('<@')) return mention;
   const text = safeText(by, { max: TEXT_LENGTHS.id });
   return text.length > 0 ? `\`${text}\`` : 'an unknown user';
+}
+
+/** `View scheduler · View incident`, each a link to its page; a url Slack cannot take is left out. */
+function pageLinks(links: UiLinks, incident: Incident): string {
+  return [
+    { url: linkable(links.scheduler(incident.scheduler_id)), label: 'View scheduler' },
+    { url: linkable(links.incident(incident.incident_id)), label: 'View incident' },
+  ]
+    .filter((page) => page.url !== undefined)
+    .map((page) => mrkdwnLink(page.url, page.label))
+    .join(' · ');
 }
 
 function acknowledgedLine(by: string, at: string | null, timeZone: string): string {

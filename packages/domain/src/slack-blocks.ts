@@ -30,6 +30,11 @@ export const MESSAGE_BUDGET = Object.freeze({
   maxTextChars: 35_000,
   /** Slack: 2,000 characters of a button's `value`. */
   maxButtonValueChars: 2_000,
+  /**
+   * Slack: 3,000 characters of a button's url, which the fake Slack holds links to as well;
+   * a longer link (a long `UI_PUBLIC_URL` and id) is left out, its text kept.
+   */
+  maxUrlChars: 2_900,
 });
 
 /**
@@ -94,4 +99,47 @@ export function sectionBlock(text: string): Record<string, unknown> {
 
 export function contextBlock(text: string): Record<string, unknown> {
   return { type: 'context', elements: [mrkdwn(text)] };
+}
+
+// An address Slack can link as is: http(s), no whitespace or controls, and none of the
+// characters that would end a mrkdwn link early (the ids in it are percent-encoded; this
+// guards the configured base URL).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point.
+const LINKABLE = /^https?:\/\/[^\s<>|\u0000-\u001F\u007F-\u009F]+$/;
+
+/**
+ * `url` when a message can link to it (`UiLinks` builds it), else `undefined`: over
+ * `MESSAGE_BUDGET.maxUrlChars`, or holding what would break a link.
+ */
+export function linkable(url: string | undefined): string | undefined {
+  return url !== undefined && url.length <= MESSAGE_BUDGET.maxUrlChars && LINKABLE.test(url)
+    ? url
+    : undefined;
+}
+
+/**
+ * A mrkdwn link, `<url|label>`, or the label alone when `url` is not `linkable`. `label` is
+ * ours (`View incident`), never producer text; `&` in the url is written `&amp;`, as mrkdwn
+ * wants, and Slack opens the url with `&`.
+ */
+export function mrkdwnLink(url: string | undefined, label: string): string {
+  const target = linkable(url);
+  return target === undefined ? label : `<${target.replaceAll('&', '&amp;')}|${label}>`;
+}
+
+/**
+ * A table cell: `raw_text`, or with a `linkable` url a `rich_text` cell whose one element
+ * links the text to it. Neither is parsed by Slack, so `text` is sanitized, not escaped;
+ * Slack's text objects refuse empty text, so an empty cell is a dash.
+ */
+export function tableCell(text: string, url?: string): Record<string, unknown> {
+  const shown = text === '' ? '–' : text;
+  const target = linkable(url);
+  if (target === undefined) return { type: 'raw_text', text: shown };
+  return {
+    type: 'rich_text',
+    elements: [
+      { type: 'rich_text_section', elements: [{ type: 'link', url: target, text: shown }] },
+    ],
+  };
 }

@@ -20,6 +20,7 @@ import {
   sectionTexts,
   ZONE,
 } from './test-helpers.ts';
+import { uiLinksOf } from './ui-links.ts';
 import {
   formatBusinessDate,
   formatDayMonth,
@@ -764,5 +765,154 @@ describe('renderStatusTable with incidents', () => {
       false,
     );
     expect(rowLines(messages)).toHaveLength(2_000);
+  });
+});
+
+describe('renderStatusTable with links (UI_PUBLIC_URL)', () => {
+  const links = uiLinksOf('https://schedmon.example.com/');
+  type LinkCell = {
+    type: 'rich_text';
+    elements: { type: string; elements: { type: string; url: string; text: string }[] }[];
+  };
+  /** The one link of a rich_text cell, or `undefined` for a raw_text cell. */
+  const linkOf = (cell: unknown) => {
+    const rich = cell as LinkCell;
+    if (rich.type !== 'rich_text') return undefined;
+    expect(rich.elements).toHaveLength(1);
+    expect(rich.elements[0]?.type).toBe('rich_text_section');
+    const [element, ...rest] = rich.elements[0]?.elements ?? [];
+    expect(rest).toEqual([]);
+    expect(element?.type).toBe('link');
+    return element;
+  };
+  /** Each row of every table as [job name, url], the heading rows left out. */
+  const jobLinks = (messages: readonly SlackMessage[]) =>
+    messages.flatMap((message) =>
+      (tableOf(message)?.rows.slice(1) ?? []).map((cells) => {
+        const link = linkOf(cells[1]);
+        return [link?.text, link?.url];
+      }),
+    );
+
+  it('links each row’s job name to its scheduler page; every other cell stays raw_text', () => {
+    const messages = renderStatusTable({ ...LABELS, rows: SPEC_ROWS, timeZone: ZONE, links });
+    expectValid(messages);
+    const table = tableOf(messages[0] as SlackMessage);
+    expect(table?.rows[0]?.map((cell) => cell.type)).toEqual(HEADINGS.map(() => 'raw_text'));
+    for (const cells of table?.rows.slice(1) ?? []) {
+      expect(cells.map((cell) => cell.type)).toEqual([
+        'raw_text',
+        'rich_text',
+        'raw_text',
+        'raw_text',
+        'raw_text',
+      ]);
+    }
+    expect(jobLinks(messages)).toEqual([
+      ['Backup', 'https://schedmon.example.com/ui/schedulers/d'],
+      ['Data Sync', 'https://schedmon.example.com/ui/schedulers/b'],
+      ['Reporting', 'https://schedmon.example.com/ui/schedulers/c'],
+      ['EOD Process', 'https://schedmon.example.com/ui/schedulers/a'],
+    ]);
+  });
+
+  it('changes nothing but the Job cells: same fallback, same other cells and blocks', () => {
+    const plain = renderStatusTable({ ...LABELS, rows: SPEC_ROWS, timeZone: ZONE });
+    const linked = renderStatusTable({ ...LABELS, rows: SPEC_ROWS, timeZone: ZONE, links });
+    expect(linked.map((message) => message.text)).toEqual(plain.map((message) => message.text));
+    expect(parsedParts(linked)).toEqual(parsedParts(plain));
+    const unlinked = (messages: SlackMessage[]) =>
+      messages.map((message) =>
+        tableOf(message)?.rows.map((cells) =>
+          cells.map((cell) => {
+            const link = linkOf(cell);
+            return link === undefined ? cell : { type: 'raw_text', text: link.text };
+          }),
+        ),
+      );
+    expect(unlinked(linked)).toEqual(plain.map((message) => tableOf(message)?.rows));
+    expect(
+      renderStatusTable({ ...LABELS, rows: SPEC_ROWS, timeZone: ZONE, links: undefined }),
+    ).toEqual(plain);
+  });
+
+  it('percent-encodes hostile ids, so no id can change a link; names stay sanitized', () => {
+    const ids = ['a|b>c', 'x&y', '<!channel>', '../../admin?x=1#top', 'ü ß\u202Eevil'];
+    const rows = ids.map((id) =>
+      row(record(id, { job_name: `${HOSTILE} ${id}`, status: 'completed' })),
+    );
+    const messages = renderStatusTable({ ...LABELS, rows, timeZone: ZONE, links });
+    expectValid(messages);
+    const urls = jobLinks(messages).map(([, url]) => url);
+    expect(new Set(urls)).toEqual(
+      new Set([
+        'https://schedmon.example.com/ui/schedulers/a%7Cb%3Ec',
+        'https://schedmon.example.com/ui/schedulers/x%26y',
+        'https://schedmon.example.com/ui/schedulers/%3C!channel%3E',
+        'https://schedmon.example.com/ui/schedulers/..%2F..%2Fadmin%3Fx%3D1%23top',
+        'https://schedmon.example.com/ui/schedulers/%C3%BC%20%C3%9F%E2%80%AEevil',
+      ]),
+    );
+    for (const url of urls)
+      expect(url).toMatch(/^https:\/\/schedmon\.example\.com\/ui\/schedulers\/[^/|<>&\s]+$/);
+    const plain = renderStatusTable({ ...LABELS, rows, timeZone: ZONE });
+    expect(jobLinks(messages).map(([text]) => text)).toEqual(
+      cellRows(plain).map((cells) => cells[1]),
+    );
+    for (const [text] of jobLinks(messages)) {
+      expect(text).not.toMatch(CONTROL);
+      expect(text?.length).toBeLessThanOrEqual(48);
+    }
+    expect(controlSequences(parsedParts(messages))).toEqual([]);
+  });
+
+  it('keeps 99 rows of 255-char ids within every limit: the urls count, so they split', () => {
+    // `:` is encoded as `%3A`: each url is about 800 characters.
+    const rows = Array.from({ length: 99 }, (_, i) =>
+      row(
+        record(`${String(i).padStart(2, '0')}${':'.repeat(253)}`, {
+          job_name: `job ${String(i).padStart(2, '0')}`,
+          status: 'completed',
+        }),
+      ),
+    );
+    expect(rows.every((r) => r.scheduler.scheduler_id.length === 255)).toBe(true);
+    const plain = renderStatusTable({ ...LABELS, rows, timeZone: ZONE });
+    expect(plain).toHaveLength(1);
+    const messages = renderStatusTable({ ...LABELS, rows, timeZone: ZONE, links });
+    expect(messages.length).toBeGreaterThan(1);
+    expectValid(messages);
+    const linked = jobLinks(messages);
+    expect(linked.map(([text]) => text)).toEqual(rows.map((r) => r.scheduler.job_name));
+    expect(linked.map(([, url]) => url)).toEqual(
+      rows.map((r) => links?.scheduler(r.scheduler.scheduler_id)),
+    );
+    for (const [, url] of linked) expect(url?.length).toBeGreaterThan(800);
+    // Everything but the tables is as without links, page numbers aside.
+    expect(rowLines(messages)).toEqual(rowLines(plain));
+  });
+
+  it('keeps 99 linked rows in one message when the ids are short', () => {
+    const messages = renderStatusTable({ ...LABELS, rows: shortRows(99), timeZone: ZONE, links });
+    expect(messages).toHaveLength(1);
+    expectValid(messages);
+    expect(jobLinks(messages)).toHaveLength(99);
+  });
+
+  it('leaves out a link too long for Slack, keeping the name', () => {
+    const long = uiLinksOf(`https://schedmon.example.com/${'p'.repeat(2_900)}`);
+    const [message] = renderStatusTable({
+      ...LABELS,
+      rows: SPEC_ROWS,
+      timeZone: ZONE,
+      links: long,
+    });
+    const cells = tableOf(message as SlackMessage)?.rows.slice(1) ?? [];
+    expect(cells.map((r) => r[1])).toEqual(
+      ['Backup', 'Data Sync', 'Reporting', 'EOD Process'].map((text) => ({
+        type: 'raw_text',
+        text,
+      })),
+    );
   });
 });

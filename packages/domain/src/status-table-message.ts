@@ -11,10 +11,12 @@ import {
   contextBlock,
   headerBlock,
   headerText,
+  linkable,
   MESSAGE_BUDGET,
   message,
   sectionBlock,
   TEXT_LENGTHS,
+  tableCell,
 } from './slack-blocks.ts';
 import { escapeMrkdwn, plainText, safeText, truncate } from './slack-text.ts';
 import { formatClock, formatDuration } from './slack-times.ts';
@@ -31,6 +33,7 @@ import {
   silence,
   withIncident,
 } from './table-rows.ts';
+import type { UiLinks } from './ui-links.ts';
 import {
   formatBusinessDate,
   formatDayMonth,
@@ -84,10 +87,14 @@ export type StatusTableInput = BoardHeaderLabels & {
    * an open or acknowledged one shows it and is a problem row. Resolved ones change nothing.
    */
   incidents?: readonly Incident[];
+  /** The dashboard's pages (`UI_PUBLIC_URL`): each row's job name links to its scheduler's. */
+  links?: UiLinks;
 };
 
 const TABLE_MARK = '📊 ';
 const COLUMN_HEADINGS = ['Service', 'Job', 'Status', 'Time', 'Detail'] as const;
+/** The column whose cell links to the scheduler's page. */
+const JOB_COLUMN = 1;
 // The `text` fallback keeps its one-line rows: the terminal table parses them, and
 // notifications show them.
 const FALLBACK_HEADINGS = ['Service', 'Job Name', 'Status'] as const;
@@ -122,6 +129,11 @@ const COLUMN_SETTINGS = [
  * broadcasts broken, cut with `…`) but not entity-escaped. The `text` fallback carries the
  * same rows as `Service │ Job │ Status` lines.
  *
+ * With `links`, each row's Job cell is a `rich_text` cell linking the job name (sanitized
+ * alike) to `links.scheduler(id)`; a url too long for Slack is left out, the name kept. The
+ * urls count toward the message's text budget, so linked tables may take more messages. The
+ * `text` fallback is the same with links or without.
+ *
  * Rows are ordered failed, stale, running, pending, completed; inside a group by service,
  * then job, then scheduler id (case-insensitive code-unit order, never locale-dependent).
  * They are packed greedily in that order, at most 99 a message (Slack's 100 table rows, the
@@ -140,7 +152,7 @@ export function renderStatusTable(input: StatusTableInput): SlackMessage[] {
   const { rows, timeZone } = input;
   const active = activeIncidents(input.incidents);
   const countsLine = formatCounts(countRows(rows), countIncidentRows(rows, active));
-  const shown = orderRows(rows, active).map((row) => shownRow(row, timeZone, active));
+  const shown = orderRows(rows, active).map((row) => shownRow(row, timeZone, active, input.links));
   const pages = shown.length === 0 ? [] : paginate(shown, countsLine.length);
   const total = Math.max(pages.length, Math.floor(input.minMessages ?? 0), 1);
   // A blank title (none reaches here from a validated board) shows the default.
@@ -201,15 +213,25 @@ export function boardHeader(
   return headerText(`${mark}${cutTitle}${tail}`, suffix);
 }
 
-/** A row as the table shows it: its cells, and its line of the `text` fallback. */
-type ShownRow = { cells: readonly string[]; line: string; chars: number };
+/**
+ * A row as the table shows it: its cells, the url its job name links to, its line of the
+ * `text` fallback, and what it costs of the message's text budget (the url included).
+ */
+type ShownRow = { cells: readonly string[]; link: string | undefined; line: string; chars: number };
 
-function shownRow(row: TableRow, timeZone: string, active: ActiveIncidents): ShownRow {
+function shownRow(
+  row: TableRow,
+  timeZone: string,
+  active: ActiveIncidents,
+  links: UiLinks | undefined,
+): ShownRow {
   const cells = rowCells(row, timeZone, active);
+  const link = linkable(links?.scheduler(row.scheduler.scheduler_id));
   return {
     cells,
+    link,
     line: tableLine(row, timeZone, active),
-    chars: cells.reduce((sum, cell) => sum + cell.length, 0),
+    chars: cells.reduce((sum, cell) => sum + cell.length, 0) + (link?.length ?? 0),
   };
 }
 
@@ -217,10 +239,14 @@ function tableBlock(page: readonly ShownRow[]): Record<string, unknown> {
   return {
     type: 'table',
     column_settings: COLUMN_SETTINGS,
-    rows: [COLUMN_HEADINGS, ...page.map((row) => row.cells)].map((cells) =>
-      // Slack's text objects refuse empty text: an empty cell is a dash.
-      cells.map((text) => ({ type: 'raw_text', text: text === '' ? '–' : text })),
-    ),
+    rows: [
+      COLUMN_HEADINGS.map((heading) => tableCell(heading)),
+      ...page.map((row) =>
+        row.cells.map((text, column) =>
+          tableCell(text, column === JOB_COLUMN ? row.link : undefined),
+        ),
+      ),
+    ],
   };
 }
 
@@ -229,7 +255,7 @@ const HEADING_CHARS = COLUMN_HEADINGS.reduce((sum, heading) => sum + heading.len
 /**
  * Packs the rows into pages (messages), greedily in order, so earlier rows (the problems)
  * land in earlier messages; linear in the rows. A page holds at most 99 rows (the heading
- * row makes Slack's 100) and as many as its text budget allows.
+ * row makes Slack's 100) and as many as its text budget allows, link urls included.
  */
 function paginate(rows: readonly ShownRow[], countsChars: number): ShownRow[][] {
   // What every page spends besides its rows: the header at its longest, the legend and the
@@ -361,4 +387,37 @@ function statusLine(row: TableRow, timeZone: string): string {
     case 'pending':
       return '⬜ Pending';
   }
+}
+
+/** One row of a board's table as the dashboard shows it: the Slack table's cells. */
+export type BoardTableRow = {
+  schedulerId: string;
+  /** A failed or stale row, or one with an unresolved incident: the problem group. */
+  problem: boolean;
+  /** Service, Job, Status, Time, Detail: the cells of the Slack table, producer text sanitized. */
+  cells: readonly string[];
+};
+
+/**
+ * A board's rows for the web dashboard (docs/web.md) by the Slack table's rules: the same
+ * status words, the same order (problems first) and the same counts line, without
+ * Slack's pagination. The cells are plain text: the page escapes them.
+ */
+export function boardTableOf(input: Pick<StatusTableInput, 'rows' | 'timeZone' | 'incidents'>): {
+  counts: string;
+  rows: BoardTableRow[];
+} {
+  const active = activeIncidents(input.incidents);
+  return {
+    counts: formatCounts(countRows(input.rows), countIncidentRows(input.rows, active)),
+    rows: orderRows(input.rows, active).map((row) => ({
+      schedulerId: row.scheduler.scheduler_id,
+      problem:
+        !row.paused &&
+        (row.status === 'failed' ||
+          (row.status === 'running' && row.stale !== null) ||
+          rowIncident(row, active) !== undefined),
+      cells: rowCells(row, input.timeZone, active),
+    })),
+  };
 }

@@ -67,6 +67,11 @@ const table = (rows: number) => ({
   type: 'table',
   rows: Array.from({ length: rows }, (_, i) => [{ type: 'raw_text', text: `row ${i}` }]),
 });
+const richLink = (link: Record<string, unknown>) => ({
+  type: 'rich_text',
+  elements: [{ type: 'rich_text_section', elements: [{ type: 'link', ...link }] }],
+});
+const linkTable = (cell: unknown) => ({ type: 'table', rows: [[cell]] });
 const platformError = (error: string) => ({
   code: ErrorCode.PlatformError,
   data: { ok: false, error },
@@ -440,11 +445,27 @@ describe('Block Kit limits', () => {
     ['a header of 151 chars', [header('h'.repeat(151))], 'invalid_blocks'],
     ['a table of 101 rows', [table(101)], 'invalid_blocks'],
     ['two table blocks', [table(1), table(1)], 'invalid_attachments'],
+    ['a table cell of mrkdwn', [linkTable({ type: 'mrkdwn', text: 'x' })], 'invalid_blocks'],
+    ['a rich_text cell linking no url', [linkTable(richLink({ text: 'x' }))], 'invalid_blocks'],
+    [
+      'a link url of 3001 chars',
+      [linkTable(richLink({ url: `https://x.example/${'a'.repeat(2_983)}` }))],
+      'invalid_blocks',
+    ],
   ])('refuses %s', async (_name, blocks, error) => {
     await expect(
       client().chat.postMessage({ channel: 'C1', text: 'x', blocks }),
     ).rejects.toMatchObject(platformError(error));
     expect(fake.messages()).toEqual([]);
+  });
+
+  it('accepts a table whose cells link with rich_text, and stores them as sent', async () => {
+    const cell = richLink({ url: 'https://schedmon.example.com/ui/schedulers/a%7Cb', text: 'Job' });
+    const blocks = [linkTable(cell)];
+    await expect(
+      client().chat.postMessage({ channel: 'C1', text: 'x', blocks }),
+    ).resolves.toMatchObject({ ok: true });
+    expect(fake.messages()[0]?.blocks).toEqual(blocks);
   });
 
   it('refuses an update over the limits and keeps the message as it was', async () => {

@@ -147,3 +147,116 @@ describe('validateMessage', () => {
     });
   });
 });
+
+describe('validateMessage: table cells (raw_text or rich_text)', () => {
+  const link = (url: unknown, text?: unknown) => ({
+    type: 'link',
+    url,
+    ...(text === undefined ? {} : { text }),
+  });
+  const rich = (...elements: unknown[]) => ({
+    type: 'rich_text',
+    elements: [{ type: 'rich_text_section', elements }],
+  });
+  const tableOf = (...cells: unknown[]) => ({ type: 'table', rows: [cells] });
+
+  it('accepts raw_text and rich_text cells of every documented element', () => {
+    const cells = [
+      cell('plain'),
+      rich(link('https://schedmon.example.com/ui/schedulers/a', 'EOD Process')),
+      rich(link('https://schedmon.example.com/ui')),
+      rich(
+        { type: 'text', text: 'bold', style: { bold: true } },
+        { type: 'emoji', name: 'white_check_mark' },
+        { type: 'user', user_id: 'U1' },
+        { type: 'usergroup', usergroup_id: 'S1' },
+        { type: 'channel', channel_id: 'C1' },
+        { type: 'broadcast', range: 'here' },
+        { type: 'date', timestamp: 1_768_500_000, format: '{time}' },
+        { type: 'color', value: '#36a64f' },
+      ),
+      {
+        type: 'rich_text',
+        elements: [
+          {
+            type: 'rich_text_list',
+            style: 'bullet',
+            elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'item' }] }],
+          },
+          { type: 'rich_text_preformatted', elements: [{ type: 'text', text: 'code' }] },
+          { type: 'rich_text_quote', elements: [{ type: 'text', text: 'quote' }] },
+        ],
+      },
+    ];
+    expect(validateMessage({ blocks: [tableOf(...cells)] })).toBeUndefined();
+  });
+
+  it('accepts a link url of 3,000 chars and refuses one of 3,001, naming it', () => {
+    const url = (length: number) => `https://x.example/${'a'.repeat(length - 18)}`;
+    expect(validateMessage({ blocks: [tableOf(rich(link(url(3_000), 'ok')))] })).toBeUndefined();
+    expect(validateMessage({ blocks: [tableOf(cell('a'), rich(link(url(3_001), 'ok')))] })).toEqual(
+      {
+        error: 'invalid_blocks',
+        errors: [
+          'must be less than 3001 characters [json-pointer:/blocks/0/rows/0/1/elements/0/elements/0/url]',
+        ],
+      },
+    );
+  });
+
+  it('refuses malformed cells, naming each', () => {
+    const blocks = [
+      section('s'),
+      tableOf(
+        'text',
+        { text: 'no type' },
+        { type: 'mrkdwn', text: 'x' },
+        { type: 'raw_text' },
+        cell(''),
+        { type: 'rich_text' },
+        { type: 'rich_text', elements: [] },
+        { type: 'rich_text', elements: [{ type: 'section', elements: [] }] },
+        rich(),
+        rich(link(undefined, 'no url')),
+        rich(link('', 'empty url')),
+        rich(link('https://x.example', 42)),
+        rich({ type: 'text' }, { type: 'image', url: 'https://x.example/a.png' }),
+        { type: 'rich_text', elements: [{ type: 'rich_text_list', elements: [cell('x')] }] },
+        rich({ type: 'date', timestamp: '1768500000' }),
+      ),
+    ];
+    const at = (column: number, rest = '') => `[json-pointer:/blocks/1/rows/0/${column}${rest}]`;
+    expect(validateMessage({ blocks })).toEqual({
+      error: 'invalid_blocks',
+      errors: [
+        `missing required field: type ${at(0)}`,
+        `missing required field: type ${at(1)}`,
+        `must be raw_text or rich_text ${at(2, '/type')}`,
+        `missing required field: text ${at(3)}`,
+        `must be more than 0 characters ${at(4, '/text')}`,
+        `missing required field: elements ${at(5)}`,
+        `must be more than 0 items ${at(6, '/elements')}`,
+        `must be a rich text container ${at(7, '/elements/0/type')}`,
+        `must be more than 0 items ${at(8, '/elements/0/elements')}`,
+        `missing required field: url ${at(9, '/elements/0/elements/0')}`,
+        `must be more than 0 characters ${at(10, '/elements/0/elements/0/url')}`,
+        `must be a string ${at(11, '/elements/0/elements/0/text')}`,
+        `missing required field: text ${at(12, '/elements/0/elements/0')}`,
+        `must be a rich text element ${at(12, '/elements/0/elements/1/type')}`,
+        `must be a rich_text_section ${at(13, '/elements/0/elements/0')}`,
+        `missing required field: timestamp ${at(14, '/elements/0/elements/0')}`,
+        `missing required field: format ${at(14, '/elements/0/elements/0')}`,
+      ],
+    });
+  });
+
+  it('counts a link’s url toward the 12,000 chars of the blocks’ text', () => {
+    const url = `https://x.example/${'u'.repeat(2_982)}`;
+    expect(url).toHaveLength(3_000);
+    // 3 sections of 3,000 and a link of 3,000 chars of url and 1 of text: 12,001.
+    const sections = Array.from({ length: 3 }, () => section('s'.repeat(3_000)));
+    const linked = (text: string) => [...sections, tableOf(rich(link(url, text)))];
+    expect(validateMessage({ blocks: linked('') })).toBeUndefined();
+    expect(validateMessage({ blocks: linked('x') })).toEqual({ error: 'msg_too_long' });
+  });
+});
