@@ -6,6 +6,7 @@ import type {
   Clock,
   DeliveryLogStore,
   DestinationStore,
+  EodConfig,
   EventProducer,
   HistoryStore,
   IdempotencyStore,
@@ -36,6 +37,10 @@ import { schedulerRoutes } from './routes/schedulers.ts';
 import { ErrorResponseSchema, HealthSchema, ReadinessSchema } from './schemas.ts';
 import type { SlackAppDeps } from './slack/slack-app.ts';
 import { slackRoutes } from './slack/slack-app.ts';
+import { LiveState } from './ui/live-state.ts';
+import { createReportPages } from './ui/pages/reports.ts';
+import { uiRoutes } from './ui/routes.ts';
+import { createSessions } from './ui/session.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -94,6 +99,25 @@ export type AppDeps = {
   metrics?: ApiMetrics;
   /** The Slack app at `POST /slack/events`; absent (no signing secret) means not served. */
   slack?: SlackAppDeps | undefined;
+  /** The web dashboard under `/ui` (docs/web.md); absent means not served. */
+  ui?: UiOptions | undefined;
+};
+
+/** The dashboard's settings (`UI_*`). */
+export type UiOptions = {
+  /** The shared EOD settings: the default board's window and zone, staleness. */
+  eod: EodConfig;
+  /** The live pages read the stores at most once per this many ms (`UI_REFRESH_SECONDS`). */
+  refreshMs: number;
+  /** Signs the session cookies (`UI_SESSION_SECRET`). */
+  sessionSecret: string;
+  sessionTtlMs: number;
+  /** `UI_PUBLIC_URL`: its origin may send forms, and https makes the cookie Secure. */
+  publicUrl?: string | undefined;
+  /** `HISTORY_RETENTION_DAYS`: reports say partial, and skip the trend, past it. */
+  retentionDays?: number | undefined;
+  /** Requests per minute per signed-in key (or address, before sign-in) under `/ui`. */
+  rateLimitPerMinute?: number | undefined;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -144,6 +168,8 @@ export function buildApp(deps: AppDeps) {
   const uptime = () => Math.round((performance.now() - startedAt) / 1000);
   const metrics = deps.metrics ?? createApiMetrics();
   const known = createKnownSchedulers(deps.schedulers, { ttlMs: deps.limits.knownSchedulerTtlMs });
+  // One count of wrong keys per address, whether they come to the api or the sign-in page.
+  const failures = createAuthFailureLimiter({ max: deps.limits.authFailuresPerMinute });
 
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
@@ -240,9 +266,51 @@ export function buildApp(deps: AppDeps) {
     );
   }
 
+  const ui = deps.ui;
+  if (ui) {
+    const live = new LiveState({
+      schedulers: deps.schedulers,
+      boards: deps.boards,
+      defaultBoard: deps.defaultBoard,
+      incidents: deps.incidents,
+      clock: deps.clock,
+      logger: deps.logger,
+      refreshMs: ui.refreshMs,
+      onRead: () => metrics.uiRefreshes.inc(),
+    });
+    void app.register(
+      async (scope) =>
+        uiRoutes(scope, {
+          clock: deps.clock,
+          keys: deps.keys,
+          schedulers: deps.schedulers,
+          history: deps.history,
+          incidents: deps.incidents,
+          eod: ui.eod,
+          live,
+          sessions: createSessions({
+            secret: ui.sessionSecret,
+            keys: deps.keys,
+            ttlMs: ui.sessionTtlMs,
+          }),
+          failures,
+          publicUrl: ui.publicUrl,
+          streams: metrics.uiStreams,
+          rateLimitPerMinute: ui.rateLimitPerMinute,
+          reports: createReportPages({
+            history: deps.history,
+            eod: ui.eod,
+            clock: deps.clock,
+            retentionDays: ui.retentionDays,
+          }),
+        }),
+      // Its own scope: its error and not-found pages are HTML, the api's stay JSON.
+      { prefix: '/ui' },
+    );
+  }
+
   void app.register(
     async (v1) => {
-      const failures = createAuthFailureLimiter({ max: deps.limits.authFailuresPerMinute });
       v1.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
         const nowMs = deps.clock.now().getTime();
         const client = clientKey(request.ip);

@@ -8,6 +8,7 @@ import {
   eventIntakeConfig,
   loadConfigOrExit,
   slackConfig,
+  uiLinkConfig,
 } from '@schedmon/runtime';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
@@ -75,6 +76,35 @@ export const apiConfigSchema = Type.Object({
     minimum: 0,
     maximum: 3_600,
     description: 'How long a known scheduler id skips the existence read on status writes',
+  }),
+  ...uiLinkConfig,
+  UI_REFRESH_SECONDS: env.integer({
+    default: 5,
+    minimum: 1,
+    maximum: 300,
+    description:
+      'The dashboard reads the stores at most once per this many seconds per api process, however many watch',
+  }),
+  UI_SESSION_SECRET: Type.Optional(
+    env.secret(
+      env.string({
+        minLength: 32,
+        description:
+          'Signs dashboard session cookies (32+ characters, the same on every api replica); unset: a random one per process, so sessions end at a restart',
+      }),
+    ),
+  ),
+  UI_RATE_LIMIT_PER_MINUTE: env.integer({
+    default: 600,
+    minimum: 1,
+    description:
+      'Dashboard requests per signed-in key (or client address before sign-in) per minute, per api process',
+  }),
+  UI_SESSION_HOURS: env.integer({
+    default: 12,
+    minimum: 1,
+    maximum: 720,
+    description: 'How long a dashboard sign-in lasts',
   }),
   METRICS_API_KEY: Type.Optional(
     env.secret(env.string({ description: 'When set, /metrics needs it in x-api-key' })),

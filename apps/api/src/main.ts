@@ -1,6 +1,7 @@
 // The api's composition root: config → logger → SDK clients → adapters → app → listen.
 // SIGTERM stops them in reverse: the server drains in-flight requests, then the queue
 // producer flushes what it holds, then the SDK clients close.
+import { randomBytes } from 'node:crypto';
 import {
   createDocumentClient,
   createDynamoAcknowledgementStore,
@@ -15,7 +16,7 @@ import {
 } from '@schedmon/adapters/dynamodb';
 import { createEngineReadiness } from '@schedmon/adapters/health';
 import { createSqsEventProducer } from '@schedmon/adapters/sqs';
-import { defaultBoardOf } from '@schedmon/domain';
+import { defaultBoardOf, uiLinksOf } from '@schedmon/domain';
 import { createAwsClients } from '@schedmon/resources';
 import {
   createAppLogger,
@@ -64,6 +65,7 @@ const slackApp =
         signingSecret: config.SLACK_SIGNING_SECRET,
         botToken: config.SLACK_BOT_TOKEN,
         apiUrl: config.SLACK_API_URL,
+        links: uiLinksOf(config.UI_PUBLIC_URL),
       }
     : undefined;
 if (!slackApp)
@@ -101,7 +103,21 @@ const app = buildApp({
   },
   metricsApiKey: config.METRICS_API_KEY,
   trustProxy: config.TRUST_PROXY,
+  ui: {
+    eod,
+    refreshMs: config.UI_REFRESH_SECONDS * 1000,
+    sessionSecret: config.UI_SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    sessionTtlMs: config.UI_SESSION_HOURS * 3_600_000,
+    publicUrl: config.UI_PUBLIC_URL,
+    retentionDays: config.HISTORY_RETENTION_DAYS,
+    rateLimitPerMinute: config.UI_RATE_LIMIT_PER_MINUTE,
+  },
 });
+if (!config.UI_SESSION_SECRET) {
+  logger.warn(
+    'UI_SESSION_SECRET unset: dashboard sessions are signed with a random secret of this process, so they end at a restart and do not carry to other replicas',
+  );
+}
 
 lifecycle.add({ name: 'aws-clients', stop: () => clients.destroy() });
 lifecycle.add({ name: 'queue-producer', stop: () => queue.close() });

@@ -1,7 +1,7 @@
 // `/schedmon status [board]` (docs/boards.md): one board's table (its members, window,
 // zone and title), the default board without an argument, and a clear answer to a board
 // that does not exist. The Slack app around it is in slack-app.test.ts.
-import { boardOf, DEFAULT_EOD_CONFIG, defaultBoardOf } from '@schedmon/domain';
+import { boardOf, DEFAULT_EOD_CONFIG, defaultBoardOf, uiLinksOf } from '@schedmon/domain';
 import {
   createMemoryBoardStore,
   createMemoryHistoryStore,
@@ -67,6 +67,16 @@ describe('/schedmon status [board]', () => {
     expect(answer.text).toContain('EOD Process Status');
     expect(answer.text).toContain('Job of hr-payroll');
     expect(answer.text).not.toContain('Job of payments-eod');
+  });
+
+  it('links each row’s job name to its scheduler’s page when UI_PUBLIC_URL is set', async () => {
+    const links = uiLinksOf('https://schedmon.example.com/');
+    const answer = await answerCommand({ ...(await fixture()), links }, 'status payments', NOW_MS);
+    expect(JSON.stringify(answer.blocks)).toContain(
+      '"url":"https://schedmon.example.com/ui/schedulers/payments-eod"',
+    );
+    const plain = await answerCommand(await fixture(), 'status payments', NOW_MS);
+    expect(JSON.stringify(plain.blocks)).not.toContain('/ui/schedulers/');
   });
 
   it('shows every scheduler on the default board without a board store', async () => {

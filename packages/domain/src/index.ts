@@ -217,6 +217,7 @@ export {
   INCIDENT_ACKNOWLEDGE_ACTION,
   type IncidentMessageInput,
   incidentKindLabel,
+  incidentMark,
   type MonitorGapInput,
   renderIncidentFollowUp,
   renderIncidentReminder,
@@ -242,6 +243,7 @@ export {
   NO_INCIDENT,
   nextIncidentState,
 } from './incidents.ts';
+export { type BoardReportRequest, loadBoardReport, type ReportDeps } from './load-report.ts';
 export type {
   ApplyResult,
   ChangeResult,
@@ -262,6 +264,21 @@ export type {
   SlackMessage,
   StatusApplied,
 } from './ports.ts';
+export {
+  type BoardReport,
+  type CsvCell,
+  type CsvColumn,
+  csvOf,
+  csvOfColumns,
+  REPORT_COLUMNS,
+  type Report,
+  type ReportRange,
+  RUN_COLUMNS,
+  reportOf,
+  type SchedulerReport,
+  type Trend,
+} from './reports.ts';
+export { type Run, type RunOutcome, type RunRange, type RunSubject, runsOf } from './runs.ts';
 export {
   type Deadline,
   type DeadlineKind,
@@ -334,6 +351,7 @@ export {
   safeText,
   truncate,
 } from './slack-text.ts';
+export { formatDateTime, formatDuration } from './slack-times.ts';
 export type {
   AcknowledgementStore,
   AlertStore,
@@ -351,6 +369,8 @@ export type {
   VersionedBox,
 } from './state-ports.ts';
 export {
+  type BoardTableRow,
+  boardTableOf,
   headerLabelsOf,
   renderStatusTable,
   type StatusTableInput,
@@ -365,6 +385,7 @@ export {
   type WatchdogDeps,
   type WatchdogRound,
 } from './watchdog.ts';
+export { renderWeeklyReport, type WeeklyReportInput } from './weekly-report-message.ts';
 export {
   addDays,
   formatBusinessDate,

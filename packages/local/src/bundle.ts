@@ -32,9 +32,15 @@ export function bundlePath(app: App): string {
   return `${root}apps/${app}/dist/main.mjs`;
 }
 
-/** Bundles one app; resolves to the file written and its size. */
-export async function bundleApp(app: App): Promise<{ file: string; bytes: number }> {
-  const file = bundlePath(app);
+/**
+ * Bundles one app (to `bundlePath(app)` unless `outfile` names another file, so tests
+ * that bundle at once never write the same file); resolves to the file written and its size.
+ */
+export async function bundleApp(
+  app: App,
+  options: { outfile?: string } = {},
+): Promise<{ file: string; bytes: number }> {
+  const file = options.outfile ?? bundlePath(app);
   await build({
     entryPoints: [`${root}apps/${app}/src/main.ts`],
     outfile: file,

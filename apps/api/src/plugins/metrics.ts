@@ -2,11 +2,15 @@
 import { createMetricsRegistry } from '@schedmon/runtime';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 export type ApiMetrics = {
   registry: Registry;
   eventsEnqueued: Counter<'type'>;
+  /** Reads of the dashboard's shared snapshot (docs/web.md → Live): one per interval at most. */
+  uiRefreshes: Counter;
+  /** Open live-update streams of the dashboard. */
+  uiStreams: Gauge;
 };
 
 export function createApiMetrics(registry: Registry = createMetricsRegistry()): ApiMetrics {
@@ -16,6 +20,16 @@ export function createApiMetrics(registry: Registry = createMetricsRegistry()): 
       name: 'schedmon_events_enqueued_total',
       help: 'Events accepted by the api and sent to the queue',
       labelNames: ['type'],
+      registers: [registry],
+    }),
+    uiRefreshes: new Counter({
+      name: 'schedmon_ui_refreshes_total',
+      help: "Reads of the stores behind the dashboard's live pages",
+      registers: [registry],
+    }),
+    uiStreams: new Gauge({
+      name: 'schedmon_ui_streams',
+      help: 'Open live-update streams (Server-Sent Events) of the dashboard',
       registers: [registry],
     }),
   };

@@ -14,6 +14,7 @@ import type {
   SchedulerRecord,
   SchedulerStore,
   SlackMessage,
+  UiLinks,
 } from '@schedmon/domain';
 import {
   allBoards,
@@ -45,6 +46,8 @@ export type CommandDeps = {
   boards?: BoardStore | undefined;
   /** The default board of the environment; absent: `defaultBoardOf(eod)`, no channel. */
   defaultBoard?: BoardSettings | undefined;
+  /** The dashboard's pages (`UI_PUBLIC_URL`): each row's job name links to its scheduler's. */
+  links?: UiLinks | undefined;
 };
 
 /** Incidents `/schedmon incidents` lists at most (a section each, within a message's 50 blocks). */
@@ -121,6 +124,7 @@ async function statusMessage(
     rows: tonightRows(view.members, nowMs, view.eod),
     timeZone: view.eod.timeZone,
     ...headerLabelsOf(slot.businessDate, nowMs, view.eod.timeZone),
+    ...(deps.links === undefined ? {} : { links: deps.links }),
   });
   // An ephemeral answer is one message: the first carries the counts and every problem.
   const first = messages[0] ?? helpMessage();

@@ -132,7 +132,7 @@ export function createDynamoHistoryStore(
               KeyConditionExpression: keyCondition,
               FilterExpression: 'expires_at >= :now',
               ExpressionAttributeValues: values,
-              ScanIndexForward: before === undefined ? false : true,
+              ScanIndexForward: before !== undefined,
               Limit: query.limit,
               ExclusiveStartKey: startKey,
             }),
