@@ -521,6 +521,7 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps) {
           incidents: incidents.incidents,
           chart,
           mayWrite: writable(key),
+          nowMs: nowMs(),
         }),
       });
     },

@@ -19,12 +19,28 @@ const WIDTH = 640;
 const HEIGHT = 220;
 const PAD = { left: 56, right: 12, top: 12, bottom: 28 };
 
-/** A rounded scale top: 1, 2 or 5 times a power of ten, at least `max`. */
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** Scale tops that read as round durations; beyond a day, whole days. */
+const TOPS = [
+  1,
+  2,
+  5,
+  10,
+  20,
+  50,
+  100,
+  200,
+  500,
+  ...[1, 2, 5, 10, 15, 20, 30].map((s) => s * SECOND),
+  ...[1, 2, 5, 10, 15, 20, 30].map((m) => m * MINUTE),
+  ...[1, 2, 3, 6, 12, 24].map((h) => h * HOUR),
+];
+
+/** The smallest round duration at least `max`. */
 function niceTop(max: number): number {
-  if (max <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 5, 10]) if (step * power >= max) return step * power;
-  return 10 * power;
+  return TOPS.find((top) => top >= max) ?? Math.ceil(max / (24 * HOUR)) * 24 * HOUR;
 }
 
 export function durationChart(points: readonly ChartPoint[], zone: string, caption: string): Html {

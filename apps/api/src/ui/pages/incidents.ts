@@ -3,7 +3,7 @@
  * ones a page at a time, filtered by board, kind and date; Acknowledge on the open ones
  * the key may write. And one incident's page.
  */
-import type { IncidentKind, IncidentRecord } from '@schedmon/domain';
+import type { IncidentRecord } from '@schedmon/domain';
 import { INCIDENT_KINDS, incidentMark, UI_PATHS } from '@schedmon/domain';
 import type { Html } from '../html.ts';
 import { html } from '../html.ts';
@@ -25,11 +25,6 @@ export type IncidentsView = {
   /** Where the Acknowledge form comes back to. */
   returnTo: string;
 };
-
-/** How the Slack messages and the table name a kind: `❗ Missed`, `⏱ Overrunning`. */
-export function kindWord(kind: IncidentKind): string {
-  return incidentMark(kind);
-}
 
 export function stateWord(incident: Pick<IncidentRecord, 'state'>): string {
   return incident.state === 'open'
@@ -62,7 +57,7 @@ function incidentTable(
 <tbody>${incidents.map(
     (incident) => html`<tr${incident.state === 'open' ? html` class="problem"` : ''}>
 <td data-label="State"><span class="state-${incident.state}">${stateWord(incident)}</span></td>
-<td data-label="Kind">${kindWord(incident.kind)}</td>
+<td data-label="Kind">${incidentMark(incident.kind)}</td>
 <td data-label="Service › Job"><a href="${UI_PATHS.incident(incident.incident_id)}">${incident.service_name} › ${incident.job_name}</a></td>
 <td data-label="Opened">${when(incident.opened_at, view.zone)}</td>
 <td data-label="Resolved">${when(incident.resolved_at, view.zone)}</td>
@@ -79,7 +74,7 @@ export function incidentsBody(view: IncidentsView): Html {
   return html`<h1>Incidents</h1>
 <form class="filters" method="get" action="/ui/incidents">
 <label for="f-board">Board<select id="f-board" name="board">${option('', 'All boards', filter.board)}${view.boardIds.map((id) => option(id, id, filter.board))}</select></label>
-<label for="f-kind">Kind<select id="f-kind" name="kind">${option('', 'All kinds', filter.kind)}${INCIDENT_KINDS.map((kind) => option(kind, kindWord(kind), filter.kind))}</select></label>
+<label for="f-kind">Kind<select id="f-kind" name="kind">${option('', 'All kinds', filter.kind)}${INCIDENT_KINDS.map((kind) => option(kind, incidentMark(kind), filter.kind))}</select></label>
 <label for="f-date">Opened on<input id="f-date" name="date" type="date" value="${filter.date ?? ''}"></label>
 <button type="submit">Filter</button>
 </form>
@@ -114,7 +109,7 @@ export type IncidentView = {
 export function incidentBody(view: IncidentView): Html {
   const { incident } = view;
   const returnTo = UI_PATHS.incident(incident.incident_id);
-  return html`<h1>${kindWord(incident.kind)}: ${incident.service_name} › ${incident.job_name}</h1>
+  return html`<h1>${incidentMark(incident.kind)}: ${incident.service_name} › ${incident.job_name}</h1>
 ${view.flash === undefined ? '' : html`<p class="notice" role="status">${view.flash}</p>`}
 <dl class="facts">
 <dt>State</dt><dd><span class="state-${incident.state}">${stateWord(incident)}</span></dd>

@@ -4,11 +4,11 @@
  * and its incidents.
  */
 import type { HistoryRow, IncidentRecord, SchedulerRecord } from '@schedmon/domain';
-import { UI_PATHS } from '@schedmon/domain';
+import { incidentMark, nextOccurrence, UI_PATHS } from '@schedmon/domain';
 import type { Html } from '../html.ts';
 import { html } from '../html.ts';
 import { duration, when } from './format.ts';
-import { acknowledgeForm, kindWord, stateWord } from './incidents.ts';
+import { acknowledgeForm, stateWord } from './incidents.ts';
 
 export type SchedulerView = {
   record: SchedulerRecord;
@@ -20,7 +20,24 @@ export type SchedulerView = {
   incidents: readonly IncidentRecord[];
   chart: Html;
   mayWrite: (schedulerId: string) => boolean;
+  nowMs: number;
 };
+
+/**
+ * The record's next expected start as the watchdog keeps it, else the schedule's next
+ * occurrence (a cron schedule; an `every` one counts from the last run, which the record
+ * holds once it ran).
+ */
+function nextExpected(record: SchedulerRecord, zone: string, nowMs: number): string | null {
+  if (record.next_expected_at !== null) return record.next_expected_at;
+  if (record.schedule === null) return null;
+  try {
+    const next = nextOccurrence(record.schedule, record.timezone ?? zone, nowMs);
+    return next === undefined ? null : new Date(next).toISOString();
+  } catch {
+    return null;
+  }
+}
 
 function statusWord(row: Pick<HistoryRow, 'type' | 'status'>): string {
   if (row.type === 'heartbeat') return '💓 Heartbeat';
@@ -47,7 +64,7 @@ ${record.error_message === null ? '' : html`<dt>Error</dt><dd>${record.error_mes
 <dt>Duration</dt><dd>${duration(record.execution_time_ms)}</dd>
 <dt>Last heartbeat</dt><dd>${when(record.last_heartbeat, zone)}</dd>
 <dt>Schedule</dt><dd>${record.schedule === null ? 'none (no deadlines watched)' : html`<code>${record.schedule}</code> in ${record.timezone ?? zone}, grace ${record.grace_seconds} s${record.max_runtime_seconds === null ? '' : `, at most ${record.max_runtime_seconds} s`}`}</dd>
-<dt>Next expected start</dt><dd>${when(record.next_expected_at, zone)}</dd>
+<dt>Next expected start</dt><dd>${when(nextExpected(record, zone, view.nowMs), zone)}</dd>
 ${record.paused_until === null && record.pause_reason === null ? '' : html`<dt>Paused</dt><dd>until ${when(record.paused_until, zone)}${record.pause_reason === null ? '' : ` (${record.pause_reason})`}</dd>`}
 ${record.tags.length === 0 ? '' : html`<dt>Tags</dt><dd>${record.tags.join(', ')}</dd>`}
 </dl>
@@ -76,7 +93,7 @@ ${
     ? html`<p>No incidents.</p>`
     : html`<ul>${view.incidents.map(
         (incident) =>
-          html`<li><a href="${UI_PATHS.incident(incident.incident_id)}">${kindWord(incident.kind)}</a>, ${stateWord(incident).toLowerCase()}, opened ${when(incident.opened_at, zone)} ${acknowledgeForm(incident, view.mayWrite, path)}</li>`,
+          html`<li><a href="${UI_PATHS.incident(incident.incident_id)}">${incidentMark(incident.kind)}</a>, ${stateWord(incident).toLowerCase()}, opened ${when(incident.opened_at, zone)} ${acknowledgeForm(incident, view.mayWrite, path)}</li>`,
       )}</ul>`
 }
 <p class="muted">Times in ${zone}.</p>`;
