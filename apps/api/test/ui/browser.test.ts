@@ -27,6 +27,7 @@ let slack: FakeSlack;
 let api: AppProcess;
 let worker: AppProcess | undefined;
 let workerEnv: Record<string, string>;
+let apiEnv: Record<string, string>;
 let browser: Browser;
 let context: BrowserContext;
 
@@ -39,10 +40,9 @@ beforeAll(async () => {
     SLACK_CHANNEL_ID: CHANNEL,
   };
   workerEnv = { ...env, RECEIVE_WAIT_SECONDS: '1', ALERT_RETRY_INTERVAL_SECONDS: '1' };
-  [api, browser] = await Promise.all([
-    startApp('api', { ...env, API_KEYS: KEY, UI_REFRESH_SECONDS: '1' }),
-    launchChromium(),
-  ]);
+  // A secret of its own: sessions outlive a restart of the api (the reconnect test).
+  apiEnv = { ...env, API_KEYS: KEY, UI_REFRESH_SECONDS: '1', UI_SESSION_SECRET: 's'.repeat(40) };
+  [api, browser] = await Promise.all([startApp('api', apiEnv), launchChromium()]);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 }, 60_000);
 
@@ -261,4 +261,22 @@ describe('the dashboard in Chromium', () => {
       await narrow.close();
     }
   }, 120_000);
+
+  it('reconnects by itself after the api restarts, and goes on updating the same page', async () => {
+    const page = await context.newPage();
+    await signIn(page);
+    await page.waitForSelector('#live-status:has-text("Live")');
+    await page.evaluate('window.__sameDocument = true');
+    const port = api.port;
+    await api.stop();
+    await page.waitForSelector(
+      '#live-status:has-text("Reconnecting"), #live-status:has-text("Disconnected")',
+    );
+    api = await startApp('api', apiEnv, { port });
+    await page.waitForSelector('#live-status:has-text("Live")', { timeout: 30_000 });
+    await register('after-restart', 'Restart', 'Came back');
+    await page.locator('tr[data-scheduler="after-restart"]').waitFor({ timeout: 15_000 });
+    expect(await page.evaluate('window.__sameDocument === true')).toBe(true);
+    await page.close();
+  }, 90_000);
 });

@@ -29,9 +29,9 @@ export type AppProcess = {
 export async function startApp(
   app: keyof typeof entries,
   env: Record<string, string>,
-  options: { bundle?: string } = {},
+  options: { bundle?: string; port?: number } = {},
 ): Promise<AppProcess> {
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const child = spawn(process.execPath, [options.bundle ?? entries[app]], {
     env: {
       PATH: process.env.PATH,
