@@ -179,4 +179,64 @@ describe('LiveState', () => {
     expect((await after).records.map((record) => record.scheduler_id)).toEqual(['acked']);
     expect(reads).toBe(2);
   });
+
+  it('reads again after an invalidation that came while a read was under way, once it ends', async () => {
+    const clock = createFakeClock('2026-01-15T01:00:00.000Z');
+    const schedulers = createMemorySchedulerStore();
+    const gates: (() => void)[] = [];
+    let reads = 0;
+    state = new LiveState({
+      schedulers: {
+        ...schedulers,
+        list: async () => {
+          reads += 1;
+          await new Promise<void>((resolve) => gates.push(resolve));
+          return schedulers.list();
+        },
+      },
+      boards: createMemoryBoardStore(),
+      defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0'),
+      incidents: createMemoryIncidentStore(),
+      clock,
+      logger,
+      refreshMs: 5_000,
+    });
+    const first = state.current();
+    await waitForGate(gates);
+    state.invalidate();
+    await schedulers.register(
+      { scheduler_id: 'late', service_name: 'S', job_name: 'J' },
+      '2026-01-15T00:00:00.000Z',
+    );
+    gates.shift()?.();
+    await first;
+    const next = state.current();
+    await waitForGate(gates);
+    gates.shift()?.();
+    expect((await next).records.map((record) => record.scheduler_id)).toEqual(['late']);
+    expect(reads).toBe(2);
+  });
+
+  it('tells the other listeners when one of them throws, and the snapshot stays good', async () => {
+    const real = { now: () => new Date() };
+    state = new LiveState({
+      schedulers: createMemorySchedulerStore(),
+      boards: createMemoryBoardStore(),
+      defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0'),
+      incidents: createMemoryIncidentStore(),
+      clock: real,
+      logger,
+      refreshMs: 60_000,
+    });
+    const told: number[] = [];
+    const unsubscribeBad = state.subscribe(() => {
+      throw new Error('render bug');
+    });
+    const unsubscribeGood = state.subscribe((snapshot) => told.push(snapshot.version));
+    const snapshot = await state.current();
+    expect(snapshot.stale).toBeUndefined();
+    expect(told).toContain(snapshot.version);
+    unsubscribeBad();
+    unsubscribeGood();
+  });
 });

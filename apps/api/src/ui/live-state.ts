@@ -44,6 +44,18 @@ export type LiveStateDeps = {
 };
 
 const MAX_LISTED_INCIDENTS = 500;
+/** A read of the stores that takes longer fails (the stale snapshot stays): pages never hang on it. */
+const READ_DEADLINE_MS = 15_000;
+
+/** `work`, or a rejection once `ms` have passed (the timer does not keep the process up). */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the stores did not answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 /** The shared snapshot: a class, as it owns a timer from `start` to `stop`. */
 export class LiveState {
@@ -74,7 +86,9 @@ export class LiveState {
     const fresh = (atMs: number | undefined) =>
       atMs !== undefined && nowMs - atMs < this.deps.refreshMs;
     if (this.snapshot !== undefined) {
-      if (this.snapshotGeneration === this.generation && fresh(this.snapshot.readAt)) {
+      // By the last attempt, not the snapshot's time: a failing store is not asked again
+      // before the interval, and a stale snapshot keeps the time of what it shows.
+      if (this.snapshotGeneration === this.generation && fresh(this.lastAttemptAt)) {
         return this.snapshot;
       }
     } else if (this.reading === undefined && fresh(this.lastAttemptAt)) {
@@ -130,13 +144,13 @@ export class LiveState {
   private read(): Promise<LiveSnapshot> {
     const under = this.reading;
     if (under !== undefined && under.generation === this.generation) return under.promise;
-    const generation = this.generation;
     const promise = (under?.promise.catch(() => undefined) ?? Promise.resolve())
-      .then(() => this.readStores(generation))
+      // The generation when it starts: invalidations while it waited are all covered.
+      .then(() => this.readStores(this.generation))
       .finally(() => {
         if (this.reading?.promise === promise) this.reading = undefined;
       });
-    this.reading = { promise, generation };
+    this.reading = { promise, generation: this.generation };
     return promise;
   }
 
@@ -145,57 +159,68 @@ export class LiveState {
     const now = formatTimestamp(readAt);
     this.lastAttemptAt = readAt;
     this.deps.onRead?.();
+    let snapshot: LiveSnapshot;
     try {
-      const [records, stored, open] = await Promise.all([
-        this.deps.schedulers.list(),
-        this.deps.boards.list(now),
-        findIncidents(
-          this.deps.incidents,
-          {
-            limit: MAX_LISTED_INCIDENTS,
-            matches: (incident) => incident.state !== 'resolved',
-            selective: true,
-          },
-          now,
-        ),
-      ]);
-      if (open.next !== undefined) {
+      const [records, stored, open] = await withDeadline(
+        Promise.all([
+          this.deps.schedulers.list(),
+          this.deps.boards.list(now),
+          findIncidents(
+            this.deps.incidents,
+            {
+              limit: MAX_LISTED_INCIDENTS,
+              matches: (incident) => incident.state !== 'resolved',
+              selective: true,
+            },
+            now,
+          ),
+        ]),
+        Math.max(READ_DEADLINE_MS, this.deps.refreshMs),
+      );
+      const incomplete = open.next !== undefined;
+      if (incomplete !== (this.snapshot?.incomplete === true)) {
         this.deps.logger.warn(
-          { listed: open.incidents.length },
-          'dashboard: more unresolved incidents than a read lists; the boards may miss some marks',
+          { listed: open.incidents.length, incomplete },
+          incomplete
+            ? 'dashboard: the newest incidents read hold not every unresolved one; older open ones show no mark'
+            : 'dashboard: every unresolved incident is listed again',
         );
       }
-      const snapshot: LiveSnapshot = {
+      snapshot = {
         readAt,
         version: (this.snapshot?.version ?? 0) + 1,
         records,
         boards: allBoards(stored, this.deps.defaultBoard),
         incidents: open.incidents,
-        ...(open.next === undefined ? {} : { incomplete: true }),
+        ...(incomplete ? { incomplete: true } : {}),
       };
-      this.publish(snapshot, generation);
-      return snapshot;
     } catch (error) {
       this.deps.logger.warn({ err: error }, 'dashboard: reading the stores failed');
       if (this.snapshot === undefined) {
         this.firstError = error;
         throw error;
       }
-      // The last good one, kept and marked, so pages say how old what they show is.
-      const stale: LiveSnapshot = {
+      // The last good one, kept with its own time and marked, so pages say how old it is.
+      snapshot = {
         ...this.snapshot,
         version: this.snapshot.version + 1,
-        readAt,
         stale: this.snapshot.stale ?? formatTimestamp(this.snapshot.readAt),
       };
-      this.publish(stale, generation);
-      return stale;
     }
+    this.publish(snapshot, generation);
+    return snapshot;
   }
 
+  /** Keeps the snapshot and tells each listener; one that throws is logged, the rest told. */
   private publish(snapshot: LiveSnapshot, generation: number): void {
     this.snapshot = snapshot;
     this.snapshotGeneration = generation;
-    for (const listener of this.listeners) listener(snapshot);
+    for (const listener of this.listeners) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'dashboard: a live page could not be updated');
+      }
+    }
   }
 }

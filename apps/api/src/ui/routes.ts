@@ -88,6 +88,8 @@ const MAX_STREAMS = 2_000;
 /** A stream whose reader has this much unsent is closed: it reconnects when it reads again. */
 const MAX_STREAM_BACKLOG_BYTES = 1_048_576;
 const PING_MS = 15_000;
+/** Marks a same-site reload already tried for a link from another site. */
+const HOP_COOKIE = 'schedmon_hop';
 const SCHEDULER_INCIDENTS = 10;
 const RESOLVED_PAGE = 50;
 
@@ -161,7 +163,9 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps) {
         cookieValue(request.headers.cookie, SESSION_COOKIE),
         deps.clock.now().getTime(),
       );
-      return key === undefined ? `ip:${clientKey(request.ip)}` : `key:${key.name}`;
+      // By key and address: a key shared by many screens gets a budget per screen.
+      const address = clientKey(request.ip);
+      return key === undefined ? `ip:${address}` : `key:${key.name}|${address}`;
     },
     errorResponseBuilder: (_request, context) =>
       new HttpError(
@@ -205,8 +209,18 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps) {
     if (key === undefined) {
       // A link followed from another site (Slack) arrives without the SameSite=Strict
       // cookie: one same-site reload brings it along before sign-in is asked for.
-      if (request.headers['sec-fetch-site'] === 'cross-site' && request.method === 'GET') {
+      // Only for a page navigation, and once: a Lax marker cookie (sent on the second
+      // cross-site arrival, which a Strict one is not) breaks any loop.
+      const headers = request.headers;
+      if (
+        request.method === 'GET' &&
+        headers['sec-fetch-site'] === 'cross-site' &&
+        headers['sec-fetch-mode'] === 'navigate' &&
+        headers['sec-fetch-dest'] === 'document' &&
+        cookieValue(headers.cookie, HOP_COOKIE) === undefined
+      ) {
         return reply
+          .header('set-cookie', `${HOP_COOKIE}=1; Path=/ui; Max-Age=30; HttpOnly; SameSite=Lax`)
           .type('text/html; charset=utf-8')
           .send(
             html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0; url=${request.url}"><title>schedmon</title></head><body><p><a href="${request.url}">Continue to schedmon</a></p></body></html>`
@@ -261,7 +275,8 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps) {
 
   app.get<{ Params: { file: string } }>(
     '/assets/:file',
-    { schema: { hide: true } },
+    // Static and cached for good: never worth a request of the budget.
+    { schema: { hide: true }, config: { rateLimit: false } },
     async (request, reply) => {
       const asset = byPath.get(`/ui/assets/${request.params.file}`);
       if (asset === undefined) throw new HttpError(404, 'No such asset');
@@ -480,7 +495,7 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps) {
       });
       const goingBack = after === undefined && before !== undefined;
       const more = rows.length > HISTORY_PAGE;
-      // Going back, the extra row is the oldest (just newer than `before`): drop it.
+      // Going back, the extra row is the one farthest from `before` (the newest): drop it.
       const page = goingBack ? rows.slice(more ? 1 : 0) : rows.slice(0, HISTORY_PAGE);
       const first = page[0];
       const last = page.at(-1);

@@ -64,6 +64,7 @@ beforeAll(async () => {
       API_KEYS: KEY,
       UI_REFRESH_SECONDS: String(REFRESH_SECONDS),
       RATE_LIMIT_PER_MINUTE: '10000',
+      UI_RATE_LIMIT_PER_MINUTE: '10000',
     },
     { bundle: bundle.file },
   );
@@ -157,6 +158,7 @@ describe('200 open Boards pages against one api process', () => {
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 
     const streams: Stream[] = [];
+    const openedAt = performance.now();
     console.info(`api RSS before: ${((await api.rss()) / 1024 / 1024).toFixed(1)} MB`);
     try {
       for (let i = 0; i < CLIENTS; i += 1) streams.push(await openStream(cookie));
@@ -168,17 +170,23 @@ describe('200 open Boards pages against one api process', () => {
       expect(await metric('schedmon_ui_streams')).toBe(CLIENTS);
 
       // Watch for a while, counting refreshes and the reads that reached DynamoDB.
-      const refreshesBefore = await metric('schedmon_ui_refreshes_total');
-      const readsBefore = reads();
       const startedAt = performance.now();
+      const readsBefore = reads();
+      const refreshesBefore = await metric('schedmon_ui_refreshes_total');
       await waitFor(
         async () => (await metric('schedmon_ui_refreshes_total')) >= refreshesBefore + 6,
         'six more refreshes',
         30_000,
       );
-      const seconds = (performance.now() - startedAt) / 1000;
       const refreshes = (await metric('schedmon_ui_refreshes_total')) - refreshesBefore;
+      // A refresh is counted as it starts: wait for its requests to reach the engine.
+      await waitFor(
+        () => reads() - readsBefore >= refreshes * 3 - 3,
+        'the refreshes’ reads',
+        10_000,
+      );
       const readCount = reads() - readsBefore;
+      const seconds = (performance.now() - startedAt) / 1000;
       // At most one refresh per interval (plus the one under way), never one per page.
       expect(refreshes).toBeLessThanOrEqual(Math.ceil(seconds / REFRESH_SECONDS) + 1);
       // A refresh is a Scan of the schedulers, a Query of the boards and one of incidents.
@@ -194,10 +202,11 @@ describe('200 open Boards pages against one api process', () => {
       );
       // Only changes are sent: the first fragment, the change, and at most one more per
       // minute, when the page's "as of" clock moves.
-      const minutes = Math.ceil((performance.now() - startedAt) / 60_000) + 1;
+      const minutes = Math.ceil((performance.now() - openedAt) / 60_000) + 1;
       for (const stream of streams) {
         expect(stream.fragments.length).toBeGreaterThanOrEqual(2);
-        expect(stream.fragments.length).toBeLessThanOrEqual(2 + minutes);
+        // (and a stale one then a recovered one, should a read fail under load)
+        expect(stream.fragments.length).toBeLessThanOrEqual(4 + minutes);
       }
       const rss = await api.rss();
       console.info(`api RSS with ${CLIENTS} streams: ${(rss / 1024 / 1024).toFixed(1)} MB`);

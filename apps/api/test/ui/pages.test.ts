@@ -323,7 +323,7 @@ describe('Acknowledge from the page', () => {
     expect(box?.box.outbox.map((entry) => entry.delivery.type)).toContain('reply');
 
     const list = await get(fixture.app, '/ui/incidents', writer);
-    expect(list.body).toContain('Acknowledged');
+    expect(list.body).toContain('<span class="state-acknowledged">Acknowledged</span>');
     expect(list.body).toContain('ui:writer');
   });
 
@@ -396,15 +396,35 @@ describe('edges', () => {
 
   it('reloads once, same-site, when a link from another site (Slack) arrives without the cookie', async () => {
     const { app } = await seeded();
+    const navigation = {
+      'sec-fetch-site': 'cross-site',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-dest': 'document',
+    };
     const page = await app.inject({
       method: 'GET',
       url: '/ui/schedulers/service-a-eod',
-      headers: { 'sec-fetch-site': 'cross-site' },
+      headers: navigation,
     });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain(
       '<meta http-equiv="refresh" content="0; url=/ui/schedulers/service-a-eod">',
     );
+    const hop = String(page.headers['set-cookie']).split(';')[0] ?? '';
+    expect(hop).toBe('schedmon_hop=1');
+    // Once only: with the marker the next arrival goes to sign in, never round again.
+    const again = await app.inject({
+      method: 'GET',
+      url: '/ui/schedulers/service-a-eod',
+      headers: { ...navigation, cookie: hop },
+    });
+    expect(again.statusCode).toBe(303);
+    const script = await app.inject({
+      method: 'GET',
+      url: '/ui/schedulers/service-a-eod',
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' },
+    });
+    expect(script.statusCode).toBe(303);
     const same = await app.inject({
       method: 'GET',
       url: '/ui/schedulers/service-a-eod',
@@ -542,5 +562,22 @@ describe('reports', () => {
   it('answers the CSV without a session with 401, not a sign-in page', async () => {
     const { app } = await seeded();
     expect((await get(app, '/ui/reports.csv?board=default')).statusCode).toBe(401);
+  });
+});
+
+describe('limits', () => {
+  it('answers past UI_RATE_LIMIT_PER_MINUTE with a 429 page, assets not counted', async () => {
+    const { app } = await seeded(uiOptions({ rateLimitPerMinute: 5 }));
+    const cookie = await signIn(app, READ_KEY);
+    const page = await get(app, '/ui/boards', cookie);
+    const asset = /<link rel="stylesheet" href="([^"]+)">/.exec(page.body)?.[1] ?? '';
+    for (let i = 0; i < 10; i += 1) expect((await get(app, asset, cookie)).statusCode).toBe(200);
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i += 1) codes.push((await get(app, '/ui/boards', cookie)).statusCode);
+    expect(codes.filter((code) => code === 200).length).toBeLessThanOrEqual(4);
+    const limited = await get(app, '/ui/boards', cookie);
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(limited.headers['retry-after']).toBeDefined();
   });
 });

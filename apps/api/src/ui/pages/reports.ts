@@ -111,39 +111,59 @@ function figures(report: Report): Html {
 }
 
 export function createReportPages(deps: ReportPagesDeps): ReportPages {
-  const cache = new Map<string, { atMs: number; report: Promise<BoardReport> }>();
-  let computing = 0;
-  const waiting: (() => void)[] = [];
-  /** Runs `compute` when fewer than `MAX_COMPUTING` are running, in the order asked. */
-  const limited = async <T>(compute: () => Promise<T>): Promise<T> => {
-    if (computing >= MAX_COMPUTING) await new Promise<void>((resolve) => waiting.push(resolve));
-    computing += 1;
-    try {
-      return await compute();
-    } finally {
-      computing -= 1;
-      waiting.shift()?.();
-    }
+  const cache = new Map<string, { atMs: number | undefined; report: Promise<BoardReport> }>();
+  /** At most `MAX_COMPUTING` computations at once, the rest waiting in order. */
+  const limiter = () => {
+    let computing = 0;
+    const waiting: (() => void)[] = [];
+    return async <T>(compute: () => Promise<T>): Promise<T> => {
+      if (computing >= MAX_COMPUTING) await new Promise<void>((resolve) => waiting.push(resolve));
+      computing += 1;
+      try {
+        return await compute();
+      } finally {
+        computing -= 1;
+        waiting.shift()?.();
+      }
+    };
   };
+  // Charts apart from reports: slow board reports never hold a Scheduler page up.
+  const forReports = limiter();
+  const forCharts = limiter();
   /**
-   * The report, computed once per minute for the same question; a failure is not kept.
-   * Past `CACHE_ENTRIES` the oldest entry goes (Map order is insertion order).
+   * The report, computed once for the same question and kept a minute from when it
+   * settled (one still computing is shared, however long it takes); a failure is not
+   * kept. Past `CACHE_ENTRIES` the oldest entry goes (Map order is insertion order).
    */
-  const cached = (key: string, compute: () => Promise<BoardReport>) => {
+  const cached = (
+    key: string,
+    limited: ReturnType<typeof limiter>,
+    compute: () => Promise<BoardReport>,
+  ) => {
     const nowMs = deps.clock.now().getTime();
     const hit = cache.get(key);
-    if (hit !== undefined && nowMs - hit.atMs < CACHE_MS) return hit.report;
+    if (hit !== undefined && (hit.atMs === undefined || nowMs - hit.atMs < CACHE_MS)) {
+      return hit.report;
+    }
     cache.delete(key);
     while (cache.size >= CACHE_ENTRIES) {
       const oldest = cache.keys().next().value;
       if (oldest === undefined) break;
       cache.delete(oldest);
     }
-    const entry = { atMs: nowMs, report: limited(compute) };
+    const entry: { atMs: number | undefined; report: Promise<BoardReport> } = {
+      atMs: undefined,
+      report: limited(compute),
+    };
     cache.set(key, entry);
-    entry.report.catch(() => {
-      if (cache.get(key) === entry) cache.delete(key);
-    });
+    entry.report.then(
+      () => {
+        entry.atMs = deps.clock.now().getTime();
+      },
+      () => {
+        if (cache.get(key) === entry) cache.delete(key);
+      },
+    );
     return entry.report;
   };
   const now = () => formatTimestamp(deps.clock.now().getTime());
@@ -151,7 +171,7 @@ export function createReportPages(deps: ReportPagesDeps): ReportPages {
 
   return {
     async chartOf(record, zone) {
-      const report = await cached(`chart|${record.scheduler_id}|${zone}`, () =>
+      const report = await cached(`chart|${record.scheduler_id}|${zone}`, forCharts, () =>
         loadBoardReport(deps, {
           members: [record],
           timeZone: zone,
@@ -206,6 +226,7 @@ export function createReportPages(deps: ReportPagesDeps): ReportPages {
         const chosen = board;
         const report = await cached(
           `${key.name}|${scheduler === undefined ? `board:${chosen?.board_id}` : `scheduler:${scheduler}`}|${days}`,
+          forReports,
           () =>
             loadBoardReport(deps, {
               members,
