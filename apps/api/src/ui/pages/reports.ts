@@ -260,8 +260,8 @@ export function createReportPages(deps: ReportPagesDeps): ReportPages {
           const nowMs = Date.parse(report.to);
           const periodLinks = PERIODS.map((period) =>
             period === days
-              ? html`<strong aria-current="page">${period} days</strong>`
-              : html`<a href="/ui/reports?${subject.query}&amp;days=${period}">${period} days</a>`,
+              ? html`<strong aria-current="page">the last ${period} days</strong>`
+              : html`<a href="/ui/reports?${subject.query}&amp;days=${period}">the last ${period} days</a>`,
           );
           const boardPicker = html`<form class="filters" method="get" action="/ui/reports">
 <label for="r-board">Board<select id="r-board" name="board">${helpers
@@ -292,7 +292,7 @@ export function createReportPages(deps: ReportPagesDeps): ReportPages {
             section: 'reports',
             body: html`<h1>Report: ${subject.title}</h1>
 ${boardPicker}
-<p>The last ${periodLinks}: ${when(report.from, zone)} to ${when(report.to, zone)}, ${zoneLine(zone, nowMs)}.</p>
+<p>Period: ${periodLinks[0]} · ${periodLinks[1]}, from ${when(report.from, zone)} to ${when(report.to, zone)} (times in ${zoneLine(zone, nowMs)}).</p>
 ${report.partial ? html`<p class="notice">Some figures are partial: a scheduler had more history than a report reads, or the period is older than history is kept.</p>` : ''}
 <h2>${scheduler === undefined ? 'The board' : 'Figures'}</h2>
 ${figures(report.totals)}
