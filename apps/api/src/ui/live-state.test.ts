@@ -46,6 +46,45 @@ function setup(refreshMs = 5_000) {
   };
 }
 
+/**
+ * A state whose scheduler reads each wait at a gate the test opens (`gates`), answering
+ * `answer(read number, the store's own list)`.
+ */
+function gatedState(
+  answer: (
+    read: number,
+    list: () => ReturnType<ReturnType<typeof createMemorySchedulerStore>['list']>,
+  ) => unknown,
+) {
+  const schedulers = createMemorySchedulerStore();
+  const gates: (() => void)[] = [];
+  let reads = 0;
+  state = new LiveState({
+    schedulers: {
+      ...schedulers,
+      list: async () => {
+        reads += 1;
+        const read = reads;
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return answer(read, () => schedulers.list()) as Awaited<ReturnType<typeof schedulers.list>>;
+      },
+    },
+    boards: createMemoryBoardStore(),
+    defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0'),
+    incidents: createMemoryIncidentStore(),
+    clock: createFakeClock('2026-01-15T01:00:00.000Z'),
+    logger,
+    refreshMs: 5_000,
+  });
+  return { schedulers, gates, reads: () => reads };
+}
+
+/** The state the test made. */
+const live = () => {
+  if (state === undefined) throw new Error('no state');
+  return state;
+};
+
 /** Resolves once the next read is waiting at its gate. */
 async function waitForGate(gates: readonly unknown[]) {
   while (gates.length === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -144,77 +183,38 @@ describe('LiveState', () => {
   });
 
   it('after an invalidation, never answers with a read that began before it', async () => {
-    const clock = createFakeClock('2026-01-15T01:00:00.000Z');
-    const schedulers = createMemorySchedulerStore();
-    const gates: (() => void)[] = [];
-    let reads = 0;
-    state = new LiveState({
-      schedulers: {
-        ...schedulers,
-        list: async () => {
-          reads += 1;
-          const seen = reads;
-          await new Promise<void>((resolve) => gates.push(resolve));
-          return seen === 1 ? [] : schedulers.list();
-        },
-      },
-      boards: createMemoryBoardStore(),
-      defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0'),
-      incidents: createMemoryIncidentStore(),
-      clock,
-      logger,
-      refreshMs: 5_000,
-    });
-    const before = state.current();
+    const { schedulers, gates, reads } = gatedState((read, list) => (read === 1 ? [] : list()));
+    const before = live().current();
     await schedulers.register(
       { scheduler_id: 'acked', service_name: 'S', job_name: 'J' },
       '2026-01-15T00:00:00.000Z',
     );
-    state.invalidate();
-    const after = state.current();
+    live().invalidate();
+    const after = live().current();
     gates.shift()?.();
     expect((await before).records).toEqual([]);
     await waitForGate(gates);
     gates.shift()?.();
     expect((await after).records.map((record) => record.scheduler_id)).toEqual(['acked']);
-    expect(reads).toBe(2);
+    expect(reads()).toBe(2);
   });
 
   it('reads again after an invalidation that came while a read was under way, once it ends', async () => {
-    const clock = createFakeClock('2026-01-15T01:00:00.000Z');
-    const schedulers = createMemorySchedulerStore();
-    const gates: (() => void)[] = [];
-    let reads = 0;
-    state = new LiveState({
-      schedulers: {
-        ...schedulers,
-        list: async () => {
-          reads += 1;
-          await new Promise<void>((resolve) => gates.push(resolve));
-          return schedulers.list();
-        },
-      },
-      boards: createMemoryBoardStore(),
-      defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0'),
-      incidents: createMemoryIncidentStore(),
-      clock,
-      logger,
-      refreshMs: 5_000,
-    });
-    const first = state.current();
+    const { schedulers, gates, reads } = gatedState((_read, list) => list());
+    const first = live().current();
     await waitForGate(gates);
-    state.invalidate();
+    live().invalidate();
     await schedulers.register(
       { scheduler_id: 'late', service_name: 'S', job_name: 'J' },
       '2026-01-15T00:00:00.000Z',
     );
     gates.shift()?.();
     await first;
-    const next = state.current();
+    const next = live().current();
     await waitForGate(gates);
     gates.shift()?.();
     expect((await next).records.map((record) => record.scheduler_id)).toEqual(['late']);
-    expect(reads).toBe(2);
+    expect(reads()).toBe(2);
   });
 
   it('tells the other listeners when one of them throws, and the snapshot stays good', async () => {
