@@ -131,8 +131,17 @@ const sendToDestinations = (schedulerId: string) => {
 const remindAfterMs =
   config.INCIDENT_REMIND_MINUTES === 0 ? null : config.INCIDENT_REMIND_MINUTES * 60_000;
 const incidents = {
-  apply: async (input: Parameters<typeof applyIncidentSignal>[1]) => {
-    const result = await applyIncidentSignal({ store: incidentStore, clock, remindAfterMs }, input);
+  boxes: (schedulerIds: readonly string[]) =>
+    incidentStore.boxes(schedulerIds, clock.now().toISOString()),
+  apply: async (
+    input: Parameters<typeof applyIncidentSignal>[1],
+    read?: Parameters<typeof applyIncidentSignal>[2],
+  ) => {
+    const result = await applyIncidentSignal(
+      { store: incidentStore, clock, remindAfterMs },
+      input,
+      read,
+    );
     for (const effect of result.effects)
       metrics.incidentTransition(effect.type, effect.incident.kind);
     if (result.dropped > 0) {

@@ -7,6 +7,7 @@
  */
 import type {
   ApplyResult,
+  BoxRead,
   Clock,
   Destination,
   HistoryStore,
@@ -18,6 +19,7 @@ import type {
   SchedulerRecord,
   SchedulerStore,
   SignalInput,
+  VersionedBox,
 } from '@schedmon/domain';
 import {
   compareOrder,
@@ -40,8 +42,17 @@ export type Decision = { kind: 'done'; outcome: ApplyResult } | FailureDecision;
  * delivers what Slack did not take.
  */
 export type IncidentSink = {
-  apply(input: SignalInput): Promise<{ effects: readonly unknown[]; owed: boolean }>;
+  /** `read`: the box as `boxes` just read it, for the first round. */
+  apply(
+    input: SignalInput,
+    read?: BoxRead,
+  ): Promise<{ effects: readonly unknown[]; owed: boolean }>;
   deliver(schedulerId: string): Promise<unknown>;
+  /**
+   * The boxes of several schedulers in one read (`IncidentStore.boxes`); without it each
+   * signal reads its own box.
+   */
+  boxes?(schedulerIds: readonly string[]): Promise<Map<string, VersionedBox | undefined>>;
 };
 
 export type ProcessDeps = {
@@ -200,6 +211,21 @@ export async function processBatch(
     list.push(item);
     bySchedulerWritten.set(item.event.scheduler_id, list);
   }
+  // What each event says to incidents is made first (its record, its routes); then the
+  // boxes of the schedulers with something to say are read in one call, just before they
+  // are used, as fresh as one read per event would be.
+  const signals = new Map<Item, SignalInput>();
+  await Promise.all(
+    written.map(async (item) => {
+      try {
+        const input = await signalFor(deps, item, nowMs);
+        if (input) signals.set(item, input);
+      } catch (error) {
+        failed(item, error);
+      }
+    }),
+  );
+  const boxes = await readBoxes(deps, [...signals.values()]);
   await Promise.all(
     [...bySchedulerWritten.values()].map(async (items) => {
       let owed = false;
@@ -210,20 +236,32 @@ export async function processBatch(
   );
   return decisions;
 
-  /** Records the item's incident signal; true when it queued something for Slack. */
+  /** Records the item's incident signal, if any; true when it queued something for Slack. */
   async function finish(item: Item): Promise<boolean> {
+    if (decisions.has(item.message.messageId)) return false;
+    const input = signals.get(item);
     try {
-      const owed = await recordIncident(deps, item, nowMs);
+      let owed = false;
+      if (input) {
+        // The batch's read serves a scheduler's first signal; later ones read anew.
+        const read = boxes.get(input.schedulerId);
+        boxes.delete(input.schedulerId);
+        ({ owed } = await deps.incidents.apply(input, read));
+      }
       decisions.set(item.message.messageId, { kind: 'done', outcome: item.outcome ?? 'applied' });
       deps.onProcessed?.(item.event, item.outcome ?? 'applied', item.message);
       return owed;
     } catch (error) {
-      const decision = decideFailure(error);
-      decisions.set(item.message.messageId, decision);
-      if (decision.kind !== 'park') {
-        logFor(deps, item.message).warn({ err: error }, 'incident not recorded; will retry');
-      }
+      failed(item, error);
       return false;
+    }
+  }
+
+  function failed(item: Item, error: unknown) {
+    const decision = decideFailure(error);
+    decisions.set(item.message.messageId, decision);
+    if (decision.kind !== 'park') {
+      logFor(deps, item.message).warn({ err: error }, 'incident not recorded; will retry');
     }
   }
 }
@@ -314,16 +352,21 @@ async function writeHistory(
 }
 
 /**
- * Records what an applied event means to its scheduler's incidents (`applyIncidentSignal`:
- * once per event, whatever the redelivery). Failing to record it fails the message,
- * which is retried; delivering to Slack is the outbox's business and never fails it.
+ * What an applied event means to its scheduler's incidents, as the signal
+ * `applyIncidentSignal` takes once per event, whatever the redelivery; undefined when it
+ * says nothing. Failing to record it fails the message, which is retried; delivering to
+ * Slack is the outbox's business and never fails it.
  */
-async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number): Promise<boolean> {
-  if (item.recorded === undefined) return false;
+async function signalFor(
+  deps: ProcessDeps,
+  item: Item,
+  nowMs: number,
+): Promise<SignalInput | undefined> {
+  if (item.recorded === undefined) return undefined;
   let recorded = item.recorded;
   if (recorded === 'read') {
     const record = await deps.schedulers.get(item.event.scheduler_id);
-    if (!record) return false;
+    if (!record) return undefined;
     const event = item.event;
     recorded = {
       record,
@@ -345,8 +388,26 @@ async function recordIncident(deps: ProcessDeps, item: Item, nowMs: number): Pro
     // A quiet date of every board of it opens no incident; the event is still recorded.
     if (routed.quiet) input.policy = { ...input.policy, quiet: true };
   }
-  const { owed } = await deps.incidents.apply(input);
-  return owed;
+  return input;
+}
+
+/**
+ * The incident boxes of the schedulers these signals are for, in one read rather than one
+ * per event. A failed read is not the events' failure: each then reads its own box.
+ */
+async function readBoxes(
+  deps: ProcessDeps,
+  signals: readonly SignalInput[],
+): Promise<Map<string, BoxRead>> {
+  const read = new Map<string, BoxRead>();
+  const ids = [...new Set(signals.map((signal) => signal.schedulerId))];
+  if (!deps.incidents.boxes || ids.length < 2) return read;
+  try {
+    for (const [id, found] of await deps.incidents.boxes(ids)) read.set(id, { found });
+  } catch (error) {
+    deps.logger.warn({ err: error, schedulers: ids.length }, 'incident boxes not read together');
+  }
+  return read;
 }
 
 /** Tries the messages the scheduler's incidents owe at once; the retry loop does the rest. */

@@ -10,7 +10,12 @@ import {
 } from '@schedmon/adapters/dynamodb';
 import { createSlackNotifier } from '@schedmon/adapters/slack';
 import type { QueueMessage, ReceivedMessage, Registration, StatusMessage } from '@schedmon/domain';
-import { applyIncidentSignal, createWatchdog } from '@schedmon/domain';
+import {
+  applyIncidentSignal,
+  createWatchdog,
+  parseQueueMessage,
+  signalInputOf,
+} from '@schedmon/domain';
 import { createFakeClock, shuffled } from '@schedmon/domain/fakes';
 import type { FakeSlack } from '@schedmon/fake-slack';
 import { startFakeSlack } from '@schedmon/fake-slack';
@@ -80,6 +85,8 @@ function system(start: string) {
       sentAt: clock.now().getTime(),
     };
   };
+  /** Runs after the batch's boxes are read, before they are used (to race them). */
+  let afterBoxesRead: (() => Promise<void>) | undefined;
   /** The worker takes these messages as one batch. */
   const work = async (messages: readonly QueueMessage[]) => {
     const decisions = await processBatch(
@@ -88,8 +95,15 @@ function system(start: string) {
         schedulers,
         history: createDynamoHistoryStore(documents, env.names.historyTable),
         incidents: {
-          apply: (input) => applyIncidentSignal({ store, clock, remindAfterMs: 3_600_000 }, input),
+          apply: (input, read) =>
+            applyIncidentSignal({ store, clock, remindAfterMs: 3_600_000 }, input, read),
           deliver: (schedulerId) => outbox.deliver(schedulerId),
+          // As the worker reads them: the boxes of a batch's schedulers in one call.
+          boxes: async (ids) => {
+            const boxes = await store.boxes(ids, clock.now().toISOString());
+            await afterBoxesRead?.();
+            return boxes;
+          },
         },
         logger,
         maxSkewMs: 300_000,
@@ -122,7 +136,10 @@ function system(start: string) {
       },
       clock.now().toISOString(),
     );
-  return { clock, schedulers, store, work, watch, register, watchdog, queued, outbox };
+  const raceBoxes = (race: (() => Promise<void>) | undefined) => {
+    afterBoxesRead = race;
+  };
+  return { clock, schedulers, store, work, watch, register, watchdog, queued, outbox, raceBoxes };
 }
 
 let n = 0;
@@ -283,6 +300,54 @@ describe('thresholds', () => {
     [incident] = await incidentsOf(sys.store, 'flaky', at(5));
     expect(incident).toMatchObject({ state: 'resolved', resolved_at: at(5) });
     expect(roots()).toHaveLength(1);
+  }, 60_000);
+
+  it('counts every failure of a batch read in one call, when another worker changed a box after that read', async () => {
+    const sys = system('2026-01-14T12:00:00.000Z');
+    const ids = ['batch-a', 'batch-b', 'batch-c'];
+    for (const id of ids) await sys.register(id, { alert_after_failures: 5 });
+    const at = (minute: number) => `2026-01-14T18:${String(minute).padStart(2, '0')}:00.000Z`;
+    sys.clock.set(at(1));
+    await sys.work(ids.map((id) => status(id, 'failed', at(1))));
+    // Between the batch's read and its writes, another worker takes a failure of batch-a.
+    const other = status('batch-a', 'failed', '2026-01-14T18:01:30.000Z');
+    sys.raceBoxes(async () => {
+      sys.raceBoxes(undefined);
+      const record = await sys.schedulers.get('batch-a');
+      const parsed = parseQueueMessage(JSON.stringify({ ...other, event_id: 'race-1' }), {
+        now: sys.clock.now().getTime(),
+        maxSkewMs: 300_000,
+        digest,
+      });
+      if (!record || !parsed.ok || parsed.event.type !== 'status') throw new Error('no race');
+      await applyIncidentSignal(
+        { store: sys.store, clock: sys.clock, remindAfterMs: null },
+        signalInputOf(
+          record,
+          { type: 'status', event: parsed.event },
+          sys.clock.now().getTime(),
+          3_600_000,
+        ),
+      );
+    });
+    const readOne = sys.store.box;
+    let singleReads = 0;
+    sys.store.box = (...args) => {
+      singleReads += 1;
+      return readOne(...args);
+    };
+    sys.clock.set(at(2));
+    await sys.work(ids.map((id) => status(id, 'failed', at(2))));
+    // The other worker's read, and batch-a's again after its lost race: no read per event.
+    expect(singleReads).toBe(2);
+    const failures = async (id: string) =>
+      (await sys.store.box(id, at(2)))?.box.tracker.consecutive_failures;
+    // batch-a: its two batches' failures and the other worker's; the stale read lost its
+    // compare-and-set and was read again, so no failure was counted over another.
+    expect(await failures('batch-a')).toBe(3);
+    expect(await failures('batch-b')).toBe(2);
+    expect(await failures('batch-c')).toBe(2);
+    expect(roots()).toHaveLength(0);
   }, 60_000);
 
   it('a completed run shorter than min_runtime_seconds opens a too_fast incident', async () => {

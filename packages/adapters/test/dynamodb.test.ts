@@ -9,6 +9,7 @@ import {
   createMemoryEodRunStore,
   createMemoryHistoryStore,
   createMemoryIdempotencyStore,
+  createMemoryIncidentStore,
   createMemoryLeaseStore,
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
@@ -24,6 +25,7 @@ import {
   createDynamoEodRunStore,
   createDynamoHistoryStore,
   createDynamoIdempotencyStore,
+  createDynamoIncidentStore,
   createDynamoLeaseStore,
   createDynamoSchedulerStore,
 } from '../src/dynamodb/index.ts';
@@ -35,6 +37,7 @@ import { destinationStoreContract } from './contracts/destination-store.ts';
 import { eodRunStoreContract } from './contracts/eod-run-store.ts';
 import { historyRow, historyStoreContract } from './contracts/history-store.ts';
 import { idempotencyStoreContract } from './contracts/idempotency-store.ts';
+import { incidentStoreContract } from './contracts/incident-store.ts';
 import { leaseStoreContract } from './contracts/lease-store.ts';
 import {
   schedulerDeadlineContract,
@@ -68,6 +71,25 @@ acknowledgementStoreContract('DynamoDB', () =>
 leaseStoreContract('in memory', createMemoryLeaseStore);
 leaseStoreContract('DynamoDB', () => createDynamoLeaseStore(documentClient(), stateTable()));
 eodRunStoreContract('in memory', createMemoryEodRunStore);
+incidentStoreContract('in memory', createMemoryIncidentStore);
+incidentStoreContract(
+  'DynamoDB',
+  () => createDynamoIncidentStore(documentClient(), stateTable()),
+  async (schedulerId) => {
+    await documentClient().send(
+      new PutCommand({
+        TableName: stateTable(),
+        Item: {
+          pk: 'incident-box',
+          sk: schedulerId,
+          data: { tracker: 'not a tracker' },
+          expires_at: Date.parse('2030-01-01T00:00:00.000Z') / 1000,
+          version: 1,
+        },
+      }),
+    );
+  },
+);
 boardStoreContract('in memory', createMemoryBoardStore);
 boardStoreContract('DynamoDB', () => createDynamoBoardStore(documentClient(), stateTable()));
 destinationStoreContract('in memory', createMemoryDestinationStore);

@@ -366,9 +366,16 @@ export function uuidv7(nowMs: number, random: RandomBytes): string {
   }
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  let id = '';
+  for (let index = 0; index < 16; index += 1) {
+    if (index === 4 || index === 6 || index === 8 || index === 10) id += '-';
+    id += HEX_BYTES[bytes[index] ?? 0];
+  }
+  return id;
 }
+
+/** Each byte value's two hex digits. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /** What the builder sets: the version, the type, `accepted_at`, and defaults for the rest. */
 type BuiltFields = 'v' | 'type' | 'event_id' | 'timestamp' | 'accepted_at';

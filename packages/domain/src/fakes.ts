@@ -652,6 +652,14 @@ export function createMemoryIncidentStore(): IncidentStore {
       const found = boxes.get(schedulerId);
       return found && structuredClone(found);
     },
+    async boxes(schedulerIds) {
+      const found = new Map<string, VersionedBox | undefined>();
+      for (const id of schedulerIds) {
+        const box = boxes.get(id);
+        found.set(id, box && structuredClone(box));
+      }
+      return found;
+    },
     async saveBox(schedulerId, box, expectedVersion) {
       if ((boxes.get(schedulerId)?.version ?? 0) !== expectedVersion) return false;
       boxes.set(schedulerId, { box: structuredClone(box), version: expectedVersion + 1 });

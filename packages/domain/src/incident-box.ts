@@ -41,7 +41,7 @@ import type { Clock, MessageRef } from './ports.ts';
 import type { SchedulerRecord } from './scheduler.ts';
 import { isArchived, isPaused, parseTimestamp } from './scheduler.ts';
 import { truncate } from './slack-text.ts';
-import type { IncidentStore } from './state-ports.ts';
+import type { IncidentStore, VersionedBox } from './state-ports.ts';
 
 /** Who the incident is about and what opened it: what its messages are drawn from. */
 export const IncidentContextSchema = Type.Object({
@@ -889,6 +889,9 @@ export type ApplySignalDeps = {
   remindAfterMs: number | null;
 };
 
+/** A box already read for a signal (`found` undefined: the scheduler has none). */
+export type BoxRead = { found: VersionedBox | undefined };
+
 /** One signal for one scheduler's incidents, with what an opening would be drawn from. */
 export type SignalInput = {
   schedulerId: string;
@@ -928,6 +931,11 @@ export function incidentRecordOf(box: IncidentBox, incident: Incident): Incident
 export async function applyIncidentSignal(
   deps: ApplySignalDeps,
   input: SignalInput,
+  /**
+   * The box as just read with others (`IncidentStore.boxes`), for the first round; a
+   * lost race reads it again. Absent: the first round reads it too.
+   */
+  read?: BoxRead,
 ): Promise<{
   effects: IncidentEffect[];
   dropped: number;
@@ -936,7 +944,7 @@ export async function applyIncidentSignal(
 }> {
   for (let round = 0; round < MAX_SIGNAL_ROUNDS; round += 1) {
     const now = deps.clock.now().toISOString();
-    const found = await deps.store.box(input.schedulerId, now);
+    const found = round === 0 && read ? read.found : await deps.store.box(input.schedulerId, now);
     const box = found?.box ?? EMPTY_BOX;
     const step = nextIncidentState(box.tracker, input.schedulerId, input.signal, input.policy);
     if (isNoOp(box, step)) {

@@ -187,6 +187,7 @@ export {
   applyIncidentSignal,
   type BoxPointer,
   BoxPointerSchema,
+  type BoxRead,
   type Delivery,
   type DeliveryResult,
   type DeliveryStep,

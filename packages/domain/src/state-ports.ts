@@ -134,6 +134,15 @@ export type IncidentStore = {
   /** The box of a scheduler, or undefined when it never had one. */
   box(schedulerId: string, now: string): Promise<VersionedBox | undefined>;
   /**
+   * The boxes of several schedulers at once (one call for a whole batch of events): every
+   * id asked is in the map, undefined when it never had a box, except one whose stored box
+   * cannot be read (`box` then fails with the `ValidationError` that says why).
+   */
+  boxes(
+    schedulerIds: readonly string[],
+    now: string,
+  ): Promise<Map<string, VersionedBox | undefined>>;
+  /**
    * Writes `box` over the one read at `expectedVersion` (0: there was none): false when
    * it changed meanwhile. The stored version becomes `expectedVersion + 1`.
    */

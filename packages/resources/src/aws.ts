@@ -30,10 +30,31 @@ function clientConfig(options: AwsClientOptions, endpoint: string | undefined) {
   };
 }
 
+/**
+ * The SDK's logger middleware runs on every call, filtering the whole input and output
+ * for sensitive fields, even when its logger does nothing; the apps log the outcomes
+ * they care about themselves (docs/performance.md → What a call costs).
+ */
+function withoutSdkLogging<T extends { middlewareStack: { remove(name: string): boolean } }>(
+  client: T,
+): T {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
 /** Creates both clients; `destroy()` closes their connection pools. */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
-  const dynamodb = new DynamoDBClient(clientConfig(options, options.dynamodbEndpoint));
-  const sqs = new SQSClient(clientConfig(options, options.sqsEndpoint));
+  const dynamodb = withoutSdkLogging(
+    new DynamoDBClient(clientConfig(options, options.dynamodbEndpoint)),
+  );
+  const sqs = withoutSdkLogging(
+    new SQSClient({
+      ...clientConfig(options, options.sqsEndpoint),
+      // The SDK's MD5 of every message body sent and received repeats what HTTPS already
+      // guarantees, and the worker checks each body itself (parseQueueMessage).
+      md5: false,
+    }),
+  );
   return {
     dynamodb,
     sqs,

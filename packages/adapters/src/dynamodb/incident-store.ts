@@ -6,12 +6,13 @@
  *   incident-list   / <opened_at>#<incident id>   the same, in the order the api lists
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IncidentRecord, IncidentStore } from '@schedmon/domain';
+import type { IncidentRecord, IncidentStore, VersionedBox } from '@schedmon/domain';
 import {
   BoxPointerSchema,
   compileValidator,
   IncidentBoxSchema,
   IncidentRecordSchema,
+  ValidationError,
 } from '@schedmon/domain';
 import { dataReader, epochSeconds, stateTable } from './state-table.ts';
 
@@ -65,6 +66,19 @@ export function createDynamoIncidentStore(
     async box(schedulerId, now) {
       const item = await table.get(BOX, schedulerId, now);
       return item && { box: readBox(item), version: item.version ?? 0 };
+    },
+    async boxes(schedulerIds, now) {
+      const items = await table.getMany(BOX, schedulerIds, now);
+      const boxes = new Map<string, VersionedBox | undefined>();
+      for (const [schedulerId, item] of items) {
+        try {
+          boxes.set(schedulerId, item && { box: readBox(item), version: item.version ?? 0 });
+        } catch (error) {
+          // Left out: `box` then fails that scheduler's signal alone, saying why.
+          if (!(error instanceof ValidationError)) throw error;
+        }
+      }
+      return boxes;
     },
     async saveBox(schedulerId, box, expectedVersion, now) {
       const item = {

@@ -5,6 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -12,7 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { compileValidator, ValidationError } from '@schedmon/domain';
+import { compileValidator, exponentialBackoffMs, ValidationError } from '@schedmon/domain';
 import { dynamo, isConditionFailed } from './errors.ts';
 
 /** An item of the state table as stored. */
@@ -25,6 +26,11 @@ export type StateTableItem = {
   /** Optimistic-concurrency version; an item without one counts as version 0. */
   version?: number;
 };
+
+/** DynamoDB's limit of keys in one `BatchGetItem`. */
+const BATCH_GET_SIZE = 100;
+/** `BatchGetItem` calls for the keys it left unprocessed, before reading them one by one. */
+const BATCH_GET_ATTEMPTS = 3;
 
 export const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
@@ -81,17 +87,69 @@ export function stateTable(client: DynamoDBDocumentClient, tableName: string) {
     }
   };
 
+  /** One live item, or undefined. */
+  const get = async (pk: string, sk: string, now: string): Promise<StateTableItem | undefined> => {
+    const result = await dynamo('GetItem', () =>
+      client.send(new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true })),
+    );
+    const item = result.Item ? toItem(result.Item) : undefined;
+    return item && item.expires_at >= epochSeconds(now) ? item : undefined;
+  };
+
   return {
     conditionalPut,
+    get,
 
-    async get(pk: string, sk: string, now: string): Promise<StateTableItem | undefined> {
-      const result = await dynamo('GetItem', () =>
-        client.send(
-          new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }),
-        ),
-      );
-      const item = result.Item ? toItem(result.Item) : undefined;
-      return item && item.expires_at >= epochSeconds(now) ? item : undefined;
+    /**
+     * The live items of `pk` with these sort keys, read consistently in `BatchGetItem`
+     * calls of 100: by `sk`, undefined for one that does not exist. Keys DynamoDB leaves
+     * unprocessed are asked again up to twice, then read one by one, so every key asked
+     * has an answer.
+     */
+    async getMany(
+      pk: string,
+      sks: readonly string[],
+      now: string,
+    ): Promise<Map<string, StateTableItem | undefined>> {
+      const found = new Map<string, StateTableItem | undefined>();
+      const nowSeconds = epochSeconds(now);
+      const unique = [...new Set(sks)];
+      const keep = (item: Record<string, unknown>) => {
+        const read = toItem(item);
+        found.set(read.sk, read.expires_at >= nowSeconds ? read : undefined);
+      };
+      for (let start = 0; start < unique.length; start += BATCH_GET_SIZE) {
+        let keys = unique.slice(start, start + BATCH_GET_SIZE).map((sk) => ({ pk, sk }));
+        for (let attempt = 1; keys.length > 0 && attempt <= BATCH_GET_ATTEMPTS; attempt += 1) {
+          if (attempt > 1) {
+            const waitMs = exponentialBackoffMs(attempt - 1, {
+              baseMs: 50,
+              maxMs: 200,
+              jitter: true,
+            });
+            await new Promise((resolve) => setTimeout(resolve, waitMs));
+          }
+          const asked = keys;
+          const result = await dynamo('BatchGetItem', () =>
+            client.send(
+              new BatchGetCommand({
+                RequestItems: { [tableName]: { Keys: asked, ConsistentRead: true } },
+              }),
+            ),
+          );
+          for (const item of result.Responses?.[tableName] ?? []) keep(item);
+          const unprocessed = new Set(
+            (result.UnprocessedKeys?.[tableName]?.Keys ?? []).map((key) => String(key.sk)),
+          );
+          // Asked, answered and absent: it does not exist.
+          for (const key of asked) {
+            if (!found.has(key.sk) && !unprocessed.has(key.sk)) found.set(key.sk, undefined);
+          }
+          keys = asked.filter((key) => unprocessed.has(key.sk));
+        }
+        for (const key of keys) found.set(key.sk, await get(pk, key.sk, now));
+      }
+      return found;
     },
 
     /** Every live item of a partition, by `sk` (the first `limit` of them, when given). */
