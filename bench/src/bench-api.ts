@@ -1,4 +1,5 @@
 import type { BenchOptions, BenchOutcome, Row } from './bench.ts';
+import { cpuMeter } from './cpu.ts';
 import { withEngines } from './engines.ts';
 import { memoryBreakdown, sampleRss } from './memory.ts';
 import { spawnApi, spawnBareServer, stop, waitHealthy } from './processes.ts';
@@ -16,7 +17,9 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
       await registerSchedulers(url, apiKey, schedulerCount);
       const load = { connections, durationSeconds, apiKey, schedulers: schedulerCount };
       const peakRss = sampleRss(api.pid ?? 0);
+      const apiCpu = await cpuMeter(api.pid);
       const measured = await runLoad({ ...load, url, target: 'status' });
+      const apiCpuPerWrite = await apiCpu(measured['2xx']);
       const apiRssMb = peakRss();
       const apiMemory = await memoryBreakdown(url);
       // As the typed client and `schedmon run` write: one stored claim per request.
@@ -24,9 +27,12 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
 
       const bare = await spawnBareServer();
       let baseline: LoadResult;
+      let bareCpuPerRequest = Number.NaN;
       try {
         await waitHealthy(`${bare.url}/bare/x`).catch(() => undefined);
+        const bareCpu = await cpuMeter(bare.server.pid);
         baseline = await runLoad({ ...load, url: bare.url, target: 'bare' });
+        bareCpuPerRequest = await bareCpu(baseline['2xx']);
       } finally {
         await stop(bare.server);
       }
@@ -55,6 +61,14 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
           ratio: (measured.latency.p50 / Math.max(1, baseline.latency.p50)).toFixed(2),
           target: '',
           met: null,
+        },
+        {
+          bar: 'P6 api CPU-µs per accepted write',
+          figure: apiCpuPerWrite.toFixed(0),
+          baseline: `${bareCpuPerRequest.toFixed(0)} bare`,
+          ratio: (apiCpuPerWrite / bareCpuPerRequest).toFixed(1),
+          target: '≤ 150',
+          met: apiCpuPerWrite <= 150,
         },
         {
           bar: 'P1 api keyed writes/s (Idempotency-Key)',
@@ -97,7 +111,10 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
           target: '0',
           met: false,
         });
-      return { rows, data: { measured, keyed, baseline, apiRssMb, apiMemory } };
+      return {
+        rows,
+        data: { measured, keyed, baseline, apiRssMb, apiMemory, apiCpuPerWrite, bareCpuPerRequest },
+      };
     } finally {
       await stop(api);
     }

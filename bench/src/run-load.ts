@@ -9,6 +9,8 @@ const execFileAsync = promisify(execFile);
 /** The parts of autocannon's result the benches read. */
 export type LoadResult = {
   requests: { average: number; total: number };
+  /** Requests answered 2xx (for the api: accepted writes). */
+  '2xx': number;
   latency: { p50: number; p99: number; average: number };
   errors: number;
   timeouts: number;

@@ -9,6 +9,7 @@ import { APPS, bundleApp } from '@schedmon/local';
 import type { Bench, BenchOptions, Row } from './bench.ts';
 import { benchApi } from './bench-api.ts';
 import { benchScale } from './bench-scale.ts';
+import { benchStack } from './bench-stack.ts';
 import { benchWorker } from './bench-worker.ts';
 import { appForm, root } from './processes.ts';
 import { renderTable } from './table.ts';
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   api: benchApi,
   worker: benchWorker,
   scale: benchScale,
+  stack: benchStack,
 };
 
 const { values, positionals } = parseArgs({
