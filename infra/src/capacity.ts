@@ -7,9 +7,12 @@
 
 /** The measured and priced inputs of the model. */
 export const CAPACITY_INPUTS = Object.freeze({
-  /** CPU per accepted event in each app (µs, whole process): docs/performance.md, issue 18. */
-  apiCpuMicrosPerEvent: 1_170,
-  workerCpuMicrosPerEvent: 1_400,
+  /**
+   * CPU per accepted event in each app (µs, whole process, bundled as in production):
+   * P6 of `pnpm bench api` and `pnpm bench worker`, docs/performance.md, issue 20.
+   */
+  apiCpuMicrosPerEvent: 230,
+  workerCpuMicrosPerEvent: 1_050,
   /** The share of a vCPU a replica is planned to use, leaving room for bursts. */
   targetCpuUtilisation: 0.6,
   /** Memory per replica (GiB): P5 bars the bundled apps under 150 MB; tasks get 0.5 GiB. */
@@ -22,8 +25,11 @@ export const CAPACITY_INPUTS = Object.freeze({
    * incident box (a compare-and-set of up to 4 KB: 4 units, an upper bound).
    */
   writeUnitsPerEvent: 1 + 1 + 4,
-  /** Reads per event (read request units, eventually consistent 0.5 per 4 KB): the box read. */
-  readUnitsPerEvent: 0.5,
+  /**
+   * Reads per event (read request units, strongly consistent: 1 per 4 KB): the incident
+   * box, read with the rest of its batch in one BatchGetItem, which costs what its gets would.
+   */
+  readUnitsPerEvent: 1,
   /** DynamoDB's limit per partition: one scheduler's record is one item, so one partition. */
   partitionWriteUnitsPerSecond: 1_000,
   /** The watchdog (docs/schedules.md): one due-index Query per interval, 1 MB pages. */

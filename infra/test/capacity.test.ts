@@ -23,10 +23,10 @@ describe('the capacity model', () => {
     const row = capacityRow(10_000);
     expect(row.sqsRequestsPerSecond).toBe(3_000);
     expect(row.writeUnitsPerSecond).toBe(60_000);
-    expect(row.readUnitsPerSecond).toBe(5_000);
-    // 10,000 × 1,170 µs = 11.7 vCPU, over 0.6 = 19.5 → 20; the worker 14 / 0.6 → 24.
-    expect(row.apiReplicas).toBe(20);
-    expect(row.workerReplicas).toBe(24);
+    expect(row.readUnitsPerSecond).toBe(10_000);
+    // 10,000 × 230 µs = 2.3 vCPU, over 0.6 = 3.8 → 4; the worker 10.5 / 0.6 = 17.5 → 18.
+    expect(row.apiReplicas).toBe(4);
+    expect(row.workerReplicas).toBe(18);
   });
 
   it('prices a million events from list prices: queue, table, and the replicas for that time', () => {
@@ -35,10 +35,11 @@ describe('the capacity model', () => {
     const usage =
       0.3 * prices.sqsPerMillionRequests +
       6 * prices.dynamoPerMillionWriteUnits +
-      0.5 * prices.dynamoPerMillionReadUnits;
-    // A million events at 1,000/s take 1,000 s of 2 + 3 replicas.
+      1 * prices.dynamoPerMillionReadUnits;
+    // A million events at 1,000/s take 1,000 s of 2 + 2 replicas (0.23 and 1.05 vCPU at
+    // 60 % need 1 and 2; two of each at least).
     const compute =
-      ((2 + 3) * (prices.fargatePerVcpuHour + 0.5 * prices.fargatePerGiBHour) * 1_000) / 3_600;
+      ((2 + 2) * (prices.fargatePerVcpuHour + 0.5 * prices.fargatePerGiBHour) * 1_000) / 3_600;
     expect(row.costPerMillionEvents).toBeCloseTo(usage + compute, 2);
   });
 
