@@ -35,7 +35,7 @@ export async function waitHealthy(url: string, timeoutMs = 20_000) {
 
 /** Sends SIGTERM and resolves when the process has exited (at once if it already has). */
 export async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;

@@ -350,6 +350,26 @@ describe('thresholds', () => {
     expect(roots()).toHaveLength(0);
   }, 60_000);
 
+  it('gives the batch’s read of a box to a scheduler’s first signal only: the next reads the box that one left', async () => {
+    const sys = system('2026-01-14T12:00:00.000Z');
+    await sys.register('once-a', { alert_after_failures: 5 });
+    await sys.register('once-b', { alert_after_failures: 5 });
+    const at = (minute: number) => `2026-01-14T18:${String(minute).padStart(2, '0')}:00.000Z`;
+    sys.clock.set(at(1));
+    await sys.work([status('once-a', 'completed', at(1)), status('once-b', 'completed', at(1))]);
+    sys.clock.set(at(3));
+    // On the box read before the batch, once-a's success would change nothing (its count
+    // is at the cap) and its failure would stay counted.
+    await sys.work([
+      status('once-a', 'failed', at(2)),
+      status('once-a', 'completed', at(3)),
+      status('once-b', 'failed', at(2)),
+    ]);
+    const tracker = async (id: string) => (await sys.store.box(id, at(3)))?.box.tracker;
+    expect(await tracker('once-a')).toMatchObject({ consecutive_failures: 0 });
+    expect(await tracker('once-b')).toMatchObject({ consecutive_failures: 1 });
+  }, 60_000);
+
   it('a completed run shorter than min_runtime_seconds opens a too_fast incident', async () => {
     const sys = system('2026-01-14T12:00:00.000Z');
     await sys.register('suspicious', { min_runtime_seconds: 60 });
