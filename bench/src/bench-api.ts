@@ -6,6 +6,7 @@ import { spawnApi, spawnBareServer, stop, waitHealthy } from './processes.ts';
 import type { LoadResult } from './run-load.ts';
 import { runLoad } from './run-load.ts';
 import { registerSchedulers } from './schedulers.ts';
+import { failedRows, rateRows } from './table.ts';
 
 /** P1 (accepted status writes/s, p99) and P5 for the api, beside a bare Fastify 202 route. */
 export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
@@ -38,22 +39,12 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
       }
       const rps = measured.requests.average;
       const rows: Row[] = [
-        {
-          bar: 'P1 api accepted status writes/s',
-          figure: rps.toFixed(0),
-          baseline: baseline.requests.average.toFixed(0),
-          ratio: (rps / baseline.requests.average).toFixed(2),
-          target: '≥ 3000',
-          met: rps >= 3000,
-        },
-        {
-          bar: 'P1 api p99 latency (ms)',
-          figure: String(measured.latency.p99),
-          baseline: String(baseline.latency.p99),
-          ratio: (measured.latency.p99 / Math.max(1, baseline.latency.p99)).toFixed(2),
-          target: '≤ 50',
-          met: measured.latency.p99 <= 50,
-        },
+        ...rateRows(
+          { rate: 'P1 api accepted status writes/s', p99: 'P1 api p99 latency (ms)' },
+          rps,
+          measured,
+          baseline,
+        ),
         {
           bar: 'P1 api p50 latency (ms)',
           figure: String(measured.latency.p50),
@@ -95,22 +86,7 @@ export async function benchApi(options: BenchOptions): Promise<BenchOutcome> {
           met: apiRssMb <= 150,
         },
       ];
-      const errors =
-        measured.errors +
-        measured.timeouts +
-        measured.non2xx +
-        keyed.errors +
-        keyed.timeouts +
-        keyed.non2xx;
-      if (errors > 0)
-        rows.push({
-          bar: 'P1 api failed requests',
-          figure: String(errors),
-          baseline: '',
-          ratio: '',
-          target: '0',
-          met: false,
-        });
+      rows.push(...failedRows('P1 api failed requests', measured, keyed));
       return {
         rows,
         data: { measured, keyed, baseline, apiRssMb, apiMemory, apiCpuPerWrite, bareCpuPerRequest },

@@ -15,6 +15,7 @@ import { root, spawnBareServer, stop, waitHealthy } from './processes.ts';
 import type { LoadResult } from './run-load.ts';
 import { runLoad } from './run-load.ts';
 import { registerSchedulers } from './schedulers.ts';
+import { failedRows, rateRows } from './table.ts';
 
 /** The steady rate of the drain bar, its length, and how soon the queue must be empty. */
 const STEADY_RATE = 1_000;
@@ -209,31 +210,20 @@ export async function benchStack(options: BenchOptions): Promise<BenchOutcome> {
 
   // Accepted: answered 2xx (an error answer is fast, and no write).
   const rate = peak['2xx'] / durationSeconds;
-  const failed = (result: LoadResult) => result.errors + result.timeouts + result.non2xx;
   const rows: Row[] = [
-    {
-      bar: 'P7 stack accepted writes/s',
-      figure: rate.toFixed(0),
-      baseline: baseline.requests.average.toFixed(0),
-      ratio: (rate / baseline.requests.average).toFixed(2),
-      target: '≥ 3000',
-      met: rate >= 3000,
-    },
-    {
-      bar: 'P7 stack p99 latency (ms)',
-      figure: String(peak.latency.p99),
-      baseline: String(baseline.latency.p99),
-      ratio: (peak.latency.p99 / Math.max(1, baseline.latency.p99)).toFixed(2),
-      target: '≤ 50',
-      met: peak.latency.p99 <= 50,
-    },
+    ...rateRows(
+      { rate: 'P7 stack accepted writes/s', p99: 'P7 stack p99 latency (ms)' },
+      rate,
+      peak,
+      baseline,
+    ),
     {
       bar: `P7 drain after ${STEADY_SECONDS} s @${STEADY_RATE}/s (s)`,
       figure: Number.isFinite(drainSeconds) ? drainSeconds.toFixed(1) : '> 120',
       baseline: `${steady.requests.average.toFixed(0)}/s sent`,
       ratio: '',
       target: `≤ ${DRAIN_BAR_SECONDS}`,
-      met: drainSeconds <= DRAIN_BAR_SECONDS && failed(steady) === 0,
+      met: drainSeconds <= DRAIN_BAR_SECONDS && failedRows('', steady).length === 0,
     },
     ...Object.entries(steadyCpu).map(([name, micros]) => ({
       bar: `P6 stack ${name} CPU-µs/event @${STEADY_RATE}/s`,
@@ -252,15 +242,7 @@ export async function benchStack(options: BenchOptions): Promise<BenchOutcome> {
       met: null,
     },
   ];
-  if (failed(peak) + failed(steady) > 0)
-    rows.push({
-      bar: 'P7 failed requests',
-      figure: String(failed(peak) + failed(steady)),
-      baseline: '',
-      ratio: '',
-      target: '0',
-      met: false,
-    });
+  rows.push(...failedRows('P7 failed requests', peak, steady));
   return {
     rows,
     data: {
