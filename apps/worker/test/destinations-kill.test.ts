@@ -61,6 +61,9 @@ const start = async () => {
   return worker;
 };
 
+/** The incident outbox's claim lease, which the worker does not let the test shorten. */
+const SLACK_LEASE_MS = 60_000;
+
 const status = (value: StatusMessage['status'], eventId: string): StatusMessage => ({
   v: 1,
   type: 'status',
@@ -155,8 +158,13 @@ describe('kill -9 between a destination’s 2xx and the outbox write (issue 18)'
       expect.objectContaining({ attempt: 2, outcome: 'delivered', resent: true }),
     ]);
     // Slack was told once: the root message is not sent again. Had the first worker died
-    // before its post, its successor posts it on a retry pass: wait for that, then count.
-    await waitFor(() => slack.messages(CHANNEL).length >= 1, 'the root message in Slack', 30_000);
+    // after claiming its post and before making it, its successor posts it once the
+    // claim's lease (60 s, incident-outbox.ts) has run out: wait past that, then count.
+    await waitFor(
+      () => slack.messages(CHANNEL).length >= 1,
+      'the root message in Slack',
+      SLACK_LEASE_MS + 30_000,
+    );
     expect(slack.messages(CHANNEL)).toHaveLength(1);
-  }, 120_000);
+  }, 180_000);
 });
