@@ -6,12 +6,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import { findFreePort } from '@schedmon/local';
 import { createAwsClients, DEFAULT_RESOURCE_NAMES } from '@schedmon/resources';
 import type { BenchOptions, BenchOutcome, Row } from './bench.ts';
-import { cpuMicros } from './cpu.ts';
+import { cpuMicros, PPID, statFields } from './cpu.ts';
 import { root, spawnBareServer, stop, waitHealthy } from './processes.ts';
+import { drained, queueDepth } from './queue.ts';
 import type { LoadResult } from './run-load.ts';
 import { runLoad } from './run-load.ts';
 import { registerSchedulers } from './schedulers.ts';
@@ -30,21 +31,18 @@ async function childrenOf(launcherPid: number): Promise<StackProcess[]> {
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const ppid = Number(statFields(stat)[PPID]);
     if (ppid !== launcherPid) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
     const app = /apps\/(\w+)\/src\/main\.ts/.exec(cmdline)?.[1];
     if (app) found.push({ name: app, pid: Number(entry) });
   }
-  // Replicas of one app are numbered in pid order.
-  found.sort((a, b) => a.name.localeCompare(b.name) || a.pid - b.pid);
-  const seen = new Map<string, number>();
-  return found.map((process) => {
-    const n = (seen.get(process.name) ?? 0) + 1;
-    seen.set(process.name, n);
-    const replicas = found.filter((other) => other.name === process.name).length;
-    return replicas > 1 ? { ...process, name: `${process.name}-${n}` } : process;
-  });
+  // `pnpm start` runs one of each here; a second one would be told apart by its pid.
+  return found.map((child) =>
+    found.filter((other) => other.name === child.name).length > 1
+      ? { ...child, name: `${child.name} (pid ${child.pid})` }
+      : child,
+  );
 }
 
 /** CPU µs of each process so far (the launcher's own is the embedded engines'). */
@@ -110,19 +108,7 @@ async function connect(
       clients.destroy();
       throw error;
     });
-  /** Messages in the queue, visible or in flight. */
-  const queueDepth = async () => {
-    const result = await clients.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return (
-      Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-    );
-  };
+  const depth = () => queueDepth(clients, QueueUrl ?? '');
   const processes = [
     { name: 'engines (launcher)', pid: launcher.pid ?? 0 },
     ...(await childrenOf(launcher.pid ?? 0)),
@@ -132,17 +118,7 @@ async function connect(
     await stop(launcher);
     await rm(dataDir, { recursive: true, force: true });
   };
-  return { url, apiKey, queueDepth, processes, close };
-}
-
-/** Waits until the queue is empty; resolves with the seconds it took (Infinity past `limitS`). */
-async function drained(queueDepth: () => Promise<number>, limitS: number) {
-  const started = performance.now();
-  while ((await queueDepth()) > 0) {
-    if (performance.now() - started > limitS * 1000) return Number.POSITIVE_INFINITY;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return (performance.now() - started) / 1000;
+  return { url, apiKey, queueDepth: depth, processes, close };
 }
 
 const perEvent = (before: Map<string, number>, after: Map<string, number>, events: number) =>

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { buildStatusMessage } from '@schedmon/domain';
 import { findFreePort } from '@schedmon/local';
 import type { AwsClients } from '@schedmon/resources';
@@ -11,6 +11,7 @@ import { cpuMeter } from './cpu.ts';
 import { withEngines } from './engines.ts';
 import { sampleRss } from './memory.ts';
 import { spawnApi, spawnApp, stop, waitHealthy } from './processes.ts';
+import { drained, queueDepth } from './queue.ts';
 import { runLoad } from './run-load.ts';
 import { registerSchedulers } from './schedulers.ts';
 import { percentile } from './stats.ts';
@@ -37,20 +38,6 @@ async function rawWriteRate(clients: AwsClients, seconds: number) {
     }),
   );
   return writes / seconds;
-}
-
-/** Messages in the queue, visible or in flight. */
-async function queueDepth(clients: AwsClients, queueUrl: string) {
-  const result = await clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
 }
 
 /** P2 (drain rate beside the raw engine write rate), P3 (202 → visible, p99) and worker P5. */
@@ -108,8 +95,7 @@ export async function benchWorker(options: BenchOptions): Promise<BenchOutcome> 
       await waitHealthy(`http://127.0.0.1:${workerPort}/health`);
       const workerCpu = await cpuMeter(worker.pid);
       const queuedAtMeter = await queueDepth(clients, queueUrl);
-      while ((await queueDepth(clients, queueUrl)) > 0)
-        await new Promise((resolve) => setTimeout(resolve, 200));
+      await drained(() => queueDepth(clients, queueUrl));
       const workerCpuPerEvent = await workerCpu(queuedAtMeter);
       const drainSeconds = (performance.now() - drainStarted) / 1000;
       const drainRate = total / drainSeconds;

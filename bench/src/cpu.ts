@@ -11,16 +11,23 @@ const TICKS_PER_SECOND = (() => {
 })();
 
 /**
+ * The fields of a /proc/<pid>/stat line after the command name (field 2, which may hold
+ * spaces and parentheses): index 0 is field 3 (state).
+ */
+export const statFields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+/** Indexes into `statFields`: the parent pid (field 4), utime and stime (fields 14, 15). */
+export const PPID = 4 - 3;
+const UTIME = 14 - 3;
+const STIME = 15 - 3;
+
+/**
  * CPU a process has used so far (user + system, all its threads), in µs, from
- * /proc/<pid>/stat (Linux); NaN where it is unreadable. Fields 14 and 15 are utime and
- * stime; the command name (field 2) may hold spaces, so fields are counted after its `)`.
+ * /proc/<pid>/stat (Linux); NaN where it is unreadable.
  */
 export async function cpuMicros(pid: number | undefined): Promise<number> {
   if (!pid) return Number.NaN;
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After `)`, the fields start at 3 (state): utime is field 14, stime field 15.
-  const ticks = Number(fields[14 - 3]) + Number(fields[15 - 3]);
+  const fields = statFields(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
+  const ticks = Number(fields[UTIME]) + Number(fields[STIME]);
   return (ticks / TICKS_PER_SECOND) * 1_000_000;
 }
 
