@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BoardView } from '@schedmon/domain';
 import { boardView, settingsOf } from '@schedmon/domain';
-import { useTestEnvironment } from '@schedmon/testing';
+import { useTestEnvironment, windowAroundNow } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Stack } from './stack.ts';
-import { API_KEY, spawnCli, startStack, windowAroundNow } from './stack.ts';
+import { API_KEY, spawnCli, startStack } from './stack.ts';
 
 const environment = useTestEnvironment();
 const files = mkdtempSync(join(tmpdir(), 'schedmon-boards-test-'));

@@ -7,10 +7,10 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort, waitFor } from '@schedmon/local';
-import { useTestEnvironment } from '@schedmon/testing';
+import { useTestEnvironment, windowAroundNow } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from './stack.ts';
-import { API_KEY, spawnCli, startStack, waitForRecord, windowAroundNow } from './stack.ts';
+import { API_KEY, spawnCli, startStack, waitForRecord } from './stack.ts';
 
 const environment = useTestEnvironment();
 // The node running the tests itself: `node` on the PATH may be a shell wrapper, which

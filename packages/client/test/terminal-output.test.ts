@@ -4,8 +4,9 @@
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { windowAroundNow } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli, windowAroundNow } from './stack.ts';
+import { spawnCli } from './stack.ts';
 
 // C0 (ESC, BEL, CR, BS…) but the newlines ending lines, DEL, C1 (8-bit CSI, OSC, NEL…),
 // line separators and bidi controls.

@@ -16,4 +16,5 @@ export {
   uniqueResourceNames,
   useTestEnvironment,
 } from './environment.ts';
+export { windowAroundNow } from './eod-window.ts';
 export { countResources, describeLeaks, findLeaks, type ResourceCounts } from './leaks.ts';

@@ -191,12 +191,45 @@ describe('LiveState', () => {
     );
     live().invalidate();
     const after = live().current();
+    await waitForGate(gates);
     gates.shift()?.();
     expect((await before).records).toEqual([]);
     await waitForGate(gates);
     gates.shift()?.();
     expect((await after).records.map((record) => record.scheduler_id)).toEqual(['acked']);
     expect(reads()).toBe(2);
+  });
+
+  it('reads the records after the incidents, so an incident is never beside an older record', async () => {
+    const order: string[] = [];
+    const incidents = createMemoryIncidentStore();
+    const schedulers = createMemorySchedulerStore();
+    state = new LiveState({
+      schedulers: {
+        ...schedulers,
+        list: async () => {
+          order.push('records begin');
+          return schedulers.list();
+        },
+      },
+      boards: createMemoryBoardStore(),
+      defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0'),
+      incidents: {
+        ...incidents,
+        incidents: async (...args: Parameters<typeof incidents.incidents>) => {
+          order.push('incidents begin');
+          const page = await incidents.incidents(...args);
+          order.push('incidents end');
+          return page;
+        },
+      },
+      clock: createFakeClock('2026-01-15T01:00:00.000Z'),
+      logger,
+      refreshMs: 5_000,
+    });
+    await state.current();
+    expect(order.indexOf('records begin')).toBeGreaterThan(order.lastIndexOf('incidents end'));
+    expect(order).toContain('incidents begin');
   });
 
   it('reads again after an invalidation that came while a read was under way, once it ends', async () => {

@@ -161,9 +161,11 @@ export class LiveState {
     this.deps.onRead?.();
     let snapshot: LiveSnapshot;
     try {
-      const [records, stored, open] = await withDeadline(
+      // The records are read after the incidents: the worker writes a record before the
+      // incident it opens, so a listed incident never sits beside its scheduler's older
+      // record (a failure's mark beside "Pending" until the next refresh).
+      const [[stored, open], records] = await withDeadline(
         Promise.all([
-          this.deps.schedulers.list(),
           this.deps.boards.list(now),
           findIncidents(
             this.deps.incidents,
@@ -174,7 +176,7 @@ export class LiveState {
             },
             now,
           ),
-        ]),
+        ]).then(async (first) => [first, await this.deps.schedulers.list()] as const),
         Math.max(READ_DEADLINE_MS, this.deps.refreshMs),
       );
       const incomplete = open.next !== undefined;
