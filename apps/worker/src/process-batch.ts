@@ -229,17 +229,7 @@ export async function processBatch(
   await Promise.all(
     [...bySchedulerWritten.values()].map(async (items) => {
       let owed = false;
-      for (const [index, item] of items.entries()) {
-        owed = (await finish(item)) || owed;
-        // A signal to retry holds the scheduler's later ones back, as the apply phase
-        // does: their redeliveries then come after it, in event order.
-        const decision = decisions.get(item.message.messageId);
-        if (decision === undefined || decision.kind === 'done' || decision.kind === 'park') {
-          continue;
-        }
-        for (const rest of items.slice(index + 1)) decisions.set(rest.message.messageId, decision);
-        break;
-      }
+      for (const item of items) owed = (await finish(item)) || owed;
       // Only when something was queued: most events change no incident.
       if (owed) await deliverIncidents(deps, items);
     }),
@@ -288,10 +278,8 @@ async function applyOne(deps: ProcessDeps, item: Item, now: string) {
     item.outcome = applied.outcome;
     if (applied.record)
       item.recorded = { record: applied.record, event: { type: 'status', event } };
-    // Redelivered, or late: its incident signal may not have been taken (a retried signal
-    // finds the record moved on by the events held back behind it). The box knows: it
-    // takes each event once, and no run signal older than the newest it took.
-    else if (applied.outcome === 'duplicate' || applied.outcome === 'late') item.recorded = 'read';
+    // Redelivered: its incident signal may not have been recorded; the box knows it if so.
+    else if (applied.outcome === 'duplicate') item.recorded = 'read';
     return;
   }
   if (event.type === 'heartbeat') {

@@ -87,27 +87,16 @@ function system(start: string) {
   };
   /** Runs after the batch's boxes are read, before they are used (to race them). */
   let afterBoxesRead: (() => Promise<void>) | undefined;
-  /** Event ids whose next incident signal fails once, as an engine's hiccup would. */
-  const failOnce = new Set<string>();
-  /**
-   * The worker takes these messages as one batch: their decisions in order, each `done`
-   * unless `mayFail`.
-   */
-  const work = async (messages: readonly QueueMessage[], mayFail = false) => {
-    const received = messages.map(asReceived);
+  /** The worker takes these messages as one batch. */
+  const work = async (messages: readonly QueueMessage[]) => {
     const decisions = await processBatch(
       {
         clock,
         schedulers,
         history: createDynamoHistoryStore(documents, env.names.historyTable),
         incidents: {
-          apply: (input, read) => {
-            const eventId = 'event_id' in input.signal ? input.signal.event_id : undefined;
-            if (eventId !== undefined && failOnce.delete(eventId)) {
-              return Promise.reject(new Error('the state table did not answer'));
-            }
-            return applyIncidentSignal({ store, clock, remindAfterMs: 3_600_000 }, input, read);
-          },
+          apply: (input, read) =>
+            applyIncidentSignal({ store, clock, remindAfterMs: 3_600_000 }, input, read),
           deliver: (schedulerId) => outbox.deliver(schedulerId),
           // As the worker reads them: the boxes of a batch's schedulers in one call.
           boxes: async (ids) => {
@@ -123,10 +112,9 @@ function system(start: string) {
         deadlineGapMs: 300_000,
         digest,
       },
-      received,
+      messages.map(asReceived),
     );
-    if (!mayFail) for (const decision of decisions.values()) expect(decision.kind).toBe('done');
-    return received.map((message) => decisions.get(message.messageId)?.kind);
+    for (const decision of decisions.values()) expect(decision.kind).toBe('done');
   };
   /** Runs the watchdog every 30 s from now until `until`, the worker taking what it sends. */
   const watch = async (until: string) => {
@@ -151,19 +139,7 @@ function system(start: string) {
   const raceBoxes = (race: (() => Promise<void>) | undefined) => {
     afterBoxesRead = race;
   };
-  return {
-    clock,
-    schedulers,
-    store,
-    work,
-    watch,
-    register,
-    watchdog,
-    queued,
-    outbox,
-    raceBoxes,
-    failOnce,
-  };
+  return { clock, schedulers, store, work, watch, register, watchdog, queued, outbox, raceBoxes };
 }
 
 let n = 0;
@@ -392,30 +368,6 @@ describe('thresholds', () => {
     const tracker = async (id: string) => (await sys.store.box(id, at(3)))?.box.tracker;
     expect(await tracker('once-a')).toMatchObject({ consecutive_failures: 0 });
     expect(await tracker('once-b')).toMatchObject({ consecutive_failures: 1 });
-  }, 60_000);
-
-  it('retries a scheduler’s later signals with one that failed, so they are taken in event order', async () => {
-    const sys = system('2026-01-14T12:00:00.000Z');
-    await sys.register('order-a');
-    await sys.register('order-b');
-    const at = (minute: number) => `2026-01-14T18:${String(minute).padStart(2, '0')}:00.000Z`;
-    sys.clock.set(at(3));
-    const failure = status('order-a', 'failed', at(1));
-    const recovery = status('order-a', 'completed', at(2));
-    const other = status('order-b', 'failed', at(1));
-    if (failure.event_id === undefined) throw new Error('status() gives every event an id');
-    sys.failOnce.add(failure.event_id);
-    // The failure's signal fails: the recovery after it waits for it, the other scheduler not.
-    expect(await sys.work([failure, recovery, other], true)).toEqual(['retry', 'retry', 'done']);
-    // Both come back, as SQS redelivers them: the failure opens, the recovery resolves.
-    sys.clock.set(at(4));
-    await sys.work([recovery, failure]);
-    const [incident] = await incidentsOf(sys.store, 'order-a', at(4));
-    expect(incident).toMatchObject({ kind: 'failed', state: 'resolved' });
-    // A failure from before the recovery, delivered only now, is late: it pages nothing.
-    await sys.work([status('order-a', 'failed', '2026-01-14T18:01:30.000Z')]);
-    expect(await incidentsOf(sys.store, 'order-a', at(4))).toHaveLength(1);
-    expect((await sys.store.box('order-a', at(4)))?.box.tracker.consecutive_failures).toBe(0);
   }, 60_000);
 
   it('a completed run shorter than min_runtime_seconds opens a too_fast incident', async () => {
