@@ -6,7 +6,7 @@ import {
   createMemorySchedulerStore,
 } from '@schedmon/domain/fakes';
 import { createLogger } from '@schedmon/runtime';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LiveState } from './live-state.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent', pretty: false });
@@ -230,6 +230,47 @@ describe('LiveState', () => {
     await state.current();
     expect(order.indexOf('records begin')).toBeGreaterThan(order.lastIndexOf('incidents end'));
     expect(order).toContain('incidents begin');
+  });
+
+  it('fails a read the stores do not answer within 15 s, and starts no Scan after it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const incidents = createMemoryIncidentStore();
+      let answer: () => void = () => {};
+      let scans = 0;
+      state = new LiveState({
+        schedulers: {
+          ...createMemorySchedulerStore(),
+          list: async () => {
+            scans += 1;
+            return [];
+          },
+        },
+        boards: createMemoryBoardStore(),
+        defaultBoard: defaultBoardOf(DEFAULT_EOD_CONFIG, 'C0'),
+        incidents: {
+          ...incidents,
+          incidents: async (...args: Parameters<typeof incidents.incidents>) => {
+            await new Promise<void>((resolve) => {
+              answer = resolve;
+            });
+            return incidents.incidents(...args);
+          },
+        },
+        clock: createFakeClock('2026-01-15T01:00:00.000Z'),
+        logger,
+        refreshMs: 5_000,
+      });
+      const read = state.current();
+      const failed = expect(read).rejects.toThrow('did not answer within 15000 ms');
+      await vi.advanceTimersByTimeAsync(15_000);
+      await failed;
+      answer();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(scans).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reads again after an invalidation that came while a read was under way, once it ends', async () => {

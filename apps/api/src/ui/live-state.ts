@@ -164,6 +164,8 @@ export class LiveState {
       // The records are read after the incidents: the worker writes a record before the
       // incident it opens, so a listed incident never sits beside its scheduler's older
       // record (a failure's mark beside "Pending" until the next refresh).
+      const deadlineMs = Math.max(READ_DEADLINE_MS, this.deps.refreshMs);
+      const startedAt = performance.now();
       const [[stored, open], records] = await withDeadline(
         Promise.all([
           this.deps.boards.list(now),
@@ -176,8 +178,12 @@ export class LiveState {
             },
             now,
           ),
-        ]).then(async (first) => [first, await this.deps.schedulers.list()] as const),
-        Math.max(READ_DEADLINE_MS, this.deps.refreshMs),
+        ]).then(async (first) => {
+          // Past the deadline the read has already failed: no Scan for nobody.
+          if (performance.now() - startedAt >= deadlineMs) throw new Error('read abandoned');
+          return [first, await this.deps.schedulers.list()] as const;
+        }),
+        deadlineMs,
       );
       const incomplete = open.next !== undefined;
       if (incomplete !== (this.snapshot?.incomplete === true)) {
