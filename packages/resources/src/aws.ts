@@ -3,6 +3,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { UndiciHttpHandler } from './http-handler.ts';
+import { Sha256 } from './sha256.ts';
 
 export type AwsClientOptions = {
   region: string;
@@ -24,6 +26,10 @@ function clientConfig(options: AwsClientOptions, endpoint: string | undefined) {
   const hasEnvCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID);
   return {
     region: options.region,
+    // Each client its own pool; the transport and the signing hash cost less than the
+    // SDK's own (docs/performance.md → What a call costs).
+    requestHandler: new UndiciHttpHandler(),
+    sha256: Sha256,
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     ...(endpoint ? { endpoint } : {}),
     ...(endpoint && !hasEnvCredentials ? { credentials: LOCAL_CREDENTIALS } : {}),
