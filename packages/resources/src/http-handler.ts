@@ -63,13 +63,14 @@ function abortError(signal: AbortSignal | undefined): Error {
   return Object.assign(new Error('Request aborted', { cause: reason }), { name: 'AbortError' });
 }
 
-// undici's codes for what node:http reports as a socket error or a timeout.
+// undici's codes for what node:http reports as a socket error or a timeout. A closed or
+// destroyed pool (shutdown) is not among them: retrying on it cannot succeed.
 const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
 ]);
-const RESET_CODES = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
+const RESET_CODES = new Set(['UND_ERR_SOCKET']);
 
 /** An undici error in the shape the SDK's retry strategy knows from node:http. */
 function transportError(error: unknown, signal: AbortSignal | undefined): unknown {

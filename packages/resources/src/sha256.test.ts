@@ -56,6 +56,12 @@ describe('Sha256', () => {
     }
   });
 
+  it('takes an empty string as no secret, as the SDK’s hash does', async () => {
+    const hash = new Sha256('');
+    hash.update('x');
+    expect(hex(await hash.digest())).toBe(createHash('sha256').update('x').digest('hex'));
+  });
+
   it('tells two byte keys apart, and refuses more input after an HMAC’s digest', async () => {
     const a = new Sha256(new Uint8Array([1, 2, 3]));
     const b = new Sha256(new Uint8Array([1, 2, 4]));

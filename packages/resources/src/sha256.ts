@@ -48,7 +48,8 @@ export class Sha256 {
   private finished = false;
 
   constructor(secret?: SourceData) {
-    this.key = secret === undefined ? undefined : keyOf(secret);
+    // As the SDK's: an empty string is no secret (a plain hash), empty bytes are one.
+    this.key = secret ? keyOf(secret) : undefined;
     this.hash = this.start();
   }
 
