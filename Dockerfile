@@ -36,10 +36,13 @@ RUN pnpm install --frozen-lockfile --filter "@schedmon/${APP}..." --filter "@sch
 FROM node:24-slim
 ARG APP=api
 # The production runtime settings: keep in step with PRODUCTION_RUNTIME_ENV
-# (packages/resources/src/runtime-env.ts); a test compares them.
+# (packages/resources/src/runtime-env.ts); a test compares them. The worker's own
+# NODE_OPTIONS (a larger semi-space) come from compose and k8s.
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=256" \
     MALLOC_ARENA_MAX=2 \
+    MALLOC_TRIM_THRESHOLD_=131072 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     APP=${APP}
 # The apps listen on loopback unless told otherwise; a container is reached on its own
 # interface (docs/configuration.md).

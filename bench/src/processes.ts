@@ -4,14 +4,14 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bundlePath, findFreePort } from '@schedmon/local';
-import { PRODUCTION_RUNTIME_ENV } from '@schedmon/resources';
+import { productionRuntimeEnv } from '@schedmon/resources';
 
 /** The repository root, with a trailing slash. */
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * What the apps run: `bundle` (the default) is production's form — the bundled app with
- * `PRODUCTION_RUNTIME_ENV`; `source` is the TypeScript sources with Node's defaults, as
+ * `productionRuntimeEnv(app)`; `source` is the TypeScript sources with Node's defaults, as
  * development runs them (BENCH_APPS=source, to compare).
  */
 export const appForm: 'bundle' | 'source' =
@@ -47,7 +47,7 @@ export async function stop(child: ChildProcess) {
  */
 export function spawnApp(app: 'api' | 'worker', env: Record<string, string>) {
   const runtime: Record<string, string> =
-    appForm === 'bundle' ? { ...PRODUCTION_RUNTIME_ENV } : { NODE_ENV: 'production' };
+    appForm === 'bundle' ? { ...productionRuntimeEnv(app) } : { NODE_ENV: 'production' };
   const nodeOptions = [runtime.NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS]
     .filter(Boolean)
     .join(' ');

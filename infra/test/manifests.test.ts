@@ -2,6 +2,7 @@
 // routes, resources, autoscaling for api and worker, two cron replicas under one lease,
 // and a compose file that provisions with the project's own code before the apps start.
 import { readFile } from 'node:fs/promises';
+import { PRODUCTION_RUNTIME_ENV, productionRuntimeEnv } from '@schedmon/resources';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 
@@ -13,6 +14,7 @@ type Container = {
   livenessProbe: { httpGet: { path: string } };
   resources: { requests: { cpu: string; memory: string } };
   envFrom: unknown[];
+  env?: { name: string; value: string }[];
 };
 
 async function manifests(): Promise<Doc[]> {
@@ -45,6 +47,11 @@ describe('k8s manifests', () => {
       expect(deployment, name).toBeDefined();
       const container = containerOf(deployment as Doc);
       expect(container.ports[0]?.containerPort).toBe(port);
+      // The image carries the api's and cron's settings; the worker sets its own.
+      const nodeOptions = container.env?.find((variable) => variable.name === 'NODE_OPTIONS');
+      expect(nodeOptions?.value, name).toBe(
+        name === 'schedmon-worker' ? productionRuntimeEnv('worker').NODE_OPTIONS : undefined,
+      );
       expect(container.readinessProbe.httpGet.path).toBe('/health/ready');
       expect(container.livenessProbe.httpGet.path).toBe('/health');
       expect(container.resources.requests.cpu).toBeTruthy();
@@ -131,15 +138,18 @@ describe('docker-compose.yml', () => {
     // The development key works from loopback only; compose needs real keys.
     expect(compose.services.api?.environment?.API_KEYS).not.toContain('local-dev-key');
     // The apps default to loopback; published ports need every interface.
-    for (const app of ['api', 'worker', 'cron']) {
+    for (const app of ['api', 'worker', 'cron'] as const) {
       expect(compose.services[app]?.environment?.HOST, app).toBe('0.0.0.0');
+      // The image carries the api's and cron's settings; the worker sets its own.
+      expect(compose.services[app]?.environment?.NODE_OPTIONS, app).toBe(
+        app === 'worker' ? productionRuntimeEnv('worker').NODE_OPTIONS : undefined,
+      );
     }
   });
 });
 
 describe('Dockerfile', () => {
   it('runs the bundled app with the production runtime settings', async () => {
-    const { PRODUCTION_RUNTIME_ENV } = await import('@schedmon/resources');
     const text = await readFile(new URL('../../Dockerfile', import.meta.url), 'utf8');
     const finalStage = text.slice(text.lastIndexOf('\nFROM '));
     const envInstruction = /^ENV ((?:.*\\\n)*.*)$/m.exec(finalStage)?.[1] ?? '';

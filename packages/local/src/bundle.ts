@@ -1,7 +1,7 @@
 /**
  * The production form of an app: one ES module, `apps/<app>/dist/main.mjs`, with the
  * workspace packages and their dependencies inlined (esbuild). Production runs it with
- * `PRODUCTION_RUNTIME_ENV`; development, tests and `pnpm start` run the TypeScript sources.
+ * `productionRuntimeEnv(app)`; development, tests and `pnpm start` run the TypeScript sources.
  *
  * Why: Node's type stripping keeps its TypeScript parser (~20 MB) resident in every
  * process that loads a `.ts` file, and P5 asks for ≤ 150 MB RSS per app

@@ -17,4 +17,4 @@ export {
   TTL_ATTRIBUTE,
   tableDefinitions,
 } from './resources.ts';
-export { PRODUCTION_RUNTIME_ENV } from './runtime-env.ts';
+export { PRODUCTION_RUNTIME_ENV, productionRuntimeEnv } from './runtime-env.ts';

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { findFreePort, waitFor } from '@schedmon/local';
-import { PRODUCTION_RUNTIME_ENV } from '@schedmon/resources';
+import { productionRuntimeEnv } from '@schedmon/resources';
 
 const entries = {
   api: fileURLToPath(new URL('../../src/main.ts', import.meta.url)),
@@ -39,7 +39,7 @@ export async function startApp(
       LOG_PRETTY: 'false',
       LOG_LEVEL: 'warn',
       // Production's form: the bundle under production's runtime settings (docs/performance.md).
-      ...(options.bundle === undefined ? {} : PRODUCTION_RUNTIME_ENV),
+      ...(options.bundle === undefined ? {} : productionRuntimeEnv(app)),
       ...env,
       ...(app === 'api'
         ? { PORT: String(port), HOST: '127.0.0.1' }

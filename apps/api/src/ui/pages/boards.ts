@@ -57,7 +57,7 @@ function boardSection(view: BoardsView, board: BoardSettings, records: readonly 
         )}</tbody></table>`;
   return html`<section class="board" id="${anchor}" aria-labelledby="${anchor}-title">
 <h2 id="${anchor}-title">${board.title}</h2>
-<p class="when">Night of ${labels.businessDateLabel} · as of ${labels.dayLabel} ${labels.timeLabel} ${zoneLine(eod.timeZone, view.nowMs)}</p>
+<p class="when">Night of ${labels.businessDateLabel} &middot; as of ${labels.dayLabel} ${labels.timeLabel} ${zoneLine(eod.timeZone, view.nowMs)}</p>
 <p class="counts">${table.counts}</p>
 ${rows}
 <p><a href="${UI_PATHS.report(board.board_id)}">Report of the last 7 days<span class="visually-hidden"> for ${board.title}</span></a></p>

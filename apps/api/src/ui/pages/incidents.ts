@@ -43,7 +43,7 @@ export function acknowledgeForm(
   if (incident.state !== 'open' || !mayWrite(incident.scheduler_id)) return html``;
   return html`<form class="inline" method="post" action="${UI_PATHS.incident(incident.incident_id)}/acknowledge">
 <input type="hidden" name="return" value="${returnTo}">
-<button type="submit">Acknowledge<span class="visually-hidden"> ${incident.service_name} › ${incident.job_name}</span></button></form>`;
+<button type="submit">Acknowledge<span class="visually-hidden"> ${incident.service_name} &rsaquo; ${incident.job_name}</span></button></form>`;
 }
 
 function incidentTable(
@@ -53,12 +53,12 @@ function incidentTable(
 ): Html {
   if (incidents.length === 0) return html`<p>None.</p>`;
   return html`<table class="cards"><caption class="visually-hidden">${caption}</caption>
-<thead><tr><th scope="col">State</th><th scope="col">Kind</th><th scope="col">Service › Job</th><th scope="col">Opened</th><th scope="col">Resolved</th><th scope="col">Acknowledged by</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr><th scope="col">State</th><th scope="col">Kind</th><th scope="col">Service &rsaquo; Job</th><th scope="col">Opened</th><th scope="col">Resolved</th><th scope="col">Acknowledged by</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${incidents.map(
     (incident) => html`<tr${incident.state === 'open' ? html` class="problem"` : ''}>
 <td data-label="State"><span class="state-${incident.state}">${stateWord(incident)}</span></td>
 <td data-label="Kind">${incidentMark(incident.kind)}</td>
-<td data-label="Service › Job"><a href="${UI_PATHS.incident(incident.incident_id)}">${incident.service_name} › ${incident.job_name}</a></td>
+<td data-label="Service &rsaquo; Job"><a href="${UI_PATHS.incident(incident.incident_id)}">${incident.service_name} &rsaquo; ${incident.job_name}</a></td>
 <td data-label="Opened">${when(incident.opened_at, view.zone)}</td>
 <td data-label="Resolved">${when(incident.resolved_at, view.zone)}</td>
 <td data-label="Acknowledged by">${incident.acknowledged_by ?? '—'}</td>
@@ -109,7 +109,7 @@ export type IncidentView = {
 export function incidentBody(view: IncidentView): Html {
   const { incident } = view;
   const returnTo = UI_PATHS.incident(incident.incident_id);
-  return html`<h1>${incidentMark(incident.kind)}: ${incident.service_name} › ${incident.job_name}</h1>
+  return html`<h1>${incidentMark(incident.kind)}: ${incident.service_name} &rsaquo; ${incident.job_name}</h1>
 ${view.flash === undefined ? '' : html`<p class="notice" role="status">${view.flash}</p>`}
 <dl class="facts">
 <dt>State</dt><dd><span class="state-${incident.state}">${stateWord(incident)}</span></dd>

@@ -37,7 +37,7 @@ export function pageOf(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
-<title>${page.title} · schedmon</title>
+<title>${page.title} &middot; schedmon</title>
 <link rel="stylesheet" href="${frame.assets.css}">
 <script src="${frame.assets.js}" defer></script>
 </head>

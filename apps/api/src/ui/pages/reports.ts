@@ -292,7 +292,7 @@ export function createReportPages(deps: ReportPagesDeps): ReportPages {
             section: 'reports',
             body: html`<h1>Report: ${subject.title}</h1>
 ${boardPicker}
-<p>Period: ${periodLinks[0]} · ${periodLinks[1]}, from ${when(report.from, zone)} to ${when(report.to, zone)} (times in ${zoneLine(zone, nowMs)}).</p>
+<p>Period: ${periodLinks[0]} &middot; ${periodLinks[1]}, from ${when(report.from, zone)} to ${when(report.to, zone)} (times in ${zoneLine(zone, nowMs)}).</p>
 ${report.partial ? html`<p class="notice">Some figures are partial: a scheduler had more history than a report reads, or the period is older than history is kept.</p>` : ''}
 <h2>${scheduler === undefined ? 'The board' : 'Figures'}</h2>
 ${figures(report.totals)}
@@ -302,12 +302,12 @@ ${
         report.schedulers.length === 0
           ? html`<p>No schedulers on this board that you may read.</p>`
           : html`<div class="scroll"><table class="cards"><caption class="visually-hidden">Each scheduler's figures</caption>
-<thead><tr><th scope="col">Service › Job</th><th scope="col" class="num">Runs</th><th scope="col" class="num">On time</th><th scope="col" class="num">Failure rate</th><th scope="col" class="num">MTTR</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th><th scope="col">Trend</th></tr></thead>
+<thead><tr><th scope="col">Service &rsaquo; Job</th><th scope="col" class="num">Runs</th><th scope="col" class="num">On time</th><th scope="col" class="num">Failure rate</th><th scope="col" class="num">MTTR</th><th scope="col" class="num">p50</th><th scope="col" class="num">p95</th><th scope="col">Trend</th></tr></thead>
 <tbody>${report.schedulers.map(
               (
                 item,
               ) => html`<tr${item.report.failed + item.report.missed > 0 ? html` class="problem"` : ''}>
-<td data-label="Service › Job"><a href="/ui/reports?scheduler=${encodeURIComponent(item.scheduler.scheduler_id)}&amp;days=${days}">${item.scheduler.service_name} › ${item.scheduler.job_name}</a></td>
+<td data-label="Service &rsaquo; Job"><a href="/ui/reports?scheduler=${encodeURIComponent(item.scheduler.scheduler_id)}&amp;days=${days}">${item.scheduler.service_name} &rsaquo; ${item.scheduler.job_name}</a></td>
 <td data-label="Runs" class="num">${item.report.runs}</td>
 <td data-label="On time" class="num">${percent(item.report.on_time_rate)}</td>
 <td data-label="Failure rate" class="num">${percent(item.report.failure_rate)}</td>
@@ -325,7 +325,7 @@ ${runsTable}
 ${scheduler === undefined ? html`<li><a href="/ui/reports.csv?${subject.query}&amp;days=${days}&amp;table=schedulers" download>Schedulers (CSV)</a></li>` : ''}
 <li><a href="/ui/reports.csv?${subject.query}&amp;days=${days}&amp;table=runs" download>Runs (CSV)</a></li>
 </ul>
-<p class="muted">How each figure is computed: docs/web.md → Reports.</p>`,
+<p class="muted">How each figure is computed: docs/web.md &rarr; Reports.</p>`,
           });
         },
       );

@@ -56,7 +56,7 @@ function statusWord(row: Pick<HistoryRow, 'type' | 'status'>): string {
 export function schedulerBody(view: SchedulerView): Html {
   const { record, zone } = view;
   const path = UI_PATHS.scheduler(record.scheduler_id);
-  return html`<h1>${record.service_name} › ${record.job_name}</h1>
+  return html`<h1>${record.service_name} &rsaquo; ${record.job_name}</h1>
 <dl class="facts">
 <dt>Scheduler id</dt><dd><code>${record.scheduler_id}</code></dd>
 <dt>Status</dt><dd>${statusWord({ type: 'status', status: record.status })} at ${when(record.timestamp, zone)}</dd>
