@@ -173,6 +173,78 @@ describe('UndiciHttpHandler', () => {
     }
   });
 
+  it('gives repeated headers as node:http does: the first of a single one, else joined', async () => {
+    const { port } = await serve((_incoming, response) => {
+      response.setHeader('content-type', ['application/x-amz-json-1.0', 'text/plain']);
+      response.setHeader('etag', ['"one"', '"two"']);
+      response.setHeader('x-amz-meta', ['1', '2']);
+      response.end('{}');
+    });
+    const { response } = await handler().handle(request(port));
+    expect(response.headers['content-type']).toBe('application/x-amz-json-1.0');
+    expect(response.headers.etag).toBe('"one"');
+    expect(response.headers['x-amz-meta']).toBe('1, 2');
+  });
+
+  it('fails a call in flight at destroy as a lost connection, which the SDK retries on a new one', async () => {
+    let calls = 0;
+    let firstArrived: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => {
+      firstArrived = resolve;
+    });
+    const { port, seen } = await serve((_incoming, response) => {
+      calls += 1;
+      if (calls === 1) {
+        firstArrived(); // and never answered: destroy() ends it
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      response.end('{"Table":{"TableName":"schedulers","TableStatus":"ACTIVE"}}');
+    });
+    const transport = handler();
+    const direct = transport.handle(request(port));
+    await arrived;
+    transport.destroy();
+    expect((await rejection(direct)).code).toBe('ECONNRESET');
+    // Later calls open new connections.
+    expect((await transport.handle(request(port))).response.statusCode).toBe(200);
+
+    const client = new DynamoDBClient({
+      region: 'ap-southeast-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestHandler: transport,
+      maxAttempts: 2,
+    });
+    calls = 0;
+    const retried = new Promise<void>((resolve) => {
+      firstArrived = resolve;
+    });
+    const call = client.send(new DescribeTableCommand({ TableName: 'schedulers' }));
+    await retried;
+    transport.destroy();
+    expect((await call).Table?.TableStatus).toBe('ACTIVE');
+    expect(seen).toHaveLength(4);
+  });
+
+  it('takes its own settings and the SDK’s name for the timeout later, and ignores the rest', async () => {
+    const { port } = await serve(() => undefined); // never answers
+    const transport = handler();
+    transport.updateHttpClientConfig(Symbol('logger'), console);
+    transport.updateHttpClientConfig('socketAcquisitionWarningTimeout', 1);
+    transport.updateHttpClientConfig('requestTimeout', 50);
+    expect(transport.httpHandlerConfigs()).toEqual({
+      connections: 50,
+      keepAliveTimeoutMs: 4_000,
+      requestTimeoutMs: 50,
+    });
+    expect((await rejection(transport.handle(request(port)))).name).toBe('TimeoutError');
+    // A new pool after destroy(): its old one's closing is no unhandled rejection.
+    transport.destroy();
+    transport.updateHttpClientConfig('connections', 4);
+    expect(transport.httpHandlerConfigs().connections).toBe(4);
+  });
+
   it('keeps connections open between calls', async () => {
     const sockets = new Set<unknown>();
     const { port } = await serve((incoming, response) => {

@@ -22,13 +22,17 @@ import { Agent } from 'undici';
 export type HttpHandlerConfig = {
   /** Connections per origin (the SDK's handler: 50 sockets). */
   connections?: number;
-  /** How long an idle connection is kept; undici lowers it to what the server says. */
+  /** How long an idle connection is kept, unless the server's keep-alive header says otherwise. */
   keepAliveTimeoutMs?: number;
   /** No response headers, or no body bytes, for this long: a `TimeoutError` (0: none). */
   requestTimeoutMs?: number;
 };
 
-/** The SDK's default for DynamoDB and SQS: a call that stalls for 5 minutes has failed. */
+/**
+ * No headers, or no body bytes, for 5 minutes: the call has failed. (The SDK's own handler
+ * has no such limit by default.) undici checks it on a coarse timer, so a limit under a
+ * few seconds fires up to about a second late.
+ */
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 /** RFC 3986 escaping, as the SDK's handler writes query strings. */
@@ -64,7 +68,7 @@ function abortError(signal: AbortSignal | undefined): Error {
 }
 
 // undici's codes for what node:http reports as a socket error or a timeout. A closed or
-// destroyed pool (shutdown) is not among them: retrying on it cannot succeed.
+// destroyed pool is not among them: this handler replaces its pool before closing it.
 const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
@@ -88,13 +92,61 @@ function transportError(error: unknown, signal: AbortSignal | undefined): unknow
   return error;
 }
 
+/** The headers node:http keeps the first of when a message repeats them (its docs' list). */
+const SINGLE_HEADERS = new Set([
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
+]);
+
+/**
+ * Repeated headers as the SDK's handler gave them: node:http keeps the first of a single
+ * one and joins the others with `, `; the SDK joins `set-cookie`'s with `,`.
+ */
 function headersOf(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    if (value === undefined) continue;
+    if (!Array.isArray(value)) headers[name] = value;
+    else if (value.length > 0) {
+      if (name === 'set-cookie') headers[name] = value.join(',');
+      else headers[name] = SINGLE_HEADERS.has(name) ? (value[0] as string) : value.join(', ');
+    }
   }
   return headers;
 }
+
+/**
+ * What a call in flight fails with when its handler is destroyed: a lost connection,
+ * which the SDK retries, on new connections, as it did with its own handler.
+ */
+const destroyedError = () =>
+  Object.assign(new Error('The connection was closed: the HTTP handler was destroyed'), {
+    code: 'ECONNRESET',
+  });
+
+/** The settings `updateHttpClientConfig` takes, by this handler's names and the SDK's. */
+const SETTINGS: Readonly<Record<string, keyof HttpHandlerConfig>> = {
+  connections: 'connections',
+  keepAliveTimeoutMs: 'keepAliveTimeoutMs',
+  requestTimeoutMs: 'requestTimeoutMs',
+  requestTimeout: 'requestTimeoutMs',
+};
 
 export class UndiciHttpHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
@@ -139,21 +191,34 @@ export class UndiciHttpHandler {
     }
   }
 
-  /** The SDK's hook for a client's `requestHandler` settings changed after creation. */
-  updateHttpClientConfig(key: keyof HttpHandlerConfig, value: number): void {
-    this.config = { ...this.config, [key]: value };
+  /**
+   * The SDK's hook for a client's `requestHandler` settings changed after creation. A
+   * setting this handler does not have (the SDK also passes its logger) is ignored; a new
+   * pool size or keep-alive takes a new pool, and the old one closes once its calls end.
+   */
+  updateHttpClientConfig(key: string | symbol, value: unknown): void {
+    const setting = typeof key === 'string' ? SETTINGS[key] : undefined;
+    if (setting === undefined || typeof value !== 'number' || !(value >= 0)) return;
+    if (this.config[setting] === value) return;
+    this.config = { ...this.config, [setting]: value };
+    if (setting === 'requestTimeoutMs') return; // read per call
     const previous = this.agent;
     this.agent = this.createAgent();
-    void previous.close();
+    previous.close().catch(() => undefined);
   }
 
   httpHandlerConfigs(): HttpHandlerConfig {
     return { ...this.config };
   }
 
-  /** Closes every connection; calls in flight fail. */
+  /**
+   * Closes every connection, as the SDK's handler does: calls in flight fail as a lost
+   * connection (which the SDK retries), and later calls open new connections.
+   */
   destroy(): void {
-    this.agent.destroy().catch(() => undefined);
+    const previous = this.agent;
+    this.agent = this.createAgent();
+    previous.destroy(destroyedError()).catch(() => undefined);
   }
 
   private createAgent() {

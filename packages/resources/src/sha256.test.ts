@@ -69,6 +69,7 @@ describe('Sha256', () => {
     b.update('x');
     expect(hex(await a.digest())).not.toBe(hex(await b.digest()));
     expect(() => a.update('y')).toThrow(/finished/);
+    await expect(a.digest()).rejects.toThrow(/finished/);
     a.reset();
     a.update('x');
     expect(hex(await a.digest())).toBe(
@@ -76,6 +77,19 @@ describe('Sha256', () => {
         .update('x')
         .digest('hex'),
     );
+  });
+
+  it('gives the right HMAC for many byte keys, past the cache’s size and back', async () => {
+    const keys = Array.from({ length: 80 }, (_, index) => Buffer.from([index, 255 - index, 7]));
+    for (const round of [1, 2]) {
+      for (const key of keys) {
+        const hash = new Sha256(key);
+        hash.update(`round ${round}`);
+        expect(hex(await hash.digest())).toBe(
+          createHmac('sha256', key).update(`round ${round}`).digest('hex'),
+        );
+      }
+    }
   });
 
   it('signs a request exactly as the SDK’s own hash does', async () => {

@@ -58,12 +58,16 @@ export class Sha256 {
     this.hash.update(typeof data === 'string' ? data : bytesOf(data));
   }
 
-  /** An HMAC is finished by its digest; a plain hash may go on (as the SDK's does). */
+  /**
+   * An HMAC is finished by its digest, and a second digest throws (Node's would be empty:
+   * a signature of nothing); a plain hash may go on (as the SDK's does).
+   */
   async digest(): Promise<Uint8Array> {
     let bytes: Buffer;
     if (this.key === undefined) {
       bytes = (this.hash as Hash).copy().digest();
     } else {
+      if (this.finished) throw new Error('Attempted to digest an already finished HMAC.');
       this.finished = true;
       bytes = this.hash.digest();
     }
