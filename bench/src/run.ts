@@ -49,7 +49,9 @@ if (appForm === 'bundle') {
   for (const app of APPS) await bundleApp(app);
 }
 process.stderr.write(
-  `apps: ${appForm === 'bundle' ? 'bundled, production runtime' : 'TypeScript sources'}\n`,
+  `apps: ${appForm === 'bundle' ? 'bundled, production runtime' : 'TypeScript sources'}${
+    selected.includes('stack') ? ' (bench stack: as `pnpm start` runs them, the sources)' : ''
+  }\n`,
 );
 const rows: Row[] = [];
 const results: Record<string, unknown> = {};
