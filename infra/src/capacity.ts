@@ -12,7 +12,7 @@ export const CAPACITY_INPUTS = Object.freeze({
    * P6 of `pnpm bench api` and `pnpm bench worker`, docs/performance.md, issue 20.
    */
   apiCpuMicrosPerEvent: 230,
-  workerCpuMicrosPerEvent: 1_050,
+  workerCpuMicrosPerEvent: 700,
   /** The share of a vCPU a replica is planned to use, leaving room for bursts. */
   targetCpuUtilisation: 0.6,
   /** Memory per replica (GiB): P5 bars the bundled apps under 150 MB; tasks get 0.5 GiB. */

@@ -24,9 +24,9 @@ describe('the capacity model', () => {
     expect(row.sqsRequestsPerSecond).toBe(3_000);
     expect(row.writeUnitsPerSecond).toBe(60_000);
     expect(row.readUnitsPerSecond).toBe(10_000);
-    // 10,000 × 230 µs = 2.3 vCPU, over 0.6 = 3.8 → 4; the worker 10.5 / 0.6 = 17.5 → 18.
+    // 10,000 × 230 µs = 2.3 vCPU, over 0.6 = 3.8 → 4; the worker 7 / 0.6 = 11.7 → 12.
     expect(row.apiReplicas).toBe(4);
-    expect(row.workerReplicas).toBe(18);
+    expect(row.workerReplicas).toBe(12);
   });
 
   it('prices a million events from list prices: queue, table, and the replicas for that time', () => {
@@ -36,7 +36,7 @@ describe('the capacity model', () => {
       0.3 * prices.sqsPerMillionRequests +
       6 * prices.dynamoPerMillionWriteUnits +
       1 * prices.dynamoPerMillionReadUnits;
-    // A million events at 1,000/s take 1,000 s of 2 + 2 replicas (0.23 and 1.05 vCPU at
+    // A million events at 1,000/s take 1,000 s of 2 + 2 replicas (0.23 and 0.7 vCPU at
     // 60 % need 1 and 2; two of each at least).
     const compute =
       ((2 + 2) * (prices.fargatePerVcpuHour + 0.5 * prices.fargatePerGiBHour) * 1_000) / 3_600;
