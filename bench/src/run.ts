@@ -71,10 +71,13 @@ const previous = await readFile(file, 'utf8').then(
   (text) => JSON.parse(text) as Record<string, unknown>,
   () => ({}),
 );
+// Each run names its own machine (the file's first machine stays as it was written: one
+// day's runs may come from more than one machine) and what ran the apps.
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+const apps = selected.includes('stack') ? `${appForm}; bench stack: pnpm start (sources)` : appForm;
 await writeFile(
   file,
-  `${JSON.stringify({ ...previous, machine, [`run-${new Date().toISOString()}`]: { durationSeconds, connections, apps: appForm, rows, results } }, null, 2)}\n`,
+  `${JSON.stringify({ machine, ...previous, [`run-${new Date().toISOString()}`]: { machine, durationSeconds, connections, apps, rows, results } }, null, 2)}\n`,
 );
 
 process.stdout.write(renderTable(rows));

@@ -187,25 +187,33 @@ describe('UndiciHttpHandler', () => {
   });
 
   it('fails a call in flight at destroy as a lost connection, which the SDK retries on a new one', async () => {
-    let calls = 0;
-    let firstArrived: () => void = () => undefined;
-    const arrived = new Promise<void>((resolve) => {
-      firstArrived = resolve;
-    });
+    // While `hold` is set the server answers nothing, so calls stay in flight.
+    let hold = true;
+    let arrivals = 0;
+    let onArrival: () => void = () => undefined;
     const { port, seen } = await serve((_incoming, response) => {
-      calls += 1;
-      if (calls === 1) {
-        firstArrived(); // and never answered: destroy() ends it
-        return;
-      }
+      arrivals += 1;
+      onArrival();
+      if (hold) return;
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
       response.end('{"Table":{"TableName":"schedulers","TableStatus":"ACTIVE"}}');
     });
+    const arrived = (count: number) =>
+      new Promise<void>((resolve) => {
+        onArrival = () => {
+          if (arrivals >= count) resolve();
+        };
+        onArrival();
+      });
     const transport = handler();
-    const direct = transport.handle(request(port));
-    await arrived;
+    const one = rejection(transport.handle(request(port)));
+    const two = rejection(transport.handle(request(port)));
+    await arrived(2);
     transport.destroy();
-    expect((await rejection(direct)).code).toBe('ECONNRESET');
+    hold = false;
+    const [first, second] = [await one, await two];
+    expect([first.code, second.code]).toEqual(['ECONNRESET', 'ECONNRESET']);
+    expect(first).not.toBe(second); // the SDK writes its metadata onto each call's own error
     // Later calls open new connections.
     expect((await transport.handle(request(port))).response.statusCode).toBe(200);
 
@@ -216,15 +224,15 @@ describe('UndiciHttpHandler', () => {
       requestHandler: transport,
       maxAttempts: 2,
     });
-    calls = 0;
-    const retried = new Promise<void>((resolve) => {
-      firstArrived = resolve;
-    });
+    hold = true;
+    arrivals = 0;
+    seen.length = 0;
     const call = client.send(new DescribeTableCommand({ TableName: 'schedulers' }));
-    await retried;
+    await arrived(1);
     transport.destroy();
+    hold = false; // before the SDK's retry can arrive: it waits for its back-off first
     expect((await call).Table?.TableStatus).toBe('ACTIVE');
-    expect(seen).toHaveLength(4);
+    expect(seen).toHaveLength(2);
   });
 
   it('takes its own settings and the SDK’s name for the timeout later, and ignores the rest', async () => {
@@ -232,6 +240,14 @@ describe('UndiciHttpHandler', () => {
     const transport = handler();
     transport.updateHttpClientConfig(Symbol('logger'), console);
     transport.updateHttpClientConfig('socketAcquisitionWarningTimeout', 1);
+    for (const key of ['constructor', '__proto__', 'toString']) {
+      transport.updateHttpClientConfig(key, 5);
+    }
+    // Values undici would refuse on every later call.
+    transport.updateHttpClientConfig('keepAliveTimeoutMs', 0);
+    transport.updateHttpClientConfig('connections', 2.5);
+    transport.updateHttpClientConfig('connections', Number.POSITIVE_INFINITY);
+    transport.updateHttpClientConfig('requestTimeoutMs', Number.NaN);
     transport.updateHttpClientConfig('requestTimeout', 50);
     expect(transport.httpHandlerConfigs()).toEqual({
       connections: 50,

@@ -79,6 +79,11 @@ const RESET_CODES = new Set(['UND_ERR_SOCKET']);
 /** An undici error in the shape the SDK's retry strategy knows from node:http. */
 function transportError(error: unknown, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return abortError(signal);
+  // A lost connection, which the SDK retries on new ones, as with its own handler; a new
+  // error for each call, as the SDK writes its metadata onto the one it gets.
+  if (error instanceof PoolDestroyed) {
+    return Object.assign(new Error(error.message), { code: 'ECONNRESET' });
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -131,22 +136,24 @@ function headersOf(raw: Record<string, string | string[] | undefined>): Record<s
   return headers;
 }
 
-/**
- * What a call in flight fails with when its handler is destroyed: a lost connection,
- * which the SDK retries, on new connections, as it did with its own handler.
- */
-const destroyedError = () =>
-  Object.assign(new Error('The connection was closed: the HTTP handler was destroyed'), {
-    code: 'ECONNRESET',
-  });
+/** What undici fails the calls of a pool this handler destroyed with (one for them all). */
+class PoolDestroyed extends Error {}
 
 /** The settings `updateHttpClientConfig` takes, by this handler's names and the SDK's. */
-const SETTINGS: Readonly<Record<string, keyof HttpHandlerConfig>> = {
-  connections: 'connections',
-  keepAliveTimeoutMs: 'keepAliveTimeoutMs',
-  requestTimeoutMs: 'requestTimeoutMs',
-  requestTimeout: 'requestTimeoutMs',
-};
+const SETTINGS: ReadonlyMap<string, keyof HttpHandlerConfig> = new Map([
+  ['connections', 'connections'],
+  ['keepAliveTimeoutMs', 'keepAliveTimeoutMs'],
+  ['requestTimeoutMs', 'requestTimeoutMs'],
+  ['requestTimeout', 'requestTimeoutMs'],
+]);
+
+/** A value undici takes for the setting: connections a whole number ≥ 1, times finite. */
+function validSetting(setting: keyof HttpHandlerConfig, value: unknown): value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  if (setting === 'connections') return Number.isInteger(value) && value >= 1;
+  if (setting === 'keepAliveTimeoutMs') return value > 0;
+  return value >= 0; // requestTimeoutMs: 0 is none
+}
 
 export class UndiciHttpHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
@@ -193,12 +200,13 @@ export class UndiciHttpHandler {
 
   /**
    * The SDK's hook for a client's `requestHandler` settings changed after creation. A
-   * setting this handler does not have (the SDK also passes its logger) is ignored; a new
-   * pool size or keep-alive takes a new pool, and the old one closes once its calls end.
+   * setting this handler does not have (the SDK also passes its logger), or a value undici
+   * would refuse, is ignored; a new pool size or keep-alive takes a new pool, and the old
+   * one closes once its calls end.
    */
   updateHttpClientConfig(key: string | symbol, value: unknown): void {
-    const setting = typeof key === 'string' ? SETTINGS[key] : undefined;
-    if (setting === undefined || typeof value !== 'number' || !(value >= 0)) return;
+    const setting = typeof key === 'string' ? SETTINGS.get(key) : undefined;
+    if (setting === undefined || !validSetting(setting, value)) return;
     if (this.config[setting] === value) return;
     this.config = { ...this.config, [setting]: value };
     if (setting === 'requestTimeoutMs') return; // read per call
@@ -218,7 +226,9 @@ export class UndiciHttpHandler {
   destroy(): void {
     const previous = this.agent;
     this.agent = this.createAgent();
-    previous.destroy(destroyedError()).catch(() => undefined);
+    previous
+      .destroy(new PoolDestroyed('The connection was closed: the HTTP handler was destroyed'))
+      .catch(() => undefined);
   }
 
   private createAgent() {

@@ -5,9 +5,9 @@
  *
  * - The semi-space (V8's young generation), per app: V8 otherwise grows it to 32 MB+
  *   under load and keeps it, most of the difference between ~350 MB and ~140 MB RSS (P5).
- *   The api keeps 2 MB (more buys it little CPU and costs it P5); the worker gets 8 MB,
- *   which takes about a fifth off its CPU per event for about 12 MB of RSS
- *   (docs/performance.md).
+ *   The api keeps 2 MB (12–16 MB would take a third off its CPU, for 20–25 MB of RSS
+ *   that P5 does not leave it); the worker gets 8 MB, which takes about a fifth off its
+ *   CPU per event for about 12 MB of RSS (docs/performance.md).
  * - A 256 MB old space: far above the apps' working set (a heap of about 40 MB under load;
  *   listing 10,000 schedulers peaks at 177 MB RSS), a ceiling that turns a leak into a
  *   restart.
