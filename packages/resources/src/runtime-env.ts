@@ -9,7 +9,7 @@
  *   that P5 does not leave it); the worker gets 8 MB, which takes about a fifth off its
  *   CPU per event for about 12 MB of RSS (docs/performance.md).
  * - A 256 MB old space: far above the apps' working set (a heap of about 40 MB under load;
- *   listing 10,000 schedulers peaks at 177 MB RSS), a ceiling that turns a leak into a
+ *   listing 10,000 schedulers peaks at 190–230 MB RSS), a ceiling that turns a leak into a
  *   restart.
  * - Two malloc arenas: glibc otherwise gives each busy thread its own.
  * - glibc's trim and mmap thresholds pinned at their 128 KiB defaults: once a large block
