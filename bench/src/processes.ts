@@ -55,7 +55,7 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>) {
   return spawn(process.execPath, [entry], {
     env: {
       PATH: process.env.PATH,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       ...runtime,
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       ...env,

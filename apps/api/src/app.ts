@@ -17,7 +17,8 @@ import type {
 import type { Logger } from '@schedmon/runtime';
 import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import Fastify, { LogController } from 'fastify';
+import Fastify from 'fastify';
+import { AccessLog } from './access-log.ts';
 import type { ApiKey } from './auth.ts';
 import { authenticate, DEV_API_KEY, isLoopbackAddress, sha256 } from './auth.ts';
 import { clientKey, createAuthFailureLimiter } from './auth-failures.ts';
@@ -140,12 +141,7 @@ export function buildApp(deps: AppDeps) {
     bodyLimit: deps.limits.bodyLimitBytes,
     ...(deps.trustProxy?.length ? { trustProxy: [...deps.trustProxy] } : {}),
     genReqId: requestIdOf,
-    logController: new LogController({
-      requestIdLogLabel: 'request_id',
-      // Probes and scrapes every few seconds would drown the log of real requests.
-      disableRequestLogging: (request) =>
-        request.url.startsWith('/health') || request.url.startsWith('/metrics'),
-    }),
+    logController: new AccessLog(),
     // Scheduler ids are up to 255 characters; the router's default limit is 100.
     routerOptions: { maxParamLength: 512 },
     // Errors the router raises before any hook runs (a bad URL) get the error shape too.
