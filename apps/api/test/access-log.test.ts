@@ -1,4 +1,6 @@
 // The api's access log: one line per request, when it ends, and none for probes.
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '@schedmon/runtime';
 import { describe, expect, it } from 'vitest';
@@ -15,16 +17,26 @@ type Line = {
 
 function capture() {
   const lines: Line[] = [];
+  const waiting: { test: (line: Line) => boolean; resolve: (line: Line) => void }[] = [];
   const logger = createLogger(
     { name: 'api', level: 'info', pretty: false },
     new Writable({
       write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)) as Line);
+        const line = JSON.parse(String(chunk)) as Line;
+        lines.push(line);
+        for (const waiter of waiting.filter((entry) => entry.test(line))) waiter.resolve(line);
         done();
       },
     }),
   );
-  return { lines, logger };
+  /** The first line (so far or to come) that passes `test`. */
+  const lineWhere = (test: (line: Line) => boolean) =>
+    new Promise<Line>((resolve) => {
+      const seen = lines.find(test);
+      if (seen) resolve(seen);
+      else waiting.push({ test, resolve });
+    });
+  return { lines, logger, lineWhere };
 }
 
 describe('the access log', () => {
@@ -59,6 +71,7 @@ describe('the access log', () => {
     });
     expect(last.res).toEqual({ statusCode: 202 });
     expect(last.responseTime).toBeGreaterThanOrEqual(0);
+    expect(last.req).not.toHaveProperty('headers');
     expect(lines.some((line) => line.msg === 'incoming request')).toBe(false);
   });
 
@@ -76,5 +89,45 @@ describe('the access log', () => {
       req: { method: 'GET', url: '/api/v1/schedulers' },
       res: { statusCode: 401 },
     });
+  });
+
+  it('logs a request Fastify answers itself (a malformed URL) with its status', async () => {
+    const { lines, logger } = capture();
+    const { app } = setup({ logger });
+    const malformed = await app.inject({ method: 'GET', url: '/api/v1/schedulers/%E0%A4%A' });
+    expect(malformed.statusCode).toBe(400);
+    const requestLines = lines.filter((line) => line.req !== undefined);
+    expect(requestLines).toHaveLength(1);
+    expect(requestLines[0]).toMatchObject({ msg: 'request completed', res: { statusCode: 400 } });
+  });
+
+  it('logs a request whose client gave up before the answer as aborted, with its url', async () => {
+    const { logger, lineWhere } = capture();
+    const { app } = setup({ logger });
+    let started: () => void = () => undefined;
+    const handlerStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    app.get('/test/hung', async () => {
+      started();
+      await released;
+      return { late: true };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const client = httpRequest({ port, host: '127.0.0.1', path: '/test/hung' });
+    client.on('error', () => undefined); // the abort below
+    client.end();
+    await handlerStarted;
+    client.destroy();
+    const aborted = await lineWhere((line) => line.msg === 'request aborted');
+    release();
+    expect(aborted.req).toMatchObject({ method: 'GET', url: '/test/hung' });
+    expect(aborted).not.toHaveProperty('res');
+    expect(aborted.request_id).toEqual(expect.any(String));
   });
 });
