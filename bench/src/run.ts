@@ -48,11 +48,9 @@ if (appForm === 'bundle') {
   // Always the current code: bundling all three takes about a second.
   for (const app of APPS) await bundleApp(app);
 }
-process.stderr.write(
-  `apps: ${appForm === 'bundle' ? 'bundled, production runtime' : 'TypeScript sources'}${
-    selected.includes('stack') ? ' (bench stack: as `pnpm start` runs them, the sources)' : ''
-  }\n`,
-);
+// What ran the apps: `bench stack` runs `pnpm start`, which runs the sources.
+const apps = selected.includes('stack') ? `${appForm}; bench stack: pnpm start (sources)` : appForm;
+process.stderr.write(`apps: ${apps}\n`);
 const rows: Row[] = [];
 const results: Record<string, unknown> = {};
 for (const name of selected) {
@@ -74,7 +72,6 @@ const previous = await readFile(file, 'utf8').then(
 // Each run names its own machine (the file's first machine stays as it was written: one
 // day's runs may come from more than one machine) and what ran the apps.
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
-const apps = selected.includes('stack') ? `${appForm}; bench stack: pnpm start (sources)` : appForm;
 await writeFile(
   file,
   `${JSON.stringify({ machine, ...previous, [`run-${new Date().toISOString()}`]: { machine, durationSeconds, connections, apps, rows, results } }, null, 2)}\n`,

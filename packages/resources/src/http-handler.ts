@@ -126,12 +126,10 @@ const SINGLE_HEADERS = new Set([
 function headersOf(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
     if (!Array.isArray(value)) headers[name] = value;
-    else if (value.length > 0) {
-      if (name === 'set-cookie') headers[name] = value.join(',');
-      else headers[name] = SINGLE_HEADERS.has(name) ? (value[0] as string) : value.join(', ');
-    }
+    else if (name === 'set-cookie') headers[name] = value.join(',');
+    else headers[name] = SINGLE_HEADERS.has(name) ? (value[0] as string) : value.join(', ');
   }
   return headers;
 }
