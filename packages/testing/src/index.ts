@@ -8,6 +8,7 @@ export {
 } from './browser.ts';
 export { chromiumPath } from './chromium.ts';
 export { CONTAINER_IMAGES, startContainerEngines } from './containers.ts';
+export { type DynamoProxy, type DynamoProxyOptions, startDynamoProxy } from './dynamo-proxy.ts';
 export {
   type EngineName,
   startTestEnvironment,

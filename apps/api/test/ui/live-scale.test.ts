@@ -5,11 +5,11 @@
 
 import { rm } from 'node:fs/promises';
 import type { ClientRequest, IncomingMessage } from 'node:http';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { bundleApp, waitFor } from '@schedmon/local';
-import { useTestEnvironment } from '@schedmon/testing';
+import type { DynamoProxy } from '@schedmon/testing';
+import { startDynamoProxy, useTestEnvironment } from '@schedmon/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppProcess } from './stack.ts';
 import { startApp } from './stack.ts';
@@ -19,39 +19,14 @@ const CLIENTS = 200;
 const REFRESH_SECONDS = 1;
 const environment = useTestEnvironment();
 
-/** DynamoDB requests that passed through, by operation (`x-amz-target`). */
-const operations = new Map<string, number>();
-const proxy = createServer((incoming, outgoing) => {
-  const target = String(incoming.headers['x-amz-target'] ?? 'unknown').replace(
-    /^DynamoDB_\d+\./,
-    '',
-  );
-  operations.set(target, (operations.get(target) ?? 0) + 1);
-  const upstream = new URL(environment().env.DYNAMODB_ENDPOINT ?? '');
-  const forwarded = request(
-    {
-      host: upstream.hostname,
-      port: upstream.port,
-      method: incoming.method,
-      path: incoming.url,
-      headers: incoming.headers,
-    },
-    (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(outgoing);
-    },
-  );
-  forwarded.on('error', () => outgoing.destroy());
-  incoming.pipe(forwarded);
-});
-proxy.keepAliveTimeout = 500;
+/** DynamoDB requests that pass through, by operation. */
+let proxy: DynamoProxy;
 
 let api: AppProcess;
 let bundleFile: string | undefined;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const port = (proxy.address() as AddressInfo).port;
+  proxy = await startDynamoProxy(environment().env.DYNAMODB_ENDPOINT ?? '');
   // The api as production runs it (the bundle): the memory bar is production's.
   // Beside the api's own bundle, where it finds the packages left out of it.
   bundleFile = fileURLToPath(new URL(`../../dist/live-scale-${process.pid}.mjs`, import.meta.url));
@@ -60,7 +35,7 @@ beforeAll(async () => {
     'api',
     {
       ...environment().env,
-      DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`,
+      DYNAMODB_ENDPOINT: proxy.url,
       API_KEYS: KEY,
       UI_REFRESH_SECONDS: String(REFRESH_SECONDS),
       RATE_LIMIT_PER_MINUTE: '10000',
@@ -73,12 +48,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.stop();
   if (bundleFile !== undefined) await rm(bundleFile, { force: true });
-  proxy.closeAllConnections();
-  await new Promise((resolve) => proxy.close(resolve));
+  await proxy?.close();
 });
 
 const reads = () =>
-  [...operations.entries()]
+  [...proxy.operations.entries()]
     .filter(([operation]) => ['Scan', 'Query', 'GetItem', 'BatchGetItem'].includes(operation))
     .reduce((sum, [, count]) => sum + count, 0);
 
