@@ -88,6 +88,9 @@ export async function benchWorker(options: BenchOptions): Promise<BenchOutcome> 
         METRICS_PORT: String(workerPort),
         RECEIVE_WAIT_SECONDS: '1',
         WORKER_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '4',
+        ...(process.env.BENCH_WORKER_BATCH
+          ? { WORKER_BATCH_MESSAGES: process.env.BENCH_WORKER_BATCH }
+          : {}),
       });
       const peakWorkerRss = sampleRss(worker.pid ?? 0);
       // P6 counts from the moment the worker is up (its start-up is not per event): the

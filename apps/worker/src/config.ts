@@ -32,6 +32,13 @@ export const workerConfigSchema = Type.Object({
     maximum: 64,
     description: 'Long-poll receive loops per worker process',
   }),
+  WORKER_BATCH_MESSAGES: env.integer({
+    default: 25,
+    minimum: 10,
+    maximum: 100,
+    description:
+      'Most messages a receive loop handles as one batch: a full receive is topped up without waiting, so one history write (25 rows) and one incident read serve them all',
+  }),
   RECEIVE_WAIT_SECONDS: env.integer({
     default: 20,
     minimum: 0,

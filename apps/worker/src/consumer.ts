@@ -23,6 +23,13 @@ export type ConsumerOptions = {
   probe: () => Promise<{ ok: boolean; message: string }>;
   logger: Logger;
   concurrency: number;
+  /**
+   * Most messages one loop handles as a batch (10: one receive, the default). A receive
+   * that comes back full says more are waiting: it is topped up at once, without a long
+   * poll, up to this many, so the batch's history write and incident read serve more
+   * events. A receive that is not full is handled as it is, never kept waiting.
+   */
+  batchMessages?: number;
   waitSeconds: number;
   visibilityTimeoutSeconds: number;
   /** First delay of a message that failed unexpectedly (see `retryDelaySeconds`). */
@@ -52,6 +59,8 @@ export type Consumer = {
 };
 
 const MAX_LOOP_BACKOFF_MS = 30_000;
+/** SQS hands out at most 10 messages a receive. */
+const RECEIVE_MAX = 10;
 const FIRST_PROBE_MS = 500;
 /** Holds in a row after which DynamoDB answered at once, before a batch is let go. */
 const MAX_HOLDS_WITHOUT_OUTAGE = 3;
@@ -269,6 +278,31 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     }
   }
 
+  const batchMessages = Math.max(RECEIVE_MAX, options.batchMessages ?? RECEIVE_MAX);
+
+  /** One receive, topped up while each comes back full (see `batchMessages`). */
+  async function receiveBatch(index: number): Promise<ReceivedMessage[]> {
+    const first = await queue.receive(RECEIVE_MAX, options.waitSeconds, signal);
+    // By message id: a message SQS hands out again within the batch is handled once, by
+    // its latest receipt handle, the one that deletes it.
+    const batch = new Map(first.map((message) => [message.messageId, message]));
+    let full = first.length === RECEIVE_MAX;
+    while (full && batch.size < batchMessages && !signal.aborted) {
+      const want = Math.min(RECEIVE_MAX, batchMessages - batch.size);
+      try {
+        const more = await queue.receive(want, 0, signal);
+        for (const message of more) batch.set(message.messageId, message);
+        full = more.length === want;
+      } catch (error) {
+        // What is in hand is handled; the next receive meets the failure, if it lasts,
+        // and backs off as usual.
+        logger.warn({ err: error, loop: index }, 'could not top up a batch; handling what came');
+        full = false;
+      }
+    }
+    return [...batch.values()];
+  }
+
   async function loop(index: number) {
     let failures = 0;
     let failing = false;
@@ -279,7 +313,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     // While DynamoDB is down a receive would only spend a message's receive count.
     while ((await engine.ready()) && !signal.aborted) {
       try {
-        const messages = await queue.receive(10, options.waitSeconds, signal);
+        const messages = await receiveBatch(index);
         if (messages.length > 0) await handle(messages, index);
         failures = 0;
         setFailing(false);

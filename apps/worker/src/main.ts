@@ -170,6 +170,7 @@ const consumer = createConsumer({
   queue,
   logger,
   concurrency: config.WORKER_CONCURRENCY,
+  batchMessages: config.WORKER_BATCH_MESSAGES,
   waitSeconds: config.RECEIVE_WAIT_SECONDS,
   visibilityTimeoutSeconds: config.VISIBILITY_TIMEOUT_SECONDS,
   retryDelaySeconds: config.RETRY_DELAY_SECONDS,
