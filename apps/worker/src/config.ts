@@ -33,11 +33,11 @@ export const workerConfigSchema = Type.Object({
     description: 'Long-poll receive loops per worker process',
   }),
   WORKER_BATCH_MESSAGES: env.integer({
-    default: 25,
+    default: 20,
     minimum: 10,
     maximum: 100,
     description:
-      'Most messages a receive loop handles as one batch: a full receive is topped up without waiting, so one history write (25 rows) and one incident read serve them all',
+      'Most messages a receive loop handles as one batch: a full receive is topped up without waiting, so one history write (up to 25 rows) and one incident read serve more events; a multiple of 10 keeps receives and deletes full',
   }),
   RECEIVE_WAIT_SECONDS: env.integer({
     default: 20,

@@ -280,14 +280,31 @@ export function createConsumer(options: ConsumerOptions): Consumer {
 
   const batchMessages = Math.max(RECEIVE_MAX, options.batchMessages ?? RECEIVE_MAX);
 
+  /** Top-ups a batch may take at most: as many as fill it, were each full. */
+  const maxTopUps = Math.ceil(batchMessages / RECEIVE_MAX) - 1;
+  /**
+   * How long topping up may take: the first receive's messages are hidden from then on,
+   * but kept hidden only once the batch is handled, so a slow SQS must not eat their
+   * visibility timeout.
+   */
+  const topUpMs = Math.min(1_000, (options.visibilityTimeoutSeconds * 1000) / 6);
+
   /** One receive, topped up while each comes back full (see `batchMessages`). */
   async function receiveBatch(index: number): Promise<ReceivedMessage[]> {
     const first = await queue.receive(RECEIVE_MAX, options.waitSeconds, signal);
     // By message id: a message SQS hands out again within the batch is handled once, by
     // its latest receipt handle, the one that deletes it.
     const batch = new Map(first.map((message) => [message.messageId, message]));
+    const until = performance.now() + topUpMs;
     let full = first.length === RECEIVE_MAX;
-    while (full && batch.size < batchMessages && !signal.aborted) {
+    // Not while DynamoDB is down (another loop paused receiving): what is received then
+    // only waits, spending its receive count.
+    for (
+      let topUps = 0;
+      full && batch.size < batchMessages && topUps < maxTopUps && performance.now() < until;
+      topUps += 1
+    ) {
+      if (signal.aborted || engine.paused) break;
       const want = Math.min(RECEIVE_MAX, batchMessages - batch.size);
       try {
         const more = await queue.receive(want, 0, signal);

@@ -1,9 +1,11 @@
 // How the receive loop makes its batches (WORKER_BATCH_MESSAGES, docs/queue.md): a full
-// receive is topped up without waiting, a partial one is handled as it is, on the real
-// queue engine. The queue adapter is the real one; the tests only watch its calls, and
-// one of them has a call fail or a message come back, as SQS may. Each test has a queue of
-// its own: a long poll the last test's consumer left on the engine when it stopped would
-// take the next test's messages.
+// receive is topped up without waiting, a partial one is handled as it is, on the local
+// queue engine (fauxqs), which hands out as many messages as are visible, up to the
+// number asked (SQS may hand out fewer: batches then end sooner). The queue adapter is
+// the real one; the tests only watch its calls, and two have a call fail or a message come
+// back, as SQS may. Each test has a queue of its own, made as production makes it (20 s
+// long polls unless a receive says otherwise): a long poll the last test's consumer left
+// on the engine when it stopped would take the next test's messages.
 
 import {
   CreateQueueCommand,
@@ -33,7 +35,10 @@ let queues = 0;
 beforeEach(async () => {
   queues += 1;
   const created = await environment().clients.sqs.send(
-    new CreateQueueCommand({ QueueName: `batches-${queues}` }),
+    new CreateQueueCommand({
+      QueueName: `batches-${queues}`,
+      Attributes: { ReceiveMessageWaitTimeSeconds: '20' },
+    }),
   );
   queueUrl = created.QueueUrl ?? '';
 });
@@ -81,6 +86,7 @@ const drained = () =>
 function start(
   batchMessages: number,
   before?: (received: ReceivedMessage[][], queue: EventConsumer) => Promise<void>,
+  visibilityTimeoutSeconds = 30,
 ) {
   const env = environment();
   const queue = createSqsEventConsumer(env.clients.sqs, {
@@ -106,7 +112,7 @@ function start(
     concurrency: 1,
     batchMessages,
     waitSeconds: 1,
-    visibilityTimeoutSeconds: 30,
+    visibilityTimeoutSeconds,
     retryDelaySeconds: 1,
     probeMaxIntervalMs: 1_000,
     probe: async () => ({ ok: true, message: 'DynamoDB reachable' }),
@@ -166,6 +172,42 @@ describe('worker: batches of several receives', () => {
       { max: 10, waitSeconds: 1, got: 10 },
       { max: 10, waitSeconds: 0, got: 4 },
     ]);
+    // Top-ups are done before the batch is handled: the one that was not full was the last.
+    expect(receives.filter((receive) => receive.waitSeconds === 0)).toHaveLength(1);
+    await drained();
+  });
+
+  it('tops up a receive of exactly 10 with one short poll that finds nothing, and does not wait on it', async () => {
+    await send(10, 'ten');
+    const { receives, batches } = start(25);
+    // A top-up that long-polled would wait the queue's 20 s before this batch came.
+    await until('a batch', () => batches.length > 0);
+    expect(batches[0]).toHaveLength(10);
+    expect(receives.slice(0, 2)).toEqual([
+      { max: 10, waitSeconds: 1, got: 10 },
+      { max: 10, waitSeconds: 0, got: 0 },
+    ]);
+    await drained();
+  });
+
+  it('stops topping up after a sixth of the visibility timeout (at most 1 s), and handles what it has', async () => {
+    await send(30, 'slow');
+    // At a 6 s visibility timeout topping up may take 1 s: the first top-up is answered
+    // later than that (a slow SQS), so it is the last.
+    const { receives, batches } = start(
+      30,
+      async (received) => {
+        if (received.length === 1) await new Promise((resolve) => setTimeout(resolve, 1_100));
+      },
+      6,
+    );
+    await until('a batch', () => batches.length > 0);
+    expect(batches[0]).toHaveLength(20);
+    expect(receives.slice(0, 2)).toEqual([
+      { max: 10, waitSeconds: 1, got: 10 },
+      { max: 10, waitSeconds: 0, got: 10 },
+    ]);
+    await until('30 messages', () => batches.flat().length === 30);
     await drained();
   });
 
