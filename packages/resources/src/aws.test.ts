@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createAwsClients } from './aws.ts';
 import { UndiciHttpHandler } from './http-handler.ts';
@@ -27,5 +29,33 @@ describe('createAwsClients', () => {
     } finally {
       clients.destroy();
     }
+  });
+
+  it('leaves each client’s config in V8’s fast mode, before and after a call', async () => {
+    // Only V8's own check can tell, and it needs a flag of its own: a process of its own.
+    const script = `
+      import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+      import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+      import { createAwsClients } from ${JSON.stringify(new URL('./aws.ts', import.meta.url).href)};
+      const fast = (object) => %HasFastProperties(object);
+      const clients = createAwsClients({
+        region: 'eu-west-1',
+        dynamodbEndpoint: 'http://127.0.0.1:1',
+        sqsEndpoint: 'http://127.0.0.1:1',
+        maxAttempts: 1,
+      });
+      const before = [fast(clients.dynamodb.config), fast(clients.sqs.config)];
+      // Refused connections: the calls still serialise, resolve the endpoint and sign.
+      await clients.dynamodb.send(new ListTablesCommand({})).catch(() => {});
+      await clients.sqs.send(new GetQueueUrlCommand({ QueueName: 'q' })).catch(() => {});
+      console.log(JSON.stringify({ before, after: [fast(clients.dynamodb.config), fast(clients.sqs.config)] }));
+      clients.destroy();
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--allow-natives-syntax', '--input-type=module', '--eval', script],
+      { cwd: new URL('.', import.meta.url) },
+    );
+    expect(JSON.parse(stdout)).toEqual({ before: [true, true], after: [true, true] });
   });
 });
