@@ -45,17 +45,29 @@ describe('createAwsClients', () => {
         maxAttempts: 1,
       });
       const before = [fast(clients.dynamodb.config), fast(clients.sqs.config)];
-      // Refused connections: the calls still serialise, resolve the endpoint and sign.
-      await clients.dynamodb.send(new ListTablesCommand({})).catch(() => {});
-      await clients.sqs.send(new GetQueueUrlCommand({ QueueName: 'q' })).catch(() => {});
-      console.log(JSON.stringify({ before, after: [fast(clients.dynamodb.config), fast(clients.sqs.config)] }));
+      // Refused connections: the calls still serialise, resolve the endpoint and sign first.
+      const refused = (error) => error?.code ?? error?.name;
+      const errors = [
+        await clients.dynamodb.send(new ListTablesCommand({})).catch(refused),
+        await clients.sqs.send(new GetQueueUrlCommand({ QueueName: 'q' })).catch(refused),
+      ];
+      console.log(JSON.stringify({ before, after: [fast(clients.dynamodb.config), fast(clients.sqs.config)], errors }));
       clients.destroy();
     `;
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--allow-natives-syntax', '--input-type=module', '--eval', script],
-      { cwd: new URL('.', import.meta.url) },
+      {
+        cwd: new URL('.', import.meta.url),
+        // The local credentials, so that both calls get as far as the socket.
+        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+        timeout: 10_000,
+      },
     );
-    expect(JSON.parse(stdout)).toEqual({ before: [true, true], after: [true, true] });
+    expect(JSON.parse(stdout)).toEqual({
+      before: [true, true],
+      after: [true, true],
+      errors: ['ECONNREFUSED', 'ECONNREFUSED'],
+    });
   });
 });
