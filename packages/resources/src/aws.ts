@@ -56,7 +56,8 @@ function withoutSdkLogging<T extends { middlewareStack: { remove(name: string): 
  * 0.7 µs for an object in fast mode (measured on Node 24). V8 turns an object into fast
  * mode when property loads go through it as a prototype; this does that once, here. No
  * property changes, and should V8 stop doing it, only the speed is lost; a test checks
- * the mode, so that would be seen (docs/performance.md → What a call costs).
+ * the mode, so that would be seen (docs/performance.md → The clients' configuration in
+ * fast mode).
  */
 function withFastConfig<T extends { config: object }>(client: T): T {
   const heir: { region?: unknown } = Object.create(client.config);
@@ -70,20 +71,23 @@ function readRegion(object: { region?: unknown }): unknown {
   return object.region;
 }
 
+/** What every client gets: no logger middleware, its config in fast mode. */
+function tuned<T extends { config: object; middlewareStack: { remove(name: string): boolean } }>(
+  client: T,
+): T {
+  return withFastConfig(withoutSdkLogging(client));
+}
+
 /** Creates both clients; `destroy()` closes their connection pools. */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
-  const dynamodb = withFastConfig(
-    withoutSdkLogging(new DynamoDBClient(clientConfig(options, options.dynamodbEndpoint))),
-  );
-  const sqs = withFastConfig(
-    withoutSdkLogging(
-      new SQSClient({
-        ...clientConfig(options, options.sqsEndpoint),
-        // The SDK's MD5 of every message body sent and received repeats what HTTPS already
-        // guarantees, and the worker checks each body itself (parseQueueMessage).
-        md5: false,
-      }),
-    ),
+  const dynamodb = tuned(new DynamoDBClient(clientConfig(options, options.dynamodbEndpoint)));
+  const sqs = tuned(
+    new SQSClient({
+      ...clientConfig(options, options.sqsEndpoint),
+      // The SDK's MD5 of every message body sent and received repeats what HTTPS already
+      // guarantees, and the worker checks each body itself (parseQueueMessage).
+      md5: false,
+    }),
   );
   return {
     dynamodb,
