@@ -43,7 +43,9 @@ export async function stop(child: ChildProcess) {
 
 /**
  * Starts an app. `BENCH_NODE_OPTIONS` is added to its Node options, to profile it
- * (`--cpu-prof --cpu-prof-dir=…`, `--heapsnapshot-signal=SIGUSR2`) or try heap flags.
+ * (`--cpu-prof --cpu-prof-dir=…`, `--heapsnapshot-signal=SIGUSR2`) or try heap flags;
+ * `BENCH_NODE_ARGS` goes on its command line, for the V8 flags `NODE_OPTIONS` refuses
+ * (`--trace-gc`, `--trace-deopt`).
  */
 export function spawnApp(app: 'api' | 'worker', env: Record<string, string>) {
   const runtime: Record<string, string> =
@@ -52,7 +54,8 @@ export function spawnApp(app: 'api' | 'worker', env: Record<string, string>) {
     .filter(Boolean)
     .join(' ');
   const entry = appForm === 'bundle' ? bundlePath(app) : `${root}apps/${app}/src/main.ts`;
-  return spawn(process.execPath, [entry], {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, entry], {
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, paginateQuery, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type {
   ApplyResult,
   ChangeResult,
@@ -31,6 +31,7 @@ import {
 } from '@schedmon/domain';
 import { DUE_INDEX } from '@schedmon/resources';
 import { dynamo, isConditionFailed } from './errors.ts';
+import { documentUpdates } from './update.ts';
 
 /** Attributes kept next to the record to decide event order inside DynamoDB. */
 type StoredScheduler = Partial<SchedulerRecord> & {
@@ -181,6 +182,7 @@ export function createDynamoSchedulerStore(
   tableName: string,
   options: { deadlines?: DeadlineSettings } = {},
 ): SchedulerStore {
+  const updateItem = documentUpdates(client);
   const read = async (schedulerId: string, fields = RECORD_PROJECTION) => {
     const result = await dynamo('GetItem', () =>
       client.send(
@@ -224,17 +226,15 @@ export function createDynamoSchedulerStore(
     names?: Record<string, string>,
   ): Promise<ChangeResult> => {
     try {
-      const result = await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { scheduler_id: schedulerId },
-          UpdateExpression: update,
-          ConditionExpression: ACTIVE,
-          ExpressionAttributeValues: values,
-          ...(names && Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const result = await updateItem({
+        TableName: tableName,
+        Key: { scheduler_id: schedulerId },
+        UpdateExpression: update,
+        ConditionExpression: ACTIVE,
+        ExpressionAttributeValues: values,
+        ...(names && Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+        ReturnValues: 'ALL_NEW',
+      });
       return toRecord(result.Attributes as StoredScheduler);
     } catch (error) {
       if (!isConditionFailed(error)) return dynamo('UpdateItem', () => Promise.reject(error));
@@ -266,17 +266,15 @@ export function createDynamoSchedulerStore(
       ':placeholder': PLACEHOLDER_ORDER_KEY,
     };
     const result = await dynamo('UpdateItem', () =>
-      client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { scheduler_id: registration.scheduler_id },
-          // Registering again restores an archived scheduler.
-          UpdateExpression: updateExpression(set, values, names, optional, ['archived_at']),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
+      updateItem({
+        TableName: tableName,
+        Key: { scheduler_id: registration.scheduler_id },
+        // Registering again restores an archived scheduler.
+        UpdateExpression: updateExpression(set, values, names, optional, ['archived_at']),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
     );
     return keepDeadline(toRecord(result.Attributes as StoredScheduler), 'exact');
   }
@@ -313,17 +311,15 @@ export function createDynamoSchedulerStore(
       }
     } else remove.push('due_at', 'due_kind', 'due_shard', 'next_expected_at');
     try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { scheduler_id: schedulerId },
-          UpdateExpression: `${set.length ? `SET ${set.join(', ')}` : ''}${
-            remove.length ? ` REMOVE ${remove.join(', ')}` : ''
-          }`,
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await updateItem({
+        TableName: tableName,
+        Key: { scheduler_id: schedulerId },
+        UpdateExpression: `${set.length ? `SET ${set.join(', ')}` : ''}${
+          remove.length ? ` REMOVE ${remove.join(', ')}` : ''
+        }`,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      });
       return true;
     } catch (error) {
       if (isConditionFailed(error)) return false;
@@ -352,18 +348,16 @@ export function createDynamoSchedulerStore(
 
   async function archive(schedulerId: string, now: string) {
     try {
-      const result = await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { scheduler_id: schedulerId },
-          // Out of the deadlines index too: an archived scheduler has none.
-          UpdateExpression:
-            'SET archived_at = if_not_exists(archived_at, :now), updated_at = :now REMOVE due_at, due_kind, due_shard, next_expected_at',
-          ConditionExpression: 'attribute_exists(scheduler_id)',
-          ExpressionAttributeValues: { ':now': now },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const result = await updateItem({
+        TableName: tableName,
+        Key: { scheduler_id: schedulerId },
+        // Out of the deadlines index too: an archived scheduler has none.
+        UpdateExpression:
+          'SET archived_at = if_not_exists(archived_at, :now), updated_at = :now REMOVE due_at, due_kind, due_shard, next_expected_at',
+        ConditionExpression: 'attribute_exists(scheduler_id)',
+        ExpressionAttributeValues: { ':now': now },
+        ReturnValues: 'ALL_NEW',
+      });
       return toRecord(result.Attributes as StoredScheduler);
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
@@ -413,18 +407,16 @@ export function createDynamoSchedulerStore(
     };
     const returnRecord = wantRecord || options.deadlines !== undefined;
     try {
-      const result = await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { scheduler_id: event.scheduler_id },
-          UpdateExpression: updateExpression(set, values, names, optional, remove),
-          ConditionExpression: `${NEWER_EVENT_CONDITION} AND ${BEFORE_ANY_ARCHIVE}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          // The new record, to judge its deadline by (and for the caller).
-          ...(returnRecord ? { ReturnValues: 'ALL_NEW' as const } : {}),
-        }),
-      );
+      const result = await updateItem({
+        TableName: tableName,
+        Key: { scheduler_id: event.scheduler_id },
+        UpdateExpression: updateExpression(set, values, names, optional, remove),
+        ConditionExpression: `${NEWER_EVENT_CONDITION} AND ${BEFORE_ANY_ARCHIVE}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        // The new record, to judge its deadline by (and for the caller).
+        ...(returnRecord ? { ReturnValues: 'ALL_NEW' as const } : {}),
+      });
       if (!result.Attributes) return { outcome: 'applied' };
       const record = await keepDeadline(toRecord(result.Attributes as StoredScheduler), 'earlier');
       return { outcome: 'applied', record };
@@ -594,15 +586,13 @@ export function createDynamoSchedulerStore(
 
     async applyHeartbeat(event: HeartbeatEvent): Promise<ApplyResult> {
       try {
-        await client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { scheduler_id: event.scheduler_id },
-            UpdateExpression: 'SET last_heartbeat = :ts',
-            ConditionExpression: `attribute_exists(scheduler_id) AND ${BEFORE_ANY_ARCHIVE} AND NOT last_heartbeat >= :ts`,
-            ExpressionAttributeValues: { ':ts': event.timestamp },
-          }),
-        );
+        await updateItem({
+          TableName: tableName,
+          Key: { scheduler_id: event.scheduler_id },
+          UpdateExpression: 'SET last_heartbeat = :ts',
+          ConditionExpression: `attribute_exists(scheduler_id) AND ${BEFORE_ANY_ARCHIVE} AND NOT last_heartbeat >= :ts`,
+          ExpressionAttributeValues: { ':ts': event.timestamp },
+        });
         return 'applied';
       } catch (error) {
         if (!isConditionFailed(error)) return dynamo('UpdateItem', () => Promise.reject(error));
