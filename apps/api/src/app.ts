@@ -36,6 +36,7 @@ import { eventRoutes } from './routes/events.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { schedulerRoutes } from './routes/schedulers.ts';
 import { ErrorResponseSchema, HealthSchema, ReadinessSchema } from './schemas.ts';
+import { sharedSerializers } from './serializers.ts';
 import type { SlackAppDeps } from './slack/slack-app.ts';
 import { slackRoutes } from './slack/slack-app.ts';
 import { LiveState } from './ui/live-state.ts';
@@ -159,6 +160,7 @@ export function buildApp(deps: AppDeps) {
     },
     // Status writes come in bursts from many jobs; keep idle sockets long enough for reuse.
     keepAliveTimeout: 65_000,
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializers } },
   });
   const startedAt = performance.now();
   const uptime = () => Math.round((performance.now() - startedAt) / 1000);
