@@ -9,7 +9,7 @@ type Serializer = ReturnType<ReturnType<Factory>>;
  * documents the same error answers (`errors(…)`: one `ErrorResponseSchema` object for each
  * of its codes), and Fastify otherwise compiles and keeps a copy for each pair: 221
  * serializers in the api, about 2 MB of generated source alive in its heap
- * (docs/performance.md → The api's serializers). A serializer depends only on its schema and
+ * (docs/performance.md → The middleware chain built once, and the api's serializers). A serializer depends only on its schema and
  * on the context's shared schemas and options, which are this factory's arguments, so one
  * per schema object within a context is the same code.
  */
