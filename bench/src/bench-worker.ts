@@ -101,13 +101,15 @@ export async function benchWorker(options: BenchOptions): Promise<BenchOutcome> 
       // The drain's halves apart too: the first pays the worker's warm-up (its code
       // compiled and optimised, its heap grown), the second is the worker as it runs on.
       let leftAtHalf = queuedAtMeter;
-      while (leftAtHalf > queuedAtMeter / 2) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      while (leftAtHalf > queuedAtMeter / 2 && worker.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
         leftAtHalf = await queueDepth(clients, queueUrl);
       }
       const cpuAtHalf = await cpuMicros(worker.pid);
       await drained(() => queueDepth(clients, queueUrl));
-      const secondHalfCpuPerEvent = ((await cpuMicros(worker.pid)) - cpuAtHalf) / leftAtHalf;
+      // NaN (shown as such) when the queue emptied between two polls.
+      const secondHalfCpuPerEvent =
+        leftAtHalf > 0 ? ((await cpuMicros(worker.pid)) - cpuAtHalf) / leftAtHalf : Number.NaN;
       const workerCpuPerEvent = await workerCpu(queuedAtMeter);
       const firstHalfCpuPerEvent =
         (workerCpuPerEvent * queuedAtMeter - secondHalfCpuPerEvent * leftAtHalf) /

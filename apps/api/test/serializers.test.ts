@@ -3,6 +3,7 @@
 // the same output as Fastify's default gives.
 
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ErrorResponseSchema } from '../src/schemas.ts';
 import { sharedSerializers } from '../src/serializers.ts';
@@ -70,5 +71,64 @@ describe('sharedSerializers', () => {
     expect(one(route(ErrorResponseSchema, '/a', '400'))).not.toBe(
       two(route(ErrorResponseSchema, '/a', '400')),
     );
+  });
+
+  it('serves every route of an app, scopes with shared schemas of their own included, from one serializer per schema', async () => {
+    const served = new Map<string, Set<unknown>>();
+    const app = Fastify({
+      schemaController: {
+        compilersFactory: {
+          buildSerializer: (externalSchemas, options) => {
+            const compile = sharedSerializers(externalSchemas, options);
+            return (route) => {
+              const serializer = compile(route);
+              const scope = route.url.startsWith('/scoped') ? 'scope' : 'root';
+              served.set(scope, (served.get(scope) ?? new Set()).add(serializer));
+              return serializer;
+            };
+          },
+        },
+      },
+    });
+    const failing =
+      (statusCode: number) =>
+      async (_request: unknown, reply: { code(n: number): { send(body: unknown): unknown } }) =>
+        reply.code(statusCode).send({
+          statusCode,
+          timestamp: 't',
+          path: '/p',
+          method: 'GET',
+          error: 'Nope',
+          message: 'no',
+          leaked: 'secret',
+        });
+    const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 503: ErrorResponseSchema };
+    for (const url of ['/a', '/b', '/c'])
+      app.get(url, { schema: { response: errors } }, failing(404));
+    await app.register(async (scope) => {
+      scope.addSchema({ $id: 'Thing', type: 'object', properties: { name: { type: 'string' } } });
+      const thing = { 200: { $ref: 'Thing#' }, ...errors };
+      scope.get('/scoped', { schema: { response: thing } }, async () => ({ name: 'n', hidden: 1 }));
+      scope.get('/scoped-error', { schema: { response: thing } }, failing(503));
+    });
+    await app.ready();
+    // The 18 error answers of the root's 3 routes (GET and HEAD each) share one serializer.
+    // In a scope that adds schemas Fastify builds a compiler per route, so sharing there
+    // is per route (the api adds none): 2 schemas on 4 routes.
+    expect(served.get('root')?.size).toBe(1);
+    expect(served.get('scope')?.size).toBe(8);
+    const answer = await app.inject('/b');
+    expect(answer.statusCode).toBe(404);
+    expect(answer.json()).toEqual({
+      statusCode: 404,
+      timestamp: 't',
+      path: '/p',
+      method: 'GET',
+      error: 'Nope',
+      message: 'no',
+    });
+    expect((await app.inject('/scoped')).json()).toEqual({ name: 'n' });
+    expect((await app.inject('/scoped-error')).json()).not.toHaveProperty('leaked');
+    await app.close();
   });
 });

@@ -4,8 +4,8 @@
 // one call to the next.
 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { useTestEnvironment } from '@schedmon/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isConditionFailed } from '../src/dynamodb/errors.ts';
@@ -106,7 +106,7 @@ describe('documentUpdates', () => {
     }
   });
 
-  it('sends the hundredth call with the headers of the first: nothing piles up in the shared chain', async () => {
+  it('sends the hundredth call with the user agent of the first: it does not grow in the shared context', async () => {
     const update = documentUpdates(documents());
     const agents: string[] = [];
     const listener = (message: unknown) => {
@@ -136,6 +136,14 @@ describe('documentUpdates', () => {
     expect(agents).toHaveLength(100);
     expect(agents[0]).toMatch(/aws-sdk-js/);
     expect(new Set(agents)).toEqual(new Set([agents[0]]));
+  });
+
+  it('refuses a DocumentClient that keeps undefined values, whose conversion it would not match', () => {
+    // A client of its own: a DocumentClient writes its options onto its client's config.
+    const keeping = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }), {
+      marshallOptions: { removeUndefinedValues: false },
+    });
+    expect(() => documentUpdates(keeping)).toThrow(/removes undefined values/);
   });
 
   it('rejects a refused condition as the DocumentClient does, and the next call goes through', async () => {

@@ -4,7 +4,10 @@ import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dy
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 
 /** An `UpdateItem` in the DocumentClient's form: plain values in, plain attributes out. */
-export type DocumentUpdate = Omit<UpdateCommandInput, 'AttributeUpdates' | 'Expected'>;
+export type DocumentUpdate = Omit<
+  UpdateCommandInput,
+  'AttributeUpdates' | 'Expected' | 'ReturnConsumedCapacity' | 'ReturnItemCollectionMetrics'
+>;
 
 type Handler = (command: UpdateItemCommand) => Promise<{ output: UpdateItemCommandOutput }>;
 
@@ -17,11 +20,23 @@ type Handler = (command: UpdateItemCommand) => Promise<{ output: UpdateItemComma
  * the DocumentClient refuses: its commands' cached chain would send the first command's
  * input every time. Here the chain belongs to the low-level command, which reads each
  * call's input, and the values are converted as the DocumentClient converts them
- * (`marshall`/`unmarshall` with its options). Calls with options (an abort signal) are
- * not made through this: none of the store's updates passes any.
+ * (`marshall`/`unmarshall` with its options, which must drop `undefined` values, as the
+ * store's do). Calls with options (an abort signal) are not made through this: none of the
+ * store's updates passes any.
+ *
+ * What differs from `documents.send`: the chain is the one the first call built, so
+ * middleware added to the client afterwards (or a patched `send`) does not reach these
+ * calls; the user agent lacks the DocumentClient's `d` feature mark; and only `Attributes`
+ * is returned. Calls share one context object, as under `cacheMiddleware`: what the SDK
+ * writes there per call (the endpoint, the chosen auth scheme) is the same for every call
+ * of a client.
  */
 export function documentUpdates(documents: DynamoDBDocumentClient) {
   const translate = documents.config.translateConfig ?? {};
+  // Without it `marshall` refuses an `undefined` member where the DocumentClient drops it.
+  if (translate.marshallOptions?.removeUndefinedValues !== true) {
+    throw new Error('documentUpdates needs a DocumentClient that removes undefined values');
+  }
   // The DocumentClient converts each member of `Key`, `ExpressionAttributeValues` and
   // `Attributes` alone (and sets the container options on these objects to say so); this
   // converts each map whole, so its top level is the map itself.
