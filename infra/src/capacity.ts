@@ -9,10 +9,12 @@
 export const CAPACITY_INPUTS = Object.freeze({
   /**
    * CPU per accepted event in each app (µs, whole process, bundled as in production):
-   * P6 of `pnpm bench api` and `pnpm bench worker`, docs/performance.md, issue 20.
+   * P6 of `pnpm bench api` and `pnpm bench worker` in the committed run of 2026-12-04
+   * (148 and 357 µs, rounded up; the worker's includes its warm-up, 290 µs after it),
+   * docs/performance.md, issue 20.
    */
-  apiCpuMicrosPerEvent: 230,
-  workerCpuMicrosPerEvent: 700,
+  apiCpuMicrosPerEvent: 150,
+  workerCpuMicrosPerEvent: 360,
   /** The share of a vCPU a replica is planned to use, leaving room for bursts. */
   targetCpuUtilisation: 0.6,
   /** Memory per replica (GiB): P5 bars the bundled apps under 150 MB; tasks get 0.5 GiB. */

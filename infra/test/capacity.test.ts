@@ -24,9 +24,9 @@ describe('the capacity model', () => {
     expect(row.sqsRequestsPerSecond).toBe(3_000);
     expect(row.writeUnitsPerSecond).toBe(60_000);
     expect(row.readUnitsPerSecond).toBe(10_000);
-    // 10,000 × 230 µs = 2.3 vCPU, over 0.6 = 3.8 → 4; the worker 7 / 0.6 = 11.7 → 12.
-    expect(row.apiReplicas).toBe(4);
-    expect(row.workerReplicas).toBe(12);
+    // 10,000 × 150 µs = 1.5 vCPU, over 0.6 = 2.5 → 3; the worker 3.6 / 0.6 = 6.
+    expect(row.apiReplicas).toBe(3);
+    expect(row.workerReplicas).toBe(6);
   });
 
   it('prices a million events from list prices: queue, table, and the replicas for that time', () => {
